@@ -1,0 +1,30 @@
+//! Weights of the balances pallet's calls: storage access counts plus a base cost. To be
+//! replaced by measured figures (issue "Throughput").
+
+use accord_support::dispatch::db_weight;
+use accord_support::Weight;
+
+/// `transfer_allow_death`: reads and writes both accounts and the total issuance.
+pub fn transfer_allow_death() -> Weight {
+    Weight::from_ref_time(40_000_000).saturating_add(db_weight::reads_writes(3, 3))
+}
+
+/// `transfer_keep_alive`: as `transfer_allow_death`.
+pub fn transfer_keep_alive() -> Weight {
+    transfer_allow_death()
+}
+
+/// `force_transfer`: as `transfer_allow_death`.
+pub fn force_transfer() -> Weight {
+    transfer_allow_death()
+}
+
+/// `transfer_all`: as `transfer_allow_death`.
+pub fn transfer_all() -> Weight {
+    transfer_allow_death()
+}
+
+/// `force_set_balance`: one account and the total issuance.
+pub fn force_set_balance() -> Weight {
+    Weight::from_ref_time(20_000_000).saturating_add(db_weight::reads_writes(2, 2))
+}
