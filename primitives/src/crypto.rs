@@ -190,8 +190,12 @@ impl Sr25519Pair {
 
 /// Verifies an sr25519 signature in the `substrate` context.
 pub fn sr25519_verify(signature: &[u8; 64], message: &[u8], public: &[u8; 32]) -> bool {
-    let Ok(public) = schnorrkel::PublicKey::from_bytes(public) else { return false };
-    let Ok(signature) = schnorrkel::Signature::from_bytes(signature) else { return false };
+    let Ok(public) = schnorrkel::PublicKey::from_bytes(public) else {
+        return false;
+    };
+    let Ok(signature) = schnorrkel::Signature::from_bytes(signature) else {
+        return false;
+    };
     public.verify_simple(SIGNING_CONTEXT, message, &signature).is_ok()
 }
 
@@ -236,7 +240,9 @@ impl Ed25519Pair {
 
 /// Verifies an ed25519 signature (strict: rejects small-order and non-canonical keys).
 pub fn ed25519_verify(signature: &[u8; 64], message: &[u8], public: &[u8; 32]) -> bool {
-    let Ok(public) = ed25519_dalek::VerifyingKey::from_bytes(public) else { return false };
+    let Ok(public) = ed25519_dalek::VerifyingKey::from_bytes(public) else {
+        return false;
+    };
     let signature = ed25519_dalek::Signature::from_bytes(signature);
     public.verify_strict(message, &signature).is_ok()
 }
@@ -339,9 +345,15 @@ impl TypeInfo for MultiSignature {
             .docs(&["A signature of any supported scheme."])
             .variant(
                 Variants::new()
-                    .variant("Ed25519", |v| v.index(0).fields(scale_info::build::Fields::unnamed().field(|f| f.ty::<Ed25519Signature>())))
-                    .variant("Sr25519", |v| v.index(1).fields(scale_info::build::Fields::unnamed().field(|f| f.ty::<Sr25519Signature>())))
-                    .variant("Ecdsa", |v| v.index(2).fields(scale_info::build::Fields::unnamed().field(|f| f.ty::<EcdsaSignature>()))),
+                    .variant("Ed25519", |v| {
+                        v.index(0).fields(scale_info::build::Fields::unnamed().field(|f| f.ty::<Ed25519Signature>()))
+                    })
+                    .variant("Sr25519", |v| {
+                        v.index(1).fields(scale_info::build::Fields::unnamed().field(|f| f.ty::<Sr25519Signature>()))
+                    })
+                    .variant("Ecdsa", |v| {
+                        v.index(2).fields(scale_info::build::Fields::unnamed().field(|f| f.ty::<EcdsaSignature>()))
+                    }),
             )
     }
 }
@@ -359,8 +371,14 @@ mod tests {
     #[test]
     fn dev_accounts_match_substrate() {
         // From the reference (and `subkey inspect //Alice`).
-        assert_eq!(Pair::dev("Alice").public(), hex32("d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d"));
-        assert_eq!(Pair::dev("Bob").public(), hex32("8eaf04151687736326c9fea17e25fc5287613693c912909cb226aa4794f26a48"));
+        assert_eq!(
+            Pair::dev("Alice").public(),
+            hex32("d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d")
+        );
+        assert_eq!(
+            Pair::dev("Bob").public(),
+            hex32("8eaf04151687736326c9fea17e25fc5287613693c912909cb226aa4794f26a48")
+        );
         assert_eq!(Pair::dev("Alice").account().to_ss58(42), "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY");
         assert_eq!(Pair::dev("Bob").account().to_ss58(42), "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty");
     }

@@ -172,7 +172,9 @@ impl UncheckedExtrinsic {
         let prefix_len = bytes.len() - input.len();
         let version_byte = input.read_byte().map_err(|_| ExtrinsicError::MissingCall)?;
         let signature = match version_byte {
-            SIGNED_V4 => Some(Signature::decode(&mut input).map_err(|e| ExtrinsicError::BadSignaturePart(e.to_string()))?),
+            SIGNED_V4 => {
+                Some(Signature::decode(&mut input).map_err(|e| ExtrinsicError::BadSignaturePart(e.to_string()))?)
+            }
             UNSIGNED_V4 | BARE_V5 => None,
             other => return Err(ExtrinsicError::UnsupportedVersion(other)),
         };
@@ -300,14 +302,51 @@ macro_rules! extension_type {
     };
 }
 
-extension_type!(CheckNonZeroSender, ["frame_system", "extensions", "check_non_zero_sender", "CheckNonZeroSender"], "Rejects the all-zero sender.");
-extension_type!(CheckSpecVersion, ["frame_system", "extensions", "check_spec_version", "CheckSpecVersion"], "Signs the runtime spec version.");
-extension_type!(CheckTxVersion, ["frame_system", "extensions", "check_tx_version", "CheckTxVersion"], "Signs the transaction version.");
-extension_type!(CheckGenesis, ["frame_system", "extensions", "check_genesis", "CheckGenesis"], "Signs the genesis hash.");
-extension_type!(CheckMortality, ["frame_system", "extensions", "check_mortality", "CheckMortality"], "The era; signs its birth block hash.", Era);
-extension_type!(CheckNonce, ["frame_system", "extensions", "check_nonce", "CheckNonce"], "The sender's nonce.", u32, compact);
-extension_type!(CheckWeight, ["frame_system", "extensions", "check_weight", "CheckWeight"], "Checks the block weight limit.");
-extension_type!(ChargeTransactionPayment, ["pallet_transaction_payment", "ChargeTransactionPayment"], "The tip; charges the fee.", u128, compact);
+extension_type!(
+    CheckNonZeroSender,
+    ["frame_system", "extensions", "check_non_zero_sender", "CheckNonZeroSender"],
+    "Rejects the all-zero sender."
+);
+extension_type!(
+    CheckSpecVersion,
+    ["frame_system", "extensions", "check_spec_version", "CheckSpecVersion"],
+    "Signs the runtime spec version."
+);
+extension_type!(
+    CheckTxVersion,
+    ["frame_system", "extensions", "check_tx_version", "CheckTxVersion"],
+    "Signs the transaction version."
+);
+extension_type!(
+    CheckGenesis,
+    ["frame_system", "extensions", "check_genesis", "CheckGenesis"],
+    "Signs the genesis hash."
+);
+extension_type!(
+    CheckMortality,
+    ["frame_system", "extensions", "check_mortality", "CheckMortality"],
+    "The era; signs its birth block hash.",
+    Era
+);
+extension_type!(
+    CheckNonce,
+    ["frame_system", "extensions", "check_nonce", "CheckNonce"],
+    "The sender's nonce.",
+    u32,
+    compact
+);
+extension_type!(
+    CheckWeight,
+    ["frame_system", "extensions", "check_weight", "CheckWeight"],
+    "Checks the block weight limit."
+);
+extension_type!(
+    ChargeTransactionPayment,
+    ["pallet_transaction_payment", "ChargeTransactionPayment"],
+    "The tip; charges the fee.",
+    u128,
+    compact
+);
 
 /// The tuple of extension types: the `Extra` type parameter of the extrinsic type.
 pub type SignedExtensionTypes = (
@@ -375,12 +414,7 @@ mod tests {
     use crate::crypto::Pair;
 
     fn implicit() -> Implicit {
-        Implicit {
-            spec_version: 1,
-            transaction_version: 1,
-            genesis_hash: H256([7; 32]),
-            era_birth_hash: H256([7; 32]),
-        }
+        Implicit { spec_version: 1, transaction_version: 1, genesis_hash: H256([7; 32]), era_birth_hash: H256([7; 32]) }
     }
 
     #[test]
@@ -445,7 +479,10 @@ mod tests {
             UncheckedExtrinsic::decode_with_limit(&[4 << 2, 4, 0, 0, 0], 3),
             Err(ExtrinsicError::TooLong { len: 4, max: 3 })
         );
-        assert_eq!(UncheckedExtrinsic::decode_with_limit(&[2 << 2, 0x85, 1], 10), Err(ExtrinsicError::UnsupportedVersion(0x85)));
+        assert_eq!(
+            UncheckedExtrinsic::decode_with_limit(&[2 << 2, 0x85, 1], 10),
+            Err(ExtrinsicError::UnsupportedVersion(0x85))
+        );
         assert_eq!(UncheckedExtrinsic::decode_with_limit(&[1 << 2, 4], 10), Err(ExtrinsicError::MissingCall));
         assert!(matches!(
             UncheckedExtrinsic::decode_with_limit(&[3 << 2, 0x84, 0, 1], 10),

@@ -15,6 +15,11 @@ fn blake2<const N: usize>(data: &[u8]) -> [u8; N] {
     out
 }
 
+/// blake2b with a 64-bit output (runtime API ids).
+pub fn blake2_64(data: &[u8]) -> [u8; 8] {
+    blake2::<8>(data)
+}
+
 /// blake2b with a 128-bit output.
 pub fn blake2_128(data: &[u8]) -> [u8; 16] {
     blake2::<16>(data)
@@ -56,10 +61,7 @@ mod tests {
     #[test]
     fn blake2_256_of_empty_trie_node() {
         // The root of an empty Substrate trie is blake2-256 of the single byte 0x00.
-        assert_eq!(
-            hex::encode(blake2_256(&[0])),
-            "03170a2e7597b7b7e3d84c05391d139a62b157e78786d8c082f29dcf4c111314"
-        );
+        assert_eq!(hex::encode(blake2_256(&[0])), "03170a2e7597b7b7e3d84c05391d139a62b157e78786d8c082f29dcf4c111314");
     }
 
     #[test]

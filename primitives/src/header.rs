@@ -89,7 +89,9 @@ mod tests {
             number: 300,
             state_root: H256([2; 32]),
             extrinsics_root: H256([3; 32]),
-            digest: Digest { logs: vec![DigestItem::PreRuntime(*b"aura", vec![7]), DigestItem::Seal(*b"aura", vec![])] },
+            digest: Digest {
+                logs: vec![DigestItem::PreRuntime(*b"aura", vec![7]), DigestItem::Seal(*b"aura", vec![])],
+            },
         };
         let bytes = header.encode();
         assert_eq!(&bytes[..32], &[1; 32]);

@@ -270,7 +270,9 @@ mod tests {
         let mut out = Vec::new();
         write_header(&mut out, 0x40, 2, 62);
         assert_eq!(out, vec![0x7e]);
-        for (count, expected) in [(63, vec![0x7f, 0x00]), (64, vec![0x7f, 0x01]), (317, vec![0x7f, 0xfe]), (318, vec![0x7f, 0xff, 0x00])] {
+        for (count, expected) in
+            [(63, vec![0x7f, 0x00]), (64, vec![0x7f, 0x01]), (317, vec![0x7f, 0xfe]), (318, vec![0x7f, 0xff, 0x00])]
+        {
             let mut out = Vec::new();
             write_header(&mut out, 0x40, 2, count);
             assert_eq!(out, expected, "{count}");

@@ -16,9 +16,7 @@ pub type Balance = u128;
 pub type Moment = u64;
 
 /// A 256-bit hash (blocks, extrinsics, state roots, topics).
-#[derive(
-    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Encode, Decode, MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Encode, Decode, MaxEncodedLen)]
 pub struct H256(pub [u8; 32]);
 
 impl H256 {
@@ -80,9 +78,7 @@ impl TypeInfo for H256 {
 pub const SS58_PREFIX_DEFAULT: u16 = 42;
 
 /// A 32-byte account identifier: an sr25519 or ed25519 public key.
-#[derive(
-    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Encode, Decode, MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Encode, Decode, MaxEncodedLen)]
 pub struct AccountId32(pub [u8; 32]);
 
 impl TypeInfo for AccountId32 {

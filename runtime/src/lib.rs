@@ -1,1 +1,71 @@
-//! placeholder
+//! # accord-runtime
+//!
+//! The Accord runtime: the pallets assembled in plain Rust, the executive that builds and
+//! imports blocks, genesis, the runtime version and the runtime APIs.
+//!
+//! | index | pallet |
+//! |---|---|
+//! | 0 | System |
+//! | 1 | Timestamp |
+//! | 2 | Balances |
+//!
+//! Pallet indices are part of the wire format (calls, events, errors): never reuse one.
+//!
+//! Architecture invariant: the runtime is pure. It reads state through
+//! [`accord_support::StateRead`] and returns changes; the node does every I/O.
+
+pub mod apis;
+pub mod call;
+pub mod executive;
+pub mod fees;
+pub mod genesis;
+pub mod limits;
+pub mod metadata;
+pub mod validity;
+pub mod version;
+
+#[cfg(test)]
+mod tests;
+
+use accord_pallet_balances as balances;
+use accord_pallet_system as system;
+use accord_pallet_timestamp as timestamp;
+use accord_support::{Hooks, PalletIndices};
+
+pub use call::{RuntimeCall, RuntimeEvent};
+pub use executive::{
+    execute_block, timestamp_inherent, validate_transaction, ApplyOutcome, BlockError, BlockExecution, BuiltBlock,
+};
+pub use genesis::{GenesisConfig, GenesisError, UNIT};
+
+/// The pallets and their indices.
+pub const PALLETS: PalletIndices = &[(system::NAME, 0), (timestamp::NAME, 1), (balances::NAME, 2)];
+
+/// The index of a pallet of this runtime.
+///
+/// # Panics
+/// If `name` is not in [`PALLETS`]: a programming error in the runtime's assembly.
+pub fn pallet_index(name: &str) -> u8 {
+    PALLETS.iter().find(|(n, _)| *n == name).map(|(_, i)| *i).expect("pallet is in PALLETS")
+}
+
+/// Runs every pallet's `integrity_check`.
+pub fn integrity_check() -> Result<(), String> {
+    system::Pallet::integrity_check()?;
+    timestamp::Pallet::integrity_check()?;
+    balances::Pallet::integrity_check()?;
+    let mut seen = [false; 256];
+    for (name, index) in PALLETS {
+        if std::mem::replace(&mut seen[*index as usize], true) {
+            return Err(format!("pallet index {index} ({name}) is used twice"));
+        }
+    }
+    Ok(())
+}
+
+/// Runs every pallet's `check_state` on `ext`.
+pub fn check_state(ext: &accord_support::Ext<'_>) -> Result<(), String> {
+    system::Pallet::check_state(ext)?;
+    timestamp::Pallet::check_state(ext)?;
+    balances::Pallet::check_state(ext)
+}

@@ -247,7 +247,9 @@ impl<K: Encode + Decode, V: Encode + Decode, H: StorageHasher, Q: QueryKind> Sto
         let mut cursor = after.map(|a| a.to_vec()).unwrap_or_else(|| prefix.clone());
         let mut out = Vec::new();
         while out.len() < limit as usize {
-            let Some(key) = ext.next_key(&cursor) else { break };
+            let Some(key) = ext.next_key(&cursor) else {
+                break;
+            };
             if !key.starts_with(&prefix) {
                 break;
             }
@@ -510,10 +512,7 @@ mod tests {
     #[test]
     fn keys_match_reference_vectors() {
         let number: StorageValue<u32> = StorageValue::new("System", "Number", &[]);
-        assert_eq!(
-            hex::encode(number.key()),
-            "26aa394eea5630e07c48ae0c9558cef702a5c1b19ab7a04f536c519aca4983ac"
-        );
+        assert_eq!(hex::encode(number.key()), "26aa394eea5630e07c48ae0c9558cef702a5c1b19ab7a04f536c519aca4983ac");
         let account: StorageMap<AccountId32, u32, Blake2_128Concat> = StorageMap::new("System", "Account", &[]);
         let mut alice = [0u8; 32];
         hex::decode_to_slice("d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d", &mut alice).unwrap();
@@ -525,7 +524,9 @@ mod tests {
             )
         );
         let hash: StorageMap<u32, u32, Twox64Concat> = StorageMap::new("System", "BlockHash", &[]);
-        assert!(hex::encode(hash.key(&0)).starts_with("26aa394eea5630e07c48ae0c9558cef7a44704b568d21667356a5a050c118746"));
+        assert!(
+            hex::encode(hash.key(&0)).starts_with("26aa394eea5630e07c48ae0c9558cef7a44704b568d21667356a5a050c118746")
+        );
         assert_eq!(hash.key(&0)[32..40], twox_64(&0u32.encode()));
         let id: StorageMap<u32, u32, Identity> = StorageMap::new("X", "Y", &[]);
         assert_eq!(&id.key(&7)[32..], &7u32.encode()[..]);

@@ -352,7 +352,9 @@ pub fn withdraw_fee(ext: &mut Ext<'_>, who: &AccountId32, fee: Balance) -> bool 
     if fee == 0 {
         return true;
     }
-    let Ok((info, _)) = plan_debit(ext, who, fee, Existence::KeepAlive) else { return false };
+    let Ok((info, _)) = plan_debit(ext, who, fee, Existence::KeepAlive) else {
+        return false;
+    };
     system::write_account(ext, who, info);
     TOTAL_ISSUANCE.mutate(ext, |t| *t = t.saturating_sub(fee));
     deposit_event(ext, Event::Withdraw { who: *who, amount: fee });

@@ -22,7 +22,11 @@ fn balances_events(ext: &Ext<'_>) -> Vec<Vec<u8>> {
 
 fn system_events(ext: &Ext<'_>) -> Vec<system::Event> {
     use codec::Decode;
-    ext.events().iter().filter(|e| e.event[0] == 0).map(|e| system::Event::decode(&mut &e.event[1..]).unwrap()).collect()
+    ext.events()
+        .iter()
+        .filter(|e| e.event[0] == 0)
+        .map(|e| system::Event::decode(&mut &e.event[1..]).unwrap())
+        .collect()
 }
 
 #[track_caller]
@@ -46,14 +50,18 @@ fn genesis_rejects_bad_configs() {
     let mut t = accord_support::testing::TestExternalities::new(crate::mock::PALLETS);
     t.execute_with(|ext| {
         assert!(GenesisConfig { balances: vec![(account(1), 1)] }.build(ext).unwrap_err().contains("existential"));
-        assert!(GenesisConfig { balances: vec![(account(1), UNIT), (account(1), UNIT)] }.build(ext).unwrap_err().contains("twice"));
+        assert!(GenesisConfig { balances: vec![(account(1), UNIT), (account(1), UNIT)] }
+            .build(ext)
+            .unwrap_err()
+            .contains("twice"));
     });
 }
 
 #[test]
 fn transfer_allow_death_moves_funds_and_emits_transfer() {
     ExtBuilder::default().build().execute_with(|ext| {
-        dispatch(ext, Origin::Signed(account(1)), Call::transfer_allow_death { dest: id(2), value: 10 * UNIT }).unwrap();
+        dispatch(ext, Origin::Signed(account(1)), Call::transfer_allow_death { dest: id(2), value: 10 * UNIT })
+            .unwrap();
         assert_eq!(free_balance(ext, &account(1)), 90 * UNIT);
         assert_eq!(free_balance(ext, &account(2)), 60 * UNIT);
         let expected = Event::Transfer { from: account(1), to: account(2), amount: 10 * UNIT };
@@ -209,7 +217,11 @@ fn a_sequence_of_transfers_keeps_issuance_equal_to_the_sum() {
     ExtBuilder::default().build().execute_with(|ext| {
         let steps = [(1u8, 2u8, 30u128), (2, 3, 70), (3, 4, 69), (4, 1, 69), (1, 5, 1)];
         for (from, to, units) in steps {
-            let _ = dispatch(ext, Origin::Signed(account(from)), Call::transfer_allow_death { dest: id(to), value: units * UNIT });
+            let _ = dispatch(
+                ext,
+                Origin::Signed(account(from)),
+                Call::transfer_allow_death { dest: id(to), value: units * UNIT },
+            );
             assert_invariants(ext);
         }
     });

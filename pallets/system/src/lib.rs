@@ -90,8 +90,7 @@ pub const BLOCK_HASH: StorageMap<BlockNumber, H256, Twox64Concat> =
 pub const NUMBER: StorageValue<BlockNumber> =
     StorageValue::new(NAME, "Number", &[" The current block number being processed."]);
 /// `System.ParentHash`.
-pub const PARENT_HASH: StorageValue<H256> =
-    StorageValue::new(NAME, "ParentHash", &[" Hash of the previous block."]);
+pub const PARENT_HASH: StorageValue<H256> = StorageValue::new(NAME, "ParentHash", &[" Hash of the previous block."]);
 /// `System.EventCount`.
 pub const EVENT_COUNT: StorageValue<u32> =
     StorageValue::new(NAME, "EventCount", &[" The number of events in the `Events<T>` list."]);
@@ -328,7 +327,11 @@ pub fn metadata<E: TypeInfo + 'static>(ss58_prefix: u16) -> PalletMeta {
         event: Some(meta_type::<Event>()),
         error: None,
         constants: vec![
-            constant("BlockHashCount", &BLOCK_HASH_COUNT, &[" Maximum number of block number to block hash mappings to keep."]),
+            constant(
+                "BlockHashCount",
+                &BLOCK_HASH_COUNT,
+                &[" Maximum number of block number to block hash mappings to keep."],
+            ),
             constant("SS58Prefix", &ss58_prefix, &[" The designated SS58 prefix of this chain."]),
         ],
     }

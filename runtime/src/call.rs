@@ -1,0 +1,88 @@
+//! The runtime's call and event enums: one variant per pallet, at the pallet's index.
+//! Written out in plain Rust; adding a pallet means adding a variant here, a row in
+//! [`crate::PALLETS`], and its hooks and metadata in `lib.rs`.
+
+use codec::{Decode, Encode};
+use scale_info::TypeInfo;
+
+use accord_pallet_balances as balances;
+use accord_pallet_system as system;
+use accord_pallet_timestamp as timestamp;
+use accord_support::{DispatchClass, DispatchResult, Ext, Origin, Pays, Weight};
+
+/// Nesting limit when decoding a call from untrusted bytes.
+pub const CALL_DECODE_DEPTH_MAX: u32 = 32;
+
+/// Every call of the runtime: `pallet index ++ call index ++ arguments`.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub enum RuntimeCall {
+    /// System calls.
+    #[codec(index = 0)]
+    System(system::Call),
+    /// Timestamp calls.
+    #[codec(index = 1)]
+    Timestamp(timestamp::Call),
+    /// Balances calls.
+    #[codec(index = 2)]
+    Balances(balances::Call),
+}
+
+/// Every event of the runtime: `pallet index ++ event`. Pallets without events have no
+/// variant.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub enum RuntimeEvent {
+    /// System events.
+    #[codec(index = 0)]
+    System(system::Event),
+    /// Balances events.
+    #[codec(index = 2)]
+    Balances(balances::Event),
+}
+
+impl RuntimeCall {
+    /// Decodes a call from untrusted bytes: depth-limited, and every byte must be used.
+    pub fn decode_all(bytes: &[u8]) -> Option<RuntimeCall> {
+        let mut input = bytes;
+        let call = codec::DecodeLimit::decode_with_depth_limit(CALL_DECODE_DEPTH_MAX, &mut input).ok()?;
+        input.is_empty().then_some(call)
+    }
+
+    /// The weight charged before dispatch.
+    pub fn weight(&self) -> Weight {
+        match self {
+            RuntimeCall::System(c) => c.weight(),
+            RuntimeCall::Timestamp(c) => c.weight(),
+            RuntimeCall::Balances(c) => c.weight(),
+        }
+    }
+
+    /// The dispatch class: inherents are mandatory.
+    pub fn class(&self) -> DispatchClass {
+        match self {
+            RuntimeCall::Timestamp(timestamp::Call::set { .. }) => DispatchClass::Mandatory,
+            _ => DispatchClass::Normal,
+        }
+    }
+
+    /// Whether a fee is paid.
+    pub fn pays(&self) -> Pays {
+        match self.class() {
+            DispatchClass::Mandatory => Pays::No,
+            _ => Pays::Yes,
+        }
+    }
+
+    /// Whether this call is an inherent: unsigned, included by the block author.
+    pub fn is_inherent(&self) -> bool {
+        matches!(self, RuntimeCall::Timestamp(timestamp::Call::set { .. }))
+    }
+
+    /// Dispatches to the pallet.
+    pub fn dispatch(self, ext: &mut Ext<'_>, origin: Origin) -> DispatchResult {
+        match self {
+            RuntimeCall::System(c) => system::dispatch(ext, origin, c),
+            RuntimeCall::Timestamp(c) => timestamp::dispatch(ext, origin, c),
+            RuntimeCall::Balances(c) => balances::dispatch(ext, origin, c),
+        }
+    }
+}

@@ -1,0 +1,452 @@
+//! The executive: builds and imports blocks, and validates transactions for the pool.
+//!
+//! ```text
+//! BlockExecution::initialize(parent state, parent hash, number, digest)
+//!   -> apply(xt) ...   check -> fee + nonce -> dispatch in a layer -> ExtrinsicSuccess/Failed
+//!   -> finalize()      timestamp check -> on_finalize hooks -> System.Events -> roots -> Header
+//! execute_block(parent state, block) = the same, then the header's roots must match.
+//! validate_transaction(best state, xt, best hash) = the checks only, on a throwaway Ext.
+//! ```
+//!
+//! A failed dispatch keeps the fee and the nonce increment and nothing else; a transaction
+//! that fails its checks changes nothing.
+
+use codec::Encode;
+
+use accord_pallet_balances as balances;
+use accord_pallet_system as system;
+use accord_pallet_timestamp as timestamp;
+use accord_primitives::extrinsic::{signing_payload, Implicit, Signature};
+use accord_primitives::trie::{ordered_trie_root, StateVersion};
+use accord_primitives::{
+    AccountId32, Balance, Block, BlockNumber, Digest, Era, Header, MultiAddress, UncheckedExtrinsic, H256,
+};
+use accord_support::{
+    Changes, DispatchClass, DispatchInfo, DispatchResult, Ext, Hooks, Origin, Phase, ResourceUsage, StateRead, Weight,
+};
+
+use crate::call::RuntimeCall;
+use crate::fees;
+use crate::limits::{
+    BLOCK_LENGTH_MAX, BLOCK_WEIGHT_MAX, EXTRINSIC_LENGTH_MAX, NORMAL_BLOCK_LENGTH_MAX, NORMAL_BLOCK_WEIGHT_MAX,
+};
+use crate::validity::{
+    InvalidTransaction, TransactionValidity, TransactionValidityError, UnknownTransaction, ValidTransaction,
+};
+use crate::version::{SPEC_VERSION, TRANSACTION_VERSION};
+use crate::PALLETS;
+
+/// What applying one extrinsic did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplyOutcome {
+    /// The dispatch result (an error was rolled back).
+    pub result: DispatchResult,
+    /// Weight, class and fee mode.
+    pub info: DispatchInfo,
+    /// The resources used, for fee models and metrics.
+    pub usage: ResourceUsage,
+    /// The fee charged (including the tip).
+    pub fee: Balance,
+}
+
+/// Why a block cannot be built or imported.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BlockError {
+    /// An extrinsic's bytes do not decode.
+    #[error("extrinsic {index} is malformed: {reason}")]
+    MalformedExtrinsic {
+        /// Its index in the block.
+        index: u32,
+        /// Why.
+        reason: String,
+    },
+    /// An extrinsic is invalid at its position.
+    #[error("extrinsic {index} is invalid: {error}")]
+    InvalidExtrinsic {
+        /// Its index in the block.
+        index: u32,
+        /// Why.
+        error: TransactionValidityError,
+    },
+    /// The block has no timestamp inherent.
+    #[error("block has no timestamp inherent")]
+    MissingTimestamp,
+    /// The header's state root differs from the computed one.
+    #[error("state root mismatch: header has {expected:?}, execution gives {computed:?}")]
+    StateRootMismatch {
+        /// In the header.
+        expected: H256,
+        /// Computed.
+        computed: H256,
+    },
+    /// The header's extrinsics root differs from the computed one.
+    #[error("extrinsics root mismatch: header has {expected:?}, computed {computed:?}")]
+    ExtrinsicsRootMismatch {
+        /// In the header.
+        expected: H256,
+        /// Computed.
+        computed: H256,
+    },
+}
+
+/// A block that was built, with the state changes it makes to its parent's state.
+pub struct BuiltBlock {
+    /// The block (header with roots, extrinsics as applied).
+    pub block: Block,
+    /// The changes to the parent state.
+    pub changes: Changes,
+}
+
+/// A transaction that passed its checks.
+struct Checked {
+    origin: Origin,
+    call: RuntimeCall,
+    info: DispatchInfo,
+    len: u32,
+    fee: Balance,
+    signer: Option<(AccountId32, u32, Era)>,
+}
+
+/// Whether nonces ahead of the account's are acceptable (the pool) or not (a block).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NonceMode {
+    Exact,
+    AllowFuture,
+}
+
+/// Runs the runtime's `on_initialize` hooks in pallet order.
+fn on_initialize(ext: &mut Ext<'_>, n: BlockNumber) -> Weight {
+    system::Pallet::on_initialize(ext, n)
+        .saturating_add(timestamp::Pallet::on_initialize(ext, n))
+        .saturating_add(balances::Pallet::on_initialize(ext, n))
+}
+
+/// Runs the runtime's `on_finalize` hooks in pallet order.
+fn on_finalize(ext: &mut Ext<'_>, n: BlockNumber) {
+    system::Pallet::on_finalize(ext, n);
+    timestamp::Pallet::on_finalize(ext, n);
+    balances::Pallet::on_finalize(ext, n);
+}
+
+fn decode_call(xt: &UncheckedExtrinsic) -> Result<RuntimeCall, TransactionValidityError> {
+    RuntimeCall::decode_all(xt.call()).ok_or(InvalidTransaction::Call.into())
+}
+
+/// The implicit data a signer signed, as this chain sees it at block `n`. Fails with
+/// `AncientBirthBlock` when the era's birth block hash is not kept.
+fn implicit_at(ext: &Ext<'_>, era: Era, n: BlockNumber) -> Result<Implicit, TransactionValidityError> {
+    let genesis_hash = system::block_hash(ext, 0).ok_or(InvalidTransaction::IndeterminateImplicit)?;
+    let birth = era.birth(n as u64);
+    let era_birth_hash = if era.is_immortal() {
+        genesis_hash
+    } else {
+        let birth = BlockNumber::try_from(birth).map_err(|_| InvalidTransaction::AncientBirthBlock)?;
+        system::block_hash(ext, birth).ok_or(InvalidTransaction::AncientBirthBlock)?
+    };
+    Ok(Implicit { spec_version: SPEC_VERSION, transaction_version: TRANSACTION_VERSION, genesis_hash, era_birth_hash })
+}
+
+/// Verifies the signature; on failure, tells an expired mortal transaction (one that
+/// verifies against the previous period's birth block) from a bad signature.
+fn verify_signature(
+    ext: &Ext<'_>,
+    call: &[u8],
+    sig: &Signature,
+    who: &AccountId32,
+    n: BlockNumber,
+) -> Result<(), TransactionValidityError> {
+    let implicit = implicit_at(ext, sig.extra.era, n)?;
+    if sig.signature.verify(&signing_payload(call, &sig.extra, &implicit), who) {
+        return Ok(());
+    }
+    if let Era::Mortal(period, _) = sig.extra.era {
+        let birth = sig.extra.era.birth(n as u64);
+        if let Some(previous) = birth.checked_sub(period).and_then(|b| BlockNumber::try_from(b).ok()) {
+            if let Some(hash) = system::block_hash(ext, previous) {
+                let old = Implicit { era_birth_hash: hash, ..implicit };
+                if sig.signature.verify(&signing_payload(call, &sig.extra, &old), who) {
+                    return Err(InvalidTransaction::AncientBirthBlock.into());
+                }
+            }
+        }
+    }
+    Err(InvalidTransaction::BadProof.into())
+}
+
+/// Every check of an extrinsic at block `n`, in Substrate's order, changing nothing.
+fn check(
+    ext: &Ext<'_>,
+    xt: &UncheckedExtrinsic,
+    n: BlockNumber,
+    mode: NonceMode,
+) -> Result<Checked, TransactionValidityError> {
+    let len = xt.encoded().len() as u32;
+    if len > EXTRINSIC_LENGTH_MAX {
+        return Err(InvalidTransaction::ExhaustsResources.into());
+    }
+    let call = decode_call(xt)?;
+    let info = DispatchInfo { weight: call.weight(), class: call.class(), pays_fee: call.pays() };
+    let Some(sig) = &xt.signature else {
+        if !call.is_inherent() {
+            return Err(UnknownTransaction::NoUnsignedValidator.into());
+        }
+        return Ok(Checked { origin: Origin::None, call, info, len, fee: 0, signer: None });
+    };
+    let who = match &sig.address {
+        MultiAddress::Id(who) => *who,
+        _ => return Err(UnknownTransaction::CannotLookup.into()),
+    };
+    if who == AccountId32([0; 32]) {
+        return Err(InvalidTransaction::BadSigner.into());
+    }
+    if call.is_inherent() {
+        return Err(InvalidTransaction::Call.into());
+    }
+    verify_signature(ext, xt.call(), sig, &who, n)?;
+    let account_nonce = system::account_nonce(ext, &who);
+    if sig.extra.nonce < account_nonce {
+        return Err(InvalidTransaction::Stale.into());
+    }
+    if sig.extra.nonce > account_nonce && mode == NonceMode::Exact {
+        return Err(InvalidTransaction::Future.into());
+    }
+    if info.weight.any_gt(NORMAL_BLOCK_WEIGHT_MAX) || len > NORMAL_BLOCK_LENGTH_MAX {
+        return Err(InvalidTransaction::ExhaustsResources.into());
+    }
+    let fee = fees::total_fee(len, info.weight, sig.extra.tip);
+    if !balances::can_pay_fee(ext, &who, fee) {
+        return Err(InvalidTransaction::Payment.into());
+    }
+    Ok(Checked {
+        origin: Origin::Signed(who),
+        call,
+        info,
+        len,
+        fee,
+        signer: Some((who, sig.extra.nonce, sig.extra.era)),
+    })
+}
+
+/// Validates a transaction for the pool against the state of the best block `best_hash`:
+/// its checks as if it went into the next block, its priority, tags and longevity.
+pub fn validate_transaction(
+    best_state: &dyn StateRead,
+    xt: &UncheckedExtrinsic,
+    best_hash: H256,
+) -> TransactionValidity {
+    let mut ext = Ext::new(best_state, PALLETS);
+    let n = system::block_number(&ext) + 1;
+    // As Substrate: validation runs in the context of the next block, whose parent is known.
+    system::initialize(&mut ext, n, best_hash);
+    let len = xt.encoded().len() as u32;
+    if let Ok(call) = decode_call(xt) {
+        if call.class() == DispatchClass::Mandatory && xt.signature.is_none() {
+            return Err(InvalidTransaction::MandatoryValidation.into());
+        }
+    }
+    let checked = check(&ext, xt, n, NonceMode::AllowFuture)?;
+    let (who, nonce, era) = checked.signer.ok_or(UnknownTransaction::NoUnsignedValidator)?;
+    let account_nonce = system::account_nonce(&ext, &who);
+    let requires = if nonce > account_nonce { vec![(who, nonce - 1).encode()] } else { vec![] };
+    let longevity = era.death(n as u64).saturating_sub(n as u64);
+    Ok(ValidTransaction {
+        priority: fees::priority(len, checked.fee),
+        requires,
+        provides: vec![(who, nonce).encode()],
+        longevity,
+        propagate: true,
+    })
+}
+
+/// A block in execution: initialized on its parent's state, extrinsics applied one by one,
+/// then finalized into a header. The node's block builder and importer both drive it.
+pub struct BlockExecution<'a> {
+    ext: Ext<'a>,
+    parent_hash: H256,
+    number: BlockNumber,
+    digest: Digest,
+    extrinsics: Vec<Vec<u8>>,
+    weight: Weight,
+    normal_weight: Weight,
+    length: u32,
+    normal_length: u32,
+    signed_seen: bool,
+}
+
+impl<'a> BlockExecution<'a> {
+    /// Starts block `number` on `parent_state` (the state after block `number - 1`, whose
+    /// hash is `parent_hash`): sets the system values and runs `on_initialize` hooks.
+    pub fn initialize(parent_state: &'a dyn StateRead, parent_hash: H256, number: BlockNumber, digest: Digest) -> Self {
+        let mut ext = Ext::new(parent_state, PALLETS);
+        ext.set_phase(Phase::Initialization);
+        system::initialize(&mut ext, number, parent_hash);
+        let weight = system::weights::on_initialize().saturating_add(on_initialize(&mut ext, number));
+        BlockExecution {
+            ext,
+            parent_hash,
+            number,
+            digest,
+            extrinsics: Vec::new(),
+            weight,
+            normal_weight: Weight::ZERO,
+            length: 0,
+            normal_length: 0,
+            signed_seen: false,
+        }
+    }
+
+    /// The externalities (for reading the pending state).
+    pub fn ext(&self) -> &Ext<'a> {
+        &self.ext
+    }
+
+    /// The block number being built.
+    pub fn number(&self) -> BlockNumber {
+        self.number
+    }
+
+    /// How many extrinsics were applied.
+    pub fn extrinsic_count(&self) -> u32 {
+        self.extrinsics.len() as u32
+    }
+
+    /// Applies an extrinsic. `Err` means it cannot go into this block (and nothing changed);
+    /// `Ok` means it was included, its dispatch succeeding or failing (see
+    /// [`ApplyOutcome::result`]).
+    pub fn apply(&mut self, xt: &UncheckedExtrinsic) -> Result<ApplyOutcome, TransactionValidityError> {
+        let checked = check(&self.ext, xt, self.number, NonceMode::Exact)?;
+        let mandatory = checked.info.class == DispatchClass::Mandatory;
+        if mandatory && self.signed_seen {
+            // Inherents come first.
+            return Err(InvalidTransaction::Call.into());
+        }
+        self.check_block_limits(&checked)?;
+        let index = self.extrinsics.len() as u32;
+        self.ext.set_phase(Phase::ApplyExtrinsic(index));
+        if let Some((who, _, _)) = &checked.signer {
+            if !balances::withdraw_fee(&mut self.ext, who, checked.fee) {
+                return Err(InvalidTransaction::Payment.into());
+            }
+            system::inc_account_nonce(&mut self.ext, who);
+        }
+        let (result, storage) = self.dispatch_in_layer(checked.call, checked.origin);
+        if mandatory && result.is_err() {
+            // A failed inherent invalidates the block; `check` guarantees nothing was
+            // written outside the rolled-back layer for unsigned extrinsics.
+            return Err(InvalidTransaction::BadMandatory.into());
+        }
+        let info = checked.info;
+        let event = match result {
+            Ok(()) => system::Event::ExtrinsicSuccess { dispatch_info: info },
+            Err(dispatch_error) => system::Event::ExtrinsicFailed { dispatch_error, dispatch_info: info },
+        };
+        system::deposit_event(&mut self.ext, event);
+        self.account_for(&checked.info, checked.len);
+        self.signed_seen |= checked.signer.is_some();
+        self.extrinsics.push(xt.encoded().to_vec());
+        let usage = ResourceUsage { weight: info.weight, storage, encoded_len: checked.len };
+        Ok(ApplyOutcome { result, info, usage, fee: checked.fee })
+    }
+
+    fn check_block_limits(&self, checked: &Checked) -> Result<(), TransactionValidityError> {
+        let weight = self.weight.saturating_add(checked.info.weight);
+        let length = self.length.saturating_add(checked.len);
+        let exhausted = if checked.info.class == DispatchClass::Mandatory {
+            // Mandatory extrinsics are limited only by the absolute maximum.
+            weight.any_gt(BLOCK_WEIGHT_MAX) || length > BLOCK_LENGTH_MAX
+        } else {
+            self.normal_weight.saturating_add(checked.info.weight).any_gt(NORMAL_BLOCK_WEIGHT_MAX)
+                || self.normal_length.saturating_add(checked.len) > NORMAL_BLOCK_LENGTH_MAX
+                || weight.any_gt(BLOCK_WEIGHT_MAX)
+                || length > BLOCK_LENGTH_MAX
+        };
+        if exhausted {
+            return Err(InvalidTransaction::ExhaustsResources.into());
+        }
+        Ok(())
+    }
+
+    fn dispatch_in_layer(
+        &mut self,
+        call: RuntimeCall,
+        origin: Origin,
+    ) -> (DispatchResult, accord_support::StorageDelta) {
+        if let Err(e) = self.ext.start_layer() {
+            return (Err(e), Default::default());
+        }
+        let result = call.dispatch(&mut self.ext, origin);
+        let delta = self.ext.top_layer_delta();
+        let closed = if result.is_ok() { self.ext.commit_layer() } else { self.ext.rollback_layer() };
+        debug_assert!(closed.is_ok(), "the layer opened above is open");
+        match result {
+            Ok(()) => (Ok(()), delta),
+            Err(e) => (Err(e), Default::default()),
+        }
+    }
+
+    fn account_for(&mut self, info: &DispatchInfo, len: u32) {
+        self.weight = self.weight.saturating_add(info.weight);
+        self.length = self.length.saturating_add(len);
+        if info.class != DispatchClass::Mandatory {
+            self.normal_weight = self.normal_weight.saturating_add(info.weight);
+            self.normal_length = self.normal_length.saturating_add(len);
+        }
+    }
+
+    /// Ends the block: requires the timestamp inherent, runs `on_finalize` hooks, writes
+    /// the block's events and totals, and computes the roots.
+    pub fn finalize(mut self) -> Result<BuiltBlock, BlockError> {
+        if !timestamp::did_update(&self.ext) {
+            return Err(BlockError::MissingTimestamp);
+        }
+        let ext = &mut self.ext;
+        ext.set_phase(Phase::Finalization);
+        on_finalize(ext, self.number);
+        system::EXTRINSIC_COUNT.put(ext, &(self.extrinsics.len() as u32));
+        system::BLOCK_WEIGHT.put(ext, &self.weight);
+        system::ALL_EXTRINSICS_LEN.put(ext, &self.length);
+        system::finalize(ext);
+        let extrinsics_root = ordered_trie_root(&self.extrinsics, StateVersion::V0);
+        let state_root = ext.storage_root();
+        let header = Header {
+            parent_hash: self.parent_hash,
+            number: self.number,
+            state_root,
+            extrinsics_root,
+            digest: self.digest,
+        };
+        Ok(BuiltBlock { block: Block { header, extrinsics: self.extrinsics }, changes: self.ext.into_changes() })
+    }
+}
+
+/// Executes `block` on its parent's state and checks its roots; returns the state changes.
+pub fn execute_block(parent_state: &dyn StateRead, block: &Block) -> Result<Changes, BlockError> {
+    let header = &block.header;
+    let mut exec = BlockExecution::initialize(parent_state, header.parent_hash, header.number, header.digest.clone());
+    for (i, bytes) in block.extrinsics.iter().enumerate() {
+        let index = i as u32;
+        let xt = UncheckedExtrinsic::decode_with_limit(bytes, EXTRINSIC_LENGTH_MAX)
+            .map_err(|e| BlockError::MalformedExtrinsic { index, reason: e.to_string() })?;
+        exec.apply(&xt).map_err(|error| BlockError::InvalidExtrinsic { index, error })?;
+    }
+    let built = exec.finalize()?;
+    if built.block.header.extrinsics_root != header.extrinsics_root {
+        return Err(BlockError::ExtrinsicsRootMismatch {
+            expected: header.extrinsics_root,
+            computed: built.block.header.extrinsics_root,
+        });
+    }
+    if built.block.header.state_root != header.state_root {
+        return Err(BlockError::StateRootMismatch {
+            expected: header.state_root,
+            computed: built.block.header.state_root,
+        });
+    }
+    Ok(built.changes)
+}
+
+/// The timestamp inherent for a block at `now_ms`.
+pub fn timestamp_inherent(now_ms: u64) -> UncheckedExtrinsic {
+    let call = RuntimeCall::Timestamp(timestamp::Call::set { now: now_ms });
+    UncheckedExtrinsic::new_unsigned(&call.encode())
+}

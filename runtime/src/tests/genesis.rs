@@ -1,0 +1,63 @@
+use accord_pallet_balances as balances;
+use accord_primitives::{AccountId32, Pair};
+
+use super::Chain;
+use crate::{GenesisConfig, GenesisError, UNIT};
+
+#[test]
+fn dev_genesis_endows_the_six_dev_accounts() {
+    let config = GenesisConfig::dev();
+    assert_eq!(config.balances.len(), 6);
+    assert_eq!(config.balances[0].0, Pair::dev("Alice").account());
+    let (state, header) = config.build().unwrap();
+    assert_eq!(header.number, 0);
+    assert_eq!(header.state_root, state.root());
+    let chain = Chain::dev();
+    assert_eq!(chain.read(|ext| balances::TOTAL_ISSUANCE.get(ext)), 6 * 1_000_000 * UNIT);
+    assert_eq!(chain.read(crate::check_state), Ok(()));
+}
+
+#[test]
+fn json_round_trip_and_forms() {
+    let config = GenesisConfig::dev();
+    assert_eq!(GenesisConfig::from_json(&config.to_json()).unwrap(), config);
+    let json = r#"{"balances": [["5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", 5000000000000],
+        ["0x8eaf04151687736326c9fea17e25fc5287613693c912909cb226aa4794f26a48", "340282366920938463463374607431768211455"]],
+        "timestampMs": 7}"#;
+    let parsed = GenesisConfig::from_json(json).unwrap();
+    assert_eq!(parsed.balances[0], (Pair::dev("Alice").account(), 5 * UNIT));
+    assert_eq!(parsed.balances[1], (Pair::dev("Bob").account(), u128::MAX));
+    assert_eq!(parsed.timestamp_ms, 7);
+}
+
+#[test]
+fn bad_configs_get_clear_errors() {
+    assert!(matches!(GenesisConfig::from_json("{"), Err(GenesisError::Json(_))));
+    assert!(matches!(GenesisConfig::from_json(r#"{"balance": []}"#), Err(GenesisError::Json(_))), "unknown field");
+    assert!(matches!(GenesisConfig::from_json(r#"{"balances": [["nope", 1]]}"#), Err(GenesisError::BadAccount { .. })));
+    assert!(matches!(
+        GenesisConfig::from_json(r#"{"balances": [["5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", "-1"]]}"#),
+        Err(GenesisError::BadBalance(_))
+    ));
+    assert!(matches!(
+        GenesisConfig::from_json(r#"{"balances": [["5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", 1.5]]}"#),
+        Err(GenesisError::BadBalance(_))
+    ));
+    assert!(
+        matches!(
+            GenesisConfig::from_json(
+                r#"{"balances": [["5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", 18446744073709551616]]}"#
+            ),
+            Err(GenesisError::BadBalance(_))
+        ),
+        "numbers past 2^64 must be strings"
+    );
+    let below_ed = GenesisConfig { balances: vec![(AccountId32([1; 32]), 1)], timestamp_ms: 0 };
+    let err = below_ed.build().unwrap_err();
+    assert!(err.to_string().contains("existential deposit"), "{err}");
+    let overflow = GenesisConfig {
+        balances: vec![(AccountId32([1; 32]), u128::MAX), (AccountId32([2; 32]), UNIT)],
+        timestamp_ms: 0,
+    };
+    assert!(overflow.build().unwrap_err().to_string().contains("overflows"));
+}

@@ -1,0 +1,151 @@
+//! Transaction validity, in the SCALE shapes of `sp_runtime::transaction_validity`, which
+//! the pool and the RPC (author error 1010) report.
+
+use codec::{Decode, Encode};
+
+/// Why a transaction is invalid (`sp_runtime::InvalidTransaction`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum InvalidTransaction {
+    /// The call does not decode or may not be sent this way.
+    Call,
+    /// The sender cannot pay the fee.
+    Payment,
+    /// The nonce is ahead of the account's: valid later.
+    Future,
+    /// The nonce was already used.
+    Stale,
+    /// The signature is wrong (which includes a wrong genesis, spec or transaction
+    /// version, or era birth block, all of which the signature covers).
+    BadProof,
+    /// The era's birth block is unknown or the transaction's era has ended.
+    AncientBirthBlock,
+    /// The transaction does not fit in a block (weight or length).
+    ExhaustsResources,
+    /// A custom error.
+    Custom(u8),
+    /// A mandatory (inherent) dispatch failed.
+    BadMandatory,
+    /// An inherent was submitted as a transaction.
+    MandatoryValidation,
+    /// The sender is invalid (for example the all-zero account).
+    BadSigner,
+    /// Implicit data could not be computed.
+    IndeterminateImplicit,
+    /// The origin is unknown.
+    UnknownOrigin,
+}
+
+/// Why validity could not be determined (`sp_runtime::UnknownTransaction`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum UnknownTransaction {
+    /// An address could not be looked up.
+    CannotLookup,
+    /// No validator for unsigned transactions of this kind.
+    NoUnsignedValidator,
+    /// A custom error.
+    Custom(u8),
+}
+
+/// `sp_runtime::TransactionValidityError`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum TransactionValidityError {
+    /// Invalid.
+    Invalid(InvalidTransaction),
+    /// Unknown.
+    Unknown(UnknownTransaction),
+}
+
+impl From<InvalidTransaction> for TransactionValidityError {
+    fn from(e: InvalidTransaction) -> Self {
+        TransactionValidityError::Invalid(e)
+    }
+}
+
+impl From<UnknownTransaction> for TransactionValidityError {
+    fn from(e: UnknownTransaction) -> Self {
+        TransactionValidityError::Unknown(e)
+    }
+}
+
+impl std::fmt::Display for TransactionValidityError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            TransactionValidityError::Invalid(i) => match i {
+                InvalidTransaction::Call => "Transaction call is not expected",
+                InvalidTransaction::Payment => "Inability to pay some fees (e.g. account balance too low)",
+                InvalidTransaction::Future => "Transaction will be valid in the future",
+                InvalidTransaction::Stale => "Transaction is outdated",
+                InvalidTransaction::BadProof => "Transaction has a bad signature",
+                InvalidTransaction::AncientBirthBlock => "Transaction has an ancient birth block",
+                InvalidTransaction::ExhaustsResources => "Transaction would exhaust the block limits",
+                InvalidTransaction::Custom(_) => "Custom error",
+                InvalidTransaction::BadMandatory => "A call was labelled as mandatory, but resulted in an Error.",
+                InvalidTransaction::MandatoryValidation => {
+                    "Transaction dispatch is mandatory; transactions must not be validated."
+                }
+                InvalidTransaction::BadSigner => "Invalid signing address",
+                InvalidTransaction::IndeterminateImplicit => "The implicit data was unable to be calculated",
+                InvalidTransaction::UnknownOrigin => "The origin is unknown",
+            },
+            TransactionValidityError::Unknown(u) => match u {
+                UnknownTransaction::CannotLookup => "Could not lookup information required to validate the transaction",
+                UnknownTransaction::NoUnsignedValidator => {
+                    "Could not find an unsigned validator for the unsigned transaction"
+                }
+                UnknownTransaction::Custom(_) => "Custom error",
+            },
+        };
+        f.write_str(text)
+    }
+}
+
+/// Where a transaction came from (`sp_runtime::TransactionSource`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum TransactionSource {
+    /// Already in a block being imported.
+    InBlock,
+    /// Submitted to this node (RPC).
+    Local,
+    /// Received from a peer.
+    External,
+}
+
+/// A valid transaction's pool parameters (`sp_runtime::ValidTransaction`).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct ValidTransaction {
+    /// Higher goes first.
+    pub priority: u64,
+    /// Tags that must be provided first (the sender's previous nonce).
+    pub requires: Vec<Vec<u8>>,
+    /// Tags this provides (the sender's nonce).
+    pub provides: Vec<Vec<u8>>,
+    /// Blocks it stays valid for.
+    pub longevity: u64,
+    /// Whether to gossip it.
+    pub propagate: bool,
+}
+
+/// `TaggedTransactionQueue_validate_transaction`'s result.
+pub type TransactionValidity = Result<ValidTransaction, TransactionValidityError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_match_sp_runtime() {
+        let e: TransactionValidityError = InvalidTransaction::BadProof.into();
+        assert_eq!(e.encode(), vec![0, 4]);
+        assert_eq!(TransactionValidityError::from(InvalidTransaction::Custom(9)).encode(), vec![0, 7, 9]);
+        assert_eq!(TransactionValidityError::from(UnknownTransaction::NoUnsignedValidator).encode(), vec![1, 1]);
+        let ok: TransactionValidity = Ok(ValidTransaction {
+            priority: 1,
+            requires: vec![],
+            provides: vec![vec![1]],
+            longevity: 2,
+            propagate: true,
+        });
+        assert_eq!(ok.encode(), vec![0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 1, 2, 0, 0, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(e.to_string(), "Transaction has a bad signature");
+    }
+}
