@@ -41,7 +41,7 @@ pub fn empty_trie_root() -> H256 {
 
 fn nibble_at(key: &[u8], i: usize) -> u8 {
     let b = key[i / 2];
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         b >> 4
     } else {
         b & 0x0f
@@ -247,7 +247,7 @@ mod tests {
         assert_eq!(node[2..], blake2_256(&long));
         let node0 = build_node(&[(&[0xaa][..], &long[..])], 0, StateVersion::V0);
         assert_eq!(node0[..3], [0x42, 0xaa, 33 << 2]);
-        let short = vec![0x41u8; 32];
+        let short = [0x41u8; 32];
         let node1 = build_node(&[(&[0xaa][..], &short[..])], 0, StateVersion::V1);
         assert_eq!(node1[..3], [0x42, 0xaa, 32 << 2]);
     }

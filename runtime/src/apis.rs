@@ -84,7 +84,7 @@ fn decode_exact<T: Decode>(method: &'static str, input: &[u8]) -> Result<T, ApiE
 }
 
 /// Splits a length-prefixed extrinsic off the front of `input`.
-fn take_extrinsic<'i>(method: &'static str, input: &mut &'i [u8]) -> Result<UncheckedExtrinsic, ApiError> {
+fn take_extrinsic(method: &'static str, input: &mut &[u8]) -> Result<UncheckedExtrinsic, ApiError> {
     let mut probe = *input;
     let Compact(len) = Compact::<u32>::decode(&mut probe).map_err(|e| bad(method, e))?;
     let prefix = input.len() - probe.len();

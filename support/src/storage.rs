@@ -199,6 +199,7 @@ impl<V: Encode + Decode + Default + TypeInfo + 'static, Q: QueryKind> StorageEnt
 /// A map from `K` to `V`, keys hashed with `H`.
 pub struct StorageMap<K, V, H, Q = ValueQuery> {
     name: ItemName,
+    #[allow(clippy::type_complexity)]
     _types: PhantomData<fn() -> (K, V, H, Q)>,
 }
 
@@ -307,6 +308,7 @@ where
 /// A map keyed by two keys, each hashed with its own hasher.
 pub struct StorageDoubleMap<K1, H1, K2, H2, V, Q = ValueQuery> {
     name: ItemName,
+    #[allow(clippy::type_complexity)]
     _types: PhantomData<fn() -> (K1, H1, K2, H2, V, Q)>,
 }
 

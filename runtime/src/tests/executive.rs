@@ -156,7 +156,7 @@ fn wrong_genesis_or_versions_are_bad_proof() {
 fn nonces_stale_and_future() {
     let mut chain = Chain::dev();
     let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));
-    chain.produce(&[chain.signed(&alice, &transfer(&bob, 1 * UNIT), 0)]);
+    chain.produce(&[chain.signed(&alice, &transfer(&bob, UNIT), 0)]);
     assert_rejected(&chain, &chain.signed(&alice, &transfer(&bob, UNIT), 0), invalid(I::Stale));
     let future = chain.signed(&alice, &transfer(&bob, UNIT), 3);
     let valid = chain.validate(&future).expect("future nonces are valid in the pool");
@@ -349,7 +349,7 @@ fn genesis_hash_is_recorded_by_block_one() {
     chain.produce(&[]);
     let genesis = chain.genesis_hash();
     assert_eq!(chain.read(|ext| system::block_hash(ext, 0)), Some(genesis));
-    assert_eq!(chain.read(|ext| system::block_number(ext)), 1);
+    assert_eq!(chain.read(system::block_number), 1);
     // An immortal transaction signed at block 1 still applies at block 3.
     chain.produce(&[]);
     let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));

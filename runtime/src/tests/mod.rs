@@ -100,7 +100,7 @@ impl Chain {
         self.state.apply(built.changes);
         assert_eq!(self.state.root(), built.block.header.state_root);
         self.headers.push(built.block.header);
-        self.read(|ext| crate::check_state(ext)).expect("state invariants hold after every block");
+        self.read(crate::check_state).expect("state invariants hold after every block");
         outcomes
     }
 
