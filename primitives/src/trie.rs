@@ -16,7 +16,7 @@
 //! in the low half of the first byte. The root is the blake2-256 of the root node, however
 //! short. The empty trie's root node is the single byte `0x00`.
 
-use codec::{Compact, Encode};
+use codec::{Compact, Decode, Encode};
 
 use crate::hashing::blake2_256;
 use crate::types::H256;
@@ -39,13 +39,14 @@ pub fn empty_trie_root() -> H256 {
     H256(blake2_256(&[0]))
 }
 
-fn nibble_at(key: &[u8], i: usize) -> u8 {
-    let b = key[i / 2];
-    if i.is_multiple_of(2) {
-        b >> 4
-    } else {
-        b & 0x0f
+/// The nibbles of `key`, high half first: `[0xab]` is `[0xa, 0xb]`.
+pub fn nibbles(key: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(key.len() * 2);
+    for b in key {
+        out.push(b >> 4);
+        out.push(b & 0x0f);
     }
+    out
 }
 
 /// Writes a node header: `prefix` in the top bits, then the nibble count in the remaining
@@ -57,10 +58,9 @@ fn write_header(out: &mut Vec<u8>, prefix: u8, prefix_bits: u32, nibble_count: u
         return;
     }
     out.push(prefix + max_value as u8);
-    let mut rem = nibble_count - (max_value - 1);
-    // The first byte stands for `max_value - 1` nibbles plus the bytes that follow; each
-    // following byte adds its value, a 255 meaning "more follows".
-    rem -= 1;
+    // The first byte stands for `max_value` nibbles; each following byte adds its value, a
+    // 255 meaning "more follows".
+    let mut rem = nibble_count - max_value;
     loop {
         if rem < 255 {
             out.push(rem as u8);
@@ -71,118 +71,140 @@ fn write_header(out: &mut Vec<u8>, prefix: u8, prefix_bits: u32, nibble_count: u
     }
 }
 
-/// Writes the nibbles `key[from..to]` (nibble indices) packed two per byte.
-fn write_partial(out: &mut Vec<u8>, key: &[u8], from: usize, to: usize) {
-    let mut i = from;
-    if (to - from) % 2 == 1 {
-        out.push(nibble_at(key, i));
-        i += 1;
+/// Writes `partial` (nibbles) packed two per byte, an odd first nibble alone.
+fn write_partial(out: &mut Vec<u8>, partial: &[u8]) {
+    let mut rest = partial;
+    if partial.len() % 2 == 1 {
+        out.push(partial[0]);
+        rest = &partial[1..];
     }
-    while i < to {
-        out.push((nibble_at(key, i) << 4) | nibble_at(key, i + 1));
-        i += 2;
-    }
-}
-
-fn hashed(value: &[u8], version: StateVersion) -> bool {
-    version == StateVersion::V1 && value.len() >= VALUE_HASH_THRESHOLD
-}
-
-fn write_value(out: &mut Vec<u8>, value: &[u8], version: StateVersion) {
-    if hashed(value, version) {
-        out.extend_from_slice(&blake2_256(value));
-    } else {
-        Compact(value.len() as u32).encode_to(out);
-        out.extend_from_slice(value);
+    for pair in rest.chunks(2) {
+        out.push((pair[0] << 4) | pair[1]);
     }
 }
 
-/// Encodes a leaf whose partial key is the nibbles `key[from..]`.
-pub fn encode_leaf(key: &[u8], from: usize, value: &[u8], version: StateVersion) -> Vec<u8> {
-    let to = key.len() * 2;
-    let mut out = Vec::with_capacity(4 + (to - from) / 2 + value.len().min(40));
-    if hashed(value, version) {
-        write_header(&mut out, 0x20, 3, to - from);
-    } else {
-        write_header(&mut out, 0x40, 2, to - from);
-    }
-    write_partial(&mut out, key, from, to);
-    write_value(&mut out, value, version);
-    out
+/// A value as a trie node holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum NodeValue {
+    /// The value itself.
+    Inline(Vec<u8>),
+    /// The blake2-256 of a value of at least [`VALUE_HASH_THRESHOLD`] bytes (state version 1).
+    Hashed([u8; 32]),
 }
 
-/// Encodes a branch with partial key `key[from..to]` (nibbles), an optional value and its
-/// children's node encodings (`None` for an absent child).
-pub fn encode_branch(
-    key: &[u8],
-    from: usize,
-    to: usize,
-    value: Option<&[u8]>,
-    children: &[Option<Vec<u8>>; 16],
-    version: StateVersion,
-) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4 + 16 * 33);
-    match value {
-        None => write_header(&mut out, 0x80, 2, to - from),
-        Some(v) if hashed(v, version) => write_header(&mut out, 0x10, 4, to - from),
-        Some(_) => write_header(&mut out, 0xC0, 2, to - from),
-    }
-    write_partial(&mut out, key, from, to);
-    let mut bitmap = 0u16;
-    for (i, child) in children.iter().enumerate() {
-        if child.is_some() {
-            bitmap |= 1 << i;
+impl NodeValue {
+    /// How `value` is held in a node under `version`.
+    pub fn new(value: &[u8], version: StateVersion) -> NodeValue {
+        if version == StateVersion::V1 && value.len() >= VALUE_HASH_THRESHOLD {
+            NodeValue::Hashed(blake2_256(value))
+        } else {
+            NodeValue::Inline(value.to_vec())
         }
     }
-    out.extend_from_slice(&bitmap.to_le_bytes());
-    if let Some(v) = value {
-        write_value(&mut out, v, version);
+}
+
+/// How a branch refers to a child: its encoding when shorter than 32 bytes, else its hash.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum ChildRef {
+    /// The child's encoding (shorter than 32 bytes).
+    Inline(Vec<u8>),
+    /// The blake2-256 of the child's encoding.
+    Hash([u8; 32]),
+}
+
+impl ChildRef {
+    /// The reference to a child whose encoding is `encoded`.
+    pub fn of(encoded: &[u8]) -> ChildRef {
+        if encoded.len() < 32 {
+            ChildRef::Inline(encoded.to_vec())
+        } else {
+            ChildRef::Hash(blake2_256(encoded))
+        }
+    }
+}
+
+/// Encodes a node: a leaf when it has no children, else a branch. `partial` is its partial
+/// key in nibbles.
+pub fn encode_node(partial: &[u8], value: Option<&NodeValue>, children: &[Option<ChildRef>; 16]) -> Vec<u8> {
+    let is_leaf = children.iter().all(Option::is_none);
+    let mut out = Vec::with_capacity(4 + partial.len() / 2 + if is_leaf { 40 } else { 16 * 33 });
+    match (is_leaf, value) {
+        (true, Some(NodeValue::Hashed(_))) => write_header(&mut out, 0x20, 3, partial.len()),
+        (true, _) => write_header(&mut out, 0x40, 2, partial.len()),
+        (false, None) => write_header(&mut out, 0x80, 2, partial.len()),
+        (false, Some(NodeValue::Hashed(_))) => write_header(&mut out, 0x10, 4, partial.len()),
+        (false, Some(NodeValue::Inline(_))) => write_header(&mut out, 0xC0, 2, partial.len()),
+    }
+    write_partial(&mut out, partial);
+    if !is_leaf {
+        let mut bitmap = 0u16;
+        for (i, child) in children.iter().enumerate() {
+            if child.is_some() {
+                bitmap |= 1 << i;
+            }
+        }
+        out.extend_from_slice(&bitmap.to_le_bytes());
+    }
+    match value {
+        Some(NodeValue::Inline(v)) => {
+            Compact(v.len() as u32).encode_to(&mut out);
+            out.extend_from_slice(v);
+        }
+        Some(NodeValue::Hashed(h)) => out.extend_from_slice(h),
+        None => {}
     }
     for child in children.iter().flatten() {
-        if child.len() < 32 {
-            Compact(child.len() as u32).encode_to(&mut out);
-            out.extend_from_slice(child);
-        } else {
-            Compact(32u32).encode_to(&mut out);
-            out.extend_from_slice(&blake2_256(child));
+        match child {
+            ChildRef::Inline(bytes) => {
+                Compact(bytes.len() as u32).encode_to(&mut out);
+                out.extend_from_slice(bytes);
+            }
+            ChildRef::Hash(h) => {
+                Compact(32u32).encode_to(&mut out);
+                out.extend_from_slice(h);
+            }
         }
     }
     out
 }
 
-fn common_prefix(a: &[u8], b: &[u8], from: usize) -> usize {
-    let max = (a.len() * 2).min(b.len() * 2);
+/// The length of the common prefix of `a` and `b` from `from` on.
+pub fn common_prefix(a: &[u8], b: &[u8], from: usize) -> usize {
+    let max = a.len().min(b.len());
     let mut i = from;
-    while i < max && nibble_at(a, i) == nibble_at(b, i) {
+    while i < max && a[i] == b[i] {
         i += 1;
     }
     i
 }
 
-/// Encodes the node for `entries` (sorted by key, unique), all sharing the nibbles before
-/// `cursor`.
-fn build_node(entries: &[(&[u8], &[u8])], cursor: usize, version: StateVersion) -> Vec<u8> {
+/// Encodes the node for `entries` (nibble keys, sorted, unique), all sharing the nibbles
+/// before `cursor`.
+fn build_node(entries: &[(Vec<u8>, &[u8])], cursor: usize, version: StateVersion) -> Vec<u8> {
     match entries {
         [] => vec![0],
-        [(key, value)] => encode_leaf(key, cursor, value, version),
+        [(key, value)] => encode_node(&key[cursor..], Some(&NodeValue::new(value, version)), &Default::default()),
         _ => {
-            let first = entries[0].0;
-            let last = entries[entries.len() - 1].0;
+            let first = &entries[0].0;
+            let last = &entries[entries.len() - 1].0;
             let shared = common_prefix(first, last, cursor);
-            let (value, rest) =
-                if first.len() * 2 == shared { (Some(entries[0].1), &entries[1..]) } else { (None, entries) };
-            let mut children: [Option<Vec<u8>>; 16] = Default::default();
+            let (value, rest) = if first.len() == shared {
+                (Some(NodeValue::new(entries[0].1, version)), &entries[1..])
+            } else {
+                (None, entries)
+            };
+            let mut children: [Option<ChildRef>; 16] = Default::default();
             let mut start = 0;
             while start < rest.len() {
-                let nibble = nibble_at(rest[start].0, shared);
+                let nibble = rest[start].0[shared];
                 let mut end = start + 1;
-                while end < rest.len() && nibble_at(rest[end].0, shared) == nibble {
+                while end < rest.len() && rest[end].0[shared] == nibble {
                     end += 1;
                 }
-                children[nibble as usize] = Some(build_node(&rest[start..end], shared + 1, version));
+                children[nibble as usize] = Some(ChildRef::of(&build_node(&rest[start..end], shared + 1, version)));
                 start = end;
             }
-            encode_branch(first, cursor, shared, value, &children, version)
+            encode_node(&first[cursor..shared], value.as_ref(), &children)
         }
     }
 }
@@ -195,7 +217,7 @@ pub fn trie_root<K: AsRef<[u8]>, V: AsRef<[u8]>>(
 ) -> H256 {
     let map: std::collections::BTreeMap<Vec<u8>, V> =
         entries.into_iter().map(|(k, v)| (k.as_ref().to_vec(), v)).collect();
-    let sorted: Vec<(&[u8], &[u8])> = map.iter().map(|(k, v)| (k.as_slice(), v.as_ref())).collect();
+    let sorted: Vec<(Vec<u8>, &[u8])> = map.iter().map(|(k, v)| (nibbles(k), v.as_ref())).collect();
     H256(blake2_256(&build_node(&sorted, 0, version)))
 }
 
@@ -209,6 +231,11 @@ pub fn ordered_trie_root<V: AsRef<[u8]>>(items: &[V], version: StateVersion) -> 
 mod tests {
     use super::*;
 
+    fn node_of(entries: &[(&[u8], &[u8])], version: StateVersion) -> Vec<u8> {
+        let e: Vec<(Vec<u8>, &[u8])> = entries.iter().map(|(k, v)| (nibbles(k), *v)).collect();
+        build_node(&e, 0, version)
+    }
+
     #[test]
     fn empty_root() {
         assert_eq!(trie_root(Vec::<(Vec<u8>, Vec<u8>)>::new(), StateVersion::V1), empty_trie_root());
@@ -218,14 +245,14 @@ mod tests {
     #[test]
     fn single_tuple_encoding_matches_sp_trie() {
         // sp-trie `codec_trie_single_tuple`: [0x42, 0xaa, compact(1), 0xbb].
-        assert_eq!(build_node(&[(&[0xaa][..], &[0xbb][..])], 0, StateVersion::V1), vec![0x42, 0xaa, 4, 0xbb]);
+        assert_eq!(node_of(&[(&[0xaa][..], &[0xbb][..])], StateVersion::V1), vec![0x42, 0xaa, 4, 0xbb]);
     }
 
     #[test]
     fn two_disjoint_keys_match_sp_trie() {
         // sp-trie `codec_trie_two_tuples_disjoint_keys`.
         let entries = [(&[0x13, 0x14][..], &[0xff][..]), (&[0x48, 0x19][..], &[0xfe][..])];
-        assert_eq!(hex::encode(build_node(&entries, 0, StateVersion::V1)), "8012001443031404ff1443081904fe");
+        assert_eq!(hex::encode(node_of(&entries, StateVersion::V1)), "8012001443031404ff1443081904fe");
     }
 
     #[test]
@@ -242,13 +269,13 @@ mod tests {
     #[test]
     fn hashed_values_only_in_v1_from_33_bytes() {
         let long = vec![0x41u8; 33];
-        let node = build_node(&[(&[0xaa][..], &long[..])], 0, StateVersion::V1);
+        let node = node_of(&[(&[0xaa][..], &long[..])], StateVersion::V1);
         assert_eq!(node[..2], [0x22, 0xaa]);
         assert_eq!(node[2..], blake2_256(&long));
-        let node0 = build_node(&[(&[0xaa][..], &long[..])], 0, StateVersion::V0);
+        let node0 = node_of(&[(&[0xaa][..], &long[..])], StateVersion::V0);
         assert_eq!(node0[..3], [0x42, 0xaa, 33 << 2]);
         let short = [0x41u8; 32];
-        let node1 = build_node(&[(&[0xaa][..], &short[..])], 0, StateVersion::V1);
+        let node1 = node_of(&[(&[0xaa][..], &short[..])], StateVersion::V1);
         assert_eq!(node1[..3], [0x42, 0xaa, 32 << 2]);
     }
 
@@ -257,7 +284,7 @@ mod tests {
         // Keys Compact(0) = 0x00 and Compact(1) = 0x04: a branch with the one-nibble partial
         // 0 and two leaves with empty partial keys.
         let items = [b"hello".to_vec(), b"world".to_vec()];
-        let node = build_node(&[(&[0x00][..], &items[0][..]), (&[0x04][..], &items[1][..])], 0, StateVersion::V0);
+        let node = node_of(&[(&[0x00][..], &items[0][..]), (&[0x04][..], &items[1][..])], StateVersion::V0);
         assert_eq!(hex::encode(&node), "810011001c401468656c6c6f1c4014776f726c64");
         assert_eq!(
             ordered_trie_root(&items, StateVersion::V0).to_hex(),

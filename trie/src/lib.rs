@@ -1,0 +1,344 @@
+//! # accord-trie
+//!
+//! The latest state trie, stored node by node under the nibble path where each node begins,
+//! and updated incrementally with each block's changes. Only the latest version is kept:
+//! reads of older states go through the node's flat state and history, and old roots live
+//! in the headers. Keying nodes by path (not by hash) means no reference counting and no
+//! garbage: an update overwrites or deletes exactly the nodes it changes.
+//!
+//! ```text
+//! path []            root node (partial key P0)
+//! path P0 ++ [n]     child n of the root (partial key P1)
+//! ...
+//! ```
+//! Every node is stored with its partial key, its value as the node holds it (inline, or its
+//! hash in state version 1) and its children's references (inline encoding or hash), so a
+//! parent's encoding never needs its children loaded. Encodings and roots are Substrate's
+//! (see `accord_primitives::trie`); tests check every root against the closed-form root.
+
+use std::collections::BTreeMap;
+
+use codec::{Decode, Encode};
+
+use accord_primitives::hashing::blake2_256;
+use accord_primitives::trie::{
+    common_prefix, empty_trie_root, encode_node, nibbles, ChildRef, NodeValue, StateVersion,
+};
+use accord_primitives::H256;
+
+/// A trie node as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct StoredNode {
+    /// The partial key, in nibbles.
+    pub partial: Vec<u8>,
+    /// The value at this node's full path, if any (always for a leaf).
+    pub value: Option<NodeValue>,
+    /// References to the children, by nibble.
+    pub children: [Option<ChildRef>; 16],
+}
+
+impl StoredNode {
+    /// A leaf.
+    pub fn leaf(partial: Vec<u8>, value: NodeValue) -> StoredNode {
+        StoredNode { partial, value: Some(value), children: Default::default() }
+    }
+
+    /// The node's Substrate encoding.
+    pub fn encode_node(&self) -> Vec<u8> {
+        encode_node(&self.partial, self.value.as_ref(), &self.children)
+    }
+
+    fn child_count(&self) -> usize {
+        self.children.iter().filter(|c| c.is_some()).count()
+    }
+}
+
+/// Read access to stored nodes.
+pub trait NodeStore {
+    /// The node stored at nibble path `path`.
+    fn node(&self, path: &[u8]) -> Option<StoredNode>;
+}
+
+/// Nodes in memory (tests, and building a state from scratch).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemoryNodeStore {
+    /// Nodes by path.
+    pub nodes: BTreeMap<Vec<u8>, StoredNode>,
+}
+
+impl NodeStore for MemoryNodeStore {
+    fn node(&self, path: &[u8]) -> Option<StoredNode> {
+        self.nodes.get(path).cloned()
+    }
+}
+
+impl MemoryNodeStore {
+    /// Applies an update's writes.
+    pub fn apply(&mut self, writes: BTreeMap<Vec<u8>, Option<StoredNode>>) {
+        for (path, node) in writes {
+            match node {
+                Some(n) => {
+                    self.nodes.insert(path, n);
+                }
+                None => {
+                    self.nodes.remove(&path);
+                }
+            }
+        }
+    }
+}
+
+/// The root of the trie whose root node is `root` (none: empty trie).
+pub fn root_of(root: Option<&StoredNode>) -> H256 {
+    match root {
+        Some(node) => H256(blake2_256(&node.encode_node())),
+        None => empty_trie_root(),
+    }
+}
+
+/// The outcome of applying changes: the new root and the node writes (`None` deletes).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrieUpdate {
+    /// The new state root.
+    pub root: H256,
+    /// Nodes to write (`Some`) or delete (`None`), by path.
+    pub writes: BTreeMap<Vec<u8>, Option<StoredNode>>,
+}
+
+/// Applies `changes` (`Some` sets, `None` deletes; keys in any order, last one wins) to the
+/// trie in `store`, returning the new root and the node writes. Reads nodes on the changed
+/// paths only.
+pub fn update<'k>(
+    store: &dyn NodeStore,
+    changes: impl IntoIterator<Item = (&'k [u8], Option<&'k [u8]>)>,
+    version: StateVersion,
+) -> TrieUpdate {
+    let sorted: BTreeMap<Vec<u8>, Option<&[u8]>> = changes.into_iter().map(|(k, v)| (nibbles(k), v)).collect();
+    let changes: Vec<(Vec<u8>, Option<&[u8]>)> = sorted.into_iter().collect();
+    let mut updater = Updater { store, writes: BTreeMap::new(), version };
+    let root_node = updater.get(&[]);
+    let new_root = updater.update(&[], root_node, &changes);
+    let root = root_of(new_root.as_ref());
+    updater.put(Vec::new(), new_root);
+    TrieUpdate { root, writes: updater.writes }
+}
+
+struct Updater<'a> {
+    store: &'a dyn NodeStore,
+    writes: BTreeMap<Vec<u8>, Option<StoredNode>>,
+    version: StateVersion,
+}
+
+type Change<'v> = (Vec<u8>, Option<&'v [u8]>);
+
+impl Updater<'_> {
+    fn get(&self, path: &[u8]) -> Option<StoredNode> {
+        match self.writes.get(path) {
+            Some(written) => written.clone(),
+            None => self.store.node(path),
+        }
+    }
+
+    fn put(&mut self, path: Vec<u8>, node: Option<StoredNode>) {
+        self.writes.insert(path, node);
+    }
+
+    /// The node at `path` after `changes` (sorted; every key starts with `path`).
+    fn update(&mut self, path: &[u8], node: Option<StoredNode>, changes: &[Change<'_>]) -> Option<StoredNode> {
+        if changes.is_empty() {
+            return node;
+        }
+        let node = match node {
+            Some(n) => n,
+            None => self.fresh(path, changes)?,
+        };
+        let node = self.split_if_diverging(path, node, changes);
+        let mut full = path.to_vec();
+        full.extend_from_slice(&node.partial);
+        let mut node = node;
+        let mut i = 0;
+        if changes[0].0.len() == full.len() {
+            node.value = changes[0].1.map(|v| NodeValue::new(v, self.version));
+            i = 1;
+        }
+        while i < changes.len() {
+            let nibble = changes[i].0[full.len()];
+            let mut j = i + 1;
+            while j < changes.len() && changes[j].0[full.len()] == nibble {
+                j += 1;
+            }
+            let mut child_path = full.clone();
+            child_path.push(nibble);
+            let child = if node.children[nibble as usize].is_some() { self.get(&child_path) } else { None };
+            let new_child = self.update(&child_path, child, &changes[i..j]);
+            node.children[nibble as usize] = new_child.as_ref().map(|c| ChildRef::of(&c.encode_node()));
+            self.put(child_path, new_child);
+            i = j;
+        }
+        self.normalize(path, node)
+    }
+
+    /// The node that starts an empty subtree receiving `changes`: a leaf for one insertion,
+    /// else an empty branch over the insertions' common prefix.
+    fn fresh(&self, path: &[u8], changes: &[Change<'_>]) -> Option<StoredNode> {
+        let mut inserts = changes.iter().filter(|(_, v)| v.is_some());
+        let first = inserts.next()?;
+        let Some(last) = inserts.last() else {
+            let value = NodeValue::new(first.1.expect("filtered on Some; qed"), self.version);
+            return Some(StoredNode::leaf(first.0[path.len()..].to_vec(), value));
+        };
+        let shared = common_prefix(&first.0, &last.0, path.len());
+        Some(StoredNode { partial: first.0[path.len()..shared].to_vec(), value: None, children: Default::default() })
+    }
+
+    /// If a change leaves `node`'s partial key early, moves `node` one level down under a new
+    /// branch ending where the first change leaves. The moved node's full path, and so its
+    /// descendants' paths, stay the same.
+    fn split_if_diverging(&mut self, path: &[u8], node: StoredNode, changes: &[Change<'_>]) -> StoredNode {
+        let mut full = path.to_vec();
+        full.extend_from_slice(&node.partial);
+        let d = changes.iter().map(|(key, _)| common_prefix(key, &full, path.len()) - path.len()).min().unwrap_or(0);
+        if d >= node.partial.len() {
+            return node;
+        }
+        let nibble = node.partial[d];
+        let moved = StoredNode { partial: node.partial[d + 1..].to_vec(), value: node.value, children: node.children };
+        let mut children: [Option<ChildRef>; 16] = Default::default();
+        children[nibble as usize] = Some(ChildRef::of(&moved.encode_node()));
+        self.put(full[..path.len() + d + 1].to_vec(), Some(moved));
+        StoredNode { partial: node.partial[..d].to_vec(), value: None, children }
+    }
+
+    /// Restores the trie's canonical shape at `path`: no empty nodes, no value-less branch
+    /// with a single child (merged with that child).
+    fn normalize(&mut self, path: &[u8], node: StoredNode) -> Option<StoredNode> {
+        match node.child_count() {
+            0 => node.value.map(|v| StoredNode::leaf(node.partial, v)),
+            1 if node.value.is_none() => {
+                let nibble = node.children.iter().position(Option::is_some).expect("one child; qed");
+                let mut child_path = path.to_vec();
+                child_path.extend_from_slice(&node.partial);
+                child_path.push(nibble as u8);
+                let child = self.get(&child_path).expect("a referenced child is stored at its path");
+                self.put(child_path, None);
+                let mut partial = node.partial;
+                partial.push(nibble as u8);
+                partial.extend_from_slice(&child.partial);
+                Some(StoredNode { partial, value: child.value, children: child.children })
+            }
+            _ => Some(node),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use accord_primitives::trie::trie_root;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn apply_batch(
+        store: &mut MemoryNodeStore,
+        model: &mut BTreeMap<Vec<u8>, Vec<u8>>,
+        batch: &[(Vec<u8>, Option<Vec<u8>>)],
+    ) -> H256 {
+        let update = update(store, batch.iter().map(|(k, v)| (k.as_slice(), v.as_deref())), StateVersion::V1);
+        store.apply(update.writes);
+        for (k, v) in batch {
+            match v {
+                Some(v) => {
+                    model.insert(k.clone(), v.clone());
+                }
+                None => {
+                    model.remove(k);
+                }
+            }
+        }
+        update.root
+    }
+
+    /// The nodes a from-scratch build of `model` stores: the canonical shape.
+    fn fresh_store(model: &BTreeMap<Vec<u8>, Vec<u8>>) -> MemoryNodeStore {
+        let mut store = MemoryNodeStore::default();
+        let u = update(&store, model.iter().map(|(k, v)| (k.as_slice(), Some(v.as_slice()))), StateVersion::V1);
+        store.apply(u.writes);
+        store
+    }
+
+    #[test]
+    fn small_cases() {
+        let mut store = MemoryNodeStore::default();
+        let mut model = BTreeMap::new();
+        let root = apply_batch(&mut store, &mut model, &[(vec![0xaa], Some(vec![0xbb]))]);
+        assert_eq!(root, trie_root(&model, StateVersion::V1));
+        let root =
+            apply_batch(&mut store, &mut model, &[(vec![0xaa, 0x01], Some(vec![1; 40])), (vec![0xab], Some(vec![2]))]);
+        assert_eq!(root, trie_root(&model, StateVersion::V1));
+        let root = apply_batch(&mut store, &mut model, &[(vec![0xaa], None), (vec![0xab], None)]);
+        assert_eq!(root, trie_root(&model, StateVersion::V1));
+        let root = apply_batch(&mut store, &mut model, &[(vec![0xaa, 0x01], None)]);
+        assert_eq!(root, empty_trie_root());
+        assert!(store.nodes.is_empty(), "an emptied trie stores nothing");
+    }
+
+    #[test]
+    fn deleting_absent_keys_changes_nothing() {
+        let mut store = MemoryNodeStore::default();
+        let mut model = BTreeMap::new();
+        apply_batch(&mut store, &mut model, &[(vec![1, 2, 3], Some(vec![1])), (vec![1, 2, 4], Some(vec![2]))]);
+        let before = store.clone();
+        let root =
+            apply_batch(&mut store, &mut model, &[(vec![1, 9], None), (vec![1, 2, 3, 4], None), (vec![7], None)]);
+        assert_eq!(root, trie_root(&model, StateVersion::V1));
+        assert_eq!(store, before);
+    }
+
+    #[test]
+    fn random_batches_match_the_closed_form_root_and_shape() {
+        let seed: u64 = std::env::var("ACCORD_TRIE_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed);
+        println!("trie seed {seed}");
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut store = MemoryNodeStore::default();
+        let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        for round in 0..300 {
+            let mut batch = Vec::new();
+            for _ in 0..rng.gen_range(1..20) {
+                // Short keys over a small alphabet: many shared prefixes, prefix keys, splits
+                // and merges.
+                let len = rng.gen_range(0..5);
+                let key: Vec<u8> = (0..len).map(|_| [0x00, 0x01, 0x10, 0x11, 0xff][rng.gen_range(0..5)]).collect();
+                let existing: Vec<_> = model.keys().cloned().collect();
+                let key = if !existing.is_empty() && rng.gen_bool(0.3) {
+                    existing[rng.gen_range(0..existing.len())].clone()
+                } else {
+                    key
+                };
+                let value = if rng.gen_bool(0.35) { None } else { Some(vec![round as u8; rng.gen_range(0..50)]) };
+                batch.push((key, value));
+            }
+            let root = apply_batch(&mut store, &mut model, &batch);
+            assert_eq!(root, trie_root(&model, StateVersion::V1), "round {round}");
+            assert_eq!(store, fresh_store(&model), "round {round}: shape differs from a fresh build");
+        }
+    }
+
+    #[test]
+    fn long_keys_like_storage_maps() {
+        let mut store = MemoryNodeStore::default();
+        let mut model = BTreeMap::new();
+        let batch: Vec<_> = (0u32..500)
+            .map(|i| {
+                let mut key = vec![0x26; 32];
+                key.extend_from_slice(&blake2_256(&i.to_le_bytes())[..16]);
+                key.extend_from_slice(&i.to_le_bytes());
+                (key, Some(vec![i as u8; 80]))
+            })
+            .collect();
+        let root = apply_batch(&mut store, &mut model, &batch);
+        assert_eq!(root, trie_root(&model, StateVersion::V1));
+        let removals: Vec<_> = batch.iter().step_by(3).map(|(k, _)| (k.clone(), None)).collect();
+        let root = apply_batch(&mut store, &mut model, &removals);
+        assert_eq!(root, trie_root(&model, StateVersion::V1));
+    }
+}
