@@ -130,7 +130,8 @@ impl Backend {
         match stored {
             Some(stored) if stored != expected => return Err(BackendError::GenesisMismatch { stored, expected }),
             Some(_) => {
-                let schema: u32 = db.get(col::META, META_SCHEMA)?.map(|b| decode(col::META, &b)).transpose()?.unwrap_or(0);
+                let schema: u32 =
+                    db.get(col::META, META_SCHEMA)?.map(|b| decode(col::META, &b)).transpose()?.unwrap_or(0);
                 if schema != SCHEMA_VERSION {
                     return Err(BackendError::Schema { found: schema });
                 }
@@ -156,7 +157,8 @@ impl Backend {
     fn write_genesis(db: &Db, header: &Header, state: &BTreeMap<Vec<u8>, Vec<u8>>) -> Result<(), BackendError> {
         let hash = header.hash();
         let empty = accord_trie::MemoryNodeStore::default();
-        let trie = accord_trie::update(&empty, state.iter().map(|(k, v)| (k.as_slice(), Some(v.as_slice()))), STATE_VERSION);
+        let trie =
+            accord_trie::update(&empty, state.iter().map(|(k, v)| (k.as_slice(), Some(v.as_slice()))), STATE_VERSION);
         if trie.root != header.state_root {
             return Err(corrupt(col::TRIE, "genesis state root differs from the genesis header").into());
         }
@@ -389,8 +391,9 @@ impl StateAt<'_> {
         let escaped = escape_key(key);
         let mut seek = escaped.clone();
         seek.extend_from_slice(&be(self.number + 1));
-        let mut iter =
-            self.snapshot.iterator_cf(self.backend.db.cf(col::HISTORY), IteratorMode::From(seek.as_slice(), Direction::Forward));
+        let mut iter = self
+            .snapshot
+            .iterator_cf(self.backend.db.cf(col::HISTORY), IteratorMode::From(seek.as_slice(), Direction::Forward));
         if let Some(item) = iter.next() {
             let (k, v) = item.expect("reading history from RocksDB");
             if k.len() == escaped.len() + 4 && k.starts_with(&escaped) {
@@ -418,8 +421,9 @@ impl StateAt<'_> {
         // Escaped keys sort like keys; start just after every entry of `key` itself.
         let mut seek = escape_key(key);
         seek.extend_from_slice(&[0xff; 5]);
-        let mut iter =
-            self.snapshot.iterator_cf(self.backend.db.cf(col::HISTORY), IteratorMode::From(seek.as_slice(), Direction::Forward));
+        let mut iter = self
+            .snapshot
+            .iterator_cf(self.backend.db.cf(col::HISTORY), IteratorMode::From(seek.as_slice(), Direction::Forward));
         let (k, _) = iter.next()?.expect("reading history from RocksDB");
         unescape_key(&k).map(|(key, _)| key)
     }

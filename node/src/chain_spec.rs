@@ -110,7 +110,10 @@ impl ChainSpec {
     pub fn from_json(text: &str) -> Result<ChainSpec, ChainSpecError> {
         let v: Value = serde_json::from_str(text).map_err(|e| invalid(format!("not JSON: {e}")))?;
         let field = |name: &str| -> Result<String, ChainSpecError> {
-            v.get(name).and_then(Value::as_str).map(str::to_string).ok_or_else(|| invalid(format!("missing string field {name:?}")))
+            v.get(name)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| invalid(format!("missing string field {name:?}")))
         };
         let name = field("name")?;
         let id = field("id")?;
@@ -123,7 +126,9 @@ impl ChainSpec {
         }
         let properties = v.get("properties").cloned().unwrap_or_else(default_properties);
         if properties.get("ss58Format").and_then(Value::as_u64) != Some(SS58_PREFIX_DEFAULT as u64) {
-            return Err(invalid(format!("properties.ss58Format must be {SS58_PREFIX_DEFAULT}, the runtime's SS58 prefix")));
+            return Err(invalid(format!(
+                "properties.ss58Format must be {SS58_PREFIX_DEFAULT}, the runtime's SS58 prefix"
+            )));
         }
         let genesis = v.get("genesis").ok_or_else(|| invalid("missing field \"genesis\""))?;
         let genesis = if let Some(cfg) = genesis.get("runtimeGenesis") {
@@ -145,8 +150,10 @@ impl ChainSpec {
     pub fn to_json(&self, raw: bool) -> Result<String, ChainSpecError> {
         let genesis = if raw {
             let (state, _) = self.genesis_state()?;
-            let top: serde_json::Map<String, Value> =
-                state.iter().map(|(k, v)| (format!("0x{}", hex::encode(k)), json!(format!("0x{}", hex::encode(v))))).collect();
+            let top: serde_json::Map<String, Value> = state
+                .iter()
+                .map(|(k, v)| (format!("0x{}", hex::encode(k)), json!(format!("0x{}", hex::encode(v)))))
+                .collect();
             json!({ "raw": { "top": top } })
         } else {
             match &self.genesis {

@@ -185,7 +185,11 @@ impl Cli {
             pruning: self.state_pruning,
             rpc,
             prometheus: self.prometheus_port.map(|p| SocketAddr::new(Ipv4Addr::LOCALHOST.into(), p)),
-            seal: if self.instant_seal { SealMode::Instant } else { SealMode::Interval(Duration::from_millis(self.block_time_ms)) },
+            seal: if self.instant_seal {
+                SealMode::Instant
+            } else {
+                SealMode::Interval(Duration::from_millis(self.block_time_ms))
+            },
             pool: PoolLimits {
                 count_max: self.pool_limit,
                 bytes_max: self.pool_mb.saturating_mul(1024 * 1024),

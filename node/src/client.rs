@@ -117,7 +117,12 @@ impl Client {
 
     /// Builds a block on the best block at time `now_ms` from `candidates` (in order),
     /// stopping when the block is full or at `deadline`.
-    pub fn build_block(&self, now_ms: u64, candidates: &[Arc<PoolTx>], deadline: Instant) -> Result<Proposal, ClientError> {
+    pub fn build_block(
+        &self,
+        now_ms: u64,
+        candidates: &[Arc<PoolTx>],
+        deadline: Instant,
+    ) -> Result<Proposal, ClientError> {
         let best = self.backend.best();
         let state = self.backend.state_at(best.number)?.ok_or(ClientError::MissingState(best.hash))?;
         let previous_ms = state.get_typed::<u64>(&timestamp::NOW.key()).unwrap_or(0);

@@ -42,7 +42,9 @@ pub mod col {
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// Another process holds the database.
-    #[error("the database at {path} is in use by another process (is another accord-node running with this --base-path?)")]
+    #[error(
+        "the database at {path} is in use by another process (is another accord-node running with this --base-path?)"
+    )]
     InUse {
         /// The path.
         path: String,

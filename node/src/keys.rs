@@ -25,7 +25,8 @@ pub fn public_of(uri: &str, scheme: Scheme) -> Result<[u8; 32], String> {
 pub fn inspect(uri: &str, scheme: Scheme, prefix: u16) -> Result<String, String> {
     let public = public_of(uri, scheme)?;
     let account = AccountId32(public);
-    let shown_uri = if uri.starts_with("//") || uri.starts_with('/') { uri.to_string() } else { "<hidden>".to_string() };
+    let shown_uri =
+        if uri.starts_with("//") || uri.starts_with('/') { uri.to_string() } else { "<hidden>".to_string() };
     Ok(format!(
         "Secret Key URI `{shown_uri}` is account:\n  Network ID:        {prefix}\n  Scheme:            {scheme:?}\n  Public key (hex):  0x{hex}\n  Account ID:        0x{hex}\n  Public key (SS58): {ss58}\n  SS58 Address:      {ss58}",
         hex = hex::encode(public),

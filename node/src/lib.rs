@@ -42,7 +42,8 @@ pub fn run() -> i32 {
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
 }
 
 fn dispatch(cli: Cli) -> Result<(), String> {
@@ -107,7 +108,12 @@ fn run_node(cli: Cli) -> Result<(), String> {
     init_logging();
     let spec = cli.spec()?;
     let tmp = if cli.uses_tmp() {
-        Some(tempfile::Builder::new().prefix("accord-").tempdir().map_err(|e| format!("cannot create a temporary folder: {e}"))?)
+        Some(
+            tempfile::Builder::new()
+                .prefix("accord-")
+                .tempdir()
+                .map_err(|e| format!("cannot create a temporary folder: {e}"))?,
+        )
     } else {
         None
     };

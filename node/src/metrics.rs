@@ -73,9 +73,18 @@ impl Metrics {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
         };
         counter("accord_blocks_imported_total", "Blocks imported.", self.blocks_imported.load(Ordering::Relaxed));
-        counter("accord_extrinsics_imported_total", "Extrinsics in imported blocks.", self.extrinsics_imported.load(Ordering::Relaxed));
-        counter("accord_block_import_micros_total", "Time spent importing blocks, microseconds.", self.import_micros_total.load(Ordering::Relaxed));
-        let _ = writeln!(out, "# HELP accord_rpc_calls_total RPC calls by method.\n# TYPE accord_rpc_calls_total counter");
+        counter(
+            "accord_extrinsics_imported_total",
+            "Extrinsics in imported blocks.",
+            self.extrinsics_imported.load(Ordering::Relaxed),
+        );
+        counter(
+            "accord_block_import_micros_total",
+            "Time spent importing blocks, microseconds.",
+            self.import_micros_total.load(Ordering::Relaxed),
+        );
+        let _ =
+            writeln!(out, "# HELP accord_rpc_calls_total RPC calls by method.\n# TYPE accord_rpc_calls_total counter");
         for (method, n) in self.rpc_calls.lock().iter() {
             let _ = writeln!(out, "accord_rpc_calls_total{{method=\"{method}\"}} {n}");
         }
@@ -84,7 +93,10 @@ impl Metrics {
 }
 
 /// Serves `/metrics` on `addr` until the task is dropped. Returns the bound address.
-pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+pub async fn serve(
+    addr: SocketAddr,
+    metrics: Arc<Metrics>,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let task = tokio::spawn(async move {

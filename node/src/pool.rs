@@ -130,7 +130,8 @@ impl Pool {
 
     /// Decodes a submitted extrinsic.
     pub fn decode(bytes: &[u8]) -> Result<UncheckedExtrinsic, SubmitError> {
-        UncheckedExtrinsic::decode_with_limit(bytes, EXTRINSIC_LENGTH_MAX).map_err(|e| SubmitError::BadFormat(e.to_string()))
+        UncheckedExtrinsic::decode_with_limit(bytes, EXTRINSIC_LENGTH_MAX)
+            .map_err(|e| SubmitError::BadFormat(e.to_string()))
     }
 
     /// Adds a validated transaction. `account_nonce` is the sender's nonce at the best
@@ -144,9 +145,12 @@ impl Pool {
         watch: bool,
     ) -> Result<(H256, Option<mpsc::Receiver<TxStatus>>), SubmitError> {
         let hash = xt.hash();
-        let sig = xt.signature.as_ref().ok_or_else(|| SubmitError::Invalid("unsigned transactions are not pooled".into()))?;
+        let sig =
+            xt.signature.as_ref().ok_or_else(|| SubmitError::Invalid("unsigned transactions are not pooled".into()))?;
         let accord_primitives::MultiAddress::Id(sender) = sig.address else {
-            return Err(SubmitError::UnknownValidity("Could not lookup information required to validate the transaction".into()));
+            return Err(SubmitError::UnknownValidity(
+                "Could not lookup information required to validate the transaction".into(),
+            ));
         };
         let nonce = sig.extra.nonce;
         let len = xt.encoded().len();
@@ -233,7 +237,7 @@ impl Pool {
         out
     }
 
-    /// After a block: `included` left the pool in block `block` (final at once); `invalid`
+    /// After a block: `included` left the pool in block `block` (`inBlock`); `invalid`
     /// failed to apply; `nonces` are the new account nonces of the senders with pooled
     /// transactions; transactions valid only until before `best` expire.
     pub fn on_block(
@@ -248,7 +252,6 @@ impl Pool {
         for hash in included {
             if inner.remove(hash).is_some() {
                 inner.notify(hash, TxStatus::InBlock(block));
-                inner.notify(hash, TxStatus::Finalized(block));
             }
         }
         for hash in invalid {
@@ -270,6 +273,14 @@ impl Pool {
         for hash in stale {
             inner.remove(&hash);
             inner.notify(&hash, TxStatus::Invalid);
+        }
+    }
+
+    /// Block `block`, which included `included`, is final.
+    pub fn on_finalized(&self, block: H256, included: &[H256]) {
+        let mut inner = self.inner.lock();
+        for hash in included {
+            inner.notify(hash, TxStatus::Finalized(block));
         }
     }
 
@@ -332,12 +343,8 @@ mod tests {
     use accord_primitives::{Era, Implicit, Pair};
 
     fn xt(who: &Pair, nonce: u32, tip: u128) -> UncheckedExtrinsic {
-        let implicit = Implicit {
-            spec_version: 1,
-            transaction_version: 1,
-            genesis_hash: H256::ZERO,
-            era_birth_hash: H256::ZERO,
-        };
+        let implicit =
+            Implicit { spec_version: 1, transaction_version: 1, genesis_hash: H256::ZERO, era_birth_hash: H256::ZERO };
         UncheckedExtrinsic::new_signed(&[0, 0, 0], who, SignedExtra { era: Era::Immortal, nonce, tip }, &implicit)
     }
 
@@ -368,10 +375,12 @@ mod tests {
     fn replacement_needs_a_higher_priority() {
         let pool = Pool::new(PoolLimits::default());
         let a = Pair::dev("Alice");
-        let (first, mut watch) = pool.insert(xt(&a, 0, 5), valid(5), 0, 0, true).unwrap();
+        let original = xt(&a, 0, 5);
+        let (first, mut watch) = pool.insert(original.clone(), valid(5), 0, 0, true).unwrap();
         assert_eq!(watch.as_mut().unwrap().try_recv().unwrap(), TxStatus::Ready);
+        // sr25519 signatures are randomized: a second signing is another transaction.
         assert_eq!(add(&pool, &a, 0, 5, 0), Err(SubmitError::TooLowPriority { old: 5, new: 5 }));
-        assert_eq!(pool.insert(xt(&a, 0, 5), valid(5), 0, 0, false).unwrap_err(), SubmitError::AlreadyImported);
+        assert_eq!(pool.insert(original, valid(5), 0, 0, false).unwrap_err(), SubmitError::AlreadyImported);
         let second = add(&pool, &a, 0, 6, 0).unwrap();
         assert_eq!(watch.unwrap().try_recv().unwrap(), TxStatus::Usurped(second));
         assert_ne!(first, second);
@@ -386,7 +395,7 @@ mod tests {
         assert!(matches!(add(&pool, &a, 1, 1, 0), Err(SubmitError::ImmediatelyDropped(_))), "per sender");
         add(&pool, &b, 0, 1, 0).unwrap();
         assert!(matches!(add(&pool, &c, 0, 1, 0), Err(SubmitError::ImmediatelyDropped(_))), "total");
-        let small = Pool::new(PoolLimits { count_max: 10, bytes_max: 100, per_sender_max: 10 });
+        let small = Pool::new(PoolLimits { count_max: 10, bytes_max: 150, per_sender_max: 10 });
         add(&small, &a, 0, 1, 0).unwrap();
         assert!(matches!(add(&small, &b, 0, 1, 0), Err(SubmitError::ImmediatelyDropped(_))), "bytes");
     }
@@ -404,6 +413,8 @@ mod tests {
         let watch = watch.as_mut().unwrap();
         assert_eq!(watch.try_recv().unwrap(), TxStatus::Ready);
         assert_eq!(watch.try_recv().unwrap(), TxStatus::InBlock(block));
+        assert!(watch.try_recv().is_err(), "final only once the block is");
+        pool.on_finalized(block, &[a0]);
         assert_eq!(watch.try_recv().unwrap(), TxStatus::Finalized(block));
         let left: Vec<H256> = pool.ready().iter().map(|t| t.hash).collect();
         assert_eq!(left, vec![a1]);

@@ -88,7 +88,11 @@ impl Api {
             .map_or(0, |a| a.nonce)
     }
 
-    fn submit_inner(&self, bytes: Vec<u8>, watch: bool) -> Result<(H256, Option<mpsc::Receiver<TxStatus>>), SubmitError> {
+    fn submit_inner(
+        &self,
+        bytes: Vec<u8>,
+        watch: bool,
+    ) -> Result<(H256, Option<mpsc::Receiver<TxStatus>>), SubmitError> {
         let xt = Pool::decode(&bytes)?;
         let best = self.client.backend().best();
         let state = self
@@ -111,10 +115,6 @@ impl Api {
         self.wake.notify();
         Ok(result)
     }
-}
-
-fn state_err(e: crate::db::DbError) -> StateError {
-    StateError::Database(e.to_string())
 }
 
 impl NodeApi for Api {
@@ -151,7 +151,13 @@ impl NodeApi for Api {
         Ok(self.client.state_at(at)?.get(key))
     }
 
-    fn storage_keys_paged(&self, at: H256, prefix: &[u8], count: u32, start: Option<&[u8]>) -> Result<Vec<Vec<u8>>, StateError> {
+    fn storage_keys_paged(
+        &self,
+        at: H256,
+        prefix: &[u8],
+        count: u32,
+        start: Option<&[u8]>,
+    ) -> Result<Vec<Vec<u8>>, StateError> {
         use accord_support::StateRead;
         let state = self.client.state_at(at)?;
         let mut keys = Vec::new();
@@ -260,13 +266,20 @@ pub async fn run(config: NodeConfig, shutdown: impl std::future::Future<Output =
         node_name: "Accord Node".into(),
         node_version: env!("CARGO_PKG_VERSION").into(),
     };
-    let api = Arc::new(Api { client: client.clone(), pool: pool.clone(), metrics: metrics.clone(), wake: wake.clone(), info });
+    let api = Arc::new(Api {
+        client: client.clone(),
+        pool: pool.clone(),
+        metrics: metrics.clone(),
+        wake: wake.clone(),
+        info,
+    });
     let rpc = accord_rpc::start(config.rpc.clone(), api).await?;
     info!("Running JSON-RPC server: addr={}", rpc.addr);
     let _metrics_task = match config.prometheus {
         Some(addr) => {
-            let (bound, task) =
-                crate::metrics::serve(addr, metrics.clone()).await.map_err(|source| NodeError::Metrics { addr, source })?;
+            let (bound, task) = crate::metrics::serve(addr, metrics.clone())
+                .await
+                .map_err(|source| NodeError::Metrics { addr, source })?;
             info!("Prometheus metrics: http://{bound}/metrics");
             Some(task)
         }

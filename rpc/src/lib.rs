@@ -119,8 +119,10 @@ fn cors_layer(cors: &Cors) -> Result<CorsLayer, RpcError> {
     let origins = match cors {
         Cors::All => AllowOrigin::any(),
         Cors::List(list) => {
-            let values: Result<Vec<http::HeaderValue>, _> =
-                list.iter().map(|o| http::HeaderValue::from_str(o).map_err(|_| RpcError::BadOrigin(o.clone()))).collect();
+            let values: Result<Vec<http::HeaderValue>, _> = list
+                .iter()
+                .map(|o| http::HeaderValue::from_str(o).map_err(|_| RpcError::BadOrigin(o.clone())))
+                .collect();
             AllowOrigin::list(values?)
         }
     };

@@ -75,7 +75,8 @@ fn system(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
     })?;
     method(m, "system_accountNextIndex", |a, ctx| {
         let a = a.at_most(1)?;
-        let who = AccountId32::parse(a.required_str(0)?).map_err(|e| invalid_params(format!("invalid account: {e}")))?;
+        let who =
+            AccountId32::parse(a.required_str(0)?).map_err(|e| invalid_params(format!("invalid account: {e}")))?;
         Ok(json!(ctx.api.account_next_index(&who)))
     })?;
     alias(m, "account_nextIndex", "system_accountNextIndex")

@@ -54,16 +54,21 @@ fn heads(
     kind: Heads,
 ) -> Result<(), RpcError> {
     let (sub, notif, unsub) = names;
-    m.register_subscription(sub, notif, unsub, move |_params, pending: PendingSubscriptionSink, ctx: Arc<Ctx>, _| async move {
-        ctx.api.record_rpc_call(sub);
-        // Subscribe before reading the current head so nothing falls in between.
-        let (rx, current) = match kind {
-            Heads::Best => (ctx.api.subscribe_best_heads(), ctx.api.best_hash()),
-            Heads::Finalized => (ctx.api.subscribe_finalized_heads(), ctx.api.finalized_hash()),
-        };
-        let Ok(sink) = pending.accept().await else { return };
-        forward_heads(sink, ctx.api.header(current), rx).await;
-    })?;
+    m.register_subscription(
+        sub,
+        notif,
+        unsub,
+        move |_params, pending: PendingSubscriptionSink, ctx: Arc<Ctx>, _| async move {
+            ctx.api.record_rpc_call(sub);
+            // Subscribe before reading the current head so nothing falls in between.
+            let (rx, current) = match kind {
+                Heads::Best => (ctx.api.subscribe_best_heads(), ctx.api.best_hash()),
+                Heads::Finalized => (ctx.api.subscribe_finalized_heads(), ctx.api.finalized_hash()),
+            };
+            let Ok(sink) = pending.accept().await else { return };
+            forward_heads(sink, ctx.api.header(current), rx).await;
+        },
+    )?;
     Ok(())
 }
 
@@ -134,7 +139,9 @@ fn storage(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
 }
 
 /// The keys of a storage subscription, kept as given (echoed verbatim) and decoded.
-fn parse_keys(params: &jsonrpsee::types::Params<'_>) -> Result<Vec<(String, Vec<u8>)>, jsonrpsee::types::ErrorObjectOwned> {
+fn parse_keys(
+    params: &jsonrpsee::types::Params<'_>,
+) -> Result<Vec<(String, Vec<u8>)>, jsonrpsee::types::ErrorObjectOwned> {
     let args = Args::of(params)?.at_most(1)?;
     let Some(Value::Array(list)) = args.get(0) else {
         return Err(invalid_params("pass an array of storage keys; subscribing to all changes is not supported"));
@@ -193,7 +200,11 @@ pub(crate) fn register(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
     crate::methods::alias(m, "chain_unsubscribeNewHead", "chain_unsubscribeNewHeads")?;
     crate::methods::alias(m, "unsubscribe_newHead", "chain_unsubscribeNewHeads")?;
     heads(m, ("chain_subscribeAllHeads", "chain_allHead", "chain_unsubscribeAllHeads"), Heads::Best)?;
-    heads(m, ("chain_subscribeFinalizedHeads", "chain_finalizedHead", "chain_unsubscribeFinalizedHeads"), Heads::Finalized)?;
+    heads(
+        m,
+        ("chain_subscribeFinalizedHeads", "chain_finalizedHead", "chain_unsubscribeFinalizedHeads"),
+        Heads::Finalized,
+    )?;
     crate::methods::alias(m, "chain_subscribeFinalisedHeads", "chain_subscribeFinalizedHeads")?;
     crate::methods::alias(m, "chain_unsubscribeFinalisedHeads", "chain_unsubscribeFinalizedHeads")?;
     runtime_version(m)?;

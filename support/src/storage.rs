@@ -195,7 +195,12 @@ impl<V> DefaultBytes<V> for OptionQuery {
     }
 }
 
-fn entry(name: ItemName, modifier: StorageEntryModifier, ty: StorageEntryType, default: Vec<u8>) -> StorageEntryMetadata {
+fn entry(
+    name: ItemName,
+    modifier: StorageEntryModifier,
+    ty: StorageEntryType,
+    default: Vec<u8>,
+) -> StorageEntryMetadata {
     StorageEntryMetadata { name: name.item, modifier, ty, default, docs: name.docs.to_vec() }
 }
 

@@ -10,7 +10,11 @@ use accord_primitives::{MultiSignature, Pair, UncheckedExtrinsic};
 
 use crate::harness::{best_number, call, genesis_hash, hex0x, sign, transfer, wait_until, Node};
 
-async fn error_of(c: &jsonrpsee::http_client::HttpClient, method: &str, params: Vec<Value>) -> (i32, String, Option<String>) {
+async fn error_of(
+    c: &jsonrpsee::http_client::HttpClient,
+    method: &str,
+    params: Vec<Value>,
+) -> (i32, String, Option<String>) {
     let mut p = jsonrpsee::core::params::ArrayParams::new();
     for v in params {
         p.insert(v).unwrap();

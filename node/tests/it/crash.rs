@@ -33,7 +33,10 @@ async fn kill_9_under_load_loses_no_committed_block() {
         let mut node = Node::start(tmp.path(), &["--block-time-ms", "50"]);
         let c = node.http();
         let best = best_number(&c).await;
-        assert!(best >= committed, "round {round}: restarted at #{best}, but #{committed} was committed before the kill");
+        assert!(
+            best >= committed,
+            "round {round}: restarted at #{best}, but #{committed} was committed before the kill"
+        );
         let genesis = genesis_hash(&c).await;
         let next = call(&c, "system_accountNextIndex", vec![json!(alice.account().to_ss58(42))]).await;
         let mut nonce = next.as_u64().unwrap() as u32;
@@ -71,11 +74,8 @@ async fn call_ok(c: &jsonrpsee::http_client::HttpClient, method: &str, param: St
 async fn a_base_path_in_use_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let _first = Node::start(tmp.path(), &["--block-time-ms", "500"]);
-    let out = Command::new(node_bin())
-        .args(["--dev", "--rpc-port", "0", "--base-path"])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
+    let out =
+        Command::new(node_bin()).args(["--dev", "--rpc-port", "0", "--base-path"]).arg(tmp.path()).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("in use"), "{err}");
@@ -85,7 +85,11 @@ async fn a_base_path_in_use_is_refused() {
 fn cli_errors_are_clear() {
     let run = |args: &[&str]| {
         let out = Command::new(node_bin()).args(args).output().unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned(), String::from_utf8_lossy(&out.stdout).into_owned())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
     };
     let (code, err, _) = run(&["--state-pruning", "0"]);
     assert_eq!(code, Some(2));
@@ -129,7 +133,12 @@ async fn a_chain_spec_file_round_trips_and_purge_chain_deletes() {
     }
     let db = base.join("chains/local/db");
     assert!(db.exists());
-    let out = Command::new(node_bin()).args(&cmd_args[..2]).args(["purge-chain", "-y", "--base-path"]).arg(&base).output().unwrap();
+    let out = Command::new(node_bin())
+        .args(&cmd_args[..2])
+        .args(["purge-chain", "-y", "--base-path"])
+        .arg(&base)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!db.exists());
 }

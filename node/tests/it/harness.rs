@@ -1,7 +1,7 @@
 //! Starting and stopping real node processes.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -17,21 +17,20 @@ use accord_runtime::version::{SPEC_VERSION, TRANSACTION_VERSION};
 use accord_runtime::RuntimeCall;
 
 /// The node binary built for these tests.
-pub fn node_bin() -> &'static str {
+pub(crate) fn node_bin() -> &'static str {
     env!("CARGO_BIN_EXE_accord-node")
 }
 
 /// A running node process, killed when dropped.
-pub struct Node {
-    pub child: Child,
-    pub rpc_addr: String,
-    pub base: PathBuf,
+pub(crate) struct Node {
+    pub(crate) child: Child,
+    pub(crate) rpc_addr: String,
     _tmp: Option<tempfile::TempDir>,
 }
 
 impl Node {
     /// Starts a dev node with a fresh temporary base path.
-    pub fn dev(extra: &[&str]) -> Node {
+    pub(crate) fn dev(extra: &[&str]) -> Node {
         let tmp = tempfile::tempdir().expect("temp dir");
         let base = tmp.path().to_path_buf();
         let mut node = Node::start(&base, extra);
@@ -40,7 +39,7 @@ impl Node {
     }
 
     /// Starts a dev node on `base`.
-    pub fn start(base: &Path, extra: &[&str]) -> Node {
+    pub(crate) fn start(base: &Path, extra: &[&str]) -> Node {
         let mut cmd = Command::new(node_bin());
         cmd.args(["--dev", "--base-path"]).arg(base).args(["--rpc-port", "0"]).args(extra);
         cmd.stdout(Stdio::null()).stderr(Stdio::piped()).env("RUST_LOG", "info");
@@ -61,23 +60,23 @@ impl Node {
             let _ = child.kill();
             panic!("the node did not report its RPC address within 60 s")
         });
-        Node { child, rpc_addr, base: base.to_path_buf(), _tmp: None }
+        Node { child, rpc_addr, _tmp: None }
     }
 
-    pub fn http_url(&self) -> String {
+    pub(crate) fn http_url(&self) -> String {
         format!("http://{}", self.rpc_addr)
     }
 
-    pub fn ws_url(&self) -> String {
+    pub(crate) fn ws_url(&self) -> String {
         format!("ws://{}", self.rpc_addr)
     }
 
-    pub fn http(&self) -> HttpClient {
+    pub(crate) fn http(&self) -> HttpClient {
         HttpClientBuilder::default().build(self.http_url()).expect("http client")
     }
 
     /// Kills the process at once (SIGKILL).
-    pub fn kill9(&mut self) {
+    pub(crate) fn kill9(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -90,7 +89,7 @@ impl Drop for Node {
 }
 
 /// A JSON-RPC call that must succeed.
-pub async fn call(client: &HttpClient, method: &str, params: Vec<Value>) -> Value {
+pub(crate) async fn call(client: &HttpClient, method: &str, params: Vec<Value>) -> Value {
     let mut p = jsonrpsee::core::params::ArrayParams::new();
     for v in params {
         p.insert(v).unwrap();
@@ -99,13 +98,13 @@ pub async fn call(client: &HttpClient, method: &str, params: Vec<Value>) -> Valu
 }
 
 /// The best block number.
-pub async fn best_number(client: &HttpClient) -> u32 {
+pub(crate) async fn best_number(client: &HttpClient) -> u32 {
     let header = call(client, "chain_getHeader", vec![]).await;
     u32::from_str_radix(header["number"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
 }
 
 /// Waits until `cond` holds, polling.
-pub async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut cond: F)
+pub(crate) async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut cond: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -118,7 +117,7 @@ where
 }
 
 /// Signs `call` for the dev chain whose genesis is `genesis`.
-pub fn sign(genesis: H256, who: &Pair, call: &RuntimeCall, nonce: u32) -> UncheckedExtrinsic {
+pub(crate) fn sign(genesis: H256, who: &Pair, call: &RuntimeCall, nonce: u32) -> UncheckedExtrinsic {
     let implicit = Implicit {
         spec_version: SPEC_VERSION,
         transaction_version: TRANSACTION_VERSION,
@@ -129,17 +128,20 @@ pub fn sign(genesis: H256, who: &Pair, call: &RuntimeCall, nonce: u32) -> Unchec
 }
 
 /// A keep-alive transfer call.
-pub fn transfer(to: &Pair, value: u128) -> RuntimeCall {
-    RuntimeCall::Balances(accord_pallet_balances::Call::transfer_keep_alive { dest: MultiAddress::Id(to.account()), value })
+pub(crate) fn transfer(to: &Pair, value: u128) -> RuntimeCall {
+    RuntimeCall::Balances(accord_pallet_balances::Call::transfer_keep_alive {
+        dest: MultiAddress::Id(to.account()),
+        value,
+    })
 }
 
 /// The genesis hash as the node reports it.
-pub async fn genesis_hash(client: &HttpClient) -> H256 {
+pub(crate) async fn genesis_hash(client: &HttpClient) -> H256 {
     let v = call(client, "chain_getBlockHash", vec![serde_json::json!(0)]).await;
     H256::from_hex(v.as_str().unwrap()).unwrap()
 }
 
 /// `0x`-hex.
-pub fn hex0x(bytes: &[u8]) -> String {
+pub(crate) fn hex0x(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
 }

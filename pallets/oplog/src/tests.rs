@@ -15,7 +15,11 @@ fn err(e: Error) -> DispatchError {
 }
 
 fn events(ext: &Ext<'_>) -> Vec<Event> {
-    ext.events().iter().filter(|e| e.event[0] == OPLOG_INDEX).map(|e| Event::decode(&mut &e.event[1..]).unwrap()).collect()
+    ext.events()
+        .iter()
+        .filter(|e| e.event[0] == OPLOG_INDEX)
+        .map(|e| Event::decode(&mut &e.event[1..]).unwrap())
+        .collect()
 }
 
 fn log(ext: &mut Ext<'_>, id: &[u8]) -> u64 {
@@ -37,7 +41,10 @@ fn entries_are_gap_free_in_execution_order_with_context() {
         ext.set_phase(Phase::ApplyExtrinsic(4));
         assert_eq!(append(ext, account(2), b"a", b"x", b"y", OpType::Custom(9)).unwrap(), 2);
         let e = ENTRIES.get(ext, &2).unwrap();
-        assert_eq!((e.block, e.extrinsic_index, e.operator, e.op_type, e.timestamp_ms), (5, 4, account(2), OpType::Custom(9), 1_000));
+        assert_eq!(
+            (e.block, e.extrinsic_index, e.operator, e.op_type, e.timestamp_ms),
+            (5, 4, account(2), OpType::Custom(9), 1_000)
+        );
         assert_eq!(e.data_id.as_slice(), b"a");
         assert_eq!((e.source_state.as_slice(), e.result_state.as_slice()), (&b"x"[..], &b"y"[..]));
         assert_eq!(NEXT_INDEX.get(ext), 3);
@@ -69,8 +76,12 @@ fn bounds_on_data_ids_and_states() {
         let long_id = vec![0u8; DATA_ID_LEN_MAX as usize + 1];
         assert_noop(ext, err(Error::DataIdTooLong), |ext| append(ext, account(1), &long_id, b"", b"", OpType::Create));
         let long_state = vec![0u8; STATE_LEN_MAX as usize + 1];
-        assert_noop(ext, err(Error::StateTooLong), |ext| append(ext, account(1), b"a", &long_state, b"", OpType::Update));
-        assert_noop(ext, err(Error::StateTooLong), |ext| append(ext, account(1), b"a", b"", &long_state, OpType::Update));
+        assert_noop(ext, err(Error::StateTooLong), |ext| {
+            append(ext, account(1), b"a", &long_state, b"", OpType::Update)
+        });
+        assert_noop(ext, err(Error::StateTooLong), |ext| {
+            append(ext, account(1), b"a", b"", &long_state, OpType::Update)
+        });
     });
 }
 
@@ -89,16 +100,24 @@ fn consumers_register_acknowledge_and_unregister() {
             dispatch(ext, a.clone(), Call::register_consumer { name: name("B"), start_index: 4 })
         });
         dispatch(ext, a.clone(), Call::acknowledge { name: name("A"), up_to: 2 }).unwrap();
-        assert_noop(ext, err(Error::AckBackwards), |ext| dispatch(ext, a.clone(), Call::acknowledge { name: name("A"), up_to: 1 }));
-        assert_noop(ext, err(Error::AckBeyondHead), |ext| dispatch(ext, a.clone(), Call::acknowledge { name: name("A"), up_to: 4 }));
+        assert_noop(ext, err(Error::AckBackwards), |ext| {
+            dispatch(ext, a.clone(), Call::acknowledge { name: name("A"), up_to: 1 })
+        });
+        assert_noop(ext, err(Error::AckBeyondHead), |ext| {
+            dispatch(ext, a.clone(), Call::acknowledge { name: name("A"), up_to: 4 })
+        });
         assert_noop(ext, err(Error::NotOwner), |ext| {
             dispatch(ext, Origin::Signed(account(11)), Call::acknowledge { name: name("A"), up_to: 3 })
         });
-        assert_noop(ext, err(Error::UnknownConsumer), |ext| dispatch(ext, a.clone(), Call::acknowledge { name: name("Z"), up_to: 3 }));
+        assert_noop(ext, err(Error::UnknownConsumer), |ext| {
+            dispatch(ext, a.clone(), Call::acknowledge { name: name("Z"), up_to: 3 })
+        });
         assert_noop(ext, err(Error::NotOwner), |ext| {
             dispatch(ext, Origin::Signed(account(11)), Call::unregister_consumer { name: name("A") })
         });
-        assert_noop(ext, DispatchError::BadOrigin, |ext| dispatch(ext, Origin::None, Call::unregister_consumer { name: name("A") }));
+        assert_noop(ext, DispatchError::BadOrigin, |ext| {
+            dispatch(ext, Origin::None, Call::unregister_consumer { name: name("A") })
+        });
         dispatch(ext, Origin::Root, Call::unregister_consumer { name: name("A") }).unwrap();
         assert_eq!(CONSUMER_COUNT.get(ext), 0);
         check(ext);
@@ -109,10 +128,19 @@ fn consumers_register_acknowledge_and_unregister() {
 fn consumer_count_is_bounded() {
     new_test_ext().execute_with(|ext| {
         for i in 0..CONSUMERS_MAX {
-            dispatch(ext, Origin::Signed(account(1)), Call::register_consumer { name: name(&format!("c{i}")), start_index: 0 }).unwrap();
+            dispatch(
+                ext,
+                Origin::Signed(account(1)),
+                Call::register_consumer { name: name(&format!("c{i}")), start_index: 0 },
+            )
+            .unwrap();
         }
         assert_noop(ext, err(Error::TooManyConsumers), |ext| {
-            dispatch(ext, Origin::Signed(account(1)), Call::register_consumer { name: name("one-more"), start_index: 0 })
+            dispatch(
+                ext,
+                Origin::Signed(account(1)),
+                Call::register_consumer { name: name("one-more"), start_index: 0 },
+            )
         });
         check(ext);
     });
@@ -146,8 +174,10 @@ fn pruning_waits_for_every_consumer() {
 #[test]
 fn retention_prunes_anyway_and_names_the_laggards() {
     new_test_ext().execute_with(|ext| {
-        dispatch(ext, Origin::Signed(account(10)), Call::register_consumer { name: name("slow"), start_index: 0 }).unwrap();
-        dispatch(ext, Origin::Signed(account(11)), Call::register_consumer { name: name("fast"), start_index: 0 }).unwrap();
+        dispatch(ext, Origin::Signed(account(10)), Call::register_consumer { name: name("slow"), start_index: 0 })
+            .unwrap();
+        dispatch(ext, Origin::Signed(account(11)), Call::register_consumer { name: name("fast"), start_index: 0 })
+            .unwrap();
         for i in 0..20 {
             log(ext, &[i]);
         }
