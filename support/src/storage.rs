@@ -177,22 +177,36 @@ impl<V: Encode + Decode> StorageValue<V, OptionQuery> {
     }
 }
 
-fn default_bytes<V: Encode + Default, Q: QueryKind>() -> Vec<u8> {
-    match Q::MODIFIER {
-        StorageEntryModifier::Default => V::default().encode(),
-        StorageEntryModifier::Optional => vec![0],
+/// What an absent item of query kind `Q` reads as, encoded: the default value, or `None`.
+pub trait DefaultBytes<V> {
+    /// The bytes.
+    fn default_bytes() -> Vec<u8>;
+}
+
+impl<V: Encode + Default> DefaultBytes<V> for ValueQuery {
+    fn default_bytes() -> Vec<u8> {
+        V::default().encode()
     }
 }
 
-impl<V: Encode + Decode + Default + TypeInfo + 'static, Q: QueryKind> StorageEntry for StorageValue<V, Q> {
+impl<V> DefaultBytes<V> for OptionQuery {
+    fn default_bytes() -> Vec<u8> {
+        vec![0]
+    }
+}
+
+fn entry(
+    name: ItemName,
+    modifier: StorageEntryModifier,
+    ty: StorageEntryType,
+    default: Vec<u8>,
+) -> StorageEntryMetadata {
+    StorageEntryMetadata { name: name.item, modifier, ty, default, docs: name.docs.to_vec() }
+}
+
+impl<V: Encode + Decode + TypeInfo + 'static, Q: QueryKind + DefaultBytes<V>> StorageEntry for StorageValue<V, Q> {
     fn metadata(&self) -> StorageEntryMetadata {
-        StorageEntryMetadata {
-            name: self.name.item,
-            modifier: Q::MODIFIER,
-            ty: StorageEntryType::Plain(meta_type::<V>()),
-            default: default_bytes::<V, Q>(),
-            docs: self.name.docs.to_vec(),
-        }
+        entry(self.name, Q::MODIFIER, StorageEntryType::Plain(meta_type::<V>()), Q::default_bytes())
     }
 }
 
@@ -290,18 +304,13 @@ impl<K: Encode + Decode, V: Encode + Decode, H: StorageHasher> StorageMap<K, V, 
 impl<K, V, H, Q> StorageEntry for StorageMap<K, V, H, Q>
 where
     K: Encode + Decode + TypeInfo + 'static,
-    V: Encode + Decode + Default + TypeInfo + 'static,
+    V: Encode + Decode + TypeInfo + 'static,
     H: StorageHasher,
-    Q: QueryKind,
+    Q: QueryKind + DefaultBytes<V>,
 {
     fn metadata(&self) -> StorageEntryMetadata {
-        StorageEntryMetadata {
-            name: self.name.item,
-            modifier: Q::MODIFIER,
-            ty: StorageEntryType::Map { hashers: vec![H::METADATA], key: meta_type::<K>(), value: meta_type::<V>() },
-            default: default_bytes::<V, Q>(),
-            docs: self.name.docs.to_vec(),
-        }
+        let ty = StorageEntryType::Map { hashers: vec![H::METADATA], key: meta_type::<K>(), value: meta_type::<V>() };
+        entry(self.name, Q::MODIFIER, ty, Q::default_bytes())
     }
 }
 
@@ -395,21 +404,16 @@ where
     K2: Encode + TypeInfo + 'static,
     H1: StorageHasher,
     H2: StorageHasher,
-    V: Encode + Decode + Default + TypeInfo + 'static,
-    Q: QueryKind,
+    V: Encode + Decode + TypeInfo + 'static,
+    Q: QueryKind + DefaultBytes<V>,
 {
     fn metadata(&self) -> StorageEntryMetadata {
-        StorageEntryMetadata {
-            name: self.name.item,
-            modifier: Q::MODIFIER,
-            ty: StorageEntryType::Map {
-                hashers: vec![H1::METADATA, H2::METADATA],
-                key: meta_type::<(K1, K2)>(),
-                value: meta_type::<V>(),
-            },
-            default: default_bytes::<V, Q>(),
-            docs: self.name.docs.to_vec(),
-        }
+        let ty = StorageEntryType::Map {
+            hashers: vec![H1::METADATA, H2::METADATA],
+            key: meta_type::<(K1, K2)>(),
+            value: meta_type::<V>(),
+        };
+        entry(self.name, Q::MODIFIER, ty, Q::default_bytes())
     }
 }
 

@@ -1,0 +1,229 @@
+//! Chain specifications: the chain's name, id, type, token properties and genesis, as JSON in
+//! Substrate's shape. `build-spec` writes them; `--chain` reads them.
+//!
+//! ```json
+//! { "name": "Development", "id": "dev", "chainType": "Development",
+//!   "properties": { "ss58Format": 42, "tokenDecimals": 12, "tokenSymbol": "ACD" },
+//!   "genesis": { "runtimeGenesis": { "balances": [["5Grw...", "1000000000000000000"]] } } }
+//! ```
+//! A raw spec carries the genesis storage itself: `"genesis": {"raw": {"top": {"0x..": "0x.."}}}`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use accord_primitives::trie::{ordered_trie_root, trie_root, StateVersion};
+use accord_primitives::types::SS58_PREFIX_DEFAULT;
+use accord_primitives::{AccountId32, Digest, Header, Pair, H256};
+use accord_runtime::{GenesisConfig, UNIT};
+
+/// Where the genesis state comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Genesis {
+    /// Built by the runtime from its config.
+    Runtime(GenesisConfig),
+    /// Raw storage.
+    Raw(BTreeMap<Vec<u8>, Vec<u8>>),
+}
+
+/// A chain specification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainSpec {
+    /// Human-readable name (`system_chain`).
+    pub name: String,
+    /// Short id; names the chain's folder under the base path.
+    pub id: String,
+    /// `Development`, `Local` or `Live`.
+    pub chain_type: String,
+    /// `system_properties`.
+    pub properties: Value,
+    /// Genesis.
+    pub genesis: Genesis,
+}
+
+/// Why a chain spec was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainSpecError {
+    /// The file could not be read.
+    #[error("cannot read chain spec {path}: {source}")]
+    Read {
+        /// The path.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The JSON is malformed or misses fields.
+    #[error("invalid chain spec: {0}")]
+    Invalid(String),
+    /// The runtime refused the genesis config.
+    #[error("invalid genesis in chain spec: {0}")]
+    Genesis(#[from] accord_runtime::GenesisError),
+}
+
+fn invalid(message: impl Into<String>) -> ChainSpecError {
+    ChainSpecError::Invalid(message.into())
+}
+
+fn default_properties() -> Value {
+    json!({ "ss58Format": SS58_PREFIX_DEFAULT, "tokenDecimals": 12, "tokenSymbol": "ACD" })
+}
+
+impl ChainSpec {
+    /// The development chain: //Alice..//Ferdie endowed.
+    pub fn dev() -> ChainSpec {
+        ChainSpec {
+            name: "Development".into(),
+            id: "dev".into(),
+            chain_type: "Development".into(),
+            properties: default_properties(),
+            genesis: Genesis::Runtime(GenesisConfig::dev()),
+        }
+    }
+
+    /// A local testnet: Alice and Bob endowed.
+    pub fn local() -> ChainSpec {
+        let balances: Vec<(AccountId32, u128)> =
+            ["Alice", "Bob"].iter().map(|n| (Pair::dev(n).account(), 1_000_000 * UNIT)).collect();
+        ChainSpec {
+            name: "Local Testnet".into(),
+            id: "local".into(),
+            chain_type: "Local".into(),
+            properties: default_properties(),
+            genesis: Genesis::Runtime(GenesisConfig { balances, timestamp_ms: 0 }),
+        }
+    }
+
+    /// `dev`, `local`, or a path to a JSON spec.
+    pub fn load(chain: &str) -> Result<ChainSpec, ChainSpecError> {
+        match chain {
+            "dev" | "" => Ok(ChainSpec::dev()),
+            "local" => Ok(ChainSpec::local()),
+            path => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ChainSpecError::Read { path: path.to_string(), source })?;
+                ChainSpec::from_json(&text)
+            }
+        }
+    }
+
+    /// Parses a JSON spec.
+    pub fn from_json(text: &str) -> Result<ChainSpec, ChainSpecError> {
+        let v: Value = serde_json::from_str(text).map_err(|e| invalid(format!("not JSON: {e}")))?;
+        let field = |name: &str| -> Result<String, ChainSpecError> {
+            v.get(name)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| invalid(format!("missing string field {name:?}")))
+        };
+        let name = field("name")?;
+        let id = field("id")?;
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            return Err(invalid(format!("chain id {id:?} must be non-empty ASCII letters, digits, '-' or '_'")));
+        }
+        let chain_type = v.get("chainType").and_then(Value::as_str).unwrap_or("Live").to_string();
+        if !["Development", "Local", "Live"].contains(&chain_type.as_str()) {
+            return Err(invalid(format!("chainType {chain_type:?} must be Development, Local or Live")));
+        }
+        let properties = v.get("properties").cloned().unwrap_or_else(default_properties);
+        if properties.get("ss58Format").and_then(Value::as_u64) != Some(SS58_PREFIX_DEFAULT as u64) {
+            return Err(invalid(format!(
+                "properties.ss58Format must be {SS58_PREFIX_DEFAULT}, the runtime's SS58 prefix"
+            )));
+        }
+        let genesis = v.get("genesis").ok_or_else(|| invalid("missing field \"genesis\""))?;
+        let genesis = if let Some(cfg) = genesis.get("runtimeGenesis") {
+            Genesis::Runtime(GenesisConfig::from_json(&cfg.to_string())?)
+        } else if let Some(top) = genesis.get("raw").and_then(|r| r.get("top")).and_then(Value::as_object) {
+            let mut raw = BTreeMap::new();
+            for (k, val) in top {
+                let val = val.as_str().ok_or_else(|| invalid(format!("raw value of {k} is not a string")))?;
+                raw.insert(parse_hex(k)?, parse_hex(val)?);
+            }
+            Genesis::Raw(raw)
+        } else {
+            return Err(invalid("genesis must hold \"runtimeGenesis\" or \"raw\": {\"top\": ...}"));
+        };
+        Ok(ChainSpec { name, id, chain_type, properties, genesis })
+    }
+
+    /// The JSON form; `raw` writes the genesis storage instead of the runtime config.
+    pub fn to_json(&self, raw: bool) -> Result<String, ChainSpecError> {
+        let genesis = if raw {
+            let (state, _) = self.genesis_state()?;
+            let top: serde_json::Map<String, Value> = state
+                .iter()
+                .map(|(k, v)| (format!("0x{}", hex::encode(k)), json!(format!("0x{}", hex::encode(v)))))
+                .collect();
+            json!({ "raw": { "top": top } })
+        } else {
+            match &self.genesis {
+                Genesis::Runtime(cfg) => {
+                    let cfg: Value = serde_json::from_str(&cfg.to_json()).map_err(|e| invalid(e.to_string()))?;
+                    json!({ "runtimeGenesis": cfg })
+                }
+                Genesis::Raw(_) => return self.to_json(true),
+            }
+        };
+        let spec = json!({
+            "name": self.name,
+            "id": self.id,
+            "chainType": self.chain_type,
+            "properties": self.properties,
+            "genesis": genesis,
+        });
+        serde_json::to_string_pretty(&spec).map_err(|e| invalid(e.to_string()))
+    }
+
+    /// The genesis storage and header.
+    pub fn genesis_state(&self) -> Result<(BTreeMap<Vec<u8>, Vec<u8>>, Header), ChainSpecError> {
+        match &self.genesis {
+            Genesis::Runtime(cfg) => {
+                let (state, header) = cfg.build()?;
+                Ok((state.map, header))
+            }
+            Genesis::Raw(raw) => {
+                let header = Header {
+                    parent_hash: H256::ZERO,
+                    number: 0,
+                    state_root: trie_root(raw.iter(), StateVersion::V1),
+                    extrinsics_root: ordered_trie_root::<Vec<u8>>(&[], StateVersion::V0),
+                    digest: Digest::default(),
+                };
+                Ok((raw.clone(), header))
+            }
+        }
+    }
+}
+
+fn parse_hex(s: &str) -> Result<Vec<u8>, ChainSpecError> {
+    let body = s.strip_prefix("0x").ok_or_else(|| invalid(format!("{s:?} is not 0x-prefixed hex")))?;
+    hex::decode(body).map_err(|e| invalid(format!("{s:?}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_and_raw_specs_give_the_same_genesis() {
+        let dev = ChainSpec::dev();
+        let plain = ChainSpec::from_json(&dev.to_json(false).unwrap()).unwrap();
+        assert_eq!(plain, dev);
+        let raw = ChainSpec::from_json(&dev.to_json(true).unwrap()).unwrap();
+        assert!(matches!(raw.genesis, Genesis::Raw(_)));
+        assert_eq!(raw.genesis_state().unwrap().1.hash(), dev.genesis_state().unwrap().1.hash());
+    }
+
+    #[test]
+    fn bad_specs_are_explained() {
+        assert!(ChainSpec::from_json("{").unwrap_err().to_string().contains("not JSON"));
+        assert!(ChainSpec::from_json(r#"{"id":"x","genesis":{}}"#).unwrap_err().to_string().contains("name"));
+        let bad_id = r#"{"name":"n","id":"a b","genesis":{"runtimeGenesis":{}}}"#;
+        assert!(ChainSpec::from_json(bad_id).unwrap_err().to_string().contains("chain id"));
+        let bad_genesis = r#"{"name":"n","id":"x","genesis":{"runtimeGenesis":{"balances":[["nope","1"]]}}}"#;
+        assert!(matches!(ChainSpec::from_json(bad_genesis), Err(ChainSpecError::Genesis(_))));
+        let bad_raw = r#"{"name":"n","id":"x","genesis":{"raw":{"top":{"0xzz":"0x00"}}}}"#;
+        assert!(ChainSpec::from_json(bad_raw).is_err());
+        assert!(matches!(ChainSpec::load("/nonexistent/spec.json"), Err(ChainSpecError::Read { .. })));
+    }
+}

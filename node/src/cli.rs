@@ -1,0 +1,200 @@
+//! The command line, in the conventions Substrate users know.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use accord_rpc::{Cors, RpcConfig};
+
+use crate::authoring::SealMode;
+use crate::backend::Pruning;
+use crate::chain_spec::ChainSpec;
+use crate::keys::Scheme;
+use crate::pool::PoolLimits;
+use crate::service::NodeConfig;
+
+/// The Accord node.
+#[derive(Debug, Parser)]
+#[command(name = "accord-node", version, about = "Accord: a Substrate-compatible node for consortium chains")]
+pub struct Cli {
+    /// A subcommand; without one the node runs.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Run the development chain: --chain dev, a temporary database unless --base-path is given.
+    #[arg(long, global = true)]
+    pub dev: bool,
+    /// The chain: `dev`, `local`, or a chain spec JSON file.
+    #[arg(long, value_name = "CHAIN", global = true)]
+    pub chain: Option<String>,
+    /// Where the node keeps its data (`<base>/chains/<id>/db`).
+    #[arg(long, short = 'd', value_name = "PATH", global = true)]
+    pub base_path: Option<PathBuf>,
+    /// Keep the data in a temporary folder, deleted on exit.
+    #[arg(long)]
+    pub tmp: bool,
+    /// The JSON-RPC port (HTTP and WebSocket); 0 picks a free port.
+    #[arg(long, default_value_t = 9944)]
+    pub rpc_port: u16,
+    /// Listen for RPC on all interfaces instead of 127.0.0.1.
+    #[arg(long)]
+    pub rpc_external: bool,
+    /// Browser origins allowed to call the RPC: `all`, or a comma-separated list.
+    #[arg(long, value_name = "ORIGINS")]
+    pub rpc_cors: Option<String>,
+    /// Simultaneous RPC connections.
+    #[arg(long, default_value_t = 100)]
+    pub rpc_max_connections: u32,
+    /// Largest RPC request, in MiB.
+    #[arg(long, default_value_t = 15)]
+    pub rpc_max_request_size: u32,
+    /// Largest RPC response, in MiB.
+    #[arg(long, default_value_t = 15)]
+    pub rpc_max_response_size: u32,
+    /// Subscriptions per RPC connection.
+    #[arg(long, default_value_t = 1024)]
+    pub rpc_max_subscriptions_per_connection: u32,
+    /// Calls per RPC batch.
+    #[arg(long, default_value_t = 256)]
+    pub rpc_max_batch_len: u32,
+    /// Milliseconds between blocks.
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub block_time_ms: u64,
+    /// Make a block as soon as transactions wait (and none otherwise).
+    #[arg(long)]
+    pub instant_seal: bool,
+    /// State history to keep: a number of blocks, or `archive`.
+    #[arg(long, default_value = "256", value_parser = parse_pruning)]
+    pub state_pruning: Pruning,
+    /// Serve Prometheus metrics on this port (127.0.0.1); off unless given.
+    #[arg(long)]
+    pub prometheus_port: Option<u16>,
+    /// Transactions the pool holds.
+    #[arg(long, default_value_t = 65_536)]
+    pub pool_limit: usize,
+    /// Megabytes of transactions the pool holds.
+    #[arg(long, default_value_t = 64)]
+    pub pool_mb: usize,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the chain spec as JSON.
+    BuildSpec {
+        /// Print the genesis storage instead of the runtime config.
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Delete the chain's database.
+    PurgeChain {
+        /// Do not ask for confirmation.
+        #[arg(short = 'y')]
+        yes: bool,
+    },
+    /// Recompute the best state's root from the database and compare it with the header.
+    VerifyState,
+    /// Key tools.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// `key` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Generate a random mnemonic and print its account.
+    Generate {
+        /// Signature scheme.
+        #[arg(long, value_enum, default_value = "sr25519")]
+        scheme: Scheme,
+        /// Words in the phrase.
+        #[arg(long, default_value_t = 12)]
+        words: usize,
+        /// SS58 network prefix.
+        #[arg(long, default_value_t = 42)]
+        network: u16,
+    },
+    /// Print the account of a secret URI (`//Alice`, `<phrase>//hard/soft///password`, `0x<seed>`).
+    Inspect {
+        /// The secret URI.
+        uri: String,
+        /// Signature scheme.
+        #[arg(long, value_enum, default_value = "sr25519")]
+        scheme: Scheme,
+        /// SS58 network prefix.
+        #[arg(long, default_value_t = 42)]
+        network: u16,
+    },
+}
+
+fn parse_pruning(s: &str) -> Result<Pruning, String> {
+    if s == "archive" || s == "archive-canonical" {
+        return Ok(Pruning::Archive);
+    }
+    match s.parse::<u32>() {
+        Ok(n) if n > 0 => Ok(Pruning::Window(n)),
+        _ => Err(format!("expected a positive number of blocks or `archive`, got {s:?}")),
+    }
+}
+
+impl Cli {
+    /// The chain spec named by `--chain` / `--dev`.
+    pub fn spec(&self) -> Result<ChainSpec, String> {
+        let chain = match (&self.chain, self.dev) {
+            (Some(c), _) => c.as_str(),
+            (None, true) => "dev",
+            (None, false) => "local",
+        };
+        ChainSpec::load(chain).map_err(|e| e.to_string())
+    }
+
+    /// Whether the data goes to a temporary folder.
+    pub fn uses_tmp(&self) -> bool {
+        self.tmp || (self.dev && self.base_path.is_none())
+    }
+
+    /// The base path: `--base-path`, or `$HOME/.local/share/accord`.
+    pub fn base_path(&self) -> PathBuf {
+        self.base_path.clone().unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+            home.join(".local/share/accord")
+        })
+    }
+
+    /// The node configuration, with the database under `base`.
+    pub fn node_config(&self, spec: ChainSpec, base: &Path) -> Result<NodeConfig, String> {
+        let ip = if self.rpc_external { std::net::IpAddr::from([0, 0, 0, 0]) } else { Ipv4Addr::LOCALHOST.into() };
+        let mut rpc = RpcConfig::with_defaults(SocketAddr::new(ip, self.rpc_port));
+        rpc.max_connections = self.rpc_max_connections;
+        rpc.max_request_bytes = self.rpc_max_request_size.saturating_mul(1024 * 1024);
+        rpc.max_response_bytes = self.rpc_max_response_size.saturating_mul(1024 * 1024);
+        rpc.max_subscriptions_per_connection = self.rpc_max_subscriptions_per_connection;
+        rpc.max_batch_len = self.rpc_max_batch_len;
+        rpc.cors = match self.rpc_cors.as_deref() {
+            None | Some("all") => Cors::All,
+            Some(list) => Cors::List(list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()),
+        };
+        if self.pool_limit == 0 || self.pool_mb == 0 {
+            return Err("--pool-limit and --pool-mb must be positive".into());
+        }
+        let db_path = base.join("chains").join(&spec.id).join("db");
+        Ok(NodeConfig {
+            spec,
+            db_path,
+            pruning: self.state_pruning,
+            rpc,
+            prometheus: self.prometheus_port.map(|p| SocketAddr::new(Ipv4Addr::LOCALHOST.into(), p)),
+            seal: if self.instant_seal {
+                SealMode::Instant
+            } else {
+                SealMode::Interval(Duration::from_millis(self.block_time_ms))
+            },
+            pool: PoolLimits {
+                count_max: self.pool_limit,
+                bytes_max: self.pool_mb.saturating_mul(1024 * 1024),
+                per_sender_max: PoolLimits::default().per_sender_max,
+            },
+        })
+    }
+}

@@ -1,0 +1,193 @@
+//! The client: the engine-neutral operations on the chain — `build_block`, `import_block`,
+//! `finalize` — plus runtime calls and state reads at a block. A consensus engine drives
+//! these; the local authoring loop (`authoring.rs`) is the first such engine.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use codec::Decode;
+use parking_lot::Mutex;
+use tokio::sync::broadcast;
+
+use accord_pallet_timestamp as timestamp;
+use accord_primitives::{Block, Digest, Header, H256};
+use accord_rpc::StateError;
+use accord_runtime::validity::{InvalidTransaction, TransactionValidityError};
+use accord_runtime::{execute_block, timestamp_inherent, BlockExecution};
+use accord_support::Changes;
+
+use crate::backend::{Backend, BackendError, Head, StateAt};
+use crate::metrics::Metrics;
+use crate::pool::PoolTx;
+
+/// Capacity of the block notification channels (slow subscribers skip ahead).
+const NOTIFICATION_CAPACITY: usize = 256;
+
+/// Why a block could not be built, imported or finalized.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Storage failed.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// The block is invalid.
+    #[error("invalid block: {0}")]
+    InvalidBlock(#[from] accord_runtime::BlockError),
+    /// The parent's state is not available.
+    #[error("state of block {0:?} is not available")]
+    MissingState(H256),
+    /// The block to finalize is not canonical.
+    #[error("cannot finalize unknown block {0:?}")]
+    UnknownBlock(H256),
+}
+
+impl From<crate::db::DbError> for ClientError {
+    fn from(e: crate::db::DbError) -> Self {
+        ClientError::Backend(e.into())
+    }
+}
+
+/// A block built on the best block, ready to import.
+pub struct Proposal {
+    /// The block.
+    pub block: Block,
+    /// Its state changes.
+    pub changes: Changes,
+    /// Pool transactions it includes.
+    pub included: Vec<H256>,
+    /// Pool transactions that can never apply (to be removed from the pool).
+    pub invalid: Vec<H256>,
+}
+
+/// The client.
+pub struct Client {
+    backend: Backend,
+    import_lock: Mutex<()>,
+    best_heads: broadcast::Sender<Header>,
+    finalized_heads: broadcast::Sender<Header>,
+    metrics: Arc<Metrics>,
+}
+
+impl Client {
+    /// A client over `backend`.
+    pub fn new(backend: Backend, metrics: Arc<Metrics>) -> Client {
+        let (best_heads, _) = broadcast::channel(NOTIFICATION_CAPACITY);
+        let (finalized_heads, _) = broadcast::channel(NOTIFICATION_CAPACITY);
+        let best = backend.best();
+        metrics.set_heights(best.number, backend.finalized().number);
+        Client { backend, import_lock: Mutex::new(()), best_heads, finalized_heads, metrics }
+    }
+
+    /// The storage.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// New best headers.
+    pub fn subscribe_best_heads(&self) -> broadcast::Receiver<Header> {
+        self.best_heads.subscribe()
+    }
+
+    /// Newly finalized headers.
+    pub fn subscribe_finalized_heads(&self) -> broadcast::Receiver<Header> {
+        self.finalized_heads.subscribe()
+    }
+
+    /// The state at block `hash`.
+    pub fn state_at(&self, hash: H256) -> Result<StateAt<'_>, StateError> {
+        let header = self
+            .backend
+            .header(hash)
+            .map_err(|e| StateError::Database(e.to_string()))?
+            .ok_or(StateError::UnknownBlock(hash))?;
+        let canonical = self.backend.hash_of(header.number).map_err(|e| StateError::Database(e.to_string()))?;
+        if canonical != Some(hash) {
+            return Err(StateError::UnknownBlock(hash));
+        }
+        self.backend
+            .state_at(header.number)
+            .map_err(|e| StateError::Database(e.to_string()))?
+            .ok_or(StateError::Pruned(hash))
+    }
+
+    /// Calls runtime API `method` at block `hash`.
+    pub fn call(&self, hash: H256, method: &str, data: &[u8]) -> Result<Vec<u8>, StateError> {
+        let state = self.state_at(hash)?;
+        accord_runtime::apis::call(&state, method, data).map_err(|e| StateError::Execution(e.to_string()))
+    }
+
+    /// Builds a block on the best block at time `now_ms` from `candidates` (in order),
+    /// stopping when the block is full or at `deadline`.
+    pub fn build_block(
+        &self,
+        now_ms: u64,
+        candidates: &[Arc<PoolTx>],
+        deadline: Instant,
+    ) -> Result<Proposal, ClientError> {
+        let best = self.backend.best();
+        let state = self.backend.state_at(best.number)?.ok_or(ClientError::MissingState(best.hash))?;
+        let previous_ms = state.get_typed::<u64>(&timestamp::NOW.key()).unwrap_or(0);
+        let now_ms = now_ms.max(previous_ms + timestamp::MINIMUM_PERIOD_MS);
+        let mut exec = BlockExecution::initialize(&state, best.hash, best.number + 1, Digest::default());
+        exec.apply(&timestamp_inherent(now_ms)).map_err(|e| {
+            ClientError::InvalidBlock(accord_runtime::BlockError::InvalidExtrinsic { index: 0, error: e })
+        })?;
+        let mut included = Vec::new();
+        let mut invalid = Vec::new();
+        for tx in candidates {
+            if Instant::now() >= deadline {
+                break;
+            }
+            match exec.apply(&tx.xt) {
+                Ok(_) => included.push(tx.hash),
+                Err(TransactionValidityError::Invalid(InvalidTransaction::ExhaustsResources)) => break,
+                // A later nonce whose predecessor failed: it may apply in a later block.
+                Err(TransactionValidityError::Invalid(InvalidTransaction::Future)) => {}
+                Err(_) => invalid.push(tx.hash),
+            }
+        }
+        let built = exec.finalize()?;
+        Ok(Proposal { block: built.block, changes: built.changes, included, invalid })
+    }
+
+    /// Imports `block` on the best block. With `changes` (our own proposal) the block is not
+    /// executed again; otherwise it is executed and its roots checked.
+    pub fn import_block(&self, block: &Block, changes: Option<Changes>) -> Result<H256, ClientError> {
+        let _guard = self.import_lock.lock();
+        let started = Instant::now();
+        let changes = match changes {
+            Some(c) => c,
+            None => {
+                let best = self.backend.best();
+                let state = self.backend.state_at(best.number)?.ok_or(ClientError::MissingState(best.hash))?;
+                execute_block(&state, block)?
+            }
+        };
+        self.backend.commit_block(block, &changes)?;
+        let hash = block.header.hash();
+        self.metrics.on_import(block.header.number, block.extrinsics.len() as u64, started.elapsed());
+        let _ = self.best_heads.send(block.header.clone());
+        Ok(hash)
+    }
+
+    /// Marks `hash` final. A single authority's blocks are final at once; a BFT engine
+    /// passes its commit certificate as `justification` (not yet stored).
+    pub fn finalize(&self, hash: H256, _justification: Option<Vec<u8>>) -> Result<(), ClientError> {
+        let header = self.backend.header(hash)?.ok_or(ClientError::UnknownBlock(hash))?;
+        self.backend.set_finalized(Head { number: header.number, hash })?;
+        self.metrics.set_heights(self.backend.best().number, header.number);
+        let _ = self.finalized_heads.send(header);
+        Ok(())
+    }
+}
+
+/// Typed reads of raw state.
+pub trait TypedRead {
+    /// The value at `key`, decoded.
+    fn get_typed<T: Decode>(&self, key: &[u8]) -> Option<T>;
+}
+
+impl<S: accord_support::StateRead> TypedRead for S {
+    fn get_typed<T: Decode>(&self, key: &[u8]) -> Option<T> {
+        self.get(key).and_then(|b| T::decode(&mut &b[..]).ok())
+    }
+}

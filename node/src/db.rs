@@ -1,0 +1,180 @@
+//! The RocksDB database: one column family per kind of record, written one atomic batch per
+//! block.
+//!
+//! | column | key | value |
+//! |---|---|---|
+//! | `meta` | name | SCALE |
+//! | `headers` | block hash | SCALE header |
+//! | `bodies` | block hash | SCALE `Vec<extrinsic bytes>` |
+//! | `number` | u32 BE | block hash |
+//! | `state` | storage key | value (the best block's flat state) |
+//! | `history` | escaped key ++ u32 BE block | SCALE `Option<value>` before that block |
+//! | `journal` | u32 BE block | SCALE `Vec<key>` changed by that block |
+//! | `trie` | nibble path | SCALE `StoredNode` |
+
+use std::path::Path;
+
+use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, Options, DB};
+
+/// Column family names.
+pub mod col {
+    /// Chain metadata.
+    pub const META: &str = "meta";
+    /// Headers by hash.
+    pub const HEADERS: &str = "headers";
+    /// Bodies by hash.
+    pub const BODIES: &str = "bodies";
+    /// Canonical hash by number.
+    pub const NUMBER: &str = "number";
+    /// The flat state of the best block.
+    pub const STATE: &str = "state";
+    /// Values before each block, for reads at recent blocks.
+    pub const HISTORY: &str = "history";
+    /// Keys changed by each block, for pruning history.
+    pub const JOURNAL: &str = "journal";
+    /// Trie nodes by path.
+    pub const TRIE: &str = "trie";
+    /// Every column.
+    pub const ALL: [&str; 8] = [META, HEADERS, BODIES, NUMBER, STATE, HISTORY, JOURNAL, TRIE];
+}
+
+/// Why the database could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// Another process holds the database.
+    #[error(
+        "the database at {path} is in use by another process (is another accord-node running with this --base-path?)"
+    )]
+    InUse {
+        /// The path.
+        path: String,
+    },
+    /// RocksDB failed.
+    #[error("database error at {path}: {message}")]
+    Rocks {
+        /// The path.
+        path: String,
+        /// RocksDB's message.
+        message: String,
+    },
+    /// A stored record does not decode.
+    #[error("corrupt database record in column {column}: {message}")]
+    Corrupt {
+        /// The column.
+        column: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The open database.
+pub struct Db {
+    /// The RocksDB handle.
+    pub rocks: DB,
+    path: String,
+}
+
+impl Db {
+    /// Opens (creating if missing) the database at `path`.
+    pub fn open(path: &Path) -> Result<Db, DbError> {
+        let display = path.display().to_string();
+        std::fs::create_dir_all(path).map_err(|e| DbError::Rocks { path: display.clone(), message: e.to_string() })?;
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        opts.set_max_open_files(512);
+        opts.increase_parallelism(2);
+        let cfs: Vec<ColumnFamilyDescriptor> = col::ALL
+            .iter()
+            .map(|name| {
+                let mut cf = Options::default();
+                cf.set_compression_type(rocksdb::DBCompressionType::Lz4);
+                ColumnFamilyDescriptor::new(*name, cf)
+            })
+            .collect();
+        let rocks = DB::open_cf_descriptors(&opts, path, cfs).map_err(|e| {
+            let message = e.to_string();
+            if message.contains("lock") || message.contains("Resource temporarily unavailable") {
+                DbError::InUse { path: display.clone() }
+            } else {
+                DbError::Rocks { path: display.clone(), message }
+            }
+        })?;
+        Ok(Db { rocks, path: display })
+    }
+
+    /// The column family `name`.
+    pub fn cf(&self, name: &str) -> &ColumnFamily {
+        self.rocks.cf_handle(name).expect("every column family is created on open")
+    }
+
+    /// Wraps a RocksDB error with the path.
+    pub fn err(&self, e: rocksdb::Error) -> DbError {
+        DbError::Rocks { path: self.path.clone(), message: e.to_string() }
+    }
+
+    /// Reads a key.
+    pub fn get(&self, column: &str, key: &[u8]) -> Result<Option<Vec<u8>>, DbError> {
+        self.rocks.get_cf(self.cf(column), key).map_err(|e| self.err(e))
+    }
+}
+
+/// Escapes `key` so that the escaped keys sort like the keys and none is a prefix of another:
+/// `0x00` becomes `0x00 0xff`, and `0x00 0x00` ends the key.
+pub fn escape_key(key: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(key.len() + 2 + key.len() / 64);
+    for &b in key {
+        out.push(b);
+        if b == 0 {
+            out.push(0xff);
+        }
+    }
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+/// Reverses [`escape_key`] on the front of `escaped`, returning the key and the rest.
+pub fn unescape_key(escaped: &[u8]) -> Option<(Vec<u8>, &[u8])> {
+    let mut key = Vec::with_capacity(escaped.len());
+    let mut i = 0;
+    while i < escaped.len() {
+        let b = escaped[i];
+        if b == 0 {
+            match escaped.get(i + 1)? {
+                0xff => {
+                    key.push(0);
+                    i += 2;
+                }
+                0 => return Some((key, &escaped[i + 2..])),
+                _ => return None,
+            }
+        } else {
+            key.push(b);
+            i += 1;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_preserves_order_and_is_prefix_free() {
+        let keys: Vec<Vec<u8>> =
+            vec![vec![], vec![0], vec![0, 0], vec![0, 1], vec![0, 0xff], vec![1], vec![1, 0], vec![0xff, 0]];
+        for a in &keys {
+            for b in &keys {
+                let (ea, eb) = (escape_key(a), escape_key(b));
+                assert_eq!(a.cmp(b), ea.cmp(&eb), "{a:?} vs {b:?}");
+                if a != b {
+                    assert!(!eb.starts_with(&ea), "{a:?} escaped is a prefix of {b:?} escaped");
+                }
+            }
+            let mut with_suffix = escape_key(a);
+            with_suffix.extend_from_slice(&[9, 9]);
+            assert_eq!(unescape_key(&with_suffix), Some((a.clone(), &[9u8, 9][..])));
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! # accord-node
+//!
+//! The node: command line, chain specs, RocksDB storage with the state trie and history,
+//! the transaction pool, block authoring, and the wiring of the RPC server. The only crate
+//! that owns I/O.
+//!
+//! ```text
+//!             RPC (accord-rpc) ──NodeApi──▶ service::Api
+//!                                             │ submit        │ reads, state_call
+//!                                             ▼               ▼
+//!   authoring loop ──build/import/finalize──▶ Client ──▶ Backend (RocksDB: blocks, flat
+//!        ▲   │                                  │          state, history, trie)
+//!        │   └── ready transactions ◀── Pool ◀──┘ validation (runtime)
+//! ```
+
+pub mod authoring;
+pub mod backend;
+pub mod chain_spec;
+pub mod cli;
+pub mod client;
+pub mod db;
+pub mod keys;
+pub mod metrics;
+pub mod pool;
+pub mod service;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, KeyCommand};
+
+/// Runs the command line; returns the process exit code.
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => 0,
+        Err(message) => {
+            eprintln!("Error: {message}");
+            1
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
+}
+
+fn dispatch(cli: Cli) -> Result<(), String> {
+    match &cli.command {
+        Some(Command::Key(KeyCommand::Generate { scheme, words, network })) => {
+            println!("{}", keys::generate(*words, *scheme, *network)?);
+            Ok(())
+        }
+        Some(Command::Key(KeyCommand::Inspect { uri, scheme, network })) => {
+            println!("{}", keys::inspect(uri, *scheme, *network)?);
+            Ok(())
+        }
+        Some(Command::BuildSpec { raw }) => {
+            println!("{}", cli.spec()?.to_json(*raw).map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        Some(Command::PurgeChain { yes }) => purge_chain(&cli, *yes),
+        Some(Command::VerifyState) => verify_state(&cli),
+        None => run_node(cli),
+    }
+}
+
+fn purge_chain(cli: &Cli, yes: bool) -> Result<(), String> {
+    let spec = cli.spec()?;
+    let db = cli.base_path().join("chains").join(&spec.id).join("db");
+    if !db.exists() {
+        println!("{} does not exist; nothing to purge", db.display());
+        return Ok(());
+    }
+    if !yes {
+        use std::io::BufRead;
+        eprint!("Are you sure to remove {:?}? [y/N]: ", db);
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).map_err(|e| e.to_string())?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            println!("Aborted");
+            return Ok(());
+        }
+    }
+    std::fs::remove_dir_all(&db).map_err(|e| format!("cannot remove {}: {e}", db.display()))?;
+    println!("{:?} removed.", db);
+    Ok(())
+}
+
+fn verify_state(cli: &Cli) -> Result<(), String> {
+    let spec = cli.spec()?;
+    let config = cli.node_config(spec, &cli.base_path())?;
+    let client = service::open_client(&config, Default::default()).map_err(|e| e.to_string())?;
+    let check = client.backend().verify_state().map_err(|e| e.to_string())?;
+    println!(
+        "best #{} {:?}: {} keys, header root {:?}, flat-state root {:?}, trie root {:?}",
+        check.best.number, check.best.hash, check.keys, check.header_root, check.flat_root, check.trie_root
+    );
+    if !check.is_consistent() {
+        return Err("state roots disagree".into());
+    }
+    println!("state is consistent");
+    Ok(())
+}
+
+fn run_node(cli: Cli) -> Result<(), String> {
+    init_logging();
+    let spec = cli.spec()?;
+    let tmp = if cli.uses_tmp() {
+        Some(
+            tempfile::Builder::new()
+                .prefix("accord-")
+                .tempdir()
+                .map_err(|e| format!("cannot create a temporary folder: {e}"))?,
+        )
+    } else {
+        None
+    };
+    let base = tmp.as_ref().map(|t| t.path().to_path_buf()).unwrap_or_else(|| cli.base_path());
+    let config = cli.node_config(spec, &base)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("accord-worker")
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(service::run(config, shutdown_signal())).map_err(|e| e.to_string())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

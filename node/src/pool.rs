@@ -1,0 +1,443 @@
+//! The transaction pool: validated transactions waiting for a block.
+//!
+//! ```text
+//! submit ─▶ decode (length limit) ─▶ runtime validation at the best block
+//!        ─▶ per sender: nonce-ordered queue; the run of consecutive nonces from the
+//!           account's nonce is ready, the rest is future
+//! build  ◀─ ready transactions, highest priority first, each sender's in nonce order
+//! import ─▶ included ones leave (inBlock, finalized); stale and expired ones are dropped
+//! ```
+//! Replacement: a transaction with the same sender and nonce replaces a pooled one only with
+//! a higher priority (a higher tip); the replaced one is `usurped`. Limits: transactions and
+//! bytes in total, transactions per sender; a full pool refuses new transactions.
+
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::ops::Bound;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tokio::sync::mpsc;
+
+use accord_primitives::{AccountId32, UncheckedExtrinsic, H256};
+use accord_rpc::{SubmitError, TxStatus};
+use accord_runtime::limits::EXTRINSIC_LENGTH_MAX;
+use accord_runtime::validity::ValidTransaction;
+
+/// Pool limits.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolLimits {
+    /// Transactions in the pool.
+    pub count_max: usize,
+    /// Bytes of transactions in the pool.
+    pub bytes_max: usize,
+    /// Transactions of one sender.
+    pub per_sender_max: usize,
+}
+
+impl Default for PoolLimits {
+    fn default() -> Self {
+        PoolLimits { count_max: 65_536, bytes_max: 64 * 1024 * 1024, per_sender_max: 1024 }
+    }
+}
+
+/// Capacity of each status watcher's channel.
+const WATCH_CHANNEL_CAPACITY: usize = 16;
+
+/// A pooled transaction.
+#[derive(Debug)]
+pub struct PoolTx {
+    /// Its hash (blake2-256 of its bytes).
+    pub hash: H256,
+    /// The decoded extrinsic, with its submitted bytes.
+    pub xt: UncheckedExtrinsic,
+    /// The signer.
+    pub sender: AccountId32,
+    /// Its nonce.
+    pub nonce: u32,
+    /// The runtime's priority.
+    pub priority: u64,
+    /// The last block number it is valid at.
+    pub valid_till: u64,
+}
+
+#[derive(Default)]
+struct Inner {
+    by_hash: BTreeMap<H256, Arc<PoolTx>>,
+    /// Where the next re-validation batch starts.
+    revalidate_after: H256,
+    senders: HashMap<AccountId32, BTreeMap<u32, Arc<PoolTx>>>,
+    /// The account nonce of each sender with pooled transactions, as last seen.
+    chain_nonce: HashMap<AccountId32, u32>,
+    bytes: usize,
+    watchers: HashMap<H256, Vec<mpsc::Sender<TxStatus>>>,
+}
+
+impl Inner {
+    fn notify(&mut self, hash: &H256, status: TxStatus) {
+        let last = status.is_final();
+        if let Some(list) = self.watchers.get_mut(hash) {
+            // A watcher that does not keep up loses updates rather than blocking the pool.
+            list.retain(|w| w.try_send(status.clone()).is_ok() || !w.is_closed());
+        }
+        if last {
+            self.watchers.remove(hash);
+        }
+    }
+
+    fn remove(&mut self, hash: &H256) -> Option<Arc<PoolTx>> {
+        let tx = self.by_hash.remove(hash)?;
+        self.bytes -= tx.xt.encoded().len();
+        if let Some(queue) = self.senders.get_mut(&tx.sender) {
+            queue.remove(&tx.nonce);
+            if queue.is_empty() {
+                self.senders.remove(&tx.sender);
+                self.chain_nonce.remove(&tx.sender);
+            }
+        }
+        Some(tx)
+    }
+
+    fn is_ready(&self, tx: &PoolTx) -> bool {
+        let base = self.chain_nonce.get(&tx.sender).copied().unwrap_or(0);
+        let queue = &self.senders[&tx.sender];
+        (base..tx.nonce).all(|n| queue.contains_key(&n)) && tx.nonce >= base
+    }
+}
+
+/// The transaction pool.
+#[derive(Default)]
+pub struct Pool {
+    inner: Mutex<Inner>,
+    limits: PoolLimits,
+}
+
+/// Counts for the status line and metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Ready transactions.
+    pub ready: usize,
+    /// Future transactions.
+    pub future: usize,
+    /// Bytes held.
+    pub bytes: usize,
+}
+
+impl Pool {
+    /// An empty pool with `limits`.
+    pub fn new(limits: PoolLimits) -> Pool {
+        Pool { inner: Mutex::new(Inner::default()), limits }
+    }
+
+    /// Decodes a submitted extrinsic.
+    pub fn decode(bytes: &[u8]) -> Result<UncheckedExtrinsic, SubmitError> {
+        UncheckedExtrinsic::decode_with_limit(bytes, EXTRINSIC_LENGTH_MAX)
+            .map_err(|e| SubmitError::BadFormat(e.to_string()))
+    }
+
+    /// Adds a validated transaction. `account_nonce` is the sender's nonce at the best
+    /// block; `best` is the best block's number. Returns whether it is ready.
+    pub fn insert(
+        &self,
+        xt: UncheckedExtrinsic,
+        validity: ValidTransaction,
+        account_nonce: u32,
+        best: u32,
+        watch: bool,
+    ) -> Result<(H256, Option<mpsc::Receiver<TxStatus>>), SubmitError> {
+        let hash = xt.hash();
+        let sig =
+            xt.signature.as_ref().ok_or_else(|| SubmitError::Invalid("unsigned transactions are not pooled".into()))?;
+        let accord_primitives::MultiAddress::Id(sender) = sig.address else {
+            return Err(SubmitError::UnknownValidity(
+                "Could not lookup information required to validate the transaction".into(),
+            ));
+        };
+        let nonce = sig.extra.nonce;
+        let len = xt.encoded().len();
+        let tx = Arc::new(PoolTx {
+            hash,
+            xt,
+            sender,
+            nonce,
+            priority: validity.priority,
+            valid_till: (best as u64).saturating_add(validity.longevity),
+        });
+        let mut inner = self.inner.lock();
+        if inner.by_hash.contains_key(&hash) {
+            return Err(SubmitError::AlreadyImported);
+        }
+        let replaced = inner.senders.get(&sender).and_then(|q| q.get(&nonce)).cloned();
+        if let Some(old) = &replaced {
+            if old.priority >= tx.priority {
+                return Err(SubmitError::TooLowPriority { old: old.priority, new: tx.priority });
+            }
+        } else {
+            let sender_count = inner.senders.get(&sender).map_or(0, |q| q.len());
+            if sender_count >= self.limits.per_sender_max {
+                return Err(SubmitError::ImmediatelyDropped(format!(
+                    "the sender has {sender_count} pooled transactions, the limit"
+                )));
+            }
+            if inner.by_hash.len() >= self.limits.count_max || inner.bytes + len > self.limits.bytes_max {
+                return Err(SubmitError::ImmediatelyDropped("the transaction pool is full".into()));
+            }
+        }
+        if let Some(old) = replaced {
+            inner.remove(&old.hash);
+            inner.notify(&old.hash, TxStatus::Usurped(hash));
+        }
+        inner.chain_nonce.insert(sender, account_nonce);
+        inner.senders.entry(sender).or_default().insert(nonce, tx.clone());
+        inner.by_hash.insert(hash, tx.clone());
+        inner.bytes += len;
+        let receiver = watch.then(|| {
+            let (sender, receiver) = mpsc::channel(WATCH_CHANNEL_CAPACITY);
+            inner.watchers.entry(hash).or_default().push(sender);
+            receiver
+        });
+        let ready = inner.is_ready(&tx);
+        inner.notify(&hash, if ready { TxStatus::Ready } else { TxStatus::Future });
+        Ok((hash, receiver))
+    }
+
+    /// The ready transactions in the order a block should take them: highest priority
+    /// first, each sender's in nonce order.
+    pub fn ready(&self) -> Vec<Arc<PoolTx>> {
+        let inner = self.inner.lock();
+        let mut runs: Vec<Vec<Arc<PoolTx>>> = Vec::new();
+        for (sender, queue) in &inner.senders {
+            let mut expected = inner.chain_nonce.get(sender).copied().unwrap_or(0);
+            let mut run = Vec::new();
+            for (nonce, tx) in queue.range(expected..) {
+                if *nonce != expected {
+                    break;
+                }
+                run.push(tx.clone());
+                expected += 1;
+            }
+            if !run.is_empty() {
+                run.reverse();
+                runs.push(run);
+            }
+        }
+        // A heap of each sender's next transaction, by priority then hash (deterministic).
+        let mut heap: BinaryHeap<(u64, H256, usize)> = BinaryHeap::new();
+        for (i, run) in runs.iter().enumerate() {
+            let head = run.last().expect("non-empty run");
+            heap.push((head.priority, head.hash, i));
+        }
+        let mut out = Vec::new();
+        while let Some((_, _, i)) = heap.pop() {
+            let tx = runs[i].pop().expect("heap entries have a transaction");
+            out.push(tx);
+            if let Some(next) = runs[i].last() {
+                heap.push((next.priority, next.hash, i));
+            }
+        }
+        out
+    }
+
+    /// After a block: `included` left the pool in block `block` (`inBlock`); `invalid`
+    /// failed to apply; `nonces` are the new account nonces of the senders with pooled
+    /// transactions; transactions valid only until before `best` expire.
+    pub fn on_block(
+        &self,
+        block: H256,
+        best: u32,
+        included: &[H256],
+        invalid: &[H256],
+        nonces: impl Fn(&AccountId32) -> u32,
+    ) {
+        let mut inner = self.inner.lock();
+        for hash in included {
+            if inner.remove(hash).is_some() {
+                inner.notify(hash, TxStatus::InBlock(block));
+            }
+        }
+        for hash in invalid {
+            if inner.remove(hash).is_some() {
+                inner.notify(hash, TxStatus::Invalid);
+            }
+        }
+        let senders: Vec<AccountId32> = inner.senders.keys().copied().collect();
+        let mut stale = Vec::new();
+        for sender in senders {
+            let nonce = nonces(&sender);
+            inner.chain_nonce.insert(sender, nonce);
+            for (n, tx) in &inner.senders[&sender] {
+                if *n < nonce || tx.valid_till < best as u64 {
+                    stale.push(tx.hash);
+                }
+            }
+        }
+        for hash in stale {
+            inner.remove(&hash);
+            inner.notify(&hash, TxStatus::Invalid);
+        }
+    }
+
+    /// Block `block`, which included `included`, is final.
+    pub fn on_finalized(&self, block: H256, included: &[H256]) {
+        let mut inner = self.inner.lock();
+        for hash in included {
+            inner.notify(hash, TxStatus::Finalized(block));
+        }
+    }
+
+    /// Removes transactions that no longer validate.
+    pub fn remove_invalid(&self, hashes: &[H256]) {
+        let mut inner = self.inner.lock();
+        for hash in hashes {
+            if inner.remove(hash).is_some() {
+                inner.notify(hash, TxStatus::Invalid);
+            }
+        }
+    }
+
+    /// The sender's next nonce counting pooled transactions: the end of the run of
+    /// consecutive nonces from `account_nonce`.
+    pub fn next_nonce(&self, who: &AccountId32, account_nonce: u32) -> u32 {
+        let inner = self.inner.lock();
+        let mut next = account_nonce;
+        if let Some(queue) = inner.senders.get(who) {
+            while queue.contains_key(&next) {
+                next += 1;
+            }
+        }
+        next
+    }
+
+    /// Every pooled extrinsic's bytes.
+    pub fn pending(&self) -> Vec<Vec<u8>> {
+        self.inner.lock().by_hash.values().map(|tx| tx.xt.encoded().to_vec()).collect()
+    }
+
+    /// Counts.
+    pub fn status(&self) -> PoolStatus {
+        let ready = self.ready().len();
+        let inner = self.inner.lock();
+        PoolStatus { ready, future: inner.by_hash.len() - ready, bytes: inner.bytes }
+    }
+
+    /// Up to `n` pooled transactions for re-validation, rotating through the whole pool
+    /// across calls so that every transaction is checked again within a few blocks.
+    pub fn revalidation_batch(&self, n: usize) -> Vec<Arc<PoolTx>> {
+        let mut inner = self.inner.lock();
+        let start = inner.revalidate_after;
+        let mut batch: Vec<Arc<PoolTx>> =
+            inner.by_hash.range((Bound::Excluded(start), Bound::Unbounded)).take(n).map(|(_, tx)| tx.clone()).collect();
+        if batch.len() < n {
+            let more = n - batch.len();
+            batch.extend(inner.by_hash.range(..=start).take(more).map(|(_, tx)| tx.clone()));
+        }
+        batch.dedup_by_key(|tx| tx.hash);
+        inner.revalidate_after = batch.last().map_or(H256::ZERO, |tx| tx.hash);
+        batch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use accord_primitives::extrinsic::SignedExtra;
+    use accord_primitives::{Era, Implicit, Pair};
+
+    fn xt(who: &Pair, nonce: u32, tip: u128) -> UncheckedExtrinsic {
+        let implicit =
+            Implicit { spec_version: 1, transaction_version: 1, genesis_hash: H256::ZERO, era_birth_hash: H256::ZERO };
+        UncheckedExtrinsic::new_signed(&[0, 0, 0], who, SignedExtra { era: Era::Immortal, nonce, tip }, &implicit)
+    }
+
+    fn valid(priority: u64) -> ValidTransaction {
+        ValidTransaction { priority, requires: vec![], provides: vec![], longevity: 64, propagate: true }
+    }
+
+    fn add(pool: &Pool, who: &Pair, nonce: u32, priority: u64, chain_nonce: u32) -> Result<H256, SubmitError> {
+        pool.insert(xt(who, nonce, priority as u128), valid(priority), chain_nonce, 0, false).map(|(h, _)| h)
+    }
+
+    #[test]
+    fn ready_order_is_priority_then_nonce_per_sender() {
+        let pool = Pool::new(PoolLimits::default());
+        let (a, b) = (Pair::dev("Alice"), Pair::dev("Bob"));
+        add(&pool, &a, 1, 50, 0).unwrap(); // future until nonce 0 arrives
+        assert_eq!(pool.status(), PoolStatus { ready: 0, future: 1, bytes: pool.status().bytes });
+        add(&pool, &a, 0, 10, 0).unwrap();
+        add(&pool, &b, 0, 30, 0).unwrap();
+        let order: Vec<(AccountId32, u32)> = pool.ready().iter().map(|t| (t.sender, t.nonce)).collect();
+        assert_eq!(order, vec![(b.account(), 0), (a.account(), 0), (a.account(), 1)]);
+        assert_eq!(pool.next_nonce(&a.account(), 0), 2);
+        assert_eq!(pool.next_nonce(&b.account(), 0), 1);
+        assert_eq!(pool.next_nonce(&b.account(), 5), 5);
+    }
+
+    #[test]
+    fn replacement_needs_a_higher_priority() {
+        let pool = Pool::new(PoolLimits::default());
+        let a = Pair::dev("Alice");
+        let original = xt(&a, 0, 5);
+        let (first, mut watch) = pool.insert(original.clone(), valid(5), 0, 0, true).unwrap();
+        assert_eq!(watch.as_mut().unwrap().try_recv().unwrap(), TxStatus::Ready);
+        // sr25519 signatures are randomized: a second signing is another transaction.
+        assert_eq!(add(&pool, &a, 0, 5, 0), Err(SubmitError::TooLowPriority { old: 5, new: 5 }));
+        assert_eq!(pool.insert(original, valid(5), 0, 0, false).unwrap_err(), SubmitError::AlreadyImported);
+        let second = add(&pool, &a, 0, 6, 0).unwrap();
+        assert_eq!(watch.unwrap().try_recv().unwrap(), TxStatus::Usurped(second));
+        assert_ne!(first, second);
+        assert_eq!(pool.ready().len(), 1);
+    }
+
+    #[test]
+    fn limits_refuse_new_transactions() {
+        let pool = Pool::new(PoolLimits { count_max: 2, bytes_max: usize::MAX, per_sender_max: 1 });
+        let (a, b, c) = (Pair::dev("Alice"), Pair::dev("Bob"), Pair::dev("Charlie"));
+        add(&pool, &a, 0, 1, 0).unwrap();
+        assert!(matches!(add(&pool, &a, 1, 1, 0), Err(SubmitError::ImmediatelyDropped(_))), "per sender");
+        add(&pool, &b, 0, 1, 0).unwrap();
+        assert!(matches!(add(&pool, &c, 0, 1, 0), Err(SubmitError::ImmediatelyDropped(_))), "total");
+        let small = Pool::new(PoolLimits { count_max: 10, bytes_max: 150, per_sender_max: 10 });
+        add(&small, &a, 0, 1, 0).unwrap();
+        assert!(matches!(add(&small, &b, 0, 1, 0), Err(SubmitError::ImmediatelyDropped(_))), "bytes");
+    }
+
+    #[test]
+    fn blocks_remove_included_stale_and_expired() {
+        let pool = Pool::new(PoolLimits::default());
+        let (a, b) = (Pair::dev("Alice"), Pair::dev("Bob"));
+        let (a0, mut watch) = pool.insert(xt(&a, 0, 1), valid(1), 0, 0, true).unwrap();
+        let a1 = add(&pool, &a, 1, 1, 0).unwrap();
+        let b0 = add(&pool, &b, 0, 1, 0).unwrap();
+        let block = H256([9; 32]);
+        // a0 included; Bob's nonce moved on elsewhere (b0 is stale).
+        pool.on_block(block, 1, &[a0], &[], |_| 1);
+        let watch = watch.as_mut().unwrap();
+        assert_eq!(watch.try_recv().unwrap(), TxStatus::Ready);
+        assert_eq!(watch.try_recv().unwrap(), TxStatus::InBlock(block));
+        assert!(watch.try_recv().is_err(), "final only once the block is");
+        pool.on_finalized(block, &[a0]);
+        assert_eq!(watch.try_recv().unwrap(), TxStatus::Finalized(block));
+        let left: Vec<H256> = pool.ready().iter().map(|t| t.hash).collect();
+        assert_eq!(left, vec![a1]);
+        assert!(!pool.pending().iter().any(|x| H256::hash_of(x) == b0));
+        // Longevity 64 from block 0: gone after block 65.
+        pool.on_block(block, 66, &[], &[], |_| 1);
+        assert!(pool.pending().is_empty());
+    }
+
+    #[test]
+    fn revalidation_batches_rotate_through_the_pool() {
+        let pool = Pool::new(PoolLimits::default());
+        let names = ["Alice", "Bob", "Charlie", "Dave", "Eve"];
+        for n in names {
+            add(&pool, &Pair::dev(n), 0, 1, 0).unwrap();
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..3 {
+            for tx in pool.revalidation_batch(2) {
+                seen.insert(tx.hash);
+            }
+        }
+        assert_eq!(seen.len(), 5);
+        assert_eq!(pool.revalidation_batch(10).len(), 5);
+    }
+}

@@ -1,0 +1,294 @@
+//! Wiring: opens the chain, starts the RPC server, metrics and the authoring loop, and
+//! serves the RPC's [`NodeApi`] from the client and the pool.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use codec::Decode;
+use tokio::sync::{broadcast, mpsc};
+use tracing::info;
+
+use accord_pallet_system as system;
+use accord_primitives::{AccountId32, Block, Header, H256};
+use accord_rpc::{ChainInfo, Health, NodeApi, RpcConfig, RuntimeVersionInfo, StateError, SubmitError, TxStatus};
+use accord_runtime::validity::TransactionValidityError;
+
+use crate::authoring::{Authoring, SealMode, Wake};
+use crate::backend::{Backend, Pruning};
+use crate::chain_spec::ChainSpec;
+use crate::client::{Client, TypedRead};
+use crate::metrics::Metrics;
+use crate::pool::{Pool, PoolLimits};
+
+/// Everything the node needs to run.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// The chain.
+    pub spec: ChainSpec,
+    /// The database folder.
+    pub db_path: PathBuf,
+    /// State history to keep.
+    pub pruning: Pruning,
+    /// The RPC server.
+    pub rpc: RpcConfig,
+    /// Where to serve metrics, if anywhere.
+    pub prometheus: Option<SocketAddr>,
+    /// When to make blocks.
+    pub seal: SealMode,
+    /// Pool limits.
+    pub pool: PoolLimits,
+}
+
+/// Why the node stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The chain spec is unusable.
+    #[error(transparent)]
+    ChainSpec(#[from] crate::chain_spec::ChainSpecError),
+    /// Storage failed.
+    #[error(transparent)]
+    Backend(#[from] crate::backend::BackendError),
+    /// The RPC server failed.
+    #[error(transparent)]
+    Rpc(#[from] accord_rpc::RpcError),
+    /// The metrics endpoint failed.
+    #[error("cannot serve metrics on {addr}: {source}")]
+    Metrics {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The node's implementation of the RPC's needs.
+pub struct Api {
+    /// The client.
+    pub client: Arc<Client>,
+    /// The pool.
+    pub pool: Arc<Pool>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Wakes the authoring loop on new transactions.
+    pub wake: Arc<Wake>,
+    /// The chain's identity.
+    pub info: ChainInfo,
+}
+
+impl Api {
+    fn best_state_nonce(&self, who: &AccountId32) -> u32 {
+        let best = self.client.backend().best();
+        self.client
+            .backend()
+            .state_at(best.number)
+            .ok()
+            .flatten()
+            .and_then(|s| s.get_typed::<system::AccountInfo>(&system::ACCOUNT.key(who)))
+            .map_or(0, |a| a.nonce)
+    }
+
+    fn submit_inner(
+        &self,
+        bytes: Vec<u8>,
+        watch: bool,
+    ) -> Result<(H256, Option<mpsc::Receiver<TxStatus>>), SubmitError> {
+        let xt = Pool::decode(&bytes)?;
+        let best = self.client.backend().best();
+        let state = self
+            .client
+            .backend()
+            .state_at(best.number)
+            .map_err(|e| SubmitError::UnknownValidity(e.to_string()))?
+            .ok_or_else(|| SubmitError::UnknownValidity("best state unavailable".into()))?;
+        let validity = accord_runtime::validate_transaction(&state, &xt, best.hash).map_err(|e| match e {
+            TransactionValidityError::Invalid(_) => SubmitError::Invalid(e.to_string()),
+            TransactionValidityError::Unknown(_) => SubmitError::UnknownValidity(e.to_string()),
+        })?;
+        let sender = match xt.signature.as_ref().map(|s| &s.address) {
+            Some(accord_primitives::MultiAddress::Id(who)) => *who,
+            _ => return Err(SubmitError::Invalid("only signed transactions are accepted".into())),
+        };
+        let nonce = state.get_typed::<system::AccountInfo>(&system::ACCOUNT.key(&sender)).map_or(0, |a| a.nonce);
+        drop(state);
+        let result = self.pool.insert(xt, validity, nonce, best.number, watch)?;
+        self.wake.notify();
+        Ok(result)
+    }
+}
+
+impl NodeApi for Api {
+    fn chain_info(&self) -> ChainInfo {
+        self.info.clone()
+    }
+
+    fn health(&self) -> Health {
+        Health { peers: 0, is_syncing: false, should_have_peers: false }
+    }
+
+    fn best_hash(&self) -> H256 {
+        self.client.backend().best().hash
+    }
+
+    fn finalized_hash(&self) -> H256 {
+        self.client.backend().finalized().hash
+    }
+
+    fn block_hash(&self, number: u32) -> Option<H256> {
+        self.client.backend().hash_of(number).ok().flatten()
+    }
+
+    fn header(&self, hash: H256) -> Option<Header> {
+        self.client.backend().header(hash).ok().flatten()
+    }
+
+    fn block(&self, hash: H256) -> Option<Block> {
+        self.client.backend().block(hash).ok().flatten()
+    }
+
+    fn storage(&self, at: H256, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        use accord_support::StateRead;
+        Ok(self.client.state_at(at)?.get(key))
+    }
+
+    fn storage_keys_paged(
+        &self,
+        at: H256,
+        prefix: &[u8],
+        count: u32,
+        start: Option<&[u8]>,
+    ) -> Result<Vec<Vec<u8>>, StateError> {
+        use accord_support::StateRead;
+        let state = self.client.state_at(at)?;
+        let mut keys = Vec::new();
+        let mut cursor = match start {
+            Some(s) if s > prefix => s.to_vec(),
+            _ => {
+                if state.get(prefix).is_some() && count > 0 {
+                    keys.push(prefix.to_vec());
+                }
+                prefix.to_vec()
+            }
+        };
+        while keys.len() < count as usize {
+            let Some(next) = state.next_key(&cursor) else { break };
+            if !next.starts_with(prefix) {
+                break;
+            }
+            keys.push(next.clone());
+            cursor = next;
+        }
+        Ok(keys)
+    }
+
+    fn call(&self, at: H256, method: &str, data: &[u8]) -> Result<Vec<u8>, StateError> {
+        self.client.call(at, method, data)
+    }
+
+    fn runtime_version(&self, at: H256) -> Result<RuntimeVersionInfo, StateError> {
+        let bytes = self.client.call(at, "Core_version", &[])?;
+        let v = accord_runtime::version::RuntimeVersion::decode(&mut &bytes[..])
+            .map_err(|e| StateError::Execution(e.to_string()))?;
+        Ok(RuntimeVersionInfo {
+            spec_name: v.spec_name,
+            impl_name: v.impl_name,
+            authoring_version: v.authoring_version,
+            spec_version: v.spec_version,
+            impl_version: v.impl_version,
+            apis: v.apis,
+            transaction_version: v.transaction_version,
+            system_version: v.system_version,
+        })
+    }
+
+    fn metadata(&self, at: H256) -> Result<Vec<u8>, StateError> {
+        self.client.state_at(at)?;
+        Ok(accord_runtime::metadata::metadata_bytes().to_vec())
+    }
+
+    fn account_next_index(&self, who: &AccountId32) -> u32 {
+        self.pool.next_nonce(who, self.best_state_nonce(who))
+    }
+
+    fn submit(&self, extrinsic: Vec<u8>) -> Result<H256, SubmitError> {
+        self.submit_inner(extrinsic, false).map(|(h, _)| h)
+    }
+
+    fn submit_and_watch(&self, extrinsic: Vec<u8>) -> Result<(H256, mpsc::Receiver<TxStatus>), SubmitError> {
+        let (hash, rx) = self.submit_inner(extrinsic, true)?;
+        Ok((hash, rx.expect("watch requested; qed")))
+    }
+
+    fn pending_extrinsics(&self) -> Vec<Vec<u8>> {
+        self.pool.pending()
+    }
+
+    fn subscribe_best_heads(&self) -> broadcast::Receiver<Header> {
+        self.client.subscribe_best_heads()
+    }
+
+    fn subscribe_finalized_heads(&self) -> broadcast::Receiver<Header> {
+        self.client.subscribe_finalized_heads()
+    }
+
+    fn record_rpc_call(&self, method: &str) {
+        self.metrics.on_rpc_call(method);
+    }
+}
+
+/// Opens the chain described by `config`.
+pub fn open_client(config: &NodeConfig, metrics: Arc<Metrics>) -> Result<Client, NodeError> {
+    let (genesis_state, genesis_header) = config.spec.genesis_state()?;
+    let backend = Backend::open(&config.db_path, config.pruning, &genesis_header, &genesis_state)?;
+    Ok(Client::new(backend, metrics))
+}
+
+/// Runs the node until `shutdown` resolves.
+pub async fn run(config: NodeConfig, shutdown: impl std::future::Future<Output = ()>) -> Result<(), NodeError> {
+    let metrics = Arc::new(Metrics::default());
+    let client = Arc::new(open_client(&config, metrics.clone())?);
+    let best = client.backend().best();
+    info!(
+        "chain {:?} ({}), genesis {:?}, best #{} ({:?}), database {}",
+        config.spec.name,
+        config.spec.id,
+        client.backend().genesis_hash(),
+        best.number,
+        best.hash,
+        config.db_path.display()
+    );
+    let pool = Arc::new(Pool::new(config.pool));
+    let wake = Arc::new(Wake::default());
+    let info = ChainInfo {
+        chain_name: config.spec.name.clone(),
+        chain_type: config.spec.chain_type.clone(),
+        properties: config.spec.properties.clone(),
+        node_name: "Accord Node".into(),
+        node_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let api = Arc::new(Api {
+        client: client.clone(),
+        pool: pool.clone(),
+        metrics: metrics.clone(),
+        wake: wake.clone(),
+        info,
+    });
+    let rpc = accord_rpc::start(config.rpc.clone(), api).await?;
+    info!("Running JSON-RPC server: addr={}", rpc.addr);
+    let _metrics_task = match config.prometheus {
+        Some(addr) => {
+            let (bound, task) = crate::metrics::serve(addr, metrics.clone())
+                .await
+                .map_err(|source| NodeError::Metrics { addr, source })?;
+            info!("Prometheus metrics: http://{bound}/metrics");
+            Some(task)
+        }
+        None => None,
+    };
+    let authoring = Authoring::start(client.clone(), pool.clone(), metrics.clone(), config.seal, wake);
+    shutdown.await;
+    info!("shutting down");
+    authoring.stop();
+    let _ = rpc.handle.stop();
+    Ok(())
+}

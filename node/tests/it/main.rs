@@ -1,0 +1,8 @@
+//! Integration tests of the node: real `accord-node` processes on free ports with temporary
+//! base paths, driven over real sockets.
+
+mod bad_input;
+mod crash;
+mod harness;
+mod rpc;
+mod subxt_e2e;

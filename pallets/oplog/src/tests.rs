@@ -1,0 +1,210 @@
+use codec::Decode;
+
+use accord_support::testing::assert_noop;
+use accord_support::{BoundedVec, DispatchError, Ext, Hooks, ModuleError, Origin, Phase};
+
+use crate::mock::{account, new_test_ext, OPLOG_INDEX};
+use crate::*;
+
+fn name(s: &str) -> ConsumerName {
+    BoundedVec::try_from_vec(s.as_bytes().to_vec()).unwrap()
+}
+
+fn err(e: Error) -> DispatchError {
+    DispatchError::Module(ModuleError { index: OPLOG_INDEX, error: [e as u8, 0, 0, 0] })
+}
+
+fn events(ext: &Ext<'_>) -> Vec<Event> {
+    ext.events()
+        .iter()
+        .filter(|e| e.event[0] == OPLOG_INDEX)
+        .map(|e| Event::decode(&mut &e.event[1..]).unwrap())
+        .collect()
+}
+
+fn log(ext: &mut Ext<'_>, id: &[u8]) -> u64 {
+    append(ext, account(1), id, b"before", b"after", OpType::Update).unwrap()
+}
+
+#[track_caller]
+fn check(ext: &Ext<'_>) {
+    Pallet::check_state(ext).unwrap();
+}
+
+#[test]
+fn entries_are_gap_free_in_execution_order_with_context() {
+    new_test_ext().execute_with(|ext| {
+        accord_pallet_system::initialize(ext, 5, Default::default());
+        ext.set_phase(Phase::ApplyExtrinsic(3));
+        assert_eq!(log(ext, b"a"), 0);
+        assert_eq!(log(ext, b"b"), 1);
+        ext.set_phase(Phase::ApplyExtrinsic(4));
+        assert_eq!(append(ext, account(2), b"a", b"x", b"y", OpType::Custom(9)).unwrap(), 2);
+        let e = ENTRIES.get(ext, &2).unwrap();
+        assert_eq!(
+            (e.block, e.extrinsic_index, e.operator, e.op_type, e.timestamp_ms),
+            (5, 4, account(2), OpType::Custom(9), 1_000)
+        );
+        assert_eq!(e.data_id.as_slice(), b"a");
+        assert_eq!((e.source_state.as_slice(), e.result_state.as_slice()), (&b"x"[..], &b"y"[..]));
+        assert_eq!(NEXT_INDEX.get(ext), 3);
+        let topics: Vec<_> = ext.events().iter().map(|e| e.topics.clone()).collect();
+        assert_eq!(topics[0], vec![H256::hash_of(b"a")]);
+        check(ext);
+    });
+}
+
+#[test]
+fn a_failed_dispatch_leaves_no_entry() {
+    new_test_ext().execute_with(|ext| {
+        log(ext, b"a");
+        let r: Result<(), _> = ext.transactional(|ext| {
+            log(ext, b"b");
+            Err(DispatchError::BadOrigin)
+        });
+        assert!(r.is_err());
+        assert_eq!(NEXT_INDEX.get(ext), 1);
+        assert!(ENTRIES.get(ext, &1).is_none());
+        assert_eq!(ext.events().len(), 1);
+        check(ext);
+    });
+}
+
+#[test]
+fn bounds_on_data_ids_and_states() {
+    new_test_ext().execute_with(|ext| {
+        let long_id = vec![0u8; DATA_ID_LEN_MAX as usize + 1];
+        assert_noop(ext, err(Error::DataIdTooLong), |ext| append(ext, account(1), &long_id, b"", b"", OpType::Create));
+        let long_state = vec![0u8; STATE_LEN_MAX as usize + 1];
+        assert_noop(ext, err(Error::StateTooLong), |ext| {
+            append(ext, account(1), b"a", &long_state, b"", OpType::Update)
+        });
+        assert_noop(ext, err(Error::StateTooLong), |ext| {
+            append(ext, account(1), b"a", b"", &long_state, OpType::Update)
+        });
+    });
+}
+
+#[test]
+fn consumers_register_acknowledge_and_unregister() {
+    new_test_ext().execute_with(|ext| {
+        for i in 0..3 {
+            log(ext, &[i]);
+        }
+        let a = Origin::Signed(account(10));
+        dispatch(ext, a.clone(), Call::register_consumer { name: name("A"), start_index: 0 }).unwrap();
+        assert_noop(ext, err(Error::ConsumerExists), |ext| {
+            dispatch(ext, Origin::Signed(account(11)), Call::register_consumer { name: name("A"), start_index: 0 })
+        });
+        assert_noop(ext, err(Error::StartOutOfRange), |ext| {
+            dispatch(ext, a.clone(), Call::register_consumer { name: name("B"), start_index: 4 })
+        });
+        dispatch(ext, a.clone(), Call::acknowledge { name: name("A"), up_to: 2 }).unwrap();
+        assert_noop(ext, err(Error::AckBackwards), |ext| {
+            dispatch(ext, a.clone(), Call::acknowledge { name: name("A"), up_to: 1 })
+        });
+        assert_noop(ext, err(Error::AckBeyondHead), |ext| {
+            dispatch(ext, a.clone(), Call::acknowledge { name: name("A"), up_to: 4 })
+        });
+        assert_noop(ext, err(Error::NotOwner), |ext| {
+            dispatch(ext, Origin::Signed(account(11)), Call::acknowledge { name: name("A"), up_to: 3 })
+        });
+        assert_noop(ext, err(Error::UnknownConsumer), |ext| {
+            dispatch(ext, a.clone(), Call::acknowledge { name: name("Z"), up_to: 3 })
+        });
+        assert_noop(ext, err(Error::NotOwner), |ext| {
+            dispatch(ext, Origin::Signed(account(11)), Call::unregister_consumer { name: name("A") })
+        });
+        assert_noop(ext, DispatchError::BadOrigin, |ext| {
+            dispatch(ext, Origin::None, Call::unregister_consumer { name: name("A") })
+        });
+        dispatch(ext, Origin::Root, Call::unregister_consumer { name: name("A") }).unwrap();
+        assert_eq!(CONSUMER_COUNT.get(ext), 0);
+        check(ext);
+    });
+}
+
+#[test]
+fn consumer_count_is_bounded() {
+    new_test_ext().execute_with(|ext| {
+        for i in 0..CONSUMERS_MAX {
+            dispatch(
+                ext,
+                Origin::Signed(account(1)),
+                Call::register_consumer { name: name(&format!("c{i}")), start_index: 0 },
+            )
+            .unwrap();
+        }
+        assert_noop(ext, err(Error::TooManyConsumers), |ext| {
+            dispatch(
+                ext,
+                Origin::Signed(account(1)),
+                Call::register_consumer { name: name("one-more"), start_index: 0 },
+            )
+        });
+        check(ext);
+    });
+}
+
+#[test]
+fn pruning_waits_for_every_consumer() {
+    new_test_ext().execute_with(|ext| {
+        for i in 0..10 {
+            log(ext, &[i]);
+        }
+        let (a, b) = (Origin::Signed(account(10)), Origin::Signed(account(11)));
+        dispatch(ext, a.clone(), Call::register_consumer { name: name("A"), start_index: 0 }).unwrap();
+        dispatch(ext, b.clone(), Call::register_consumer { name: name("B"), start_index: 0 }).unwrap();
+        dispatch(ext, a.clone(), Call::acknowledge { name: name("A"), up_to: 8 }).unwrap();
+        Pallet::on_initialize(ext, 2);
+        assert_eq!(LOWEST_RETAINED.get(ext), 0, "B acknowledged nothing yet");
+        dispatch(ext, b.clone(), Call::acknowledge { name: name("B"), up_to: 5 }).unwrap();
+        Pallet::on_initialize(ext, 3);
+        assert_eq!(LOWEST_RETAINED.get(ext), 5);
+        assert!(ENTRIES.get(ext, &4).is_none() && ENTRIES.get(ext, &5).is_some());
+        assert_eq!(events(ext).last(), Some(&Event::Pruned { below: 5 }));
+        check(ext);
+        // A consumer may not start below what is gone.
+        assert_noop(ext, err(Error::StartOutOfRange), |ext| {
+            dispatch(ext, a.clone(), Call::register_consumer { name: name("C"), start_index: 4 })
+        });
+    });
+}
+
+#[test]
+fn retention_prunes_anyway_and_names_the_laggards() {
+    new_test_ext().execute_with(|ext| {
+        dispatch(ext, Origin::Signed(account(10)), Call::register_consumer { name: name("slow"), start_index: 0 })
+            .unwrap();
+        dispatch(ext, Origin::Signed(account(11)), Call::register_consumer { name: name("fast"), start_index: 0 })
+            .unwrap();
+        for i in 0..20 {
+            log(ext, &[i]);
+        }
+        dispatch(ext, Origin::Signed(account(11)), Call::acknowledge { name: name("fast"), up_to: 20 }).unwrap();
+        assert_noop(ext, DispatchError::BadOrigin, |ext| {
+            dispatch(ext, Origin::Signed(account(1)), Call::set_retention { max_entries: 5 })
+        });
+        dispatch(ext, Origin::Root, Call::set_retention { max_entries: 5 }).unwrap();
+        Pallet::on_initialize(ext, 2);
+        assert_eq!(LOWEST_RETAINED.get(ext), 15);
+        let lagging = BoundedVec::try_from_vec(vec![name("slow")]).unwrap();
+        assert_eq!(events(ext).last(), Some(&Event::RetentionForced { below: 15, lagging }));
+        check(ext);
+    });
+}
+
+#[test]
+fn pruning_is_bounded_per_block() {
+    new_test_ext().execute_with(|ext| {
+        for i in 0..(PRUNE_PER_BLOCK_MAX + 10) {
+            log(ext, &i.to_le_bytes());
+        }
+        dispatch(ext, Origin::Root, Call::set_retention { max_entries: 1 }).unwrap();
+        Pallet::on_initialize(ext, 2);
+        assert_eq!(LOWEST_RETAINED.get(ext), PRUNE_PER_BLOCK_MAX);
+        Pallet::on_initialize(ext, 3);
+        assert_eq!(LOWEST_RETAINED.get(ext), PRUNE_PER_BLOCK_MAX + 9);
+        check(ext);
+    });
+}

@@ -1,0 +1,36 @@
+//! Weights of the oplog pallet: storage access counts plus a base cost, to be replaced by
+//! measured figures.
+
+use accord_support::dispatch::db_weight;
+use accord_support::Weight;
+
+/// `register_consumer`: reads the consumer and the count, writes both.
+pub fn register_consumer() -> Weight {
+    Weight::from_ref_time(10_000_000).saturating_add(db_weight::reads_writes(3, 2))
+}
+
+/// `acknowledge`: reads and writes the consumer.
+pub fn acknowledge() -> Weight {
+    Weight::from_ref_time(8_000_000).saturating_add(db_weight::reads_writes(2, 1))
+}
+
+/// `unregister_consumer`: reads the consumer and the count, writes both.
+pub fn unregister_consumer() -> Weight {
+    Weight::from_ref_time(8_000_000).saturating_add(db_weight::reads_writes(2, 2))
+}
+
+/// `set_retention`: one write.
+pub fn set_retention() -> Weight {
+    Weight::from_ref_time(5_000_000).saturating_add(db_weight::reads_writes(0, 1))
+}
+
+/// Appending one entry (charged to the calling pallet's weight): the entry, the index, one
+/// event.
+pub fn append(data_len: u32) -> Weight {
+    Weight::from_ref_time(10_000_000 + 2_000 * data_len as u64).saturating_add(db_weight::reads_writes(3, 2))
+}
+
+/// `on_initialize` pruning `n` entries after reading every consumer.
+pub fn prune(n: u64, consumers: u64) -> Weight {
+    db_weight::reads_writes(3 + consumers, 0).saturating_add(db_weight::WRITE.saturating_mul(n))
+}

@@ -1,0 +1,188 @@
+//! What the RPC server needs from a node: [`NodeApi`]. The node implements it; the server
+//! turns it into JSON-RPC. No JSON crosses this boundary except chain properties, which are
+//! JSON by definition.
+
+use accord_primitives::{AccountId32, Block, Header, H256};
+use tokio::sync::{broadcast, mpsc};
+
+/// The chain's identity as the `system_*` methods report it.
+#[derive(Clone, Debug)]
+pub struct ChainInfo {
+    /// The chain's name (`system_chain`).
+    pub chain_name: String,
+    /// `Development`, `Local` or `Live` (`system_chainType`).
+    pub chain_type: String,
+    /// `system_properties`: `ss58Format`, `tokenDecimals`, `tokenSymbol`.
+    pub properties: serde_json::Value,
+    /// The node implementation's name (`system_name`).
+    pub node_name: String,
+    /// The node implementation's version (`system_version`).
+    pub node_version: String,
+}
+
+/// The runtime version, as `state_getRuntimeVersion` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuntimeVersionInfo {
+    /// `specName`.
+    pub spec_name: String,
+    /// `implName`.
+    pub impl_name: String,
+    /// `authoringVersion`.
+    pub authoring_version: u32,
+    /// `specVersion`.
+    pub spec_version: u32,
+    /// `implVersion`.
+    pub impl_version: u32,
+    /// `apis`: ids and versions.
+    pub apis: Vec<([u8; 8], u32)>,
+    /// `transactionVersion`.
+    pub transaction_version: u32,
+    /// `systemVersion` (and `stateVersion`).
+    pub system_version: u8,
+}
+
+/// A transaction's progress, as `author_extrinsicUpdate` notifications report it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TxStatus {
+    /// Waiting for an earlier nonce.
+    Future,
+    /// Ready to be included.
+    Ready,
+    /// Included in a block.
+    InBlock(H256),
+    /// The block that included it is final.
+    Finalized(H256),
+    /// Replaced by another transaction (with the same nonce and a higher priority).
+    Usurped(H256),
+    /// Removed from the pool without inclusion (limits).
+    Dropped,
+    /// No longer valid.
+    Invalid,
+}
+
+impl TxStatus {
+    /// Whether no update follows this one.
+    pub fn is_final(&self) -> bool {
+        matches!(self, TxStatus::Finalized(_) | TxStatus::Usurped(_) | TxStatus::Dropped | TxStatus::Invalid)
+    }
+}
+
+/// Why a submitted extrinsic was refused (the author error codes).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SubmitError {
+    /// 1001: the bytes are not an extrinsic.
+    #[error("Extrinsic has invalid format: {0}")]
+    BadFormat(String),
+    /// 1010: invalid; the reason is the runtime's.
+    #[error("Invalid Transaction: {0}")]
+    Invalid(String),
+    /// 1011: validity could not be determined.
+    #[error("Unknown Transaction Validity: {0}")]
+    UnknownValidity(String),
+    /// 1013: already in the pool.
+    #[error("Transaction Already Imported")]
+    AlreadyImported,
+    /// 1014: a transaction with the same sender and nonce has a higher or equal priority.
+    #[error("Priority is too low: ({old} vs {new})")]
+    TooLowPriority {
+        /// The pooled transaction's priority.
+        old: u64,
+        /// The submitted one's.
+        new: u64,
+    },
+    /// 1016: the pool is full and this transaction does not outrank anything in it.
+    #[error("Immediately Dropped: {0}")]
+    ImmediatelyDropped(String),
+}
+
+impl SubmitError {
+    /// The JSON-RPC error code Substrate uses for this error.
+    pub fn code(&self) -> i32 {
+        match self {
+            SubmitError::BadFormat(_) => 1001,
+            SubmitError::Invalid(_) => 1010,
+            SubmitError::UnknownValidity(_) => 1011,
+            SubmitError::AlreadyImported => 1013,
+            SubmitError::TooLowPriority { .. } => 1014,
+            SubmitError::ImmediatelyDropped(_) => 1016,
+        }
+    }
+}
+
+/// Why a state query failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    /// The block is unknown.
+    #[error("Unknown block: {0:?}")]
+    UnknownBlock(H256),
+    /// The block's state was pruned.
+    #[error("State already discarded for {0:?}")]
+    Pruned(H256),
+    /// A runtime API call failed.
+    #[error("Execution failed: {0}")]
+    Execution(String),
+    /// A database error.
+    #[error("Database error: {0}")]
+    Database(String),
+}
+
+/// Health, as `system_health` reports it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Health {
+    /// Connected peers.
+    pub peers: u32,
+    /// Whether the node is syncing.
+    pub is_syncing: bool,
+    /// Whether the node expects peers.
+    pub should_have_peers: bool,
+}
+
+/// What the RPC server needs from the node. Every method is quick (reads, validation), so
+/// the server calls them on its own tasks.
+pub trait NodeApi: Send + Sync + 'static {
+    /// The chain's identity.
+    fn chain_info(&self) -> ChainInfo;
+    /// Health.
+    fn health(&self) -> Health;
+    /// The best block's hash.
+    fn best_hash(&self) -> H256;
+    /// The last finalized block's hash.
+    fn finalized_hash(&self) -> H256;
+    /// The hash of the canonical block at `number`.
+    fn block_hash(&self, number: u32) -> Option<H256>;
+    /// A header by hash.
+    fn header(&self, hash: H256) -> Option<Header>;
+    /// A block by hash.
+    fn block(&self, hash: H256) -> Option<Block>;
+    /// A storage value at block `at`.
+    fn storage(&self, at: H256, key: &[u8]) -> Result<Option<Vec<u8>>, StateError>;
+    /// Up to `count` keys starting with `prefix`, strictly after `start_key` if given, at
+    /// block `at`, in order.
+    fn storage_keys_paged(
+        &self,
+        at: H256,
+        prefix: &[u8],
+        count: u32,
+        start_key: Option<&[u8]>,
+    ) -> Result<Vec<Vec<u8>>, StateError>;
+    /// Calls runtime API `method` with SCALE `data` at block `at`.
+    fn call(&self, at: H256, method: &str, data: &[u8]) -> Result<Vec<u8>, StateError>;
+    /// The runtime version at block `at`.
+    fn runtime_version(&self, at: H256) -> Result<RuntimeVersionInfo, StateError>;
+    /// The prefixed SCALE metadata at block `at`.
+    fn metadata(&self, at: H256) -> Result<Vec<u8>, StateError>;
+    /// The next nonce of `who`, counting transactions waiting in the pool.
+    fn account_next_index(&self, who: &AccountId32) -> u32;
+    /// Submits an extrinsic (length-prefixed bytes).
+    fn submit(&self, extrinsic: Vec<u8>) -> Result<H256, SubmitError>;
+    /// Submits an extrinsic and returns its status stream.
+    fn submit_and_watch(&self, extrinsic: Vec<u8>) -> Result<(H256, mpsc::Receiver<TxStatus>), SubmitError>;
+    /// The extrinsics waiting in the pool.
+    fn pending_extrinsics(&self) -> Vec<Vec<u8>>;
+    /// New best blocks.
+    fn subscribe_best_heads(&self) -> broadcast::Receiver<Header>;
+    /// Newly finalized blocks.
+    fn subscribe_finalized_heads(&self) -> broadcast::Receiver<Header>;
+    /// Counts a call of `method` (metrics).
+    fn record_rpc_call(&self, method: &str);
+}

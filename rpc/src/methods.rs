@@ -1,0 +1,223 @@
+//! The JSON-RPC methods: Substrate's legacy API as polkadot.js and subxt use it.
+//! Subscriptions are in `subscriptions.rs`.
+
+use std::sync::Arc;
+
+use jsonrpsee::types::ErrorObjectOwned;
+use jsonrpsee::RpcModule;
+use serde_json::{json, Value};
+
+use accord_primitives::hashing::blake2_256;
+use accord_primitives::{AccountId32, H256};
+
+use crate::api::{NodeApi, StateError};
+use crate::errors::{invalid_params, state_error, submit_error};
+use crate::json::{block_json, header_json, hex0x, parse_block_number, runtime_version_json, Args};
+use crate::RpcError;
+
+/// The most keys one `state_getKeysPaged` page or `state_queryStorageAt` call may name.
+pub const KEYS_PER_CALL_MAX: u32 = 1000;
+
+/// The server's shared context.
+pub struct Ctx {
+    /// The node.
+    pub api: Arc<dyn NodeApi>,
+}
+
+type MethodResult = Result<Value, ErrorObjectOwned>;
+
+/// Registers a plain method that takes positional parameters, counting its calls.
+pub(crate) fn method(
+    m: &mut RpcModule<Ctx>,
+    name: &'static str,
+    f: impl Fn(Args, &Ctx) -> MethodResult + Send + Sync + 'static,
+) -> Result<(), RpcError> {
+    m.register_method(name, move |params, ctx, _| {
+        ctx.api.record_rpc_call(name);
+        f(Args::of(&params)?, ctx)
+    })?;
+    Ok(())
+}
+
+/// Registers `alias` as another name of `existing`.
+pub(crate) fn alias(m: &mut RpcModule<Ctx>, alias: &'static str, existing: &'static str) -> Result<(), RpcError> {
+    m.register_alias(alias, existing)?;
+    Ok(())
+}
+
+/// The block a state query runs at: the given hash, which must be known, or the best.
+fn at(ctx: &Ctx, hash: Option<H256>) -> Result<H256, ErrorObjectOwned> {
+    match hash {
+        None => Ok(ctx.api.best_hash()),
+        Some(h) if ctx.api.header(h).is_some() => Ok(h),
+        Some(h) => Err(state_error(StateError::UnknownBlock(h))),
+    }
+}
+
+fn system(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
+    method(m, "system_chain", |a, ctx| {
+        a.at_most(0)?;
+        Ok(json!(ctx.api.chain_info().chain_name))
+    })?;
+    method(m, "system_name", |_, ctx| Ok(json!(ctx.api.chain_info().node_name)))?;
+    method(m, "system_version", |_, ctx| Ok(json!(ctx.api.chain_info().node_version)))?;
+    method(m, "system_chainType", |_, ctx| Ok(json!(ctx.api.chain_info().chain_type)))?;
+    method(m, "system_properties", |_, ctx| Ok(ctx.api.chain_info().properties))?;
+    method(m, "system_health", |_, ctx| {
+        let h = ctx.api.health();
+        Ok(json!({ "peers": h.peers, "isSyncing": h.is_syncing, "shouldHavePeers": h.should_have_peers }))
+    })?;
+    method(m, "system_nodeRoles", |_, _| Ok(json!(["Authority"])))?;
+    method(m, "system_peers", |_, _| Ok(json!([])))?;
+    method(m, "system_syncState", |_, ctx| {
+        let best = ctx.api.header(ctx.api.best_hash()).map_or(0, |h| h.number);
+        Ok(json!({ "startingBlock": 0, "currentBlock": best, "highestBlock": best }))
+    })?;
+    method(m, "system_accountNextIndex", |a, ctx| {
+        let a = a.at_most(1)?;
+        let who =
+            AccountId32::parse(a.required_str(0)?).map_err(|e| invalid_params(format!("invalid account: {e}")))?;
+        Ok(json!(ctx.api.account_next_index(&who)))
+    })?;
+    alias(m, "account_nextIndex", "system_accountNextIndex")
+}
+
+fn block_hash_of(ctx: &Ctx, v: Option<&Value>) -> MethodResult {
+    match v {
+        None => Ok(json!(ctx.api.best_hash().to_hex())),
+        Some(v) => {
+            let n = parse_block_number(v)?;
+            Ok(ctx.api.block_hash(n).map_or(Value::Null, |h| json!(h.to_hex())))
+        }
+    }
+}
+
+fn chain(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
+    method(m, "chain_getBlockHash", |a, ctx| {
+        let a = a.at_most(1)?;
+        match a.get(0) {
+            Some(Value::Array(list)) => {
+                if list.len() > KEYS_PER_CALL_MAX as usize {
+                    return Err(invalid_params(format!("at most {KEYS_PER_CALL_MAX} block numbers per call")));
+                }
+                let hashes: Result<Vec<Value>, _> = list.iter().map(|v| block_hash_of(ctx, Some(v))).collect();
+                Ok(Value::Array(hashes?))
+            }
+            other => block_hash_of(ctx, other),
+        }
+    })?;
+    alias(m, "chain_getHead", "chain_getBlockHash")?;
+    method(m, "chain_getHeader", |a, ctx| {
+        let a = a.at_most(1)?;
+        let hash = a.hash(0)?.unwrap_or_else(|| ctx.api.best_hash());
+        Ok(ctx.api.header(hash).map_or(Value::Null, |h| header_json(&h)))
+    })?;
+    method(m, "chain_getBlock", |a, ctx| {
+        let a = a.at_most(1)?;
+        let hash = a.hash(0)?.unwrap_or_else(|| ctx.api.best_hash());
+        Ok(ctx.api.block(hash).map_or(Value::Null, |b| block_json(&b)))
+    })?;
+    method(m, "chain_getFinalizedHead", |a, ctx| {
+        a.at_most(0)?;
+        Ok(json!(ctx.api.finalized_hash().to_hex()))
+    })?;
+    alias(m, "chain_getFinalisedHead", "chain_getFinalizedHead")
+}
+
+fn state(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
+    method(m, "state_getMetadata", |a, ctx| {
+        let a = a.at_most(1)?;
+        let at = at(ctx, a.hash(0)?)?;
+        Ok(json!(hex0x(&ctx.api.metadata(at).map_err(state_error)?)))
+    })?;
+    method(m, "state_getRuntimeVersion", |a, ctx| {
+        let a = a.at_most(1)?;
+        let at = at(ctx, a.hash(0)?)?;
+        Ok(runtime_version_json(&ctx.api.runtime_version(at).map_err(state_error)?))
+    })?;
+    alias(m, "chain_getRuntimeVersion", "state_getRuntimeVersion")?;
+    method(m, "state_getStorage", |a, ctx| {
+        let a = a.at_most(2)?;
+        let key = a.required_bytes(0)?;
+        let at = at(ctx, a.hash(1)?)?;
+        let value = ctx.api.storage(at, &key).map_err(state_error)?;
+        Ok(value.map_or(Value::Null, |v| json!(hex0x(&v))))
+    })?;
+    alias(m, "state_getStorageAt", "state_getStorage")?;
+    method(m, "state_getStorageHash", |a, ctx| {
+        let a = a.at_most(2)?;
+        let key = a.required_bytes(0)?;
+        let at = at(ctx, a.hash(1)?)?;
+        let value = ctx.api.storage(at, &key).map_err(state_error)?;
+        Ok(value.map_or(Value::Null, |v| json!(hex0x(&blake2_256(&v)))))
+    })?;
+    alias(m, "state_getStorageHashAt", "state_getStorageHash")?;
+    method(m, "state_getStorageSize", |a, ctx| {
+        let a = a.at_most(2)?;
+        let key = a.required_bytes(0)?;
+        let at = at(ctx, a.hash(1)?)?;
+        let value = ctx.api.storage(at, &key).map_err(state_error)?;
+        Ok(value.map_or(Value::Null, |v| json!(v.len())))
+    })?;
+    alias(m, "state_getStorageSizeAt", "state_getStorageSize")?;
+    method(m, "state_queryStorageAt", |a, ctx| {
+        let a = a.at_most(2)?;
+        let Some(Value::Array(keys)) = a.get(0) else {
+            return Err(invalid_params("parameter 0 must be an array of keys"));
+        };
+        if keys.len() > KEYS_PER_CALL_MAX as usize {
+            return Err(invalid_params(format!("at most {KEYS_PER_CALL_MAX} keys per call")));
+        }
+        let at = at(ctx, a.hash(1)?)?;
+        let mut changes = Vec::with_capacity(keys.len());
+        for key in keys {
+            let Value::String(text) = key else { return Err(invalid_params("keys must be hex strings")) };
+            let bytes = crate::json::parse_hex(text)?;
+            let value = ctx.api.storage(at, &bytes).map_err(state_error)?;
+            // Echo the key exactly as given, as polkadot.js matches on it.
+            changes.push(json!([text, value.map(|v| hex0x(&v))]));
+        }
+        Ok(json!([{ "block": at.to_hex(), "changes": changes }]))
+    })?;
+    method(m, "state_getKeysPaged", |a, ctx| {
+        let a = a.at_most(4)?;
+        let prefix = a.bytes(0)?.unwrap_or_default();
+        let count = a.u32(1)?.ok_or_else(|| invalid_params("parameter 1 (count) is required"))?;
+        if count > KEYS_PER_CALL_MAX {
+            return Err(invalid_params(format!("count {count} exceeds the limit of {KEYS_PER_CALL_MAX}")));
+        }
+        let start = a.bytes(2)?;
+        let at = at(ctx, a.hash(3)?)?;
+        let keys = ctx.api.storage_keys_paged(at, &prefix, count, start.as_deref()).map_err(state_error)?;
+        Ok(json!(keys.iter().map(|k| hex0x(k)).collect::<Vec<_>>()))
+    })?;
+    alias(m, "state_getKeysPagedAt", "state_getKeysPaged")?;
+    method(m, "state_call", |a, ctx| {
+        let a = a.at_most(3)?;
+        let name = a.required_str(0)?.to_string();
+        let data = a.bytes(1)?.unwrap_or_default();
+        let at = at(ctx, a.hash(2)?)?;
+        Ok(json!(hex0x(&ctx.api.call(at, &name, &data).map_err(state_error)?)))
+    })?;
+    alias(m, "state_callAt", "state_call")
+}
+
+fn author(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
+    method(m, "author_submitExtrinsic", |a, ctx| {
+        let a = a.at_most(1)?;
+        let xt = a.required_bytes(0)?;
+        Ok(json!(ctx.api.submit(xt).map_err(submit_error)?.to_hex()))
+    })?;
+    method(m, "author_pendingExtrinsics", |a, ctx| {
+        a.at_most(0)?;
+        Ok(json!(ctx.api.pending_extrinsics().iter().map(|x| hex0x(x)).collect::<Vec<_>>()))
+    })
+}
+
+/// Registers every plain (non-subscription) method.
+pub(crate) fn register(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
+    system(m)?;
+    chain(m)?;
+    state(m)?;
+    author(m)
+}
