@@ -89,7 +89,11 @@ impl ChainSpec {
             id: "local".into(),
             chain_type: "Local".into(),
             properties: default_properties(),
-            genesis: Genesis::Runtime(GenesisConfig { balances, timestamp_ms: 0 }),
+            genesis: Genesis::Runtime(GenesisConfig {
+                balances,
+                timestamp_ms: 0,
+                sudo_key: Some(Pair::dev("Alice").account()),
+            }),
         }
     }
 

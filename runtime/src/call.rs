@@ -6,6 +6,8 @@ use codec::{Decode, Encode};
 use scale_info::TypeInfo;
 
 use accord_pallet_balances as balances;
+use accord_pallet_oplog as oplog;
+use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
 use accord_support::{DispatchClass, DispatchResult, Ext, Origin, Pays, Weight};
@@ -25,6 +27,12 @@ pub enum RuntimeCall {
     /// Balances calls.
     #[codec(index = 2)]
     Balances(balances::Call),
+    /// Sudo calls (wrapping other calls).
+    #[codec(index = 3)]
+    Sudo(sudo::Call<RuntimeCall>),
+    /// Oplog calls.
+    #[codec(index = 4)]
+    Oplog(oplog::Call),
 }
 
 /// Every event of the runtime: `pallet index ++ event`. Pallets without events have no
@@ -37,6 +45,12 @@ pub enum RuntimeEvent {
     /// Balances events.
     #[codec(index = 2)]
     Balances(balances::Event),
+    /// Sudo events.
+    #[codec(index = 3)]
+    Sudo(sudo::Event),
+    /// Oplog events.
+    #[codec(index = 4)]
+    Oplog(oplog::Event),
 }
 
 impl RuntimeCall {
@@ -53,6 +67,8 @@ impl RuntimeCall {
             RuntimeCall::System(c) => c.weight(),
             RuntimeCall::Timestamp(c) => c.weight(),
             RuntimeCall::Balances(c) => c.weight(),
+            RuntimeCall::Sudo(c) => c.own_weight().saturating_add(c.inner().map_or(Weight::ZERO, |i| i.weight())),
+            RuntimeCall::Oplog(c) => c.weight(),
         }
     }
 
@@ -83,6 +99,8 @@ impl RuntimeCall {
             RuntimeCall::System(c) => system::dispatch(ext, origin, c),
             RuntimeCall::Timestamp(c) => timestamp::dispatch(ext, origin, c),
             RuntimeCall::Balances(c) => balances::dispatch(ext, origin, c),
+            RuntimeCall::Sudo(c) => sudo::dispatch(ext, origin, c, |ext, origin, inner| inner.dispatch(ext, origin)),
+            RuntimeCall::Oplog(c) => oplog::dispatch(ext, origin, c),
         }
     }
 }

@@ -14,6 +14,8 @@
 use codec::Encode;
 
 use accord_pallet_balances as balances;
+use accord_pallet_oplog as oplog;
+use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
 use accord_primitives::extrinsic::{signing_payload, Implicit, Signature};
@@ -119,6 +121,8 @@ fn on_initialize(ext: &mut Ext<'_>, n: BlockNumber) -> Weight {
     system::Pallet::on_initialize(ext, n)
         .saturating_add(timestamp::Pallet::on_initialize(ext, n))
         .saturating_add(balances::Pallet::on_initialize(ext, n))
+        .saturating_add(sudo::Pallet::on_initialize(ext, n))
+        .saturating_add(oplog::Pallet::on_initialize(ext, n))
 }
 
 /// Runs the runtime's `on_finalize` hooks in pallet order.
@@ -126,6 +130,8 @@ fn on_finalize(ext: &mut Ext<'_>, n: BlockNumber) {
     system::Pallet::on_finalize(ext, n);
     timestamp::Pallet::on_finalize(ext, n);
     balances::Pallet::on_finalize(ext, n);
+    sudo::Pallet::on_finalize(ext, n);
+    oplog::Pallet::on_finalize(ext, n);
 }
 
 fn decode_call(xt: &UncheckedExtrinsic) -> Result<RuntimeCall, TransactionValidityError> {

@@ -2,6 +2,7 @@
 //!
 //! ```json
 //! { "balances": [["5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", "1000000000000000000"]],
+//!   "sudoKey": "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY",
 //!   "timestampMs": 0 }
 //! ```
 //! Accounts are SS58 (any prefix) or `0x` hex; balances are JSON numbers or decimal strings
@@ -10,6 +11,7 @@
 use serde::Deserialize;
 
 use accord_pallet_balances as balances;
+use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
 use accord_primitives::crypto::DEV_ACCOUNT_NAMES;
@@ -29,6 +31,8 @@ pub struct GenesisConfig {
     pub balances: Vec<(AccountId32, Balance)>,
     /// The chain's start time in milliseconds (0: the first block sets it).
     pub timestamp_ms: u64,
+    /// The account that may dispatch calls as root (none: no sudo).
+    pub sudo_key: Option<AccountId32>,
 }
 
 /// Why a genesis config was rejected.
@@ -60,6 +64,8 @@ struct JsonGenesis {
     balances: Vec<(String, serde_json::Value)>,
     #[serde(default)]
     timestamp_ms: u64,
+    #[serde(default)]
+    sudo_key: Option<String>,
 }
 
 impl GenesisConfig {
@@ -80,7 +86,14 @@ impl GenesisConfig {
             .ok_or_else(|| GenesisError::BadBalance(amount.to_string()))?;
             balances.push((who, amount));
         }
-        Ok(GenesisConfig { balances, timestamp_ms: parsed.timestamp_ms })
+        let sudo_key = parsed
+            .sudo_key
+            .map(|k| {
+                AccountId32::parse(&k)
+                    .map_err(|e| GenesisError::BadAccount { account: k.clone(), reason: e.to_string() })
+            })
+            .transpose()?;
+        Ok(GenesisConfig { balances, timestamp_ms: parsed.timestamp_ms, sudo_key })
     }
 
     /// The JSON form (accounts in SS58 with prefix 42, balances as strings).
@@ -90,14 +103,18 @@ impl GenesisConfig {
             .iter()
             .map(|(who, amount)| serde_json::json!([who.to_ss58_default(), amount.to_string()]))
             .collect();
-        serde_json::to_string_pretty(&serde_json::json!({ "balances": balances, "timestampMs": self.timestamp_ms }))
-            .expect("a JSON value serializes; qed")
+        let sudo_key = self.sudo_key.map(|k| k.to_ss58_default());
+        serde_json::to_string_pretty(
+            &serde_json::json!({ "balances": balances, "sudoKey": sudo_key, "timestampMs": self.timestamp_ms }),
+        )
+        .expect("a JSON value serializes; qed")
     }
 
-    /// The development genesis: //Alice..//Ferdie each endowed with 10^6 units.
+    /// The development genesis: //Alice..//Ferdie each endowed with 10^6 units, //Alice the
+    /// sudo key.
     pub fn dev() -> GenesisConfig {
         let balances = DEV_ACCOUNT_NAMES.iter().map(|name| (Pair::dev(name).account(), 1_000_000 * UNIT)).collect();
-        GenesisConfig { balances, timestamp_ms: 0 }
+        GenesisConfig { balances, timestamp_ms: 0, sudo_key: Some(Pair::dev("Alice").account()) }
     }
 
     /// Builds the genesis state and header.
@@ -110,6 +127,7 @@ impl GenesisConfig {
             // 1 starts (the real hash depends on this state's root).
             system::BLOCK_HASH.insert(&mut ext, &0, &H256([0x69; 32]));
             timestamp::build_genesis(&mut ext, self.timestamp_ms);
+            sudo::build_genesis(&mut ext, self.sudo_key);
             balances::GenesisConfig { balances: self.balances.clone() }
                 .build(&mut ext)
                 .map_err(GenesisError::Rejected)?;

@@ -8,6 +8,8 @@
 //! | 0 | System |
 //! | 1 | Timestamp |
 //! | 2 | Balances |
+//! | 3 | Sudo |
+//! | 4 | Oplog |
 //!
 //! Pallet indices are part of the wire format (calls, events, errors): never reuse one.
 //!
@@ -28,6 +30,8 @@ pub mod version;
 mod tests;
 
 use accord_pallet_balances as balances;
+use accord_pallet_oplog as oplog;
+use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
 use accord_support::{Hooks, PalletIndices};
@@ -39,7 +43,8 @@ pub use executive::{
 pub use genesis::{GenesisConfig, GenesisError, UNIT};
 
 /// The pallets and their indices.
-pub const PALLETS: PalletIndices = &[(system::NAME, 0), (timestamp::NAME, 1), (balances::NAME, 2)];
+pub const PALLETS: PalletIndices =
+    &[(system::NAME, 0), (timestamp::NAME, 1), (balances::NAME, 2), (sudo::NAME, 3), (oplog::NAME, 4)];
 
 /// The index of a pallet of this runtime.
 ///
@@ -54,6 +59,8 @@ pub fn integrity_check() -> Result<(), String> {
     system::Pallet::integrity_check()?;
     timestamp::Pallet::integrity_check()?;
     balances::Pallet::integrity_check()?;
+    sudo::Pallet::integrity_check()?;
+    oplog::Pallet::integrity_check()?;
     let mut seen = [false; 256];
     for (name, index) in PALLETS {
         if std::mem::replace(&mut seen[*index as usize], true) {
@@ -67,5 +74,7 @@ pub fn integrity_check() -> Result<(), String> {
 pub fn check_state(ext: &accord_support::Ext<'_>) -> Result<(), String> {
     system::Pallet::check_state(ext)?;
     timestamp::Pallet::check_state(ext)?;
-    balances::Pallet::check_state(ext)
+    balances::Pallet::check_state(ext)?;
+    sudo::Pallet::check_state(ext)?;
+    oplog::Pallet::check_state(ext)
 }

@@ -7,6 +7,8 @@ use frame_metadata::RuntimeMetadataPrefixed;
 use scale_info::{meta_type, TypeInfo};
 
 use accord_pallet_balances as balances;
+use accord_pallet_oplog as oplog;
+use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
 use accord_primitives::extrinsic::ExtrinsicTypeInfo;
@@ -25,6 +27,8 @@ pub fn build() -> RuntimeMetadataPrefixed {
         system::metadata::<RuntimeEvent>(SS58_PREFIX_DEFAULT).build(pallet_index(system::NAME)),
         timestamp::metadata().build(pallet_index(timestamp::NAME)),
         balances::metadata().build(pallet_index(balances::NAME)),
+        sudo::metadata::<RuntimeCall>().build(pallet_index(sudo::NAME)),
+        oplog::metadata().build(pallet_index(oplog::NAME)),
     ];
     accord_support::metadata::build_v14(pallets, meta_type::<ExtrinsicTypeInfo<RuntimeCall>>(), meta_type::<Runtime>())
 }

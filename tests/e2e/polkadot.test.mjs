@@ -133,3 +133,14 @@ test('new heads subscription over several blocks', async () => {
   });
   for (let i = 1; i < numbers.length; i++) assert.equal(numbers[i], numbers[i - 1] + 1);
 });
+
+test('Alice holds the root key: sudo(forceSetBalance)', async () => {
+  assert.equal((await api.query.sudo.key()).unwrap().toString(), alice.address);
+  const charlie = new Keyring({ type: 'sr25519' }).addFromUri('//Charlie');
+  const call = api.tx.balances.forceSetBalance(charlie.address, 42n * UNIT);
+  const { result } = await sendAndFinalize(api.tx.sudo.sudo(call), alice);
+  const sudid = result.events.find(({ event }) => api.events.sudo.Sudid.is(event));
+  assert.ok(sudid, 'Sudid');
+  assert.ok(sudid.event.data.sudoResult.isOk);
+  assert.equal((await api.query.system.account(charlie.address)).data.free.toBigInt(), 42n * UNIT);
+});

@@ -356,3 +356,26 @@ fn genesis_hash_is_recorded_by_block_one() {
     let outcome = chain.produce(&[chain.signed(&alice, &transfer(&bob, UNIT), 0)]);
     assert_eq!(outcome[0].as_ref().unwrap().result, Ok(()));
 }
+
+#[test]
+fn the_sudo_key_dispatches_as_root() {
+    let mut chain = Chain::dev();
+    let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));
+    let set = RuntimeCall::Balances(balances::Call::force_set_balance {
+        who: MultiAddress::Id(bob.account()),
+        new_free: 5 * UNIT,
+    });
+    let sudo = RuntimeCall::Sudo(accord_pallet_sudo::Call::sudo { call: Box::new(set.clone()) });
+    let outcome = chain.produce(&[chain.signed(&alice, &sudo, 0)]).remove(0).unwrap();
+    assert_eq!(outcome.result, Ok(()));
+    assert_eq!(free(&chain, &bob), 5 * UNIT);
+    assert!(chain
+        .events()
+        .iter()
+        .any(|r| r.event == RuntimeEvent::Sudo(accord_pallet_sudo::Event::Sudid { sudo_result: Ok(()) })));
+    // Bob is not the key; calling force_set_balance directly needs root.
+    let outcome = chain.produce(&[chain.signed(&bob, &sudo, 0), chain.signed(&alice, &set, 1)]);
+    let require_sudo = DispatchError::Module(ModuleError { index: 3, error: [0, 0, 0, 0] });
+    assert_eq!(outcome[0].as_ref().unwrap().result, Err(require_sudo));
+    assert_eq!(outcome[1].as_ref().unwrap().result, Err(DispatchError::BadOrigin));
+}

@@ -52,12 +52,12 @@ fn bad_configs_get_clear_errors() {
         ),
         "numbers past 2^64 must be strings"
     );
-    let below_ed = GenesisConfig { balances: vec![(AccountId32([1; 32]), 1)], timestamp_ms: 0 };
+    let below_ed = GenesisConfig { balances: vec![(AccountId32([1; 32]), 1)], ..Default::default() };
     let err = below_ed.build().unwrap_err();
     assert!(err.to_string().contains("existential deposit"), "{err}");
     let overflow = GenesisConfig {
         balances: vec![(AccountId32([1; 32]), u128::MAX), (AccountId32([2; 32]), UNIT)],
-        timestamp_ms: 0,
+        ..Default::default()
     };
     assert!(overflow.build().unwrap_err().to_string().contains("overflows"));
 }
