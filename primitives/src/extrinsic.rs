@@ -258,45 +258,16 @@ pub fn signing_payload(call: &[u8], extra: &SignedExtra, implicit: &Implicit) ->
     payload
 }
 
-/// Declares a signed-extension marker type for metadata: its Substrate path and its single
-/// explicit field, if any.
+/// Declares a signed-extension marker type for metadata: its Substrate path and the fields
+/// of its explicit data.
 macro_rules! extension_type {
-    ($name:ident, [$($seg:literal),*], $doc:literal) => {
+    ($name:ident, [$($seg:literal),*], $doc:literal, $fields:expr) => {
         #[doc = $doc]
         pub struct $name;
         impl TypeInfo for $name {
             type Identity = Self;
             fn type_info() -> Type {
-                Type::builder()
-                    .path(Path::from_segments_unchecked([$($seg),*]))
-                    .docs(&[$doc])
-                    .composite(Fields::unit())
-            }
-        }
-    };
-    ($name:ident, [$($seg:literal),*], $doc:literal, $field:ty, compact) => {
-        #[doc = $doc]
-        pub struct $name;
-        impl TypeInfo for $name {
-            type Identity = Self;
-            fn type_info() -> Type {
-                Type::builder()
-                    .path(Path::from_segments_unchecked([$($seg),*]))
-                    .docs(&[$doc])
-                    .composite(Fields::unnamed().field(|f| f.compact::<$field>()))
-            }
-        }
-    };
-    ($name:ident, [$($seg:literal),*], $doc:literal, $field:ty) => {
-        #[doc = $doc]
-        pub struct $name;
-        impl TypeInfo for $name {
-            type Identity = Self;
-            fn type_info() -> Type {
-                Type::builder()
-                    .path(Path::from_segments_unchecked([$($seg),*]))
-                    .docs(&[$doc])
-                    .composite(Fields::unnamed().field(|f| f.ty::<$field>()))
+                Type::builder().path(Path::from_segments_unchecked([$($seg),*])).docs(&[$doc]).composite($fields)
             }
         }
     };
@@ -305,47 +276,50 @@ macro_rules! extension_type {
 extension_type!(
     CheckNonZeroSender,
     ["frame_system", "extensions", "check_non_zero_sender", "CheckNonZeroSender"],
-    "Rejects the all-zero sender."
+    "Rejects the all-zero sender.",
+    Fields::unit()
 );
 extension_type!(
     CheckSpecVersion,
     ["frame_system", "extensions", "check_spec_version", "CheckSpecVersion"],
-    "Signs the runtime spec version."
+    "Signs the runtime spec version.",
+    Fields::unit()
 );
 extension_type!(
     CheckTxVersion,
     ["frame_system", "extensions", "check_tx_version", "CheckTxVersion"],
-    "Signs the transaction version."
+    "Signs the transaction version.",
+    Fields::unit()
 );
 extension_type!(
     CheckGenesis,
     ["frame_system", "extensions", "check_genesis", "CheckGenesis"],
-    "Signs the genesis hash."
+    "Signs the genesis hash.",
+    Fields::unit()
 );
 extension_type!(
     CheckMortality,
     ["frame_system", "extensions", "check_mortality", "CheckMortality"],
     "The era; signs its birth block hash.",
-    Era
+    Fields::unnamed().field(|f| f.ty::<Era>())
 );
 extension_type!(
     CheckNonce,
     ["frame_system", "extensions", "check_nonce", "CheckNonce"],
     "The sender's nonce.",
-    u32,
-    compact
+    Fields::unnamed().field(|f| f.compact::<u32>())
 );
 extension_type!(
     CheckWeight,
     ["frame_system", "extensions", "check_weight", "CheckWeight"],
-    "Checks the block weight limit."
+    "Checks the block weight limit.",
+    Fields::unit()
 );
 extension_type!(
     ChargeTransactionPayment,
     ["pallet_transaction_payment", "ChargeTransactionPayment"],
     "The tip; charges the fee.",
-    u128,
-    compact
+    Fields::unnamed().field(|f| f.compact::<u128>())
 );
 
 /// The tuple of extension types: the `Extra` type parameter of the extrinsic type.
