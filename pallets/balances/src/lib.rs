@@ -3,6 +3,10 @@
 //! Free balances held in `System.Account` (FRAME's `AccountData` layout), the total issuance,
 //! the existential deposit, transfers and fee withdrawal.
 //!
+//! Every change of a free balance (transfers, fees, root settings, dust) appends one entry
+//! to the operation log: data id = the account's 32 bytes, source and result state = the
+//! SCALE-encoded free balance before and after, type `Update`.
+//!
 //! Invariant: `TotalIssuance` equals the sum of `free + reserved` over all accounts. An
 //! account whose balance would drop below [`EXISTENTIAL_DEPOSIT`] is either refused
 //! (keep-alive) or reaped, its dust burned (`DustLost`).
@@ -26,6 +30,7 @@ mod tests;
 use codec::{Decode, Encode};
 use scale_info::{meta_type, TypeInfo};
 
+use accord_pallet_oplog::{self as oplog, OpType};
 use accord_pallet_system::{self as system, AccountInfo, NEW_ACCOUNT_FLAGS};
 use accord_primitives::{AccountId32, Balance, MultiAddress};
 use accord_support::storage::StorageEntry;
@@ -223,15 +228,15 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
     match call {
         Call::transfer_allow_death { dest, value } => {
             let from = origin.ensure_signed()?;
-            transfer(ext, &from, &lookup(&dest)?, value, Existence::AllowDeath)
+            transfer(ext, &from, &from, &lookup(&dest)?, value, Existence::AllowDeath)
         }
         Call::force_transfer { source, dest, value } => {
             origin.ensure_root()?;
-            transfer(ext, &lookup(&source)?, &lookup(&dest)?, value, Existence::AllowDeath)
+            transfer(ext, &ROOT_OPERATOR, &lookup(&source)?, &lookup(&dest)?, value, Existence::AllowDeath)
         }
         Call::transfer_keep_alive { dest, value } => {
             let from = origin.ensure_signed()?;
-            transfer(ext, &from, &lookup(&dest)?, value, Existence::KeepAlive)
+            transfer(ext, &from, &from, &lookup(&dest)?, value, Existence::KeepAlive)
         }
         Call::transfer_all { dest, keep_alive } => {
             let from = origin.ensure_signed()?;
@@ -242,7 +247,7 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             } else {
                 (free, Existence::AllowDeath)
             };
-            transfer(ext, &from, &dest, value, existence)
+            transfer(ext, &from, &from, &dest, value, existence)
         }
         Call::force_set_balance { who, new_free } => {
             origin.ensure_root()?;
@@ -308,28 +313,46 @@ fn plan_debit(
     Ok((info, dust))
 }
 
-/// Writes a credited account, emitting `Endowed` if it is new.
-fn apply_credit(ext: &mut Ext<'_>, who: &AccountId32, info: AccountInfo) {
-    let is_new = !system::ACCOUNT.contains_key(ext, who);
+/// The operator recorded in the operation log for root-initiated balance changes.
+pub const ROOT_OPERATOR: AccountId32 = AccountId32([0; 32]);
+
+/// Writes the account of `who` and appends the change of its free balance to the operation
+/// log (data id: the account's 32 bytes; states: the SCALE-encoded free balance before and
+/// after; type `Update`), on behalf of `operator`.
+fn write_and_log(ext: &mut Ext<'_>, operator: &AccountId32, who: &AccountId32, info: AccountInfo) {
+    let old_free = system::account(ext, who).data.free;
     system::write_account(ext, who, info);
+    if old_free != info.data.free {
+        let logged =
+            oplog::append(ext, *operator, who.as_bytes(), &old_free.encode(), &info.data.free.encode(), OpType::Update);
+        debug_assert!(logged.is_ok(), "32-byte ids and 16-byte states are within the oplog's bounds");
+    }
+}
+
+/// Writes a credited account, emitting `Endowed` if it is new.
+fn apply_credit(ext: &mut Ext<'_>, operator: &AccountId32, who: &AccountId32, info: AccountInfo) {
+    let is_new = !system::ACCOUNT.contains_key(ext, who);
+    write_and_log(ext, operator, who, info);
     if is_new {
         deposit_event(ext, Event::Endowed { account: *who, free_balance: info.data.free });
     }
 }
 
 /// Writes a debited account, burning and reporting dust if it was reaped.
-fn apply_debit(ext: &mut Ext<'_>, who: &AccountId32, info: AccountInfo, dust: Balance) {
+fn apply_debit(ext: &mut Ext<'_>, operator: &AccountId32, who: &AccountId32, info: AccountInfo, dust: Balance) {
     if info.providers == 0 && info.sufficients == 0 {
         TOTAL_ISSUANCE.mutate(ext, |t| *t = t.saturating_sub(dust));
         deposit_event(ext, Event::DustLost { account: *who, amount: dust });
     }
-    system::write_account(ext, who, info);
+    write_and_log(ext, operator, who, info);
 }
 
-/// Moves `amount` from `from` to `to`. All checks happen before any write. A zero amount or
-/// a transfer to oneself changes nothing and emits nothing.
+/// Moves `amount` from `from` to `to` on behalf of `operator` (who is logged as having done
+/// it). All checks happen before any write. A zero amount or a transfer to oneself changes
+/// nothing and emits nothing.
 pub fn transfer(
     ext: &mut Ext<'_>,
+    operator: &AccountId32,
     from: &AccountId32,
     to: &AccountId32,
     amount: Balance,
@@ -340,8 +363,8 @@ pub fn transfer(
     }
     let (from_info, dust) = plan_debit(ext, from, amount, existence)?;
     let to_info = plan_credit(ext, to, amount)?;
-    apply_debit(ext, from, from_info, dust);
-    apply_credit(ext, to, to_info);
+    apply_debit(ext, operator, from, from_info, dust);
+    apply_credit(ext, operator, to, to_info);
     deposit_event(ext, Event::Transfer { from: *from, to: *to, amount });
     Ok(())
 }
@@ -355,7 +378,7 @@ pub fn withdraw_fee(ext: &mut Ext<'_>, who: &AccountId32, fee: Balance) -> bool 
     let Ok((info, _)) = plan_debit(ext, who, fee, Existence::KeepAlive) else {
         return false;
     };
-    system::write_account(ext, who, info);
+    write_and_log(ext, who, who, info);
     TOTAL_ISSUANCE.mutate(ext, |t| *t = t.saturating_sub(fee));
     deposit_event(ext, Event::Withdraw { who: *who, amount: fee });
     true
@@ -367,7 +390,7 @@ pub fn can_pay_fee(ext: &Ext<'_>, who: &AccountId32, fee: Balance) -> bool {
 }
 
 /// Sets the free balance of `who` to `new_free`, adjusting the total issuance; reaps below
-/// the existential deposit.
+/// the existential deposit. Logged with [`ROOT_OPERATOR`].
 pub fn force_set_balance(ext: &mut Ext<'_>, who: &AccountId32, new_free: Balance) -> DispatchResult {
     let mut info = system::account(ext, who);
     let old_free = info.data.free;
@@ -387,7 +410,7 @@ pub fn force_set_balance(ext: &mut Ext<'_>, who: &AccountId32, new_free: Balance
         info.data.flags = NEW_ACCOUNT_FLAGS;
     }
     TOTAL_ISSUANCE.put(ext, &new_issuance);
-    system::write_account(ext, who, info);
+    write_and_log(ext, &ROOT_OPERATOR, who, info);
     if new_free > 0 && !was_alive {
         deposit_event(ext, Event::Endowed { account: *who, free_balance: new_free });
     }

@@ -5,7 +5,7 @@ use accord_primitives::{AccountId32, Balance};
 use accord_support::testing::TestExternalities;
 use accord_support::PalletIndices;
 
-pub(crate) const PALLETS: PalletIndices = &[("System", 0), ("Balances", 5)];
+pub(crate) const PALLETS: PalletIndices = &[("System", 0), ("Timestamp", 1), ("Balances", 5), ("Oplog", 7)];
 pub(crate) const BALANCES_INDEX: u8 = 5;
 
 /// One unit: 10^12.

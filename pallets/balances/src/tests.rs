@@ -235,3 +235,55 @@ fn custom_genesis() {
         assert_invariants(ext);
     });
 }
+
+fn oplog_entries(ext: &Ext<'_>) -> Vec<accord_pallet_oplog::LogEntry> {
+    // Stored by hashed key: read them back in index order.
+    let mut entries: Vec<_> =
+        accord_pallet_oplog::ENTRIES.iter_from(ext, None, 1000).into_iter().map(|(_, e)| e).collect();
+    entries.sort_by_key(|e| e.index);
+    entries
+}
+
+fn balance_of(state: &[u8]) -> Balance {
+    <Balance as codec::Decode>::decode(&mut &state[..]).unwrap()
+}
+
+#[test]
+fn the_sources_worked_example_logs_d_going_100_200_250() {
+    let (c, d) = (account(3), account(4));
+    ExtBuilder::default().balances(vec![(c, 500 * UNIT), (d, 100 * UNIT)]).build().execute_with(|ext| {
+        dispatch(ext, Origin::Signed(c), Call::transfer_allow_death { dest: id(4), value: 100 * UNIT }).unwrap();
+        dispatch(ext, Origin::Signed(c), Call::transfer_allow_death { dest: id(4), value: 50 * UNIT }).unwrap();
+        let entries = oplog_entries(ext);
+        assert_eq!(entries.iter().map(|e| e.index).collect::<Vec<_>>(), vec![0, 1, 2, 3], "gap-free, in order");
+        let of_d: Vec<(Balance, Balance)> = entries
+            .iter()
+            .filter(|e| e.data_id.as_slice() == d.as_bytes())
+            .map(|e| (balance_of(&e.source_state), balance_of(&e.result_state)))
+            .collect();
+        assert_eq!(of_d, vec![(100 * UNIT, 200 * UNIT), (200 * UNIT, 250 * UNIT)]);
+        assert!(entries.iter().all(|e| e.operator == c && e.op_type == accord_pallet_oplog::OpType::Update));
+        let of_c: Vec<Balance> = entries
+            .iter()
+            .filter(|e| e.data_id.as_slice() == c.as_bytes())
+            .map(|e| balance_of(&e.result_state))
+            .collect();
+        assert_eq!(of_c, vec![400 * UNIT, 350 * UNIT]);
+    });
+}
+
+#[test]
+fn failed_transfers_log_nothing_and_fees_and_root_changes_are_logged() {
+    ExtBuilder::default().build().execute_with(|ext| {
+        assert_noop(ext, module_error(2), |ext| {
+            dispatch(ext, Origin::Signed(account(1)), Call::transfer_allow_death { dest: id(2), value: 1000 * UNIT })
+        });
+        assert!(oplog_entries(ext).is_empty());
+        assert!(withdraw_fee(ext, &account(1), UNIT));
+        dispatch(ext, Origin::Root, Call::force_set_balance { who: id(2), new_free: 7 * UNIT }).unwrap();
+        let entries = oplog_entries(ext);
+        assert_eq!(entries.len(), 2);
+        assert_eq!((entries[0].operator, balance_of(&entries[0].result_state)), (account(1), 99 * UNIT));
+        assert_eq!((entries[1].operator, balance_of(&entries[1].result_state)), (ROOT_OPERATOR, 7 * UNIT));
+    });
+}

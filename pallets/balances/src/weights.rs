@@ -4,9 +4,12 @@
 use accord_support::dispatch::db_weight;
 use accord_support::Weight;
 
-/// `transfer_allow_death`: reads and writes both accounts and the total issuance.
+/// `transfer_allow_death`: reads and writes both accounts and the total issuance, and logs
+/// both balance changes.
 pub fn transfer_allow_death() -> Weight {
-    Weight::from_ref_time(40_000_000).saturating_add(db_weight::reads_writes(3, 3))
+    Weight::from_ref_time(40_000_000)
+        .saturating_add(db_weight::reads_writes(3, 3))
+        .saturating_add(accord_pallet_oplog::weights::append(48).saturating_mul(2))
 }
 
 /// `transfer_keep_alive`: as `transfer_allow_death`.
@@ -24,7 +27,9 @@ pub fn transfer_all() -> Weight {
     transfer_allow_death()
 }
 
-/// `force_set_balance`: one account and the total issuance.
+/// `force_set_balance`: one account and the total issuance, and one log entry.
 pub fn force_set_balance() -> Weight {
-    Weight::from_ref_time(20_000_000).saturating_add(db_weight::reads_writes(2, 2))
+    Weight::from_ref_time(20_000_000)
+        .saturating_add(db_weight::reads_writes(2, 2))
+        .saturating_add(accord_pallet_oplog::weights::append(48))
 }

@@ -47,7 +47,13 @@ fn a_transfer_is_applied_charged_and_reported() {
     assert_eq!(issuance(&chain), issuance_before - fee);
     assert_eq!(nonce(&chain, &alice), 1);
     let events = chain.events();
-    let at_1: Vec<_> = events.iter().filter(|r| r.phase == Phase::ApplyExtrinsic(1)).map(|r| &r.event).collect();
+    let at_1: Vec<_> = events
+        .iter()
+        .filter(|r| r.phase == Phase::ApplyExtrinsic(1) && !matches!(r.event, RuntimeEvent::Oplog(_)))
+        .map(|r| &r.event)
+        .collect();
+    let logged = events.iter().filter(|r| matches!(r.event, RuntimeEvent::Oplog(_))).count();
+    assert_eq!(logged, 3, "the fee, and both sides of the transfer");
     assert_eq!(
         at_1,
         vec![
@@ -78,8 +84,14 @@ fn a_failed_dispatch_keeps_fee_and_nonce_and_rolls_back_the_rest() {
     assert_eq!(free(&chain, &alice), alice_before - fee);
     assert_eq!(free(&chain, &bob), bob_before);
     assert_eq!(nonce(&chain, &alice), 1);
-    let events: Vec<_> =
-        chain.events().into_iter().filter(|r| r.phase == Phase::ApplyExtrinsic(1)).map(|r| r.event).collect();
+    let events: Vec<_> = chain
+        .events()
+        .into_iter()
+        .filter(|r| r.phase == Phase::ApplyExtrinsic(1) && !matches!(r.event, RuntimeEvent::Oplog(_)))
+        .map(|r| r.event)
+        .collect();
+    let next_index = chain.read(|ext| accord_pallet_oplog::NEXT_INDEX.get(ext));
+    assert_eq!(next_index, 1, "only the fee was logged: the failed transfer's entries were rolled back");
     assert_eq!(
         events,
         vec![
@@ -95,8 +107,13 @@ fn storage_growth_is_metered() {
     let alice = Pair::dev("Alice");
     let newcomer = Pair::dev("Newcomer");
     let outcome = chain.produce(&[chain.signed(&alice, &transfer(&newcomer, UNIT), 0)]).remove(0).unwrap();
-    // A new System.Account entry: 32-byte prefix + 16 + 32 key bytes, 80 value bytes.
-    assert_eq!(outcome.usage.storage.bytes_added, 32 + 16 + 32 + 80);
+    // A new System.Account entry (32-byte prefix + 16 + 32 key bytes, 80 value bytes) and
+    // two oplog entries (32-byte prefix + 8 + 8 key bytes each); the fee's entry (index 0) is
+    // written before the dispatch's layer.
+    let entries: u64 = chain.read(|ext| {
+        (1u64..3).map(|i| 48 + accord_pallet_oplog::ENTRIES.get(ext, &i).unwrap().encoded_size() as u64).sum()
+    });
+    assert_eq!(outcome.usage.storage.bytes_added, 32 + 16 + 32 + 80 + entries);
     assert_eq!(outcome.usage.network_bytes(4), 4 * outcome.usage.encoded_len as u64);
 }
 

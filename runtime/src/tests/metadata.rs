@@ -180,7 +180,11 @@ fn stored_values_of_a_real_block_decode_by_the_metadata() {
     let m = v14();
     let events = chain.state.map.get(&system::events_key()).unwrap();
     decode_fully(&m.types, value_ty(storage_entry(&m, "System", "Events")), events).unwrap();
-    assert_eq!(chain.events().len(), 6, "inherent success; withdraw, transfer, success; withdraw, failed");
+    assert_eq!(
+        chain.events().len(),
+        10,
+        "inherent success; withdraw, 3 logged (fee, both sides), transfer, success; withdraw, logged (fee), failed"
+    );
     let account = chain.state.map.get(&system::ACCOUNT.key(&alice.account())).unwrap();
     decode_fully(&m.types, value_ty(storage_entry(&m, "System", "Account")), account).unwrap();
     let number = chain.state.map.get(&system::NUMBER.key()).unwrap();
