@@ -7,6 +7,7 @@ use scale_info::TypeInfo;
 
 use accord_pallet_balances as balances;
 use accord_pallet_oplog as oplog;
+use accord_pallet_records as records;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
@@ -33,6 +34,9 @@ pub enum RuntimeCall {
     /// Oplog calls.
     #[codec(index = 4)]
     Oplog(oplog::Call),
+    /// Records calls.
+    #[codec(index = 5)]
+    Records(records::Call),
 }
 
 /// Every event of the runtime: `pallet index ++ event`. Pallets without events have no
@@ -51,6 +55,9 @@ pub enum RuntimeEvent {
     /// Oplog events.
     #[codec(index = 4)]
     Oplog(oplog::Event),
+    /// Records events.
+    #[codec(index = 5)]
+    Records(records::Event),
 }
 
 impl RuntimeCall {
@@ -69,6 +76,7 @@ impl RuntimeCall {
             RuntimeCall::Balances(c) => c.weight(),
             RuntimeCall::Sudo(c) => c.own_weight().saturating_add(c.inner().map_or(Weight::ZERO, |i| i.weight())),
             RuntimeCall::Oplog(c) => c.weight(),
+            RuntimeCall::Records(c) => c.weight(),
         }
     }
 
@@ -101,6 +109,7 @@ impl RuntimeCall {
             RuntimeCall::Balances(c) => balances::dispatch(ext, origin, c),
             RuntimeCall::Sudo(c) => sudo::dispatch(ext, origin, c, |ext, origin, inner| inner.dispatch(ext, origin)),
             RuntimeCall::Oplog(c) => oplog::dispatch(ext, origin, c),
+            RuntimeCall::Records(c) => records::dispatch(ext, origin, c),
         }
     }
 }

@@ -15,6 +15,7 @@ use codec::Encode;
 
 use accord_pallet_balances as balances;
 use accord_pallet_oplog as oplog;
+use accord_pallet_records as records;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
@@ -123,6 +124,7 @@ fn on_initialize(ext: &mut Ext<'_>, n: BlockNumber) -> Weight {
         .saturating_add(balances::Pallet::on_initialize(ext, n))
         .saturating_add(sudo::Pallet::on_initialize(ext, n))
         .saturating_add(oplog::Pallet::on_initialize(ext, n))
+        .saturating_add(records::Pallet::on_initialize(ext, n))
 }
 
 /// Runs the runtime's `on_finalize` hooks in pallet order.
@@ -132,6 +134,7 @@ fn on_finalize(ext: &mut Ext<'_>, n: BlockNumber) {
     balances::Pallet::on_finalize(ext, n);
     sudo::Pallet::on_finalize(ext, n);
     oplog::Pallet::on_finalize(ext, n);
+    records::Pallet::on_finalize(ext, n);
 }
 
 fn decode_call(xt: &UncheckedExtrinsic) -> Result<RuntimeCall, TransactionValidityError> {

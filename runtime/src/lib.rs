@@ -10,6 +10,7 @@
 //! | 2 | Balances |
 //! | 3 | Sudo |
 //! | 4 | Oplog |
+//! | 5 | Records |
 //!
 //! Pallet indices are part of the wire format (calls, events, errors): never reuse one.
 //!
@@ -31,6 +32,7 @@ mod tests;
 
 use accord_pallet_balances as balances;
 use accord_pallet_oplog as oplog;
+use accord_pallet_records as records;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
@@ -43,8 +45,14 @@ pub use executive::{
 pub use genesis::{GenesisConfig, GenesisError, UNIT};
 
 /// The pallets and their indices.
-pub const PALLETS: PalletIndices =
-    &[(system::NAME, 0), (timestamp::NAME, 1), (balances::NAME, 2), (sudo::NAME, 3), (oplog::NAME, 4)];
+pub const PALLETS: PalletIndices = &[
+    (system::NAME, 0),
+    (timestamp::NAME, 1),
+    (balances::NAME, 2),
+    (sudo::NAME, 3),
+    (oplog::NAME, 4),
+    (records::NAME, 5),
+];
 
 /// The index of a pallet of this runtime.
 ///
@@ -61,6 +69,7 @@ pub fn integrity_check() -> Result<(), String> {
     balances::Pallet::integrity_check()?;
     sudo::Pallet::integrity_check()?;
     oplog::Pallet::integrity_check()?;
+    records::Pallet::integrity_check()?;
     let mut seen = [false; 256];
     for (name, index) in PALLETS {
         if std::mem::replace(&mut seen[*index as usize], true) {
@@ -76,5 +85,6 @@ pub fn check_state(ext: &accord_support::Ext<'_>) -> Result<(), String> {
     timestamp::Pallet::check_state(ext)?;
     balances::Pallet::check_state(ext)?;
     sudo::Pallet::check_state(ext)?;
-    oplog::Pallet::check_state(ext)
+    oplog::Pallet::check_state(ext)?;
+    records::Pallet::check_state(ext)
 }

@@ -8,6 +8,7 @@ use scale_info::{meta_type, TypeInfo};
 
 use accord_pallet_balances as balances;
 use accord_pallet_oplog as oplog;
+use accord_pallet_records as records;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
@@ -29,6 +30,7 @@ pub fn build() -> RuntimeMetadataPrefixed {
         balances::metadata().build(pallet_index(balances::NAME)),
         sudo::metadata::<RuntimeCall>().build(pallet_index(sudo::NAME)),
         oplog::metadata().build(pallet_index(oplog::NAME)),
+        records::metadata().build(pallet_index(records::NAME)),
     ];
     accord_support::metadata::build_v14(pallets, meta_type::<ExtrinsicTypeInfo<RuntimeCall>>(), meta_type::<Runtime>())
 }

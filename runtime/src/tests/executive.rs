@@ -396,3 +396,50 @@ fn the_sudo_key_dispatches_as_root() {
     assert_eq!(outcome[0].as_ref().unwrap().result, Err(require_sudo));
     assert_eq!(outcome[1].as_ref().unwrap().result, Err(DispatchError::BadOrigin));
 }
+
+#[test]
+fn the_sources_worked_example_end_to_end_in_blocks() {
+    // Charlie = C (500), Dave = D (100): C->D 100, then C->D 50; D's entries read 100->200->250.
+    use codec::Decode;
+    let (c, d) = (Pair::dev("Charlie"), Pair::dev("Dave"));
+    let mut chain = Chain::dev();
+    chain.produce(&[
+        chain.signed(
+            &Pair::dev("Alice"),
+            &RuntimeCall::Sudo(accord_pallet_sudo::Call::sudo {
+                call: Box::new(RuntimeCall::Balances(balances::Call::force_set_balance {
+                    who: MultiAddress::Id(c.account()),
+                    new_free: 500 * UNIT,
+                })),
+            }),
+            0,
+        ),
+        chain.signed(
+            &Pair::dev("Alice"),
+            &RuntimeCall::Sudo(accord_pallet_sudo::Call::sudo {
+                call: Box::new(RuntimeCall::Balances(balances::Call::force_set_balance {
+                    who: MultiAddress::Id(d.account()),
+                    new_free: 100 * UNIT,
+                })),
+            }),
+            1,
+        ),
+    ]);
+    let start = chain.read(|ext| accord_pallet_oplog::NEXT_INDEX.get(ext));
+    chain.produce(&[chain.signed(&c, &transfer(&d, 100 * UNIT), 0)]);
+    chain.produce(&[chain.signed(&c, &transfer(&d, 50 * UNIT), 1)]);
+    let entries: Vec<accord_pallet_oplog::LogEntry> = chain.read(|ext| {
+        (start..accord_pallet_oplog::NEXT_INDEX.get(ext))
+            .map(|i| accord_pallet_oplog::ENTRIES.get(ext, &i).unwrap())
+            .collect()
+    });
+    let of_d: Vec<(u128, u128, u32)> = entries
+        .iter()
+        .filter(|e| e.data_id.as_slice() == d.account().as_bytes())
+        .map(|e| {
+            (u128::decode(&mut &e.source_state[..]).unwrap(), u128::decode(&mut &e.result_state[..]).unwrap(), e.block)
+        })
+        .collect();
+    assert_eq!(of_d, vec![(100 * UNIT, 200 * UNIT, 2), (200 * UNIT, 250 * UNIT, 3)]);
+    assert!(entries.windows(2).all(|w| w[1].index == w[0].index + 1), "gap-free");
+}

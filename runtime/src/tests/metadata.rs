@@ -55,7 +55,10 @@ fn every_type_reference_resolves() {
 fn pallets_are_at_their_indices() {
     let m = v14();
     let pallets: Vec<_> = m.pallets.iter().map(|p| (p.name.as_str(), p.index)).collect();
-    assert_eq!(pallets, vec![("System", 0), ("Timestamp", 1), ("Balances", 2), ("Sudo", 3), ("Oplog", 4)]);
+    assert_eq!(
+        pallets,
+        vec![("System", 0), ("Timestamp", 1), ("Balances", 2), ("Sudo", 3), ("Oplog", 4), ("Records", 5)]
+    );
 }
 
 #[test]
