@@ -9,9 +9,13 @@ use codec::Decode;
 use tokio::sync::{broadcast, mpsc};
 use tracing::info;
 
+use accord_pallet_oplog as oplog;
 use accord_pallet_system as system;
 use accord_primitives::{AccountId32, Block, Header, H256};
-use accord_rpc::{ChainInfo, Health, NodeApi, RpcConfig, RuntimeVersionInfo, StateError, SubmitError, TxStatus};
+use accord_rpc::{
+    ChainInfo, Health, NodeApi, OpKind, OplogEntry, OplogHead, RpcConfig, RuntimeVersionInfo, StateError, SubmitError,
+    TxStatus,
+};
 use accord_runtime::validity::TransactionValidityError;
 
 use crate::authoring::{Authoring, SealMode, Wake};
@@ -231,6 +235,21 @@ impl NodeApi for Api {
         self.client.subscribe_finalized_heads()
     }
 
+    fn oplog_head(&self, at: H256) -> Result<OplogHead, StateError> {
+        let state = self.client.state_at(at)?;
+        let ext = accord_support::Ext::new(&state, accord_runtime::PALLETS);
+        Ok(OplogHead { next_index: oplog::NEXT_INDEX.get(&ext), lowest_retained: oplog::LOWEST_RETAINED.get(&ext) })
+    }
+
+    fn oplog_entries(&self, at: H256, from: u64, limit: u32) -> Result<Vec<OplogEntry>, StateError> {
+        let state = self.client.state_at(at)?;
+        let ext = accord_support::Ext::new(&state, accord_runtime::PALLETS);
+        let (lowest, next) = (oplog::LOWEST_RETAINED.get(&ext), oplog::NEXT_INDEX.get(&ext));
+        let start = from.max(lowest);
+        let end = from.saturating_add(limit as u64).min(next);
+        Ok((start..end).filter_map(|i| oplog::ENTRIES.get(&ext, &i)).map(oplog_entry).collect())
+    }
+
     fn record_rpc_call(&self, method: &str) {
         self.metrics.on_rpc_call(method);
     }
@@ -291,4 +310,24 @@ pub async fn run(config: NodeConfig, shutdown: impl std::future::Future<Output =
     authoring.stop();
     let _ = rpc.handle.stop();
     Ok(())
+}
+
+fn oplog_entry(e: oplog::LogEntry) -> OplogEntry {
+    OplogEntry {
+        index: e.index,
+        block: e.block,
+        extrinsic_index: e.extrinsic_index,
+        operator: e.operator,
+        data_id: e.data_id.into_inner(),
+        source_state: e.source_state.into_inner(),
+        result_state: e.result_state.into_inner(),
+        op_type: match e.op_type {
+            oplog::OpType::Create => OpKind::Create,
+            oplog::OpType::Update => OpKind::Update,
+            oplog::OpType::Delete => OpKind::Delete,
+            oplog::OpType::Query => OpKind::Query,
+            oplog::OpType::Custom(n) => OpKind::Custom(n),
+        },
+        timestamp_ms: e.timestamp_ms,
+    }
 }

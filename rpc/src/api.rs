@@ -126,6 +126,78 @@ pub enum StateError {
     Database(String),
 }
 
+/// An operation type, as the oplog records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpKind {
+    /// Created.
+    Create,
+    /// Updated.
+    Update,
+    /// Deleted.
+    Delete,
+    /// Read.
+    Query,
+    /// Business-defined.
+    Custom(u16),
+}
+
+impl OpKind {
+    /// Parses `Create`, `Update`, `Delete`, `Query` or `Custom:<n>`.
+    pub fn parse(s: &str) -> Option<OpKind> {
+        match s {
+            "Create" => Some(OpKind::Create),
+            "Update" => Some(OpKind::Update),
+            "Delete" => Some(OpKind::Delete),
+            "Query" => Some(OpKind::Query),
+            other => other.strip_prefix("Custom:").and_then(|n| n.parse().ok()).map(OpKind::Custom),
+        }
+    }
+}
+
+impl std::fmt::Display for OpKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpKind::Create => f.write_str("Create"),
+            OpKind::Update => f.write_str("Update"),
+            OpKind::Delete => f.write_str("Delete"),
+            OpKind::Query => f.write_str("Query"),
+            OpKind::Custom(n) => write!(f, "Custom:{n}"),
+        }
+    }
+}
+
+/// One operation log entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OplogEntry {
+    /// Global index.
+    pub index: u64,
+    /// The block that executed it.
+    pub block: u32,
+    /// The extrinsic's index in that block.
+    pub extrinsic_index: u32,
+    /// Who initiated it.
+    pub operator: AccountId32,
+    /// The data id.
+    pub data_id: Vec<u8>,
+    /// The state before.
+    pub source_state: Vec<u8>,
+    /// The state after.
+    pub result_state: Vec<u8>,
+    /// What it did.
+    pub op_type: OpKind,
+    /// The block's time, ms.
+    pub timestamp_ms: u64,
+}
+
+/// The oplog's bounds at a block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OplogHead {
+    /// The index the next entry gets.
+    pub next_index: u64,
+    /// The oldest entry kept.
+    pub lowest_retained: u64,
+}
+
 /// Health, as `system_health` reports it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Health {
@@ -183,6 +255,11 @@ pub trait NodeApi: Send + Sync + 'static {
     fn subscribe_best_heads(&self) -> broadcast::Receiver<Header>;
     /// Newly finalized blocks.
     fn subscribe_finalized_heads(&self) -> broadcast::Receiver<Header>;
+    /// The oplog's bounds at block `at`.
+    fn oplog_head(&self, at: H256) -> Result<OplogHead, StateError>;
+    /// The oplog entries with index in `[from, from + limit)` that are still kept, at block
+    /// `at`, in index order.
+    fn oplog_entries(&self, at: H256, from: u64, limit: u32) -> Result<Vec<OplogEntry>, StateError>;
     /// Counts a call of `method` (metrics).
     fn record_rpc_call(&self, method: &str);
 }

@@ -16,6 +16,7 @@ pub mod api;
 mod errors;
 pub mod json;
 pub mod methods;
+pub mod oplog;
 mod subscriptions;
 
 use std::net::SocketAddr;
@@ -26,7 +27,9 @@ use jsonrpsee::RpcModule;
 use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-pub use api::{ChainInfo, Health, NodeApi, RuntimeVersionInfo, StateError, SubmitError, TxStatus};
+pub use api::{
+    ChainInfo, Health, NodeApi, OpKind, OplogEntry, OplogHead, RuntimeVersionInfo, StateError, SubmitError, TxStatus,
+};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +107,7 @@ pub fn module(api: Arc<dyn NodeApi>) -> Result<RpcModule<methods::Ctx>, RpcError
     let mut module = RpcModule::new(methods::Ctx { api });
     methods::register(&mut module)?;
     subscriptions::register(&mut module)?;
+    oplog::register(&mut module)?;
     let mut names: Vec<&'static str> = module.method_names().collect();
     names.push("rpc_methods");
     names.sort_unstable();

@@ -4,5 +4,6 @@
 mod bad_input;
 mod crash;
 mod harness;
+mod oplog;
 mod rpc;
 mod subxt_e2e;
