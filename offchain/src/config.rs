@@ -1,0 +1,171 @@
+//! The consumer's TOML configuration.
+//!
+//! ```toml
+//! node_url = "http://127.0.0.1:9944"
+//! mode = "poll"            # or "subscribe"
+//! poll_interval_ms = 5000
+//! batch_size = 500         # entries fetched per call
+//! queue_capacity = 1024    # the ring queue between the gateway and the dispatcher
+//! database = "sqlite:///var/lib/business-a/oplog.db"
+//!
+//! [[subscriptions]]
+//! name = "balances-of-d"
+//! data_id = "0x306721211d5404bd9da88e0204360a1a9ab8b87c66c1bc2fcdd37f3c2222cc20"
+//!
+//! [[subscriptions]]
+//! name = "records"
+//! data_id_prefix = "0x7265"
+//! op_type = "Update"
+//! ```
+
+use serde::Deserialize;
+
+/// How the gateway learns of new entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Fetch every `poll_interval_ms`.
+    Poll,
+    /// Fetch as soon as a block is finalized (polling every 200 ms for the finalized head).
+    Subscribe,
+}
+
+/// A subscription: a name and a condition; every given field must match.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionConfig {
+    /// Its name (rows in the database carry it).
+    pub name: String,
+    /// Exactly this data id (hex).
+    pub data_id: Option<String>,
+    /// Data ids with this prefix (hex).
+    pub data_id_prefix: Option<String>,
+    /// This operation type (`Create`, `Update`, `Delete`, `Query`, `Custom:<n>`).
+    pub op_type: Option<String>,
+    /// This operator (SS58).
+    pub operator: Option<String>,
+}
+
+/// The whole configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The node's HTTP JSON-RPC URL.
+    pub node_url: String,
+    /// Poll or subscribe.
+    #[serde(default = "default_mode")]
+    pub mode: Mode,
+    /// Poll interval.
+    #[serde(default = "default_poll_ms")]
+    pub poll_interval_ms: u64,
+    /// Entries fetched per call (at most 1000).
+    #[serde(default = "default_batch")]
+    pub batch_size: u32,
+    /// Capacity of the queue between fetching and processing.
+    #[serde(default = "default_queue")]
+    pub queue_capacity: usize,
+    /// The database: `sqlite://<path>`.
+    pub database: String,
+    /// The subscriptions.
+    #[serde(default)]
+    pub subscriptions: Vec<SubscriptionConfig>,
+}
+
+fn default_mode() -> Mode {
+    Mode::Poll
+}
+fn default_poll_ms() -> u64 {
+    5000
+}
+fn default_batch() -> u32 {
+    500
+}
+fn default_queue() -> usize {
+    1024
+}
+
+/// Why a configuration was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        /// The path.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed.
+    #[error("invalid config: {0}")]
+    Parse(#[from] toml::de::Error),
+    /// A value is out of range or inconsistent.
+    #[error("invalid config: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Parses and checks a configuration.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Reads and parses `path`.
+    pub fn load(path: &str) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        Config::parse(&text)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError::Invalid(m));
+        if !self.node_url.starts_with("http://") && !self.node_url.starts_with("https://") {
+            return bad(format!("node_url {:?} must be an http(s) URL", self.node_url));
+        }
+        if self.batch_size == 0 || self.batch_size > 1000 {
+            return bad(format!("batch_size {} must be 1..=1000", self.batch_size));
+        }
+        if self.queue_capacity == 0 || self.queue_capacity > 1_000_000 {
+            return bad(format!("queue_capacity {} must be 1..=1000000", self.queue_capacity));
+        }
+        if self.poll_interval_ms == 0 {
+            return bad("poll_interval_ms must be positive".into());
+        }
+        if !self.database.starts_with("sqlite://") {
+            return bad(format!("database {:?}: only sqlite://<path> is supported so far", self.database));
+        }
+        if self.subscriptions.is_empty() {
+            return bad("at least one [[subscriptions]] is needed".into());
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for s in &self.subscriptions {
+            if s.name.is_empty() || !names.insert(&s.name) {
+                return bad(format!("subscription names must be unique and non-empty: {:?}", s.name));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_checks() {
+        let ok = r#"
+            node_url = "http://127.0.0.1:9944"
+            mode = "subscribe"
+            database = "sqlite:///tmp/x.db"
+            [[subscriptions]]
+            name = "all"
+        "#;
+        let c = Config::parse(ok).unwrap();
+        assert_eq!((c.mode, c.batch_size, c.queue_capacity), (Mode::Subscribe, 500, 1024));
+        assert!(Config::parse("node_url = 1").is_err());
+        assert!(Config::parse(&ok.replace("http://", "ftp://")).unwrap_err().to_string().contains("node_url"));
+        assert!(Config::parse(&ok.replace("sqlite://", "mysql://")).unwrap_err().to_string().contains("sqlite"));
+        assert!(Config::parse(&format!("{ok}\n[[subscriptions]]\nname = \"all\"")).is_err(), "duplicate names");
+        assert!(Config::parse(&format!("{ok}\nbogus = 1")).is_err(), "unknown fields");
+    }
+}

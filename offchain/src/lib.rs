@@ -1,0 +1,15 @@
+//! # accord-offchain
+//!
+//! Off-chain workers: clients of a node's public JSON-RPC, like the business systems they
+//! serve. The first is the operation-log consumer: it follows `oplog_getLogs` over
+//! finalized blocks from its cursor, in order, and keeps a SQL database in sync — the data
+//! and the cursor in one transaction, so a crash neither loses nor duplicates an entry — with
+//! a continuity check per data id (see `pipeline.rs` and `sink.rs`).
+
+pub mod config;
+pub mod entry;
+pub mod pipeline;
+pub mod sink;
+
+pub use config::Config;
+pub use pipeline::{run, ConsumerError, Progress};

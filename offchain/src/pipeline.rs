@@ -1,0 +1,196 @@
+//! The consumer pipeline:
+//!
+//! ```text
+//! gateway thread ──oplog_getLogs (finalized, from the cursor, in batches)──▶ bounded queue
+//!   (blocks when the queue is full: back-pressure)
+//! dispatcher (this thread) ◀── queue: takes what is there (up to a batch), hands each entry
+//!   to every matching subscription, commits data + cursor in one SQL transaction
+//! ```
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jsonrpsee::core::client::ClientT;
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use jsonrpsee::rpc_params;
+use serde_json::Value;
+use tracing::{info, warn};
+
+use crate::config::{Config, Mode};
+use crate::entry::{Entry, Subscription};
+use crate::sink::SqliteSink;
+
+/// Why the consumer stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsumerError {
+    /// The configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// A subscription is malformed.
+    #[error("invalid subscription: {0}")]
+    Subscription(String),
+    /// The database failed.
+    #[error(transparent)]
+    Sink(#[from] crate::sink::SinkError),
+    /// The node could not be reached or answered nonsense.
+    #[error("node {url}: {message}")]
+    Node {
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Totals, for the progress line and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// The next index to process.
+    pub cursor: u64,
+    /// Entries applied.
+    pub applied: u64,
+    /// Entries that matched no subscription.
+    pub unmatched: u64,
+    /// Continuity breaks recorded.
+    pub breaks: u64,
+}
+
+async fn fetch(client: &HttpClient, from: u64, limit: u32) -> Result<(Vec<Entry>, u64), String> {
+    let head: Value = client.request("oplog_head", rpc_params![]).await.map_err(|e| e.to_string())?;
+    let next = head["nextIndex"].as_u64().ok_or("oplog_head without nextIndex")?;
+    let lowest = head["lowestRetained"].as_u64().ok_or("oplog_head without lowestRetained")?;
+    if from < lowest {
+        return Err(format!("entries {from}..{lowest} were pruned before this consumer processed them"));
+    }
+    if from >= next {
+        return Ok((Vec::new(), next));
+    }
+    let logs: Value = client.request("oplog_getLogs", rpc_params![from, limit]).await.map_err(|e| e.to_string())?;
+    let entries: Result<Vec<Entry>, String> =
+        logs.as_array().ok_or("oplog_getLogs did not return an array")?.iter().map(Entry::from_json).collect();
+    let entries = entries?;
+    // Entries must continue the cursor without a gap.
+    for (i, e) in entries.iter().enumerate() {
+        if e.index != from + i as u64 {
+            return Err(format!("gap in the log: expected index {}, got {}", from + i as u64, e.index));
+        }
+    }
+    Ok((entries, next))
+}
+
+/// The gateway: fetches finalized entries in order from `cursor` into `queue` until `stop`.
+fn gateway(
+    config: Config,
+    mut cursor: u64,
+    queue: SyncSender<Entry>,
+    stop: Arc<AtomicBool>,
+) -> Result<(), ConsumerError> {
+    let node_err = |message: String| ConsumerError::Node { url: config.node_url.clone(), message };
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| node_err(e.to_string()))?;
+    let client = HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(30))
+        .build(&config.node_url)
+        .map_err(|e| node_err(e.to_string()))?;
+    let idle = match config.mode {
+        Mode::Poll => Duration::from_millis(config.poll_interval_ms),
+        Mode::Subscribe => Duration::from_millis(200),
+    };
+    let mut failures = 0u32;
+    while !stop.load(Ordering::SeqCst) {
+        match runtime.block_on(fetch(&client, cursor, config.batch_size)) {
+            Ok((entries, next)) => {
+                failures = 0;
+                let caught_up = entries.is_empty() || cursor + entries.len() as u64 >= next;
+                for e in entries {
+                    cursor = e.index + 1;
+                    // Blocks while the queue is full: the dispatcher sets the pace.
+                    if queue.send(e).is_err() {
+                        return Ok(());
+                    }
+                }
+                if caught_up {
+                    std::thread::sleep(idle);
+                }
+            }
+            Err(message) if message.contains("pruned") => return Err(node_err(message)),
+            Err(message) => {
+                failures += 1;
+                warn!("fetching from {} failed ({failures} in a row): {message}", config.node_url);
+                if failures >= 30 {
+                    return Err(node_err(message));
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs the consumer until `stop` is set or an error occurs. `progress` is called after
+/// every committed batch.
+pub fn run(
+    config: Config,
+    stop: Arc<AtomicBool>,
+    mut progress: impl FnMut(Progress),
+) -> Result<Progress, ConsumerError> {
+    let subs: Vec<Subscription> = config
+        .subscriptions
+        .iter()
+        .map(Subscription::from_config)
+        .collect::<Result<_, _>>()
+        .map_err(ConsumerError::Subscription)?;
+    let path = config.database.trim_start_matches("sqlite://").to_string();
+    let mut sink = SqliteSink::open(&path)?;
+    let mut totals = Progress { cursor: sink.cursor()?, ..Default::default() };
+    info!("consumer starting at index {} into {path}", totals.cursor);
+    let (tx, rx): (SyncSender<Entry>, Receiver<Entry>) = sync_channel(config.queue_capacity);
+    let gateway_stop = stop.clone();
+    let gateway_config = config.clone();
+    let start = totals.cursor;
+    let gateway = std::thread::Builder::new()
+        .name("gateway".into())
+        .spawn(move || gateway(gateway_config, start, tx, gateway_stop))
+        .map_err(|e| ConsumerError::Node { url: config.node_url.clone(), message: e.to_string() })?;
+    let batch_max = config.batch_size as usize;
+    let mut last_report = Instant::now();
+    while !stop.load(Ordering::SeqCst) {
+        let first = match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(e) => e,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        let mut batch = vec![first];
+        while batch.len() < batch_max {
+            match rx.try_recv() {
+                Ok(e) => batch.push(e),
+                Err(_) => break,
+            }
+        }
+        let outcome = sink.apply_batch(&batch, &subs)?;
+        totals.cursor = batch.last().map_or(totals.cursor, |e| e.index + 1);
+        totals.applied += outcome.applied;
+        totals.unmatched += outcome.unmatched;
+        totals.breaks += outcome.breaks;
+        if outcome.breaks > 0 {
+            warn!("{} continuity break(s) recorded in accord_breaks", outcome.breaks);
+        }
+        progress(totals);
+        if last_report.elapsed() >= Duration::from_secs(5) {
+            info!(
+                "oplog cursor {}: {} applied, {} unmatched, {} breaks, queue {} of {}",
+                totals.cursor, totals.applied, totals.unmatched, totals.breaks, 0, config.queue_capacity
+            );
+            last_report = Instant::now();
+        }
+    }
+    stop.store(true, Ordering::SeqCst);
+    drop(rx);
+    match gateway.join() {
+        Ok(result) => result?,
+        Err(_) => warn!("the gateway thread panicked"),
+    }
+    Ok(totals)
+}
