@@ -6,7 +6,7 @@
 //! poll_interval_ms = 5000
 //! batch_size = 500         # entries fetched per call
 //! queue_capacity = 1024    # the ring queue between the gateway and the dispatcher
-//! database = "sqlite:///var/lib/business-a/oplog.db"
+//! database = "sqlite:///var/lib/business-a/oplog.db"   # or "postgres://user@host/db"
 //!
 //! [[subscriptions]]
 //! name = "balances-of-d"
@@ -64,7 +64,7 @@ pub struct Config {
     /// Capacity of the queue between fetching and processing.
     #[serde(default = "default_queue")]
     pub queue_capacity: usize,
-    /// The database: `sqlite://<path>`.
+    /// The database: `sqlite://<path>` or `postgres://user@host:port/db`.
     pub database: String,
     /// The subscriptions.
     #[serde(default)]
@@ -131,8 +131,11 @@ impl Config {
         if self.poll_interval_ms == 0 {
             return bad("poll_interval_ms must be positive".into());
         }
-        if !self.database.starts_with("sqlite://") {
-            return bad(format!("database {:?}: only sqlite://<path> is supported so far", self.database));
+        if !self.database.starts_with("sqlite://")
+            && !self.database.starts_with("postgres://")
+            && !self.database.starts_with("postgresql://")
+        {
+            return bad(format!("database {:?} must be sqlite://<path> or postgres://<url>", self.database));
         }
         if self.subscriptions.is_empty() {
             return bad("at least one [[subscriptions]] is needed".into());
@@ -165,6 +168,7 @@ mod tests {
         assert!(Config::parse("node_url = 1").is_err());
         assert!(Config::parse(&ok.replace("http://", "ftp://")).unwrap_err().to_string().contains("node_url"));
         assert!(Config::parse(&ok.replace("sqlite://", "mysql://")).unwrap_err().to_string().contains("sqlite"));
+        assert!(Config::parse(&ok.replace("sqlite:///tmp/x.db", "postgres://u@h/db")).is_ok());
         assert!(Config::parse(&format!("{ok}\n[[subscriptions]]\nname = \"all\"")).is_err(), "duplicate names");
         assert!(Config::parse(&format!("{ok}\nbogus = 1")).is_err(), "unknown fields");
     }

@@ -20,7 +20,7 @@ use tracing::{info, warn};
 
 use crate::config::{Config, Mode};
 use crate::entry::{Entry, Subscription};
-use crate::sink::SqliteSink;
+use crate::sink;
 
 /// Why the consumer stopped.
 #[derive(Debug, thiserror::Error)]
@@ -142,10 +142,9 @@ pub fn run(
         .map(Subscription::from_config)
         .collect::<Result<_, _>>()
         .map_err(ConsumerError::Subscription)?;
-    let path = config.database.trim_start_matches("sqlite://").to_string();
-    let mut sink = SqliteSink::open(&path)?;
+    let mut sink = sink::open(&config.database)?;
     let mut totals = Progress { cursor: sink.cursor()?, ..Default::default() };
-    info!("consumer starting at index {} into {path}", totals.cursor);
+    info!("consumer starting at index {}", totals.cursor);
     let (tx, rx): (SyncSender<Entry>, Receiver<Entry>) = sync_channel(config.queue_capacity);
     let gateway_stop = stop.clone();
     let gateway_config = config.clone();

@@ -1,4 +1,4 @@
-//! The SQLite sink: the current state per data id, the history, continuity breaks, and the
+//! The SQL sinks (SQLite embedded, PostgreSQL a real server): the current state per data id, the history, continuity breaks, and the
 //! cursor, all written in one SQL transaction per batch, so a crash at any point neither
 //! loses nor duplicates an entry.
 //!
@@ -25,6 +25,15 @@ pub enum SinkError {
         #[source]
         source: rusqlite::Error,
     },
+    /// PostgreSQL failed.
+    #[error("database {url}: {source}")]
+    Postgres {
+        /// The connection string (without password).
+        url: String,
+        /// Why.
+        #[source]
+        source: postgres::Error,
+    },
     /// The batch does not continue the cursor (a replay or a gap): nothing was written.
     #[error("database {path}: entry {found} does not continue the cursor at {expected}")]
     Sequence {
@@ -46,6 +55,24 @@ pub struct BatchOutcome {
     pub unmatched: u64,
     /// Continuity breaks recorded (not applied).
     pub breaks: u64,
+}
+
+/// A database receiving entries: the cursor and the data move together.
+pub trait Sink {
+    /// The first index not yet processed.
+    fn cursor(&mut self) -> Result<u64, SinkError>;
+    /// Applies `entries` (consecutive, starting at the cursor) and moves the cursor past
+    /// them, in one transaction.
+    fn apply_batch(&mut self, entries: &[Entry], subs: &[Subscription]) -> Result<BatchOutcome, SinkError>;
+}
+
+/// Opens the sink a `database` setting names: `sqlite://<path>` or `postgres://...`
+/// (a libpq connection URL).
+pub fn open(database: &str) -> Result<Box<dyn Sink>, SinkError> {
+    if let Some(path) = database.strip_prefix("sqlite://") {
+        return Ok(Box::new(SqliteSink::open(path)?));
+    }
+    Ok(Box::new(PostgresSink::connect(database)?))
 }
 
 /// A SQLite database receiving entries.
@@ -86,16 +113,14 @@ impl SqliteSink {
     }
 
     /// The first index not yet processed.
-    pub fn cursor(&self) -> Result<u64, SinkError> {
+    pub fn read_cursor(&self) -> Result<u64, SinkError> {
         self.conn
             .query_row("SELECT next_index FROM accord_cursor WHERE id = 0", [], |r| r.get::<_, i64>(0))
             .map(|n| n as u64)
             .map_err(|e| self.err(e))
     }
 
-    /// Applies `entries` (consecutive, starting at the cursor) and moves the cursor past
-    /// them, in one transaction.
-    pub fn apply_batch(&mut self, entries: &[Entry], subs: &[Subscription]) -> Result<BatchOutcome, SinkError> {
+    fn apply(&mut self, entries: &[Entry], subs: &[Subscription]) -> Result<BatchOutcome, SinkError> {
         let path = self.path.clone();
         let err = |source| SinkError::Sql { path: path.clone(), source };
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
@@ -191,6 +216,138 @@ impl SqliteSink {
     }
 }
 
+impl Sink for SqliteSink {
+    fn cursor(&mut self) -> Result<u64, SinkError> {
+        self.read_cursor()
+    }
+
+    fn apply_batch(&mut self, entries: &[Entry], subs: &[Subscription]) -> Result<BatchOutcome, SinkError> {
+        self.apply(entries, subs)
+    }
+}
+
+const PG_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS accord_cursor (id INTEGER PRIMARY KEY CHECK (id = 0), next_index BIGINT NOT NULL);
+INSERT INTO accord_cursor (id, next_index) VALUES (0, 0) ON CONFLICT (id) DO NOTHING;
+CREATE TABLE IF NOT EXISTS accord_state (
+  subscription TEXT NOT NULL, data_id BYTEA NOT NULL, state BYTEA NOT NULL, last_index BIGINT NOT NULL,
+  PRIMARY KEY (subscription, data_id));
+CREATE TABLE IF NOT EXISTS accord_history (
+  subscription TEXT NOT NULL, log_index BIGINT NOT NULL, block BIGINT NOT NULL, extrinsic_index BIGINT NOT NULL,
+  operator TEXT NOT NULL, data_id BYTEA NOT NULL, source_state BYTEA NOT NULL, result_state BYTEA NOT NULL,
+  op_type TEXT NOT NULL, timestamp_ms BIGINT NOT NULL, PRIMARY KEY (subscription, log_index));
+CREATE TABLE IF NOT EXISTS accord_breaks (
+  subscription TEXT NOT NULL, log_index BIGINT NOT NULL, data_id BYTEA NOT NULL, expected BYTEA NOT NULL,
+  found BYTEA NOT NULL, PRIMARY KEY (subscription, log_index));
+";
+
+/// A PostgreSQL database receiving entries.
+pub struct PostgresSink {
+    client: postgres::Client,
+    url: String,
+}
+
+impl PostgresSink {
+    /// Connects to `url` and creates the tables if missing.
+    pub fn connect(url: &str) -> Result<PostgresSink, SinkError> {
+        let shown = url.split('@').next_back().unwrap_or(url).to_string();
+        let err = |source| SinkError::Postgres { url: shown.clone(), source };
+        let mut client = postgres::Client::connect(url, postgres::NoTls).map_err(err)?;
+        client.batch_execute(PG_SCHEMA).map_err(err)?;
+        Ok(PostgresSink { client, url: shown })
+    }
+}
+
+impl Sink for PostgresSink {
+    fn cursor(&mut self) -> Result<u64, SinkError> {
+        let url = self.url.clone();
+        let row = self
+            .client
+            .query_one("SELECT next_index FROM accord_cursor WHERE id = 0", &[])
+            .map_err(|source| SinkError::Postgres { url, source })?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    fn apply_batch(&mut self, entries: &[Entry], subs: &[Subscription]) -> Result<BatchOutcome, SinkError> {
+        let url = self.url.clone();
+        let err = |source| SinkError::Postgres { url: url.clone(), source };
+        let mut tx = self.client.transaction().map_err(err)?;
+        let row = tx.query_one("SELECT next_index FROM accord_cursor WHERE id = 0 FOR UPDATE", &[]).map_err(err)?;
+        let mut expected = row.get::<_, i64>(0) as u64;
+        for e in entries {
+            if e.index != expected {
+                return Err(SinkError::Sequence { path: url.clone(), expected, found: e.index });
+            }
+            expected += 1;
+        }
+        let mut outcome = BatchOutcome::default();
+        for e in entries {
+            let matched: Vec<&Subscription> = subs.iter().filter(|s| s.matches(e)).collect();
+            if matched.is_empty() {
+                outcome.unmatched += 1;
+            } else {
+                outcome.applied += 1;
+            }
+            let index = e.index as i64;
+            for sub in matched {
+                let stored = tx
+                    .query_opt(
+                        "SELECT state FROM accord_state WHERE subscription = $1 AND data_id = $2",
+                        &[&sub.name, &e.data_id],
+                    )
+                    .map_err(err)?
+                    .map(|r| r.get::<_, Vec<u8>>(0));
+                if let Some(stored) = stored.filter(|s| *s != e.source_state) {
+                    tx.execute(
+                        "INSERT INTO accord_breaks (subscription, log_index, data_id, expected, found) VALUES ($1, $2, $3, $4, $5)",
+                        &[&sub.name, &index, &e.data_id, &stored, &e.source_state],
+                    )
+                    .map_err(err)?;
+                    outcome.breaks += 1;
+                    continue;
+                }
+                tx.execute(
+                    "INSERT INTO accord_history (subscription, log_index, block, extrinsic_index, operator, data_id, \
+                     source_state, result_state, op_type, timestamp_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    &[
+                        &sub.name,
+                        &index,
+                        &(e.block as i64),
+                        &(e.extrinsic_index as i64),
+                        &e.operator,
+                        &e.data_id,
+                        &e.source_state,
+                        &e.result_state,
+                        &e.op_type,
+                        &(e.timestamp_ms as i64),
+                    ],
+                )
+                .map_err(err)?;
+                if e.op_type == "Delete" {
+                    tx.execute(
+                        "DELETE FROM accord_state WHERE subscription = $1 AND data_id = $2",
+                        &[&sub.name, &e.data_id],
+                    )
+                    .map_err(err)?;
+                } else {
+                    tx.execute(
+                        "INSERT INTO accord_state (subscription, data_id, state, last_index) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (subscription, data_id) DO UPDATE SET state = excluded.state, last_index = excluded.last_index",
+                        &[&sub.name, &e.data_id, &e.result_state, &index],
+                    )
+                    .map_err(err)?;
+                }
+            }
+        }
+        if let Some(last) = entries.last() {
+            tx.execute("UPDATE accord_cursor SET next_index = $1 WHERE id = 0", &[&((last.index + 1) as i64)])
+                .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(outcome)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,15 +383,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite");
         let mut sink = SqliteSink::open(path.to_str().unwrap()).unwrap();
-        assert_eq!(sink.cursor().unwrap(), 0);
+        assert_eq!(sink.read_cursor().unwrap(), 0);
         let out = sink.apply_batch(&[entry(0, 1, b"a", b"b"), entry(1, 1, b"b", b"c")], &all()).unwrap();
         assert_eq!(out, BatchOutcome { applied: 2, unmatched: 0, breaks: 0 });
         let out = sink.apply_batch(&[entry(2, 1, b"x", b"y")], &all()).unwrap();
         assert_eq!(out.breaks, 1, "source x does not continue from c");
-        assert_eq!(sink.cursor().unwrap(), 3);
+        assert_eq!(sink.read_cursor().unwrap(), 3);
         drop(sink);
         let sink = SqliteSink::open(path.to_str().unwrap()).unwrap();
-        assert_eq!(sink.cursor().unwrap(), 3, "the cursor survives a reopen");
+        assert_eq!(sink.read_cursor().unwrap(), 3, "the cursor survives a reopen");
         assert_eq!(
             sink.history("all", &[1]).unwrap(),
             vec![(0, b"a".to_vec(), b"b".to_vec()), (1, b"b".to_vec(), b"c".to_vec())]
@@ -250,7 +407,7 @@ mod tests {
         assert!(matches!(replay, Err(SinkError::Sequence { expected: 2, found: 0, .. })), "{replay:?}");
         let gap = sink.apply_batch(&[entry(5, 2, b"", b"z")], &all());
         assert!(matches!(gap, Err(SinkError::Sequence { expected: 1, found: 5, .. })));
-        assert_eq!(sink.cursor().unwrap(), 1, "nothing of the failed batch was kept");
+        assert_eq!(sink.read_cursor().unwrap(), 1, "nothing of the failed batch was kept");
         assert!(sink.history("all", &[2]).unwrap().is_empty());
     }
 }

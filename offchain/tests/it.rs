@@ -119,13 +119,6 @@ fn write_config(dir: &Path, name: &str, url: &str, subscription: &str, queue: us
     path
 }
 
-fn db_cursor(db: &Path) -> u64 {
-    let Ok(conn) = rusqlite::Connection::open(db) else { return 0 };
-    conn.query_row("SELECT next_index FROM accord_cursor WHERE id = 0", [], |r| r.get::<_, i64>(0))
-        .map(|n| n as u64)
-        .unwrap_or(0)
-}
-
 fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
     let start = Instant::now();
     while !cond() {
@@ -177,18 +170,132 @@ fn two_business_systems_follow_the_worked_example() {
     }
 }
 
-#[test]
-fn exactly_once_through_repeated_kill_9() {
+/// Reads what a consumer wrote, from either database.
+enum DbView {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DbView {
+    fn query_u64s(&self, sql: &str) -> Vec<u64> {
+        match self {
+            DbView::Sqlite(path) => {
+                let Ok(conn) = rusqlite::Connection::open(path) else { return vec![] };
+                let Ok(mut stmt) = conn.prepare(sql) else { return vec![] };
+                stmt.query_map([], |r| r.get::<_, i64>(0)).unwrap().map(|r| r.unwrap() as u64).collect()
+            }
+            DbView::Postgres(url) => {
+                let Ok(mut client) = postgres::Client::connect(url, postgres::NoTls) else { return vec![] };
+                client
+                    .query(sql, &[])
+                    .map(|rows| rows.iter().map(|r| r.get::<_, i64>(0) as u64).collect())
+                    .unwrap_or_default()
+            }
+        }
+    }
+
+    fn cursor(&self) -> u64 {
+        self.query_u64s("SELECT next_index FROM accord_cursor WHERE id = 0").first().copied().unwrap_or(0)
+    }
+
+    fn result_state(&self, index: u64) -> String {
+        let sql = format!("SELECT result_state FROM accord_history WHERE subscription = 'all' AND log_index = {index}");
+        let bytes: Vec<u8> = match self {
+            DbView::Sqlite(path) => {
+                rusqlite::Connection::open(path).unwrap().query_row(&sql, [], |r| r.get(0)).unwrap()
+            }
+            DbView::Postgres(url) => {
+                postgres::Client::connect(url, postgres::NoTls).unwrap().query_one(&sql, &[]).unwrap().get(0)
+            }
+        };
+        format!("0x{}", hex::encode(bytes))
+    }
+}
+
+/// A throwaway PostgreSQL server: its own cluster in a temporary folder, on a free port,
+/// stopped when dropped. As root, the server runs as the `postgres` user.
+struct Postgres {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+    as_postgres: bool,
+}
+
+impl Postgres {
+    fn run(&self, program: &str, args: &[&str]) {
+        let path = self.bin.join(program);
+        let status = if self.as_postgres {
+            Command::new("runuser").args(["-u", "postgres", "--"]).arg(&path).args(args).status()
+        } else {
+            Command::new(&path).args(args).status()
+        };
+        assert!(status.map(|s| s.success()).unwrap_or(false), "{program} {args:?} failed");
+    }
+
+    fn start() -> Postgres {
+        let versions = std::fs::read_dir("/usr/lib/postgresql").expect("PostgreSQL is installed (./scripts/setup)");
+        let bin = versions
+            .filter_map(Result::ok)
+            .map(|e| e.path().join("bin"))
+            .filter(|p| p.join("pg_ctl").exists())
+            .max()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let as_postgres = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+        if as_postgres {
+            assert!(Command::new("chown").args(["-R", "postgres"]).arg(dir.path()).status().unwrap().success());
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let pg = Postgres { dir, bin, port, as_postgres };
+        let data = pg.dir.path().join("data");
+        pg.run("initdb", &["-D", data.to_str().unwrap(), "-A", "trust", "-U", "postgres", "--no-sync"]);
+        let options = format!("-p {port} -k {} -c listen_addresses=127.0.0.1", pg.dir.path().display());
+        let log = pg.dir.path().join("log");
+        pg.run("pg_ctl", &["-D", data.to_str().unwrap(), "-o", &options, "-l", log.to_str().unwrap(), "-w", "start"]);
+        pg
+    }
+
+    fn create_database(&self, name: &str) -> String {
+        let mut admin = postgres::Client::connect(
+            &format!("postgres://postgres@127.0.0.1:{}/postgres", self.port),
+            postgres::NoTls,
+        )
+        .unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        let path = self.bin.join("pg_ctl");
+        let args = ["-D", data.to_str().unwrap(), "-m", "immediate", "stop"];
+        let _ = if self.as_postgres {
+            Command::new("runuser").args(["-u", "postgres", "--"]).arg(&path).args(args).status()
+        } else {
+            Command::new(&path).args(args).status()
+        };
+    }
+}
+
+/// Produces about 2100 entries while a consumer writing into `database` is killed with
+/// SIGKILL eight times; afterwards the database holds every entry exactly once.
+fn exactly_once(database: &str, view: DbView) {
     let seed: u64 =
         std::env::var("ACCORD_CONSUMER_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(rand::random);
     println!("consumer crash seed {seed} (ACCORD_CONSUMER_SEED reproduces)");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let dir = tempfile::tempdir().unwrap();
     let (_node, url) = start_node(&dir.path().join("node"), "dev");
-    let config = write_config(dir.path(), "x", &url, "[[subscriptions]]\nname = \"all\"", 4, 50);
-    let db = dir.path().join("x.db");
+    let config = dir.path().join("x.toml");
+    std::fs::write(
+        &config,
+        format!("node_url = \"{url}\"\nmode = \"subscribe\"\nqueue_capacity = 4\nbatch_size = 50\ndatabase = \"{database}\"\n[[subscriptions]]\nname = \"all\"\n"),
+    )
+    .unwrap();
     let g = genesis(&url);
-    // About 2100 entries: 700 transfers, each logging the fee and both balances.
+    // 700 transfers, each logging the fee and both balances.
     let senders: Vec<Pair> =
         ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie"].iter().map(|n| Pair::dev(n)).collect();
     let to = Pair::dev("Receiver");
@@ -212,34 +319,31 @@ fn exactly_once_through_repeated_kill_9() {
         rpc(&url, "oplog_head", json!([]))["nextIndex"].as_u64().unwrap() >= 2100
     });
     let head = rpc(&url, "oplog_head", json!([]))["nextIndex"].as_u64().unwrap();
-    wait_for("the consumer to catch up", Duration::from_secs(60), || db_cursor(&db) >= head);
+    wait_for("the consumer to catch up", Duration::from_secs(60), || view.cursor() >= head);
     drop(consumer);
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let indices: Vec<u64> = conn
-        .prepare("SELECT log_index FROM accord_history WHERE subscription = 'all' ORDER BY log_index")
-        .unwrap()
-        .query_map([], |r| r.get::<_, i64>(0))
-        .unwrap()
-        .map(|r| r.unwrap() as u64)
-        .collect();
+    let indices = view.query_u64s("SELECT log_index FROM accord_history WHERE subscription = 'all' ORDER BY log_index");
     assert_eq!(indices, (0..head).collect::<Vec<_>>(), "every entry exactly once, in order");
-    let breaks: i64 = conn.query_row("SELECT COUNT(*) FROM accord_breaks", [], |r| r.get(0)).unwrap();
-    assert_eq!(breaks, 0, "the chain's states are continuous");
-    // Spot-check the rows against the chain.
+    assert_eq!(view.query_u64s("SELECT COUNT(*) FROM accord_breaks"), vec![0], "the chain's states are continuous");
     for from in [0u64, head / 2, head - 10] {
         let chain = rpc(&url, "oplog_getLogs", json!([from, 10]));
         for e in chain.as_array().unwrap() {
-            let index = e["index"].as_u64().unwrap() as i64;
-            let result: Vec<u8> = conn
-                .query_row(
-                    "SELECT result_state FROM accord_history WHERE subscription = 'all' AND log_index = ?1",
-                    [index],
-                    |r| r.get(0),
-                )
-                .unwrap();
-            assert_eq!(format!("0x{}", hex::encode(result)), e["resultState"].as_str().unwrap());
+            assert_eq!(view.result_state(e["index"].as_u64().unwrap()), e["resultState"].as_str().unwrap());
         }
     }
+}
+
+#[test]
+fn exactly_once_into_sqlite_through_repeated_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    exactly_once(&format!("sqlite://{}", db.display()), DbView::Sqlite(db));
+}
+
+#[test]
+fn exactly_once_into_postgresql_through_repeated_kill_9() {
+    let pg = Postgres::start();
+    let url = pg.create_database("business");
+    exactly_once(&url, DbView::Postgres(url.clone()));
 }
 
 #[test]
