@@ -8,6 +8,11 @@
 //! queue_capacity = 1024    # the ring queue between the gateway and the dispatcher
 //! database = "sqlite:///var/lib/business-a/oplog.db"   # or "postgres://user@host/db"
 //!
+//! [consumer]                # optional: acknowledge on chain so entries can be pruned
+//! name = "business-a"
+//! signing_key = "//BusinessA"
+//! ack_interval_ms = 10000
+//!
 //! [[subscriptions]]
 //! name = "balances-of-d"
 //! data_id = "0x306721211d5404bd9da88e0204360a1a9ab8b87c66c1bc2fcdd37f3c2222cc20"
@@ -46,6 +51,25 @@ pub struct SubscriptionConfig {
     pub operator: Option<String>,
 }
 
+/// The consumer's on-chain identity: it registers under `name` and acknowledges what it
+/// processed, signed with `signing_key`, so that entries every consumer processed are
+/// pruned.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerConfig {
+    /// The consumer's name on chain.
+    pub name: String,
+    /// A secret URI (`//Alice`, a phrase, `0x<seed>`) of an sr25519 key with funds for fees.
+    pub signing_key: String,
+    /// How often to acknowledge, at most.
+    #[serde(default = "default_ack_ms")]
+    pub ack_interval_ms: u64,
+}
+
+fn default_ack_ms() -> u64 {
+    10_000
+}
+
 /// The whole configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -69,6 +93,8 @@ pub struct Config {
     /// The subscriptions.
     #[serde(default)]
     pub subscriptions: Vec<SubscriptionConfig>,
+    /// The on-chain consumer (optional: without it nothing is acknowledged).
+    pub consumer: Option<ConsumerConfig>,
 }
 
 fn default_mode() -> Mode {
@@ -136,6 +162,21 @@ impl Config {
             && !self.database.starts_with("postgresql://")
         {
             return bad(format!("database {:?} must be sqlite://<path> or postgres://<url>", self.database));
+        }
+        if let Some(c) = &self.consumer {
+            if c.name.is_empty() || c.name.len() > accord_pallet_oplog::CONSUMER_NAME_LEN_MAX as usize {
+                return bad(format!(
+                    "consumer name {:?} must be 1..={} bytes",
+                    c.name,
+                    accord_pallet_oplog::CONSUMER_NAME_LEN_MAX
+                ));
+            }
+            if let Err(e) = accord_primitives::crypto::Sr25519Pair::from_uri(&c.signing_key) {
+                return bad(format!("consumer signing_key: {e}"));
+            }
+            if c.ack_interval_ms == 0 {
+                return bad("consumer ack_interval_ms must be positive".into());
+            }
         }
         if self.subscriptions.is_empty() {
             return bad("at least one [[subscriptions]] is needed".into());

@@ -6,6 +6,7 @@
 //! and the cursor in one transaction, so a crash neither loses nor duplicates an entry — with
 //! a continuity check per data id (see `pipeline.rs` and `sink.rs`).
 
+pub mod ack;
 pub mod config;
 pub mod entry;
 pub mod pipeline;

@@ -7,7 +7,7 @@
 //!   to every matching subscription, commits data + cursor in one SQL transaction
 //! ```
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -80,12 +80,14 @@ async fn fetch(client: &HttpClient, from: u64, limit: u32) -> Result<(Vec<Entry>
     Ok((entries, next))
 }
 
-/// The gateway: fetches finalized entries in order from `cursor` into `queue` until `stop`.
+/// The gateway: fetches finalized entries in order from `cursor` into `queue` until `stop`;
+/// with a configured consumer, registers it and acknowledges `processed` periodically.
 fn gateway(
     config: Config,
     mut cursor: u64,
     queue: SyncSender<Entry>,
     stop: Arc<AtomicBool>,
+    processed: Arc<AtomicU64>,
 ) -> Result<(), ConsumerError> {
     let node_err = |message: String| ConsumerError::Node { url: config.node_url.clone(), message };
     let runtime =
@@ -98,8 +100,28 @@ fn gateway(
         Mode::Poll => Duration::from_millis(config.poll_interval_ms),
         Mode::Subscribe => Duration::from_millis(200),
     };
+    let mut acknowledger = match &config.consumer {
+        Some(c) => Some(crate::ack::Acknowledger::new(c).map_err(node_err)?),
+        None => None,
+    };
+    let ack_interval = Duration::from_millis(config.consumer.as_ref().map_or(u64::MAX / 4, |c| c.ack_interval_ms));
+    let mut last_ack = Instant::now();
+    if let Some(ack) = acknowledger.as_mut() {
+        if let Err(e) = runtime.block_on(ack.register(&client, cursor)) {
+            warn!("registering the consumer on chain failed (it will not be acknowledged): {e}");
+            acknowledger = None;
+        }
+    }
     let mut failures = 0u32;
     while !stop.load(Ordering::SeqCst) {
+        if let Some(ack) = acknowledger.as_mut() {
+            if last_ack.elapsed() >= ack_interval {
+                last_ack = Instant::now();
+                if let Err(e) = runtime.block_on(ack.acknowledge(&client, processed.load(Ordering::SeqCst))) {
+                    warn!("acknowledging on chain failed: {e}");
+                }
+            }
+        }
         match runtime.block_on(fetch(&client, cursor, config.batch_size)) {
             Ok((entries, next)) => {
                 failures = 0;
@@ -149,9 +171,11 @@ pub fn run(
     let gateway_stop = stop.clone();
     let gateway_config = config.clone();
     let start = totals.cursor;
+    let processed = Arc::new(AtomicU64::new(start));
+    let gateway_processed = processed.clone();
     let gateway = std::thread::Builder::new()
         .name("gateway".into())
-        .spawn(move || gateway(gateway_config, start, tx, gateway_stop))
+        .spawn(move || gateway(gateway_config, start, tx, gateway_stop, gateway_processed))
         .map_err(|e| ConsumerError::Node { url: config.node_url.clone(), message: e.to_string() })?;
     let batch_max = config.batch_size as usize;
     let mut last_report = Instant::now();
@@ -173,6 +197,7 @@ pub fn run(
         totals.applied += outcome.applied;
         totals.unmatched += outcome.unmatched;
         totals.breaks += outcome.breaks;
+        processed.store(totals.cursor, Ordering::SeqCst);
         if outcome.breaks > 0 {
             warn!("{} continuity break(s) recorded in accord_breaks", outcome.breaks);
         }

@@ -365,3 +365,42 @@ fn bad_configs_are_refused_with_clear_errors() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("127.0.0.1:9"), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(started.elapsed() < Duration::from_secs(60));
 }
+
+#[test]
+fn the_consumer_registers_and_acknowledges_on_chain_so_entries_are_pruned() {
+    use codec::Decode;
+    let dir = tempfile::tempdir().unwrap();
+    let (_node, url) = start_node(&dir.path().join("node"), "dev");
+    let db = dir.path().join("acked.db");
+    let config = dir.path().join("acked.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "node_url = \"{url}\"\nmode = \"subscribe\"\ndatabase = \"sqlite://{}\"\n\
+             [consumer]\nname = \"business-a\"\nsigning_key = \"//Alice\"\nack_interval_ms = 300\n\
+             [[subscriptions]]\nname = \"all\"\n",
+            db.display()
+        ),
+    )
+    .unwrap();
+    let _consumer = start_consumer(&config);
+    let g = genesis(&url);
+    let (bob, charlie) = (Pair::dev("Bob"), Pair::dev("Charlie"));
+    for nonce in 0..5 {
+        rpc(&url, "author_submitExtrinsic", json!([sign(g, &bob, &charlie, UNIT, nonce)]));
+    }
+    let name: accord_pallet_oplog::ConsumerName =
+        accord_support::BoundedVec::try_from_vec(b"business-a".to_vec()).unwrap();
+    let key = format!("0x{}", hex::encode(accord_pallet_oplog::CONSUMERS.key(&name)));
+    let view = DbView::Sqlite(db);
+    wait_for("an acknowledgement of what was processed, and pruning", Duration::from_secs(60), || {
+        let stored = rpc(&url, "state_getStorage", json!([key]));
+        let Some(hex_value) = stored.as_str() else { return false };
+        let consumer = accord_pallet_oplog::Consumer::decode(&mut &hex::decode(&hex_value[2..]).unwrap()[..]).unwrap();
+        let lowest = rpc(&url, "oplog_head", json!([]))["lowestRetained"].as_u64().unwrap();
+        consumer.owner == Pair::dev("Alice").account()
+            && consumer.acknowledged >= 15
+            && consumer.acknowledged <= view.cursor()
+            && lowest >= 15
+    });
+}
