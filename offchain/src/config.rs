@@ -31,7 +31,8 @@ use serde::Deserialize;
 pub enum Mode {
     /// Fetch every `poll_interval_ms`.
     Poll,
-    /// Fetch as soon as a block is finalized (polling every 200 ms for the finalized head).
+    /// Fetch as soon as the node pushes an entry of a finalized block
+    /// (`oplog_subscribeLogs`), polling every `poll_interval_ms` as a fallback.
     Subscribe,
 }
 

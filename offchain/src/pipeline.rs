@@ -12,9 +12,10 @@ use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jsonrpsee::core::client::ClientT;
+use jsonrpsee::core::client::{ClientT, Subscription as PushSubscription, SubscriptionClientT};
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::rpc_params;
+use jsonrpsee::ws_client::{WsClient, WsClientBuilder};
 use serde_json::Value;
 use tracing::{info, warn};
 
@@ -57,9 +58,18 @@ pub struct Progress {
     pub breaks: u64,
 }
 
-async fn fetch(client: &HttpClient, from: u64, limit: u32) -> Result<(Vec<Entry>, u64), String> {
+/// The chain's side of the lag, as the gateway last saw it.
+#[derive(Default)]
+struct Head {
+    next_index: AtomicU64,
+    finalized_block: AtomicU64,
+}
+
+async fn fetch(client: &HttpClient, from: u64, limit: u32, seen: &Head) -> Result<(Vec<Entry>, u64), String> {
     let head: Value = client.request("oplog_head", rpc_params![]).await.map_err(|e| e.to_string())?;
     let next = head["nextIndex"].as_u64().ok_or("oplog_head without nextIndex")?;
+    seen.next_index.store(next, Ordering::SeqCst);
+    seen.finalized_block.store(head["finalizedBlock"].as_u64().unwrap_or(0), Ordering::SeqCst);
     let lowest = head["lowestRetained"].as_u64().ok_or("oplog_head without lowestRetained")?;
     if from < lowest {
         return Err(format!("entries {from}..{lowest} were pruned before this consumer processed them"));
@@ -80,6 +90,39 @@ async fn fetch(client: &HttpClient, from: u64, limit: u32) -> Result<(Vec<Entry>
     Ok((entries, next))
 }
 
+/// A WebSocket connection and its push subscription (the client must outlive it).
+type Push = (WsClient, PushSubscription<Value>);
+
+/// Subscribe mode: waits up to `fallback` for the node to push an entry of a newly
+/// finalized block (`oplog_subscribeLogs`). The push only wakes the gateway, which then
+/// fetches from its cursor, so order and gap-freedom never depend on the push stream; a lost
+/// connection is re-established on the next wait, and polling covers the meantime.
+fn wait_for_push(runtime: &tokio::runtime::Runtime, push: &mut Option<Push>, ws_url: &str, fallback: Duration) {
+    if push.is_none() {
+        let subscribed = runtime.block_on(async {
+            let client = WsClientBuilder::default().build(ws_url).await.map_err(|e| e.to_string())?;
+            let sub = client
+                .subscribe::<Value, _>("oplog_subscribeLogs", rpc_params![], "oplog_unsubscribeLogs")
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>((client, sub))
+        });
+        match subscribed {
+            Ok(sub) => *push = Some(sub),
+            Err(e) => {
+                warn!("subscribing to {ws_url} failed, polling instead: {e}");
+                std::thread::sleep(fallback);
+                return;
+            }
+        }
+    }
+    let (_client, sub) = push.as_mut().expect("set above");
+    match runtime.block_on(async { tokio::time::timeout(fallback, sub.next()).await }) {
+        Ok(Some(Ok(_))) | Err(_) => {}
+        Ok(Some(Err(_))) | Ok(None) => *push = None,
+    }
+}
+
 /// The gateway: fetches finalized entries in order from `cursor` into `queue` until `stop`;
 /// with a configured consumer, registers it and acknowledges `processed` periodically.
 fn gateway(
@@ -88,18 +131,23 @@ fn gateway(
     queue: SyncSender<Entry>,
     stop: Arc<AtomicBool>,
     processed: Arc<AtomicU64>,
+    seen: Arc<Head>,
 ) -> Result<(), ConsumerError> {
     let node_err = |message: String| ConsumerError::Node { url: config.node_url.clone(), message };
-    let runtime =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| node_err(e.to_string()))?;
+    // One worker keeps the WebSocket client's task running while this thread blocks on the
+    // queue.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| node_err(e.to_string()))?;
     let client = HttpClientBuilder::default()
         .request_timeout(Duration::from_secs(30))
         .build(&config.node_url)
         .map_err(|e| node_err(e.to_string()))?;
-    let idle = match config.mode {
-        Mode::Poll => Duration::from_millis(config.poll_interval_ms),
-        Mode::Subscribe => Duration::from_millis(200),
-    };
+    let idle = Duration::from_millis(config.poll_interval_ms);
+    let ws_url = config.node_url.replacen("http", "ws", 1);
+    let mut push: Option<Push> = None;
     let mut acknowledger = match &config.consumer {
         Some(c) => Some(crate::ack::Acknowledger::new(c).map_err(node_err)?),
         None => None,
@@ -122,7 +170,7 @@ fn gateway(
                 }
             }
         }
-        match runtime.block_on(fetch(&client, cursor, config.batch_size)) {
+        match runtime.block_on(fetch(&client, cursor, config.batch_size, &seen)) {
             Ok((entries, next)) => {
                 failures = 0;
                 let caught_up = entries.is_empty() || cursor + entries.len() as u64 >= next;
@@ -134,7 +182,10 @@ fn gateway(
                     }
                 }
                 if caught_up {
-                    std::thread::sleep(idle);
+                    match config.mode {
+                        Mode::Poll => std::thread::sleep(idle),
+                        Mode::Subscribe => wait_for_push(&runtime, &mut push, &ws_url, idle),
+                    }
                 }
             }
             Err(message) if message.contains("pruned") => return Err(node_err(message)),
@@ -173,9 +224,11 @@ pub fn run(
     let start = totals.cursor;
     let processed = Arc::new(AtomicU64::new(start));
     let gateway_processed = processed.clone();
+    let seen = Arc::new(Head::default());
+    let gateway_seen = seen.clone();
     let gateway = std::thread::Builder::new()
         .name("gateway".into())
-        .spawn(move || gateway(gateway_config, start, tx, gateway_stop, gateway_processed))
+        .spawn(move || gateway(gateway_config, start, tx, gateway_stop, gateway_processed, gateway_seen))
         .map_err(|e| ConsumerError::Node { url: config.node_url.clone(), message: e.to_string() })?;
     let batch_max = config.batch_size as usize;
     let mut last_report = Instant::now();
@@ -198,14 +251,22 @@ pub fn run(
         totals.unmatched += outcome.unmatched;
         totals.breaks += outcome.breaks;
         processed.store(totals.cursor, Ordering::SeqCst);
+        let last_block = batch.last().map_or(0, |e| e.block as u64);
         if outcome.breaks > 0 {
             warn!("{} continuity break(s) recorded in accord_breaks", outcome.breaks);
         }
         progress(totals);
         if last_report.elapsed() >= Duration::from_secs(5) {
+            let lag_entries = seen.next_index.load(Ordering::SeqCst).saturating_sub(totals.cursor);
+            // Caught up means no lag, however long ago the last entry was written.
+            let lag_blocks = if lag_entries == 0 {
+                0
+            } else {
+                seen.finalized_block.load(Ordering::SeqCst).saturating_sub(last_block)
+            };
             info!(
-                "oplog cursor {}: {} applied, {} unmatched, {} breaks, queue {} of {}",
-                totals.cursor, totals.applied, totals.unmatched, totals.breaks, 0, config.queue_capacity
+                "oplog cursor {} (lag {lag_entries} entries, {lag_blocks} blocks): {} applied, {} unmatched, {} breaks",
+                totals.cursor, totals.applied, totals.unmatched, totals.breaks
             );
             last_report = Instant::now();
         }
@@ -214,7 +275,12 @@ pub fn run(
     drop(rx);
     match gateway.join() {
         Ok(result) => result?,
-        Err(_) => warn!("the gateway thread panicked"),
+        Err(_) => {
+            return Err(ConsumerError::Node {
+                url: config.node_url.clone(),
+                message: "the gateway thread panicked".into(),
+            })
+        }
     }
     Ok(totals)
 }
