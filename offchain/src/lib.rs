@@ -13,4 +13,4 @@ pub mod pipeline;
 pub mod sink;
 
 pub use config::Config;
-pub use pipeline::{run, ConsumerError, Progress};
+pub use pipeline::{run, run_with_sink, ConsumerError, Progress};

@@ -56,6 +56,26 @@ pub struct Progress {
     pub unmatched: u64,
     /// Continuity breaks recorded.
     pub breaks: u64,
+    /// The most entries the queue held at once (never above its capacity).
+    pub queue_depth_max: u64,
+}
+
+/// The queue's current depth, counted on both ends (the channel does not expose it).
+#[derive(Default)]
+struct Depth {
+    now: AtomicU64,
+    max: AtomicU64,
+}
+
+impl Depth {
+    fn pushed(&self) {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max.fetch_max(now, Ordering::SeqCst);
+    }
+
+    fn popped(&self) {
+        self.now.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The chain's side of the lag, as the gateway last saw it.
@@ -132,6 +152,7 @@ fn gateway(
     stop: Arc<AtomicBool>,
     processed: Arc<AtomicU64>,
     seen: Arc<Head>,
+    depth: Arc<Depth>,
 ) -> Result<(), ConsumerError> {
     let node_err = |message: String| ConsumerError::Node { url: config.node_url.clone(), message };
     // One worker keeps the WebSocket client's task running while this thread blocks on the
@@ -176,7 +197,9 @@ fn gateway(
                 let caught_up = entries.is_empty() || cursor + entries.len() as u64 >= next;
                 for e in entries {
                     cursor = e.index + 1;
-                    // Blocks while the queue is full: the dispatcher sets the pace.
+                    // Counted before the send so the count is an upper bound of the depth;
+                    // the send blocks while the queue is full: the dispatcher sets the pace.
+                    depth.pushed();
                     if queue.send(e).is_err() {
                         return Ok(());
                     }
@@ -204,8 +227,15 @@ fn gateway(
 
 /// Runs the consumer until `stop` is set or an error occurs. `progress` is called after
 /// every committed batch.
-pub fn run(
+pub fn run(config: Config, stop: Arc<AtomicBool>, progress: impl FnMut(Progress)) -> Result<Progress, ConsumerError> {
+    let sink = sink::open(&config.database)?;
+    run_with_sink(config, sink, stop, progress)
+}
+
+/// As [`run`], into a given sink (ignoring the configured database).
+pub fn run_with_sink(
     config: Config,
+    mut sink: Box<dyn sink::Sink>,
     stop: Arc<AtomicBool>,
     mut progress: impl FnMut(Progress),
 ) -> Result<Progress, ConsumerError> {
@@ -215,7 +245,6 @@ pub fn run(
         .map(Subscription::from_config)
         .collect::<Result<_, _>>()
         .map_err(ConsumerError::Subscription)?;
-    let mut sink = sink::open(&config.database)?;
     let mut totals = Progress { cursor: sink.cursor()?, ..Default::default() };
     info!("consumer starting at index {}", totals.cursor);
     let (tx, rx): (SyncSender<Entry>, Receiver<Entry>) = sync_channel(config.queue_capacity);
@@ -226,22 +255,30 @@ pub fn run(
     let gateway_processed = processed.clone();
     let seen = Arc::new(Head::default());
     let gateway_seen = seen.clone();
+    let depth = Arc::new(Depth::default());
+    let gateway_depth = depth.clone();
     let gateway = std::thread::Builder::new()
         .name("gateway".into())
-        .spawn(move || gateway(gateway_config, start, tx, gateway_stop, gateway_processed, gateway_seen))
+        .spawn(move || gateway(gateway_config, start, tx, gateway_stop, gateway_processed, gateway_seen, gateway_depth))
         .map_err(|e| ConsumerError::Node { url: config.node_url.clone(), message: e.to_string() })?;
     let batch_max = config.batch_size as usize;
     let mut last_report = Instant::now();
     while !stop.load(Ordering::SeqCst) {
         let first = match rx.recv_timeout(Duration::from_millis(200)) {
-            Ok(e) => e,
+            Ok(e) => {
+                depth.popped();
+                e
+            }
             Err(RecvTimeoutError::Timeout) => continue,
             Err(RecvTimeoutError::Disconnected) => break,
         };
         let mut batch = vec![first];
         while batch.len() < batch_max {
             match rx.try_recv() {
-                Ok(e) => batch.push(e),
+                Ok(e) => {
+                    depth.popped();
+                    batch.push(e)
+                }
                 Err(_) => break,
             }
         }
@@ -251,6 +288,7 @@ pub fn run(
         totals.unmatched += outcome.unmatched;
         totals.breaks += outcome.breaks;
         processed.store(totals.cursor, Ordering::SeqCst);
+        totals.queue_depth_max = depth.max.load(Ordering::SeqCst);
         let last_block = batch.last().map_or(0, |e| e.block as u64);
         if outcome.breaks > 0 {
             warn!("{} continuity break(s) recorded in accord_breaks", outcome.breaks);
