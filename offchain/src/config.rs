@@ -7,6 +7,7 @@
 //! batch_size = 500         # entries fetched per call
 //! queue_capacity = 1024    # the ring queue between the gateway and the dispatcher
 //! database = "sqlite:///var/lib/business-a/oplog.db"   # or "postgres://user@host/db"
+//! metrics_port = 9616      # optional: Prometheus text on 127.0.0.1
 //!
 //! [consumer]                # optional: acknowledge on chain so entries can be pruned
 //! name = "business-a"
@@ -94,6 +95,8 @@ pub struct Config {
     /// The subscriptions.
     #[serde(default)]
     pub subscriptions: Vec<SubscriptionConfig>,
+    /// Serve Prometheus metrics on this port of 127.0.0.1 (optional).
+    pub metrics_port: Option<u16>,
     /// The on-chain consumer (optional: without it nothing is acknowledged).
     pub consumer: Option<ConsumerConfig>,
 }

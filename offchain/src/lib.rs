@@ -9,6 +9,7 @@
 pub mod ack;
 pub mod config;
 pub mod entry;
+pub mod metrics;
 pub mod pipeline;
 pub mod sink;
 

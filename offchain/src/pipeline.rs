@@ -246,6 +246,15 @@ pub fn run_with_sink(
         .collect::<Result<_, _>>()
         .map_err(ConsumerError::Subscription)?;
     let mut totals = Progress { cursor: sink.cursor()?, ..Default::default() };
+    let metrics = Arc::new(crate::metrics::Metrics::default());
+    metrics.cursor.store(totals.cursor, Ordering::SeqCst);
+    if let Some(port) = config.metrics_port {
+        let bound = crate::metrics::serve(port, metrics.clone()).map_err(|e| ConsumerError::Node {
+            url: format!("127.0.0.1:{port}"),
+            message: format!("metrics endpoint: {e}"),
+        })?;
+        info!("Prometheus metrics: http://127.0.0.1:{bound}/metrics");
+    }
     info!("consumer starting at index {}", totals.cursor);
     let (tx, rx): (SyncSender<Entry>, Receiver<Entry>) = sync_channel(config.queue_capacity);
     let gateway_stop = stop.clone();
@@ -289,6 +298,12 @@ pub fn run_with_sink(
         totals.breaks += outcome.breaks;
         processed.store(totals.cursor, Ordering::SeqCst);
         totals.queue_depth_max = depth.max.load(Ordering::SeqCst);
+        metrics.cursor.store(totals.cursor, Ordering::SeqCst);
+        metrics.head.store(seen.next_index.load(Ordering::SeqCst), Ordering::SeqCst);
+        metrics.applied.store(totals.applied, Ordering::SeqCst);
+        metrics.unmatched.store(totals.unmatched, Ordering::SeqCst);
+        metrics.breaks.store(totals.breaks, Ordering::SeqCst);
+        metrics.queue_depth_max.store(totals.queue_depth_max, Ordering::SeqCst);
         let last_block = batch.last().map_or(0, |e| e.block as u64);
         if outcome.breaks > 0 {
             warn!("{} continuity break(s) recorded in accord_breaks", outcome.breaks);

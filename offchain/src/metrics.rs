@@ -1,0 +1,95 @@
+//! The consumer's Prometheus metrics, served as text on `metrics_port` (127.0.0.1) when
+//! configured: cursor, lag, applied, unmatched, breaks, queue depth.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Counters shared by the pipeline and the endpoint.
+#[derive(Default)]
+pub struct Metrics {
+    /// The next index to process.
+    pub cursor: AtomicU64,
+    /// The finalized head's next index, as last seen.
+    pub head: AtomicU64,
+    /// Entries applied.
+    pub applied: AtomicU64,
+    /// Entries matching no subscription.
+    pub unmatched: AtomicU64,
+    /// Continuity breaks.
+    pub breaks: AtomicU64,
+    /// The most entries the queue held.
+    pub queue_depth_max: AtomicU64,
+}
+
+impl Metrics {
+    /// The text format.
+    pub fn render(&self) -> String {
+        let get = |a: &AtomicU64| a.load(Ordering::SeqCst);
+        let (cursor, head) = (get(&self.cursor), get(&self.head));
+        let rows = [
+            ("accord_oplog_consumer_cursor", "gauge", "Next index to process.", cursor),
+            (
+                "accord_oplog_consumer_lag_entries",
+                "gauge",
+                "Finalized entries not yet processed.",
+                head.saturating_sub(cursor),
+            ),
+            ("accord_oplog_consumer_applied_total", "counter", "Entries applied.", get(&self.applied)),
+            (
+                "accord_oplog_consumer_unmatched_total",
+                "counter",
+                "Entries matching no subscription.",
+                get(&self.unmatched),
+            ),
+            ("accord_oplog_consumer_breaks_total", "counter", "Continuity breaks recorded.", get(&self.breaks)),
+            (
+                "accord_oplog_consumer_queue_depth_max",
+                "gauge",
+                "Most entries queued at once.",
+                get(&self.queue_depth_max),
+            ),
+        ];
+        rows.iter()
+            .map(|(name, kind, help, v)| format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"))
+            .collect()
+    }
+}
+
+/// Serves `metrics` on 127.0.0.1:`port` from a background thread; returns the bound port.
+pub fn serve(port: u16, metrics: Arc<Metrics>) -> std::io::Result<u16> {
+    let listener = TcpListener::bind(("127.0.0.1", port))?;
+    let bound = listener.local_addr()?.port();
+    std::thread::Builder::new().name("metrics".into()).spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+            let mut buf = [0u8; 2048];
+            let _ = stream.read(&mut buf);
+            let body = metrics.render();
+            let _ = write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        }
+    })?;
+    Ok(bound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serves_the_counters() {
+        let m = Arc::new(Metrics::default());
+        m.cursor.store(7, Ordering::SeqCst);
+        m.head.store(10, Ordering::SeqCst);
+        let port = serve(0, m).unwrap();
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(b"GET /metrics HTTP/1.1\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        assert!(out.contains("accord_oplog_consumer_cursor 7"), "{out}");
+        assert!(out.contains("accord_oplog_consumer_lag_entries 3"));
+    }
+}
