@@ -57,6 +57,17 @@ pub struct BatchOutcome {
     pub breaks: u64,
 }
 
+/// Refuses a batch that does not continue the cursor at `expected` (a replay or a gap).
+fn check_sequence(path: &str, expected: u64, entries: &[Entry]) -> Result<(), SinkError> {
+    for (offset, e) in entries.iter().enumerate() {
+        let want = expected + offset as u64;
+        if e.index != want {
+            return Err(SinkError::Sequence { path: path.to_string(), expected: want, found: e.index });
+        }
+    }
+    Ok(())
+}
+
 /// A database receiving entries: the cursor and the data move together.
 pub trait Sink {
     /// The first index not yet processed.
@@ -124,15 +135,10 @@ impl SqliteSink {
         let path = self.path.clone();
         let err = |source| SinkError::Sql { path: path.clone(), source };
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
-        let mut expected: u64 = tx
+        let expected: u64 = tx
             .query_row("SELECT next_index FROM accord_cursor WHERE id = 0", [], |r| r.get::<_, i64>(0))
             .map_err(err)? as u64;
-        for e in entries {
-            if e.index != expected {
-                return Err(SinkError::Sequence { path: path.clone(), expected, found: e.index });
-            }
-            expected += 1;
-        }
+        check_sequence(&path, expected, entries)?;
         let mut outcome = BatchOutcome::default();
         for e in entries {
             let matched: Vec<&Subscription> = subs.iter().filter(|s| s.matches(e)).collect();
@@ -273,13 +279,8 @@ impl Sink for PostgresSink {
         let err = |source| SinkError::Postgres { url: url.clone(), source };
         let mut tx = self.client.transaction().map_err(err)?;
         let row = tx.query_one("SELECT next_index FROM accord_cursor WHERE id = 0 FOR UPDATE", &[]).map_err(err)?;
-        let mut expected = row.get::<_, i64>(0) as u64;
-        for e in entries {
-            if e.index != expected {
-                return Err(SinkError::Sequence { path: url.clone(), expected, found: e.index });
-            }
-            expected += 1;
-        }
+        let expected = row.get::<_, i64>(0) as u64;
+        check_sequence(&url, expected, entries)?;
         let mut outcome = BatchOutcome::default();
         for e in entries {
             let matched: Vec<&Subscription> = subs.iter().filter(|s| s.matches(e)).collect();
