@@ -139,70 +139,9 @@ impl SqliteSink {
             .query_row("SELECT next_index FROM accord_cursor WHERE id = 0", [], |r| r.get::<_, i64>(0))
             .map_err(err)? as u64;
         check_sequence(&path, expected, entries)?;
-        let mut outcome = BatchOutcome::default();
-        for e in entries {
-            let matched: Vec<&Subscription> = subs.iter().filter(|s| s.matches(e)).collect();
-            if matched.is_empty() {
-                outcome.unmatched += 1;
-            } else {
-                outcome.applied += 1;
-            }
-            for sub in matched {
-                let stored: Option<Vec<u8>> = tx
-                    .query_row(
-                        "SELECT state FROM accord_state WHERE subscription = ?1 AND data_id = ?2",
-                        params![sub.name, e.data_id],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(err)?;
-                if let Some(stored) = stored.filter(|s| *s != e.source_state) {
-                    tx.execute(
-                        "INSERT INTO accord_breaks (subscription, log_index, data_id, expected, found) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![sub.name, e.index as i64, e.data_id, stored, e.source_state],
-                    )
-                    .map_err(err)?;
-                    outcome.breaks += 1;
-                    continue;
-                }
-                tx.execute(
-                    "INSERT INTO accord_history (subscription, log_index, block, extrinsic_index, operator, data_id, \
-                     source_state, result_state, op_type, timestamp_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    params![
-                        sub.name,
-                        e.index as i64,
-                        e.block,
-                        e.extrinsic_index,
-                        e.operator,
-                        e.data_id,
-                        e.source_state,
-                        e.result_state,
-                        e.op_type,
-                        e.timestamp_ms as i64
-                    ],
-                )
-                .map_err(err)?;
-                if e.op_type == "Delete" {
-                    tx.execute(
-                        "DELETE FROM accord_state WHERE subscription = ?1 AND data_id = ?2",
-                        params![sub.name, e.data_id],
-                    )
-                    .map_err(err)?;
-                } else {
-                    tx.execute(
-                        "INSERT INTO accord_state (subscription, data_id, state, last_index) VALUES (?1, ?2, ?3, ?4) \
-                         ON CONFLICT (subscription, data_id) DO UPDATE SET state = excluded.state, last_index = excluded.last_index",
-                        params![sub.name, e.data_id, e.result_state, e.index as i64],
-                    )
-                    .map_err(err)?;
-                }
-            }
-        }
-        if let Some(last) = entries.last() {
-            tx.execute("UPDATE accord_cursor SET next_index = ?1 WHERE id = 0", params![(last.index + 1) as i64])
-                .map_err(err)?;
-        }
-        tx.commit().map_err(err)?;
+        let mut statements = SqliteTx { tx, path: path.clone() };
+        let outcome = apply_entries(&mut statements, entries, subs)?;
+        statements.tx.commit().map_err(err)?;
         Ok(outcome)
     }
 
@@ -279,73 +218,205 @@ impl Sink for PostgresSink {
         let err = |source| SinkError::Postgres { url: url.clone(), source };
         let mut tx = self.client.transaction().map_err(err)?;
         let row = tx.query_one("SELECT next_index FROM accord_cursor WHERE id = 0 FOR UPDATE", &[]).map_err(err)?;
-        let expected = row.get::<_, i64>(0) as u64;
-        check_sequence(&url, expected, entries)?;
-        let mut outcome = BatchOutcome::default();
-        for e in entries {
-            let matched: Vec<&Subscription> = subs.iter().filter(|s| s.matches(e)).collect();
-            if matched.is_empty() {
-                outcome.unmatched += 1;
-            } else {
-                outcome.applied += 1;
-            }
-            let index = e.index as i64;
-            for sub in matched {
-                let stored = tx
-                    .query_opt(
-                        "SELECT state FROM accord_state WHERE subscription = $1 AND data_id = $2",
-                        &[&sub.name, &e.data_id],
-                    )
-                    .map_err(err)?
-                    .map(|r| r.get::<_, Vec<u8>>(0));
-                if let Some(stored) = stored.filter(|s| *s != e.source_state) {
-                    tx.execute(
-                        "INSERT INTO accord_breaks (subscription, log_index, data_id, expected, found) VALUES ($1, $2, $3, $4, $5)",
-                        &[&sub.name, &index, &e.data_id, &stored, &e.source_state],
-                    )
-                    .map_err(err)?;
-                    outcome.breaks += 1;
-                    continue;
-                }
-                tx.execute(
-                    "INSERT INTO accord_history (subscription, log_index, block, extrinsic_index, operator, data_id, \
-                     source_state, result_state, op_type, timestamp_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                    &[
-                        &sub.name,
-                        &index,
-                        &(e.block as i64),
-                        &(e.extrinsic_index as i64),
-                        &e.operator,
-                        &e.data_id,
-                        &e.source_state,
-                        &e.result_state,
-                        &e.op_type,
-                        &(e.timestamp_ms as i64),
-                    ],
-                )
-                .map_err(err)?;
-                if e.op_type == "Delete" {
-                    tx.execute(
-                        "DELETE FROM accord_state WHERE subscription = $1 AND data_id = $2",
-                        &[&sub.name, &e.data_id],
-                    )
-                    .map_err(err)?;
-                } else {
-                    tx.execute(
-                        "INSERT INTO accord_state (subscription, data_id, state, last_index) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (subscription, data_id) DO UPDATE SET state = excluded.state, last_index = excluded.last_index",
-                        &[&sub.name, &e.data_id, &e.result_state, &index],
-                    )
-                    .map_err(err)?;
-                }
-            }
-        }
-        if let Some(last) = entries.last() {
-            tx.execute("UPDATE accord_cursor SET next_index = $1 WHERE id = 0", &[&((last.index + 1) as i64)])
-                .map_err(err)?;
-        }
-        tx.commit().map_err(err)?;
+        check_sequence(&url, row.get::<_, i64>(0) as u64, entries)?;
+        let mut statements = PgTx { tx, url: url.clone() };
+        let outcome = apply_entries(&mut statements, entries, subs)?;
+        statements.tx.commit().map_err(err)?;
         Ok(outcome)
+    }
+}
+
+/// The statements applying entries takes, inside a sink's open transaction.
+trait Statements {
+    /// The stored state of `data_id` in `sub`.
+    fn stored_state(&mut self, sub: &str, data_id: &[u8]) -> Result<Option<Vec<u8>>, SinkError>;
+    /// Records that `e` does not continue the stored state `expected`.
+    fn record_break(&mut self, sub: &str, e: &Entry, expected: &[u8]) -> Result<(), SinkError>;
+    /// Appends `e` to the history of `sub`.
+    fn insert_history(&mut self, sub: &str, e: &Entry) -> Result<(), SinkError>;
+    /// Sets (or, for a delete, removes) the current state of `e`'s data id.
+    fn write_state(&mut self, sub: &str, e: &Entry) -> Result<(), SinkError>;
+    /// Moves the cursor.
+    fn set_cursor(&mut self, next_index: u64) -> Result<(), SinkError>;
+}
+
+/// Applies `entries` to every matching subscription and moves the cursor past them: the one
+/// logic both sinks share.
+fn apply_entries(
+    tx: &mut impl Statements,
+    entries: &[Entry],
+    subs: &[Subscription],
+) -> Result<BatchOutcome, SinkError> {
+    let mut outcome = BatchOutcome::default();
+    for e in entries {
+        let matched: Vec<&Subscription> = subs.iter().filter(|s| s.matches(e)).collect();
+        if matched.is_empty() {
+            outcome.unmatched += 1;
+        } else {
+            outcome.applied += 1;
+        }
+        for sub in matched {
+            if let Some(stored) = tx.stored_state(&sub.name, &e.data_id)?.filter(|s| *s != e.source_state) {
+                tx.record_break(&sub.name, e, &stored)?;
+                outcome.breaks += 1;
+                continue;
+            }
+            tx.insert_history(&sub.name, e)?;
+            tx.write_state(&sub.name, e)?;
+        }
+    }
+    if let Some(last) = entries.last() {
+        tx.set_cursor(last.index + 1)?;
+    }
+    Ok(outcome)
+}
+
+struct SqliteTx<'c> {
+    tx: rusqlite::Transaction<'c>,
+    path: String,
+}
+
+impl SqliteTx<'_> {
+    fn err(&self, source: rusqlite::Error) -> SinkError {
+        SinkError::Sql { path: self.path.clone(), source }
+    }
+}
+
+impl Statements for SqliteTx<'_> {
+    fn stored_state(&mut self, sub: &str, data_id: &[u8]) -> Result<Option<Vec<u8>>, SinkError> {
+        self.tx
+            .query_row(
+                "SELECT state FROM accord_state WHERE subscription = ?1 AND data_id = ?2",
+                params![sub, data_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    fn record_break(&mut self, sub: &str, e: &Entry, expected: &[u8]) -> Result<(), SinkError> {
+        self.tx
+            .execute(
+                "INSERT INTO accord_breaks (subscription, log_index, data_id, expected, found) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![sub, e.index as i64, e.data_id, expected, e.source_state],
+            )
+            .map(|_| ())
+            .map_err(|err| self.err(err))
+    }
+
+    fn insert_history(&mut self, sub: &str, e: &Entry) -> Result<(), SinkError> {
+        self.tx
+            .execute(
+                "INSERT INTO accord_history (subscription, log_index, block, extrinsic_index, operator, data_id, \
+                 source_state, result_state, op_type, timestamp_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    sub,
+                    e.index as i64,
+                    e.block,
+                    e.extrinsic_index,
+                    e.operator,
+                    e.data_id,
+                    e.source_state,
+                    e.result_state,
+                    e.op_type,
+                    e.timestamp_ms as i64
+                ],
+            )
+            .map(|_| ())
+            .map_err(|err| self.err(err))
+    }
+
+    fn write_state(&mut self, sub: &str, e: &Entry) -> Result<(), SinkError> {
+        let result = if e.op_type == "Delete" {
+            self.tx
+                .execute("DELETE FROM accord_state WHERE subscription = ?1 AND data_id = ?2", params![sub, e.data_id])
+        } else {
+            self.tx.execute(
+                "INSERT INTO accord_state (subscription, data_id, state, last_index) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (subscription, data_id) DO UPDATE SET state = excluded.state, last_index = excluded.last_index",
+                params![sub, e.data_id, e.result_state, e.index as i64],
+            )
+        };
+        result.map(|_| ()).map_err(|err| self.err(err))
+    }
+
+    fn set_cursor(&mut self, next_index: u64) -> Result<(), SinkError> {
+        self.tx
+            .execute("UPDATE accord_cursor SET next_index = ?1 WHERE id = 0", params![next_index as i64])
+            .map(|_| ())
+            .map_err(|err| self.err(err))
+    }
+}
+
+struct PgTx<'c> {
+    tx: postgres::Transaction<'c>,
+    url: String,
+}
+
+impl PgTx<'_> {
+    fn err(&self, source: postgres::Error) -> SinkError {
+        SinkError::Postgres { url: self.url.clone(), source }
+    }
+}
+
+impl Statements for PgTx<'_> {
+    fn stored_state(&mut self, sub: &str, data_id: &[u8]) -> Result<Option<Vec<u8>>, SinkError> {
+        let row = self
+            .tx
+            .query_opt("SELECT state FROM accord_state WHERE subscription = $1 AND data_id = $2", &[&sub, &data_id]);
+        row.map(|r| r.map(|r| r.get::<_, Vec<u8>>(0))).map_err(|e| self.err(e))
+    }
+
+    fn record_break(&mut self, sub: &str, e: &Entry, expected: &[u8]) -> Result<(), SinkError> {
+        self.tx
+            .execute(
+                "INSERT INTO accord_breaks (subscription, log_index, data_id, expected, found) VALUES ($1, $2, $3, $4, $5)",
+                &[&sub, &(e.index as i64), &e.data_id, &expected, &e.source_state],
+            )
+            .map(|_| ())
+            .map_err(|err| self.err(err))
+    }
+
+    fn insert_history(&mut self, sub: &str, e: &Entry) -> Result<(), SinkError> {
+        self.tx
+            .execute(
+                "INSERT INTO accord_history (subscription, log_index, block, extrinsic_index, operator, data_id, \
+                 source_state, result_state, op_type, timestamp_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                &[
+                    &sub,
+                    &(e.index as i64),
+                    &(e.block as i64),
+                    &(e.extrinsic_index as i64),
+                    &e.operator,
+                    &e.data_id,
+                    &e.source_state,
+                    &e.result_state,
+                    &e.op_type,
+                    &(e.timestamp_ms as i64),
+                ],
+            )
+            .map(|_| ())
+            .map_err(|err| self.err(err))
+    }
+
+    fn write_state(&mut self, sub: &str, e: &Entry) -> Result<(), SinkError> {
+        let result = if e.op_type == "Delete" {
+            self.tx.execute("DELETE FROM accord_state WHERE subscription = $1 AND data_id = $2", &[&sub, &e.data_id])
+        } else {
+            self.tx.execute(
+                "INSERT INTO accord_state (subscription, data_id, state, last_index) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (subscription, data_id) DO UPDATE SET state = excluded.state, last_index = excluded.last_index",
+                &[&sub, &e.data_id, &e.result_state, &(e.index as i64)],
+            )
+        };
+        result.map(|_| ()).map_err(|err| self.err(err))
+    }
+
+    fn set_cursor(&mut self, next_index: u64) -> Result<(), SinkError> {
+        self.tx
+            .execute("UPDATE accord_cursor SET next_index = $1 WHERE id = 0", &[&(next_index as i64)])
+            .map(|_| ())
+            .map_err(|err| self.err(err))
     }
 }
 
