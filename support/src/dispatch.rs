@@ -44,6 +44,15 @@ impl Origin {
     }
 }
 
+/// The account an address names; only `MultiAddress::Id` is supported (others:
+/// `CannotLookup`, as FRAME's account lookup).
+pub fn lookup(address: &accord_primitives::MultiAddress) -> Result<AccountId32, DispatchError> {
+    match address {
+        accord_primitives::MultiAddress::Id(id) => Ok(*id),
+        _ => Err(DispatchError::CannotLookup),
+    }
+}
+
 /// A pallet's error: which pallet and which variant, in `sp_runtime::ModuleError` form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen)]
 pub struct ModuleError {

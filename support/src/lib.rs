@@ -26,8 +26,8 @@ pub mod storage;
 pub mod testing;
 
 pub use dispatch::{
-    ArithmeticError, DispatchClass, DispatchError, DispatchInfo, DispatchResult, ModuleError, Origin, PalletError,
-    Pays, TokenError, Weight,
+    lookup, ArithmeticError, DispatchClass, DispatchError, DispatchInfo, DispatchResult, ModuleError, Origin,
+    PalletError, Pays, TokenError, Weight,
 };
 pub use ext::{EventRecord, Ext, PalletIndices, Phase, StorageDelta};
 pub use meter::ResourceUsage;

@@ -35,7 +35,7 @@ use accord_pallet_system::{self as system, AccountInfo, NEW_ACCOUNT_FLAGS};
 use accord_primitives::{AccountId32, Balance, MultiAddress};
 use accord_support::storage::StorageEntry;
 use accord_support::{
-    constant, ArithmeticError, DispatchError, DispatchResult, Ext, Hooks, Origin, PalletError, PalletMeta,
+    constant, lookup, ArithmeticError, DispatchError, DispatchResult, Ext, Hooks, Origin, PalletError, PalletMeta,
     StorageValue, Weight,
 };
 
@@ -212,14 +212,6 @@ impl Call {
             Call::transfer_all { .. } => weights::transfer_all(),
             Call::force_set_balance { .. } => weights::force_set_balance(),
         }
-    }
-}
-
-/// The account an address names; only `MultiAddress::Id` is supported.
-pub fn lookup(address: &MultiAddress) -> Result<AccountId32, DispatchError> {
-    match address {
-        MultiAddress::Id(id) => Ok(*id),
-        _ => Err(DispatchError::CannotLookup),
     }
 }
 

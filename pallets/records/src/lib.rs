@@ -27,7 +27,7 @@ use accord_pallet_oplog::{self as oplog, OpType};
 use accord_primitives::{AccountId32, MultiAddress, H256};
 use accord_support::storage::StorageEntry;
 use accord_support::{
-    Blake2_128Concat, BoundedVec, DispatchError, DispatchResult, Ext, Hooks, OptionQuery, Origin, PalletError,
+    lookup, Blake2_128Concat, BoundedVec, DispatchError, DispatchResult, Ext, Hooks, OptionQuery, Origin, PalletError,
     PalletMeta, StorageMap, Weight,
 };
 
@@ -228,13 +228,6 @@ impl Call {
             Call::transfer_ownership { .. } | Call::delete { .. } => weights::owner_operation(),
             Call::authorize { .. } | Call::deauthorize { .. } => weights::authorization(),
         }
-    }
-}
-
-fn lookup(address: &MultiAddress) -> Result<AccountId32, DispatchError> {
-    match address {
-        MultiAddress::Id(id) => Ok(*id),
-        _ => Err(DispatchError::CannotLookup),
     }
 }
 

@@ -20,7 +20,8 @@ use scale_info::{meta_type, TypeInfo};
 use accord_primitives::{AccountId32, MultiAddress};
 use accord_support::storage::StorageEntry;
 use accord_support::{
-    DispatchError, DispatchResult, Ext, Hooks, OptionQuery, Origin, PalletError, PalletMeta, StorageValue, Weight,
+    lookup, DispatchError, DispatchResult, Ext, Hooks, OptionQuery, Origin, PalletError, PalletMeta, StorageValue,
+    Weight,
 };
 
 /// The pallet's name in the runtime.
@@ -125,13 +126,6 @@ impl<C> Call<C> {
             Call::sudo { call } | Call::sudo_as { call, .. } => Some(call),
             Call::set_key { .. } => None,
         }
-    }
-}
-
-fn lookup(address: &MultiAddress) -> Result<AccountId32, DispatchError> {
-    match address {
-        MultiAddress::Id(id) => Ok(*id),
-        _ => Err(DispatchError::CannotLookup),
     }
 }
 
