@@ -19,7 +19,6 @@ use std::sync::Arc;
 use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::RpcModule;
 use serde_json::{json, Value};
-use tokio::sync::broadcast;
 
 use accord_primitives::AccountId32;
 
@@ -27,6 +26,7 @@ use crate::api::{OpKind, OplogEntry};
 use crate::errors::{invalid_params, state_error};
 use crate::json::{hex0x, parse_hex, Args};
 use crate::methods::{method, Ctx};
+use crate::subscriptions::{next_head, send, NextHead};
 use crate::RpcError;
 
 /// The most indices one `oplog_getLogs` call scans.
@@ -142,13 +142,10 @@ pub(crate) fn register(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
             };
             let Ok(sink) = pending.accept().await else { return };
             loop {
-                let header = tokio::select! {
-                    _ = sink.closed() => return,
-                    next = rx.recv() => match next {
-                        Ok(h) => h,
-                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                        Err(broadcast::error::RecvError::Closed) => return,
-                    },
+                let header = match next_head(&sink, &mut rx).await {
+                    NextHead::Header(h) => h,
+                    NextHead::Lagged => continue,
+                    NextHead::Stop => return,
                 };
                 let at = header.hash();
                 let Ok(head) = ctx.api.oplog_head(at) else { return };
@@ -156,8 +153,7 @@ pub(crate) fn register(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
                     let Ok(batch) = ctx.api.oplog_entries(at, cursor, LOGS_PER_CALL_MAX) else { return };
                     let scanned_to = batch.last().map_or(head.next_index, |e| e.index + 1).max(cursor + 1);
                     for e in batch.iter().filter(|e| filter.matches(e)) {
-                        let Ok(raw) = serde_json::value::to_raw_value(&entry_json(e)) else { return };
-                        if sink.send(raw).await.is_err() {
+                        if !send(&sink, &entry_json(e)).await {
                             return;
                         }
                     }

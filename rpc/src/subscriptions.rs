@@ -16,10 +16,33 @@ use crate::json::{header_json, hex0x, parse_hex, runtime_version_json, tx_status
 use crate::methods::{Ctx, KEYS_PER_CALL_MAX};
 use crate::RpcError;
 
-async fn send(sink: &SubscriptionSink, value: &Value) -> bool {
+/// Sends `value` as a notification; `false` once the client is gone.
+pub(crate) async fn send(sink: &SubscriptionSink, value: &Value) -> bool {
     match serde_json::value::to_raw_value(value) {
         Ok(raw) => sink.send(raw).await.is_ok(),
         Err(_) => false,
+    }
+}
+
+/// What a subscription following the chain's heads gets next.
+pub(crate) enum NextHead {
+    /// A new header.
+    Header(Header),
+    /// The subscriber fell behind and missed headers.
+    Lagged,
+    /// The client went away or the node stopped notifying.
+    Stop,
+}
+
+/// Waits for the next header on `rx`, or for the client to go away.
+pub(crate) async fn next_head(sink: &SubscriptionSink, rx: &mut broadcast::Receiver<Header>) -> NextHead {
+    tokio::select! {
+        _ = sink.closed() => NextHead::Stop,
+        next = rx.recv() => match next {
+            Ok(h) => NextHead::Header(h),
+            Err(broadcast::error::RecvError::Lagged(_)) => NextHead::Lagged,
+            Err(broadcast::error::RecvError::Closed) => NextHead::Stop,
+        },
     }
 }
 
@@ -31,13 +54,14 @@ async fn forward_heads(sink: SubscriptionSink, first: Option<Header>, mut rx: br
         }
     }
     loop {
-        tokio::select! {
-            _ = sink.closed() => return,
-            next = rx.recv() => match next {
-                Ok(h) => if !send(&sink, &header_json(&h)).await { return },
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => return,
-            },
+        match next_head(&sink, &mut rx).await {
+            NextHead::Header(h) => {
+                if !send(&sink, &header_json(&h)).await {
+                    return;
+                }
+            }
+            NextHead::Lagged => continue,
+            NextHead::Stop => return,
         }
     }
 }
@@ -124,14 +148,11 @@ fn storage(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
                     return;
                 }
                 initial = false;
-                tokio::select! {
-                    _ = sink.closed() => return,
-                    next = rx.recv() => match next {
-                        Ok(h) => block = h.hash(),
-                        Err(broadcast::error::RecvError::Lagged(_)) => block = ctx.api.best_hash(),
-                        Err(broadcast::error::RecvError::Closed) => return,
-                    },
-                }
+                block = match next_head(&sink, &mut rx).await {
+                    NextHead::Header(h) => h.hash(),
+                    NextHead::Lagged => ctx.api.best_hash(),
+                    NextHead::Stop => return,
+                };
             }
         },
     )?;
