@@ -189,11 +189,15 @@ pub fn produce(
             .map_or(0, |a| a.nonce)
     });
     if let Some(state) = &state {
-        // Balances and nonces change with every block: check a rotating part of the pool again.
+        // Balances and nonces change with every block: check a rotating part of the pool again
+        // (signatures were verified on entry and cannot change).
         let invalid: Vec<_> = pool
             .revalidation_batch(REVALIDATE_PER_BLOCK)
             .iter()
-            .filter(|tx| accord_runtime::validate_transaction(state, &tx.xt, hash).is_err())
+            .filter(|tx| {
+                accord_runtime::validate_transaction_with(state, &tx.xt, hash, accord_runtime::Signatures::Verified)
+                    .is_err()
+            })
             .map(|tx| tx.hash)
             .collect();
         pool.remove_invalid(&invalid);

@@ -93,7 +93,24 @@ impl ChainSpec {
                 balances,
                 timestamp_ms: 0,
                 sudo_key: Some(Pair::dev("Alice").account()),
+                funded: None,
             }),
+        }
+    }
+
+    /// Endows `count` indexed accounts with `balance` each (see
+    /// [`accord_runtime::genesis::funded_account`]). Only a runtime genesis can be changed.
+    pub fn fund_accounts(&mut self, count: u32, balance: u128) -> Result<(), ChainSpecError> {
+        use accord_runtime::genesis::{FundedAccounts, FUNDED_ACCOUNTS_MAX};
+        if count > FUNDED_ACCOUNTS_MAX {
+            return Err(invalid(format!("at most {FUNDED_ACCOUNTS_MAX} funded accounts")));
+        }
+        match &mut self.genesis {
+            Genesis::Runtime(cfg) => {
+                cfg.funded = Some(FundedAccounts { count, balance });
+                Ok(())
+            }
+            Genesis::Raw(_) => Err(invalid("a raw chain spec's genesis cannot be changed")),
         }
     }
 

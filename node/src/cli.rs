@@ -86,6 +86,13 @@ pub enum Command {
         /// Print the genesis storage instead of the runtime config.
         #[arg(long)]
         raw: bool,
+        /// Also endow this many indexed accounts (`fundedAccounts`, for load tests: account
+        /// i's secret is `runtime::genesis::funded_account_seed(i)`; see `accord-bench`).
+        #[arg(long, value_name = "N")]
+        funded_accounts: Option<u32>,
+        /// The free balance of each funded account, in plancks (default 10^6 units).
+        #[arg(long, value_name = "PLANCKS", default_value_t = 1_000_000 * accord_runtime::UNIT)]
+        funded_balance: u128,
     },
     /// Delete the chain's database.
     PurgeChain {

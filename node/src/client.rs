@@ -13,7 +13,7 @@ use accord_pallet_timestamp as timestamp;
 use accord_primitives::{Block, Digest, Header, H256};
 use accord_rpc::StateError;
 use accord_runtime::validity::{InvalidTransaction, TransactionValidityError};
-use accord_runtime::{execute_block, timestamp_inherent, BlockExecution};
+use accord_runtime::{execute_block, timestamp_inherent, BlockExecution, Signatures};
 use accord_support::Changes;
 
 use crate::backend::{Backend, BackendError, Head, StateAt};
@@ -116,7 +116,9 @@ impl Client {
     }
 
     /// Builds a block on the best block at time `now_ms` from `candidates` (in order),
-    /// stopping when the block is full or at `deadline`.
+    /// stopping when the block is full or at `deadline`. Candidates are pool transactions:
+    /// their signatures were verified when they entered the pool and are not verified again
+    /// (see [`Signatures::Verified`]); those past their `valid_till` are dropped as invalid.
     pub fn build_block(
         &self,
         now_ms: u64,
@@ -137,7 +139,11 @@ impl Client {
             if Instant::now() >= deadline {
                 break;
             }
-            match exec.apply(&tx.xt) {
+            if (exec.number() as u64) > tx.valid_till {
+                invalid.push(tx.hash);
+                continue;
+            }
+            match exec.apply_with(&tx.xt, Signatures::Verified) {
                 Ok(_) => included.push(tx.hash),
                 Err(TransactionValidityError::Invalid(InvalidTransaction::ExhaustsResources)) => break,
                 // A later nonce whose predecessor failed: it may apply in a later block.

@@ -56,8 +56,12 @@ fn dispatch(cli: Cli) -> Result<(), String> {
             println!("{}", keys::inspect(uri, *scheme, *network)?);
             Ok(())
         }
-        Some(Command::BuildSpec { raw }) => {
-            println!("{}", cli.spec()?.to_json(*raw).map_err(|e| e.to_string())?);
+        Some(Command::BuildSpec { raw, funded_accounts, funded_balance }) => {
+            let mut spec = cli.spec()?;
+            if let Some(count) = funded_accounts {
+                spec.fund_accounts(*count, *funded_balance).map_err(|e| e.to_string())?;
+            }
+            println!("{}", spec.to_json(*raw).map_err(|e| e.to_string())?);
             Ok(())
         }
         Some(Command::PurgeChain { yes }) => purge_chain(&cli, *yes),

@@ -117,6 +117,22 @@ enum NonceMode {
     AllowFuture,
 }
 
+/// Whether the checks of an extrinsic verify its signature.
+///
+/// `Verified` is for the node's own block builder and pool re-validation: transactions that
+/// the pool took only after [`validate_transaction`] verified their signature against this
+/// chain and runtime version. A signature binds the genesis hash, the runtime's spec and
+/// transaction versions and the era's birth hash, none of which changes along one chain
+/// without a runtime upgrade; expiry is the pool's `valid_till`. Blocks from elsewhere are
+/// always imported with `Verify`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signatures {
+    /// Verify every signature.
+    Verify,
+    /// The signatures were verified when the transactions entered the pool.
+    Verified,
+}
+
 /// Runs the runtime's `on_initialize` hooks in pallet order.
 fn on_initialize(ext: &mut Ext<'_>, n: BlockNumber) -> Weight {
     system::Pallet::on_initialize(ext, n)
@@ -188,6 +204,7 @@ fn check(
     xt: &UncheckedExtrinsic,
     n: BlockNumber,
     mode: NonceMode,
+    signatures: Signatures,
 ) -> Result<Checked, TransactionValidityError> {
     let len = xt.encoded().len() as u32;
     if len > EXTRINSIC_LENGTH_MAX {
@@ -211,7 +228,9 @@ fn check(
     if call.is_inherent() {
         return Err(InvalidTransaction::Call.into());
     }
-    verify_signature(ext, xt.call(), sig, &who, n)?;
+    if signatures == Signatures::Verify {
+        verify_signature(ext, xt.call(), sig, &who, n)?;
+    }
     let account_nonce = system::account_nonce(ext, &who);
     if sig.extra.nonce < account_nonce {
         return Err(InvalidTransaction::Stale.into());
@@ -243,6 +262,17 @@ pub fn validate_transaction(
     xt: &UncheckedExtrinsic,
     best_hash: H256,
 ) -> TransactionValidity {
+    validate_transaction_with(best_state, xt, best_hash, Signatures::Verify)
+}
+
+/// [`validate_transaction`], verifying the signature or not (the pool's re-validation of a
+/// transaction it already verified, see [`Signatures`]).
+pub fn validate_transaction_with(
+    best_state: &dyn StateRead,
+    xt: &UncheckedExtrinsic,
+    best_hash: H256,
+    signatures: Signatures,
+) -> TransactionValidity {
     let mut ext = Ext::new(best_state, PALLETS);
     let n = system::block_number(&ext) + 1;
     // As Substrate: validation runs in the context of the next block, whose parent is known.
@@ -253,7 +283,7 @@ pub fn validate_transaction(
             return Err(InvalidTransaction::MandatoryValidation.into());
         }
     }
-    let checked = check(&ext, xt, n, NonceMode::AllowFuture)?;
+    let checked = check(&ext, xt, n, NonceMode::AllowFuture, signatures)?;
     let (who, nonce, era) = checked.signer.ok_or(UnknownTransaction::NoUnsignedValidator)?;
     let account_nonce = system::account_nonce(&ext, &who);
     let requires = if nonce > account_nonce { vec![(who, nonce - 1).encode()] } else { vec![] };
@@ -323,7 +353,17 @@ impl<'a> BlockExecution<'a> {
     /// `Ok` means it was included, its dispatch succeeding or failing (see
     /// [`ApplyOutcome::result`]).
     pub fn apply(&mut self, xt: &UncheckedExtrinsic) -> Result<ApplyOutcome, TransactionValidityError> {
-        let checked = check(&self.ext, xt, self.number, NonceMode::Exact)?;
+        self.apply_with(xt, Signatures::Verify)
+    }
+
+    /// [`apply`](Self::apply), verifying the signature or not: the block builder applies pool
+    /// transactions, whose signatures the pool verified, with [`Signatures::Verified`].
+    pub fn apply_with(
+        &mut self,
+        xt: &UncheckedExtrinsic,
+        signatures: Signatures,
+    ) -> Result<ApplyOutcome, TransactionValidityError> {
+        let checked = check(&self.ext, xt, self.number, NonceMode::Exact, signatures)?;
         let mandatory = checked.info.class == DispatchClass::Mandatory;
         if mandatory && self.signed_seen {
             // Inherents come first.

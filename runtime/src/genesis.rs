@@ -7,6 +7,11 @@
 //! ```
 //! Accounts are SS58 (any prefix) or `0x` hex; balances are JSON numbers or decimal strings
 //! (amounts of 2^64 or more must be strings: JSON readers lose precision above that).
+//!
+//! For load tests and benchmarks, `"fundedAccounts": {"count": 1000000, "balance": "10000000000000000"}`
+//! endows `count` more accounts without listing them: account `i` is the sr25519 key of the
+//! mini secret [`funded_account_seed`]`(i)`, so the load generator can sign for any of them
+//! (its secret URI is `0x` + the seed in hex).
 
 use serde::Deserialize;
 
@@ -14,7 +19,8 @@ use accord_pallet_balances as balances;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
-use accord_primitives::crypto::DEV_ACCOUNT_NAMES;
+use accord_primitives::crypto::{Sr25519Pair, DEV_ACCOUNT_NAMES};
+use accord_primitives::hashing::blake2_256;
 use accord_primitives::trie::{ordered_trie_root, StateVersion};
 use accord_primitives::{AccountId32, Balance, Digest, Header, Pair, H256};
 use accord_support::{Ext, MemoryState};
@@ -33,6 +39,49 @@ pub struct GenesisConfig {
     pub timestamp_ms: u64,
     /// The account that may dispatch calls as root (none: no sudo).
     pub sudo_key: Option<AccountId32>,
+    /// Accounts endowed by index (see [`funded_account`]), for load tests.
+    pub funded: Option<FundedAccounts>,
+}
+
+/// `count` accounts, numbered from 0, each endowed with `balance`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FundedAccounts {
+    /// How many.
+    pub count: u32,
+    /// The free balance of each.
+    pub balance: Balance,
+}
+
+/// The most accounts `fundedAccounts` may endow.
+pub const FUNDED_ACCOUNTS_MAX: u32 = 10_000_000;
+
+/// The 32-byte mini secret of funded account `index`: `blake2_256("accord/funded-account/" ++ index as u32 LE)`.
+pub fn funded_account_seed(index: u32) -> [u8; 32] {
+    let mut data = b"accord/funded-account/".to_vec();
+    data.extend_from_slice(&index.to_le_bytes());
+    blake2_256(&data)
+}
+
+/// The sr25519 key pair of funded account `index`.
+pub fn funded_account(index: u32) -> Pair {
+    Pair::Sr25519(Sr25519Pair::from_seed(&funded_account_seed(index)))
+}
+
+/// The accounts `0..count`, derived on all cores (a key derivation costs tens of
+/// microseconds: a million take seconds).
+pub fn funded_accounts(count: u32) -> Vec<AccountId32> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
+    let per_thread = count.div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..count)
+            .step_by(per_thread as usize)
+            .map(|start| {
+                let end = start.saturating_add(per_thread).min(count);
+                scope.spawn(move || (start..end).map(|i| funded_account(i).account()).collect::<Vec<_>>())
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("key derivation does not panic")).collect()
+    })
 }
 
 /// Why a genesis config was rejected.
@@ -66,6 +115,26 @@ struct JsonGenesis {
     timestamp_ms: u64,
     #[serde(default)]
     sudo_key: Option<String>,
+    #[serde(default)]
+    funded_accounts: Option<JsonFunded>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonFunded {
+    count: u32,
+    balance: serde_json::Value,
+}
+
+fn parse_balance(amount: &serde_json::Value) -> Result<Balance, GenesisError> {
+    // JSON numbers are exact only up to 2^64 in most readers: larger amounts must be
+    // decimal strings.
+    match amount {
+        serde_json::Value::Number(n) => n.as_u64().map(Balance::from),
+        serde_json::Value::String(t) => t.parse::<Balance>().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| GenesisError::BadBalance(amount.to_string()))
 }
 
 impl GenesisConfig {
@@ -76,15 +145,7 @@ impl GenesisConfig {
         for (account, amount) in parsed.balances {
             let who = AccountId32::parse(&account)
                 .map_err(|e| GenesisError::BadAccount { account: account.clone(), reason: e.to_string() })?;
-            // JSON numbers are exact only up to 2^64 in most readers: larger amounts must be
-            // decimal strings.
-            let amount = match &amount {
-                serde_json::Value::Number(n) => n.as_u64().map(Balance::from),
-                serde_json::Value::String(t) => t.parse::<Balance>().ok(),
-                _ => None,
-            }
-            .ok_or_else(|| GenesisError::BadBalance(amount.to_string()))?;
-            balances.push((who, amount));
+            balances.push((who, parse_balance(&amount)?));
         }
         let sudo_key = parsed
             .sudo_key
@@ -93,7 +154,17 @@ impl GenesisConfig {
                     .map_err(|e| GenesisError::BadAccount { account: k.clone(), reason: e.to_string() })
             })
             .transpose()?;
-        Ok(GenesisConfig { balances, timestamp_ms: parsed.timestamp_ms, sudo_key })
+        let funded = match parsed.funded_accounts {
+            None => None,
+            Some(f) if f.count > FUNDED_ACCOUNTS_MAX => {
+                return Err(GenesisError::Rejected(format!(
+                    "fundedAccounts.count {} is above the limit {FUNDED_ACCOUNTS_MAX}",
+                    f.count
+                )))
+            }
+            Some(f) => Some(FundedAccounts { count: f.count, balance: parse_balance(&f.balance)? }),
+        };
+        Ok(GenesisConfig { balances, timestamp_ms: parsed.timestamp_ms, sudo_key, funded })
     }
 
     /// The JSON form (accounts in SS58 with prefix 42, balances as strings).
@@ -104,17 +175,19 @@ impl GenesisConfig {
             .map(|(who, amount)| serde_json::json!([who.to_ss58_default(), amount.to_string()]))
             .collect();
         let sudo_key = self.sudo_key.map(|k| k.to_ss58_default());
-        serde_json::to_string_pretty(
-            &serde_json::json!({ "balances": balances, "sudoKey": sudo_key, "timestampMs": self.timestamp_ms }),
-        )
-        .expect("a JSON value serializes; qed")
+        let mut json =
+            serde_json::json!({ "balances": balances, "sudoKey": sudo_key, "timestampMs": self.timestamp_ms });
+        if let Some(f) = self.funded {
+            json["fundedAccounts"] = serde_json::json!({ "count": f.count, "balance": f.balance.to_string() });
+        }
+        serde_json::to_string_pretty(&json).expect("a JSON value serializes; qed")
     }
 
     /// The development genesis: //Alice..//Ferdie each endowed with 10^6 units, //Alice the
     /// sudo key.
     pub fn dev() -> GenesisConfig {
         let balances = DEV_ACCOUNT_NAMES.iter().map(|name| (Pair::dev(name).account(), 1_000_000 * UNIT)).collect();
-        GenesisConfig { balances, timestamp_ms: 0, sudo_key: Some(Pair::dev("Alice").account()) }
+        GenesisConfig { balances, timestamp_ms: 0, sudo_key: Some(Pair::dev("Alice").account()), funded: None }
     }
 
     /// Builds the genesis state and header.
@@ -128,7 +201,11 @@ impl GenesisConfig {
             system::BLOCK_HASH.insert(&mut ext, &0, &H256([0x69; 32]));
             timestamp::build_genesis(&mut ext, self.timestamp_ms);
             sudo::build_genesis(&mut ext, self.sudo_key);
-            balances::GenesisConfig { balances: self.balances.clone() }
+            let mut endowed = self.balances.clone();
+            if let Some(f) = self.funded {
+                endowed.extend(funded_accounts(f.count).into_iter().map(|who| (who, f.balance)));
+            }
+            balances::GenesisConfig { balances: endowed }
                 .build(&mut ext)
                 .map_err(GenesisError::Rejected)?;
             ext.into_changes()

@@ -40,7 +40,8 @@ use accord_support::{Hooks, PalletIndices};
 
 pub use call::{RuntimeCall, RuntimeEvent};
 pub use executive::{
-    execute_block, timestamp_inherent, validate_transaction, ApplyOutcome, BlockError, BlockExecution, BuiltBlock,
+    execute_block, timestamp_inherent, validate_transaction, validate_transaction_with, ApplyOutcome, BlockError,
+    BlockExecution, BuiltBlock, Signatures,
 };
 pub use genesis::{GenesisConfig, GenesisError, UNIT};
 

@@ -61,3 +61,33 @@ fn bad_configs_get_clear_errors() {
     };
     assert!(overflow.build().unwrap_err().to_string().contains("overflows"));
 }
+
+#[test]
+fn funded_accounts_are_endowed_by_index() {
+    use crate::genesis::{funded_account, funded_account_seed, funded_accounts, FundedAccounts, FUNDED_ACCOUNTS_MAX};
+    let json = r#"{"balances": [["5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", 5000000000000]],
+        "fundedAccounts": {"count": 37, "balance": "2000000000000"}}"#;
+    let config = GenesisConfig::from_json(json).unwrap();
+    assert_eq!(config.funded, Some(FundedAccounts { count: 37, balance: 2 * UNIT }));
+    assert_eq!(GenesisConfig::from_json(&config.to_json()).unwrap(), config);
+    // Derived on several threads, in index order, each the key of its published seed.
+    let ids = funded_accounts(37);
+    assert_eq!(ids.len(), 37);
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(*id, funded_account(i as u32).account());
+    }
+    let uri = format!("0x{}", hex::encode(funded_account_seed(3)));
+    assert_eq!(Pair::Sr25519(accord_primitives::crypto::Sr25519Pair::from_uri(&uri).unwrap()).account(), ids[3]);
+    assert_ne!(ids[0], ids[1]);
+    let (state, _) = config.build().unwrap();
+    let ext = accord_support::Ext::new(&state, crate::PALLETS);
+    assert_eq!(balances::free_balance(&ext, &ids[36]), 2 * UNIT);
+    assert_eq!(balances::TOTAL_ISSUANCE.get(&ext), 5 * UNIT + 37 * 2 * UNIT);
+    assert_eq!(crate::check_state(&ext), Ok(()));
+    let too_many = format!(r#"{{"fundedAccounts": {{"count": {}, "balance": 1}}}}"#, FUNDED_ACCOUNTS_MAX + 1);
+    assert!(GenesisConfig::from_json(&too_many).unwrap_err().to_string().contains("above the limit"));
+    assert!(matches!(
+        GenesisConfig::from_json(r#"{"fundedAccounts": {"count": 1, "balance": "x"}}"#),
+        Err(GenesisError::BadBalance(_))
+    ));
+}

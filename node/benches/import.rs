@@ -1,0 +1,176 @@
+//! Block and state micro-benchmarks on the real RocksDB backend (not tests; nothing is
+//! asserted):
+//!
+//! - building a block of N transfers from pool transactions (`Client::build_block`) and
+//!   committing it (state root, trie nodes, flat state, history: one write batch);
+//! - importing the same blocks on a second node (`execute_block`: decode, signature check,
+//!   apply, roots) and committing them;
+//! - committing N changed keys (state root + write) on a large state;
+//!
+//! each with 1,000, 100,000 and 1,000,000 funded accounts (import cost per extrinsic should
+//! not grow with the state). `cargo bench -p accord-node --bench import [-- ACCOUNTS...]`.
+//! Figures are medians over the measured blocks.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use codec::Encode;
+
+use accord_node::backend::{Backend, Pruning};
+use accord_node::client::Client;
+use accord_node::metrics::Metrics;
+use accord_node::pool::PoolTx;
+use accord_pallet_balances as balances;
+use accord_primitives::extrinsic::SignedExtra;
+use accord_primitives::{Block, Era, Header, Implicit, MultiAddress, Pair, UncheckedExtrinsic, H256};
+use accord_runtime::genesis::{funded_account, funded_accounts, FundedAccounts};
+use accord_runtime::version::{SPEC_VERSION, TRANSACTION_VERSION};
+use accord_runtime::{GenesisConfig, RuntimeCall, UNIT};
+use accord_support::Changes;
+
+/// Transfers per block.
+const PER_BLOCK: u32 = 2000;
+/// Measured blocks per configuration.
+const BLOCKS: u32 = 5;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+struct Chain {
+    // Dropped before the folder it lives in.
+    client: Client,
+    _dir: tempfile::TempDir,
+}
+
+fn open(genesis: &GenesisConfig) -> (Chain, Duration) {
+    let started = Instant::now();
+    let (state, header) = genesis.build().expect("valid genesis");
+    let dir = tempfile::tempdir().unwrap();
+    let backend = Backend::open(dir.path(), Pruning::Window(256), &header, &state.map).unwrap();
+    (Chain { client: Client::new(backend, Arc::new(Metrics::default())), _dir: dir }, started.elapsed())
+}
+
+fn transfers(accounts: u32, ids: &[accord_primitives::AccountId32], genesis: H256, block: u32) -> Vec<Arc<PoolTx>> {
+    let implicit = Implicit {
+        spec_version: SPEC_VERSION,
+        transaction_version: TRANSACTION_VERSION,
+        genesis_hash: genesis,
+        era_birth_hash: genesis,
+    };
+    let senders = PER_BLOCK.min(accounts);
+    let pairs: Vec<Pair> = (0..senders).map(funded_account).collect();
+    (0..PER_BLOCK)
+        .map(|k| {
+            let s = k % senders;
+            // Each block: every sender once (nonce = block), or more often on small chains.
+            let nonce = block * (PER_BLOCK / senders) + k / senders;
+            let dest = ids[((k as u64 * 2_654_435_761 + block as u64 * 97) % accounts as u64) as usize];
+            let call = RuntimeCall::Balances(balances::Call::transfer_keep_alive {
+                dest: MultiAddress::Id(dest),
+                value: UNIT / 1000,
+            });
+            let xt = UncheckedExtrinsic::new_signed(
+                &call.encode(),
+                &pairs[s as usize],
+                SignedExtra { era: Era::Immortal, nonce, tip: 0 },
+                &implicit,
+            );
+            Arc::new(PoolTx {
+                hash: xt.hash(),
+                sender: pairs[s as usize].account(),
+                nonce,
+                priority: 0,
+                valid_till: u64::MAX,
+                xt,
+            })
+        })
+        .collect()
+}
+
+fn run(accounts: u32) {
+    let genesis = GenesisConfig {
+        funded: Some(FundedAccounts { count: accounts, balance: 1_000_000 * UNIT }),
+        ..GenesisConfig::dev()
+    };
+    let (author, took) = open(&genesis);
+    let (importer, _) = open(&genesis);
+    println!("{accounts} accounts: genesis built and written in {:.1} s", took.as_secs_f64());
+    let ids = funded_accounts(accounts);
+    let genesis_hash = author.client.backend().genesis_hash();
+    let (mut build, mut commit, mut import) = (Vec::new(), Vec::new(), Vec::new());
+    let mut now_ms = 1_000_000;
+    let mut blocks: Vec<(Block, Changes)> = Vec::new();
+    for b in 0..=BLOCKS {
+        let txs = transfers(accounts, &ids, genesis_hash, b);
+        now_ms += 1000;
+        let t = Instant::now();
+        let proposal = author.client.build_block(now_ms, &txs, Instant::now() + Duration::from_secs(60)).unwrap();
+        let built = t.elapsed();
+        assert_eq!(proposal.included.len(), PER_BLOCK as usize, "every transfer applies");
+        let t = Instant::now();
+        author.client.import_block(&proposal.block, Some(proposal.changes.clone())).unwrap();
+        let committed = t.elapsed();
+        let t = Instant::now();
+        importer.client.import_block(&proposal.block, None).unwrap();
+        let imported = t.elapsed();
+        // The first block warms caches up: not counted.
+        if b > 0 {
+            build.push(built.as_secs_f64() * 1e6 / PER_BLOCK as f64);
+            commit.push(committed.as_secs_f64() * 1e6 / PER_BLOCK as f64);
+            import.push(imported.as_secs_f64() * 1e6 / PER_BLOCK as f64);
+        }
+        blocks.push((proposal.block, proposal.changes));
+    }
+    let changed = blocks.last().map_or(0, |b| b.1.len());
+    println!(
+        "{accounts} accounts, blocks of {PER_BLOCK} transfers ({changed} changed keys): build {:.1} us/tx, commit {:.1} us/tx, import (execute + commit) {:.1} us/tx = {:.0} tx/s",
+        median(build),
+        median(commit),
+        median(import.clone()),
+        1e6 / median(import)
+    );
+
+    // Commit of N changed keys (the state root and the write), on this state.
+    for n in [1_000usize, 10_000, 50_000] {
+        let mut runs = Vec::new();
+        for r in 0..3u32 {
+            let best = author.client.backend().best();
+            let mut changes = Changes::new();
+            for i in 0..n {
+                let who = &ids[(i as u64 * 7_919 + r as u64 * 104_729) as usize % ids.len()];
+                let mut value = [0u8; 80];
+                value[..4].copy_from_slice(&(r + 1).to_le_bytes());
+                changes.insert(accord_pallet_system::ACCOUNT.key(who), Some(value.to_vec()));
+            }
+            let block = Block {
+                header: Header {
+                    parent_hash: best.hash,
+                    number: best.number + 1,
+                    state_root: H256::ZERO,
+                    extrinsics_root: H256::ZERO,
+                    digest: Default::default(),
+                },
+                extrinsics: Vec::new(),
+            };
+            let t = Instant::now();
+            author.client.backend().commit_block(&block, &changes).unwrap();
+            runs.push(t.elapsed().as_secs_f64());
+        }
+        let secs = median(runs);
+        println!(
+            "{accounts} accounts: commit of {n} changed keys (root + write) {:.1} ms = {:.0} keys/s",
+            secs * 1000.0,
+            n as f64 / secs
+        );
+    }
+}
+
+fn main() {
+    let args: Vec<u32> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let sizes = if args.is_empty() { vec![1_000, 100_000, 1_000_000] } else { args };
+    for accounts in sizes {
+        run(accounts);
+    }
+}
