@@ -211,7 +211,12 @@ struct Seen {
     error: Option<String>,
 }
 
-async fn read_blocks(client: WsClient, index: Arc<HashMap<[u8; 32], usize>>, seen: Arc<Mutex<Seen>>) {
+async fn read_blocks(
+    client: WsClient,
+    index: Arc<HashMap<[u8; 32], usize>>,
+    seen: Arc<Mutex<Seen>>,
+    window: Arc<Semaphore>,
+) {
     let result: Result<(), String> = async {
         let mut heads = client
             .subscribe::<Value, _>("chain_subscribeNewHeads", rpc_params![], "chain_unsubscribeNewHeads")
@@ -242,6 +247,7 @@ async fn read_blocks(client: WsClient, index: Arc<HashMap<[u8; 32], usize>>, see
                 }
                 if ours > 0 {
                     s.blocks.push((n, ours, arrived));
+                    window.add_permits(ours as usize);
                 }
             }
             last = Some(number);
@@ -269,8 +275,7 @@ pub(crate) async fn run(args: &Args, url: &str) -> Result<Report, String> {
     let control = connect(url).await?;
     let genesis: Value = control.request("chain_getBlockHash", rpc_params![0]).await.map_err(|e| e.to_string())?;
     let genesis = parse_hash(&genesis)?;
-    let version: Value =
-        control.request("state_getRuntimeVersion", rpc_params![]).await.map_err(|e| e.to_string())?;
+    let version: Value = control.request("state_getRuntimeVersion", rpc_params![]).await.map_err(|e| e.to_string())?;
     let implicit = Implicit {
         spec_version: version["specVersion"].as_u64().ok_or("runtime version without specVersion")? as u32,
         transaction_version: version["transactionVersion"].as_u64().ok_or("no transactionVersion")? as u32,
@@ -303,7 +308,10 @@ pub(crate) async fn run(args: &Args, url: &str) -> Result<Report, String> {
     let signed = Arc::new(signed);
 
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let reader = tokio::spawn(read_blocks(connect(url).await?, index, seen.clone()));
+    // At most `window` accepted transfers wait for inclusion: a client that keeps the pool
+    // from overflowing (a refused nonce would leave the sender's later ones stuck).
+    let window = Arc::new(Semaphore::new(args.window));
+    let reader = tokio::spawn(read_blocks(connect(url).await?, index, seen.clone(), window.clone()));
     let mut clients = Vec::new();
     for _ in 0..args.connections {
         clients.push(Arc::new(connect(url).await?));
@@ -320,6 +328,7 @@ pub(crate) async fn run(args: &Args, url: &str) -> Result<Report, String> {
     for (c, client) in clients.iter().enumerate() {
         let (client, signed, sent_at, rejected) = (client.clone(), signed.clone(), sent_at.clone(), rejected.clone());
         let (connections, rate, in_flight) = (args.connections as usize, args.rate, args.in_flight);
+        let window = window.clone();
         feeders.push(tokio::spawn(async move {
             let permits = Arc::new(Semaphore::new(in_flight));
             let mut tasks = Vec::new();
@@ -328,6 +337,7 @@ pub(crate) async fn run(args: &Args, url: &str) -> Result<Report, String> {
                     tokio::time::sleep_until((t0 + Duration::from_secs_f64(k as f64 / rate as f64)).into()).await;
                 }
                 let permit = permits.clone().acquire_owned().await.expect("never closed");
+                let pending = window.clone().acquire_owned().await.expect("never closed");
                 let (client, signed, sent_at, rejected) =
                     (client.clone(), signed.clone(), sent_at.clone(), rejected.clone());
                 tasks.push(tokio::spawn(async move {
@@ -335,7 +345,11 @@ pub(crate) async fn run(args: &Args, url: &str) -> Result<Report, String> {
                     let result: Result<Value, _> =
                         client.request("author_submitExtrinsic", rpc_params![&signed[k].hex]).await;
                     match result {
-                        Ok(_) => sent_at.lock().expect("not poisoned")[k] = Some(now),
+                        Ok(_) => {
+                            sent_at.lock().expect("not poisoned")[k] = Some(now);
+                            // Given back by the block reader on inclusion.
+                            pending.forget();
+                        }
                         Err(e) => *rejected.lock().expect("not poisoned").entry(reason(&e)).or_default() += 1,
                     }
                     drop(permit);
@@ -369,7 +383,10 @@ pub(crate) async fn run(args: &Args, url: &str) -> Result<Report, String> {
         if count > last_progress.1 {
             last_progress = (Instant::now(), count);
         } else if last_progress.0.elapsed() > quiet_max {
-            println!("no new inclusions for {} s: {count} of {accepted} accepted transfers included", quiet_max.as_secs());
+            println!(
+                "no new inclusions for {} s: {count} of {accepted} accepted transfers included",
+                quiet_max.as_secs()
+            );
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -62,6 +62,9 @@ pub(crate) struct Args {
     /// Outstanding submissions per connection.
     #[arg(long, default_value_t = 128)]
     pub(crate) in_flight: usize,
+    /// Accepted transfers waiting for inclusion at most (keeps the pool from overflowing).
+    #[arg(long, default_value_t = 30_000)]
+    pub(crate) window: usize,
     /// The node's block time.
     #[arg(long, default_value_t = 1000)]
     pub(crate) block_time_ms: u64,
@@ -128,11 +131,8 @@ fn main() -> ExitCode {
         eprintln!("accord-bench: {e}");
         return ExitCode::from(2);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("a tokio runtime");
     match runtime.block_on(run(args)) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,

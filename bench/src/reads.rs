@@ -74,7 +74,8 @@ async fn hammer(
                     let result: Result<Value, _> = if method == "state_getStorage" {
                         client.request(method, rpc_params![&keys[i % keys.len()]]).await
                     } else {
-                        let batch: Vec<&String> = (0..KEYS_PER_QUERY).map(|j| &keys[(i + j * 31) % keys.len()]).collect();
+                        let batch: Vec<&String> =
+                            (0..KEYS_PER_QUERY).map(|j| &keys[(i + j * 31) % keys.len()]).collect();
                         client.request(method, rpc_params![batch]).await
                     };
                     match result {

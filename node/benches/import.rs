@@ -29,7 +29,7 @@ use accord_runtime::{GenesisConfig, RuntimeCall, UNIT};
 use accord_support::Changes;
 
 /// Transfers per block.
-const PER_BLOCK: u32 = 2000;
+const PER_BLOCK: u32 = 1000;
 /// Measured blocks per configuration.
 const BLOCKS: u32 = 5;
 
@@ -83,6 +83,7 @@ fn transfers(accounts: u32, ids: &[accord_primitives::AccountId32], genesis: H25
                 nonce,
                 priority: 0,
                 valid_till: u64::MAX,
+                seq: k as u64,
                 xt,
             })
         })

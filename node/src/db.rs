@@ -74,6 +74,13 @@ pub struct Db {
     path: String,
 }
 
+/// The block cache shared by every column (data, index and filter blocks).
+pub const BLOCK_CACHE_BYTES: usize = 256 * 1024 * 1024;
+/// The memtables of all columns together.
+pub const WRITE_BUFFERS_TOTAL: usize = 256 * 1024 * 1024;
+/// One column's memtable before it is flushed.
+pub const WRITE_BUFFER_PER_COLUMN: usize = 64 * 1024 * 1024;
+
 impl Db {
     /// Opens (creating if missing) the database at `path`.
     pub fn open(path: &Path) -> Result<Db, DbError> {
@@ -84,11 +91,23 @@ impl Db {
         opts.create_missing_column_families(true);
         opts.set_max_open_files(512);
         opts.increase_parallelism(2);
+        // Memory is bounded: all memtables together, and one block cache that also holds the
+        // index and filter blocks (otherwise they grow with the data, outside any cache).
+        opts.set_db_write_buffer_size(WRITE_BUFFERS_TOTAL);
+        let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
         let cfs: Vec<ColumnFamilyDescriptor> = col::ALL
             .iter()
             .map(|name| {
                 let mut cf = Options::default();
                 cf.set_compression_type(rocksdb::DBCompressionType::Lz4);
+                cf.set_write_buffer_size(WRITE_BUFFER_PER_COLUMN);
+                let mut table = rocksdb::BlockBasedOptions::default();
+                table.set_block_cache(&cache);
+                table.set_cache_index_and_filter_blocks(true);
+                table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+                // Point lookups (state, trie nodes, blocks) skip files without the key.
+                table.set_bloom_filter(10.0, false);
+                cf.set_block_based_table_factory(&table);
                 ColumnFamilyDescriptor::new(*name, cf)
             })
             .collect();

@@ -11,6 +11,7 @@
 //! a higher priority (a higher tip); the replaced one is `usurped`. Limits: transactions and
 //! bytes in total, transactions per sender; a full pool refuses new transactions.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
@@ -58,6 +59,8 @@ pub struct PoolTx {
     pub priority: u64,
     /// The last block number it is valid at.
     pub valid_till: u64,
+    /// Arrival order in the pool (ties of priority go first come, first served).
+    pub seq: u64,
 }
 
 #[derive(Default)]
@@ -70,6 +73,8 @@ struct Inner {
     chain_nonce: HashMap<AccountId32, u32>,
     bytes: usize,
     watchers: HashMap<H256, Vec<mpsc::Sender<TxStatus>>>,
+    /// The next arrival number.
+    next_seq: u64,
 }
 
 impl Inner {
@@ -154,6 +159,8 @@ impl Pool {
         };
         let nonce = sig.extra.nonce;
         let len = xt.encoded().len();
+        let mut inner = self.inner.lock();
+        let seq = inner.next_seq;
         let tx = Arc::new(PoolTx {
             hash,
             xt,
@@ -161,8 +168,8 @@ impl Pool {
             nonce,
             priority: validity.priority,
             valid_till: (best as u64).saturating_add(validity.longevity),
+            seq,
         });
-        let mut inner = self.inner.lock();
         if inner.by_hash.contains_key(&hash) {
             return Err(SubmitError::AlreadyImported);
         }
@@ -190,6 +197,7 @@ impl Pool {
         inner.senders.entry(sender).or_default().insert(nonce, tx.clone());
         inner.by_hash.insert(hash, tx.clone());
         inner.bytes += len;
+        inner.next_seq += 1;
         let receiver = watch.then(|| {
             let (sender, receiver) = mpsc::channel(WATCH_CHANNEL_CAPACITY);
             inner.watchers.entry(hash).or_default().push(sender);
@@ -220,18 +228,19 @@ impl Pool {
                 runs.push(run);
             }
         }
-        // A heap of each sender's next transaction, by priority then hash (deterministic).
-        let mut heap: BinaryHeap<(u64, H256, usize)> = BinaryHeap::new();
+        // A heap of each sender's next transaction, by priority then arrival (first come,
+        // first served: under a full pool no transaction waits behind later ones forever).
+        let mut heap: BinaryHeap<(u64, Reverse<u64>, usize)> = BinaryHeap::new();
         for (i, run) in runs.iter().enumerate() {
             let head = run.last().expect("non-empty run");
-            heap.push((head.priority, head.hash, i));
+            heap.push((head.priority, Reverse(head.seq), i));
         }
         let mut out = Vec::new();
         while let Some((_, _, i)) = heap.pop() {
             let tx = runs[i].pop().expect("heap entries have a transaction");
             out.push(tx);
             if let Some(next) = runs[i].last() {
-                heap.push((next.priority, next.hash, i));
+                heap.push((next.priority, Reverse(next.seq), i));
             }
         }
         out
@@ -366,6 +375,12 @@ mod tests {
         add(&pool, &b, 0, 30, 0).unwrap();
         let order: Vec<(AccountId32, u32)> = pool.ready().iter().map(|t| (t.sender, t.nonce)).collect();
         assert_eq!(order, vec![(b.account(), 0), (a.account(), 0), (a.account(), 1)]);
+        // Equal priorities: first come, first served.
+        let (c, d) = (Pair::dev("Charlie"), Pair::dev("Dave"));
+        add(&pool, &d, 0, 10, 0).unwrap();
+        add(&pool, &c, 0, 10, 0).unwrap();
+        let order: Vec<AccountId32> = pool.ready().iter().map(|t| t.sender).collect();
+        assert_eq!(order, vec![b.account(), a.account(), a.account(), d.account(), c.account()]);
         assert_eq!(pool.next_nonce(&a.account(), 0), 2);
         assert_eq!(pool.next_nonce(&b.account(), 0), 1);
         assert_eq!(pool.next_nonce(&b.account(), 5), 5);

@@ -31,7 +31,8 @@ use accord_support::{
 use crate::call::RuntimeCall;
 use crate::fees;
 use crate::limits::{
-    BLOCK_LENGTH_MAX, BLOCK_WEIGHT_MAX, EXTRINSIC_LENGTH_MAX, NORMAL_BLOCK_LENGTH_MAX, NORMAL_BLOCK_WEIGHT_MAX,
+    BLOCK_LENGTH_MAX, BLOCK_WEIGHT_MAX, EXTRINSIC_BASE_WEIGHT, EXTRINSIC_LENGTH_MAX, NORMAL_BLOCK_LENGTH_MAX,
+    NORMAL_BLOCK_WEIGHT_MAX,
 };
 use crate::validity::{
     InvalidTransaction, TransactionValidity, TransactionValidityError, UnknownTransaction, ValidTransaction,
@@ -398,13 +399,14 @@ impl<'a> BlockExecution<'a> {
     }
 
     fn check_block_limits(&self, checked: &Checked) -> Result<(), TransactionValidityError> {
-        let weight = self.weight.saturating_add(checked.info.weight);
+        let xt_weight = checked.info.weight.saturating_add(EXTRINSIC_BASE_WEIGHT);
+        let weight = self.weight.saturating_add(xt_weight);
         let length = self.length.saturating_add(checked.len);
         let exhausted = if checked.info.class == DispatchClass::Mandatory {
             // Mandatory extrinsics are limited only by the absolute maximum.
             weight.any_gt(BLOCK_WEIGHT_MAX) || length > BLOCK_LENGTH_MAX
         } else {
-            self.normal_weight.saturating_add(checked.info.weight).any_gt(NORMAL_BLOCK_WEIGHT_MAX)
+            self.normal_weight.saturating_add(xt_weight).any_gt(NORMAL_BLOCK_WEIGHT_MAX)
                 || self.normal_length.saturating_add(checked.len) > NORMAL_BLOCK_LENGTH_MAX
                 || weight.any_gt(BLOCK_WEIGHT_MAX)
                 || length > BLOCK_LENGTH_MAX
@@ -434,10 +436,11 @@ impl<'a> BlockExecution<'a> {
     }
 
     fn account_for(&mut self, info: &DispatchInfo, len: u32) {
-        self.weight = self.weight.saturating_add(info.weight);
+        let xt_weight = info.weight.saturating_add(EXTRINSIC_BASE_WEIGHT);
+        self.weight = self.weight.saturating_add(xt_weight);
         self.length = self.length.saturating_add(len);
         if info.class != DispatchClass::Mandatory {
-            self.normal_weight = self.normal_weight.saturating_add(info.weight);
+            self.normal_weight = self.normal_weight.saturating_add(xt_weight);
             self.normal_length = self.normal_length.saturating_add(len);
         }
     }

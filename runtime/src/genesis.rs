@@ -205,9 +205,7 @@ impl GenesisConfig {
             if let Some(f) = self.funded {
                 endowed.extend(funded_accounts(f.count).into_iter().map(|who| (who, f.balance)));
             }
-            balances::GenesisConfig { balances: endowed }
-                .build(&mut ext)
-                .map_err(GenesisError::Rejected)?;
+            balances::GenesisConfig { balances: endowed }.build(&mut ext).map_err(GenesisError::Rejected)?;
             ext.into_changes()
         };
         let mut state = MemoryState::default();

@@ -443,3 +443,60 @@ fn the_sources_worked_example_end_to_end_in_blocks() {
     assert_eq!(of_d, vec![(100 * UNIT, 200 * UNIT, 2), (200 * UNIT, 250 * UNIT, 3)]);
     assert!(entries.windows(2).all(|w| w[1].index == w[0].index + 1), "gap-free");
 }
+
+#[test]
+fn pool_verified_transactions_skip_only_the_signature_check() {
+    use crate::{validate_transaction_with, Signatures};
+    let chain = Chain::dev();
+    let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));
+    let good = chain.signed(&alice, &transfer(&bob, 1), 0);
+    let mut sig = good.signature.clone().unwrap();
+    if let MultiSignature::Sr25519(s) = &mut sig.signature {
+        s[0] ^= 1;
+    }
+    let tampered = UncheckedExtrinsic::from_signed_part(good.call(), sig);
+    let best = chain.best().hash();
+    // Verify: the tampered signature is refused; Verified trusts the pool's earlier check.
+    assert_eq!(validate_transaction_with(&chain.state, &tampered, best, Signatures::Verify), Err(invalid(I::BadProof)));
+    assert!(validate_transaction_with(&chain.state, &tampered, best, Signatures::Verified).is_ok());
+    // Every other check still runs: a stale nonce, a future nonce in a block, no funds.
+    let stale = chain.signed(&alice, &transfer(&bob, 1), 0);
+    let mut exec = BlockExecution::initialize(&chain.state, best, chain.best_number() + 1, Digest::default());
+    exec.apply(&timestamp_inherent(10_000)).unwrap();
+    exec.apply_with(&good, Signatures::Verified).unwrap();
+    assert_eq!(exec.apply_with(&stale, Signatures::Verified).unwrap_err(), invalid(I::Stale));
+    let future = chain.signed(&alice, &transfer(&bob, 1), 5);
+    assert_eq!(exec.apply_with(&future, Signatures::Verified).unwrap_err(), invalid(I::Future));
+    let pauper = Pair::dev("Nobody");
+    let broke = chain.signed(&pauper, &transfer(&bob, 1), 0);
+    assert_eq!(exec.apply_with(&broke, Signatures::Verified).unwrap_err(), invalid(I::Payment));
+    // A block built that way still imports with every signature verified.
+    let built = exec.finalize().unwrap();
+    assert!(execute_block(&chain.state, &built.block).is_ok());
+}
+
+#[test]
+fn every_extrinsic_adds_the_base_weight_to_its_block() {
+    use crate::limits::{EXTRINSIC_BASE_WEIGHT, NORMAL_BLOCK_WEIGHT_MAX};
+    let chain = Chain::dev();
+    let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));
+    let call = transfer(&bob, 1);
+    let per_transfer = call.weight().saturating_add(EXTRINSIC_BASE_WEIGHT).ref_time;
+    let fit = NORMAL_BLOCK_WEIGHT_MAX.ref_time / per_transfer;
+    assert!(fit >= 5_000, "a block holds {fit} transfers: the throughput target needs 5,000");
+    let mut exec =
+        BlockExecution::initialize(&chain.state, chain.best().hash(), chain.best_number() + 1, Digest::default());
+    exec.apply(&timestamp_inherent(10_000)).unwrap();
+    let mut applied = 0u64;
+    loop {
+        let xt = chain.signed(&alice, &call, applied as u32);
+        match exec.apply(&xt) {
+            Ok(_) => applied += 1,
+            Err(e) => {
+                assert_eq!(e, invalid(I::ExhaustsResources));
+                break;
+            }
+        }
+    }
+    assert_eq!(applied, fit, "the normal class fills up at exactly its weight limit");
+}
