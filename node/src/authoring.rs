@@ -175,11 +175,14 @@ pub fn produce(
     metrics: &Metrics,
     budget: Duration,
 ) -> Result<(H256, Vec<H256>), crate::client::ClientError> {
+    let started = Instant::now();
     let ready = pool.ready();
     let proposal = client.build_block(now_ms(), &ready, Instant::now() + budget)?;
+    let built = started.elapsed();
     let number = proposal.block.header.number;
     let extrinsics = proposal.block.extrinsics.len();
     let hash = client.import_block(&proposal.block, Some(proposal.changes))?;
+    let imported = started.elapsed();
     let backend = client.backend();
     let state = backend.state_at(number)?;
     pool.on_block(hash, number, &proposal.included, &proposal.invalid, |who| {
@@ -205,11 +208,14 @@ pub fn produce(
     let status = pool.status();
     metrics.set_pool(status.ready, status.future);
     info!(
-        "best #{number} ({hash}), finalized #{}, txpool {} ready {} future, {} extrinsics",
+        "best #{number} ({hash}), finalized #{}, txpool {} ready {} future, {} extrinsics (build {} ms, commit {} ms, pool {} ms)",
         backend.finalized().number,
         status.ready,
         status.future,
-        extrinsics
+        extrinsics,
+        built.as_millis(),
+        (imported - built).as_millis(),
+        (started.elapsed() - imported).as_millis()
     );
     Ok((hash, proposal.included))
 }

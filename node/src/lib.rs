@@ -23,6 +23,7 @@ pub mod keys;
 pub mod metrics;
 pub mod pool;
 pub mod service;
+pub mod verify;
 
 use clap::Parser;
 

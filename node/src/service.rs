@@ -24,6 +24,7 @@ use crate::chain_spec::ChainSpec;
 use crate::client::{Client, TypedRead};
 use crate::metrics::Metrics;
 use crate::pool::{Pool, PoolLimits};
+use crate::verify::SignatureBatcher;
 
 /// Everything the node needs to run.
 #[derive(Clone, Debug)]
@@ -78,6 +79,8 @@ pub struct Api {
     pub wake: Arc<Wake>,
     /// The chain's identity.
     pub info: ChainInfo,
+    /// Verifies the signatures of concurrent submissions in batches.
+    pub verifier: Arc<SignatureBatcher>,
 }
 
 impl Api {
@@ -105,10 +108,26 @@ impl Api {
             .state_at(best.number)
             .map_err(|e| SubmitError::UnknownValidity(e.to_string()))?
             .ok_or_else(|| SubmitError::UnknownValidity("best state unavailable".into()))?;
-        let validity = accord_runtime::validate_transaction(&state, &xt, best.hash).map_err(|e| match e {
-            TransactionValidityError::Invalid(_) => SubmitError::Invalid(e.to_string()),
-            TransactionValidityError::Unknown(_) => SubmitError::UnknownValidity(e.to_string()),
-        })?;
+        // The sr25519 signature goes to the batch verifier; the runtime checks the rest. Any
+        // other case, and any signature that fails, the runtime checks and explains itself.
+        let batched = match accord_runtime::signature_to_verify(&state, &xt, best.hash) {
+            Some(s) => match s.signature {
+                accord_primitives::MultiSignature::Sr25519(signature) => {
+                    Some(self.verifier.verify(s.payload, signature, s.signer.0))
+                }
+                _ => None,
+            },
+            None => None,
+        };
+        let signatures = match batched {
+            Some(true) => accord_runtime::Signatures::Verified,
+            Some(false) | None => accord_runtime::Signatures::Verify,
+        };
+        let validity =
+            accord_runtime::validate_transaction_with(&state, &xt, best.hash, signatures).map_err(|e| match e {
+                TransactionValidityError::Invalid(_) => SubmitError::Invalid(e.to_string()),
+                TransactionValidityError::Unknown(_) => SubmitError::UnknownValidity(e.to_string()),
+            })?;
         let sender = match xt.signature.as_ref().map(|s| &s.address) {
             Some(accord_primitives::MultiAddress::Id(who)) => *who,
             _ => return Err(SubmitError::Invalid("only signed transactions are accepted".into())),
@@ -290,6 +309,7 @@ pub async fn run(config: NodeConfig, shutdown: impl std::future::Future<Output =
         pool: pool.clone(),
         metrics: metrics.clone(),
         wake: wake.clone(),
+        verifier: Arc::new(SignatureBatcher::start()),
         info,
     });
     let rpc = accord_rpc::start(config.rpc.clone(), api).await?;

@@ -188,6 +188,25 @@ impl Sr25519Pair {
     }
 }
 
+/// Verifies many sr25519 signatures (`(message, signature, public key)`) at once in the
+/// `substrate` context: about three times cheaper per signature than one at a time. `true`
+/// only if every one is valid; on `false` the caller checks them one by one to find which.
+pub fn sr25519_verify_batch(items: &[(&[u8], [u8; 64], [u8; 32])]) -> bool {
+    let mut signatures = Vec::with_capacity(items.len());
+    let mut publics = Vec::with_capacity(items.len());
+    for (_, signature, public) in items {
+        let (Ok(s), Ok(p)) = (schnorrkel::Signature::from_bytes(signature), schnorrkel::PublicKey::from_bytes(public))
+        else {
+            return false;
+        };
+        signatures.push(s);
+        publics.push(p);
+    }
+    let ctx = schnorrkel::signing_context(SIGNING_CONTEXT);
+    let transcripts = items.iter().map(|(message, _, _)| ctx.bytes(message));
+    schnorrkel::verify_batch(transcripts, &signatures, &publics, false).is_ok()
+}
+
 /// Verifies an sr25519 signature in the `substrate` context.
 pub fn sr25519_verify(signature: &[u8; 64], message: &[u8], public: &[u8; 32]) -> bool {
     let Ok(public) = schnorrkel::PublicKey::from_bytes(public) else {
@@ -366,6 +385,29 @@ mod tests {
         let mut out = [0u8; 32];
         hex::decode_to_slice(s.trim_start_matches("0x"), &mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn batch_verification_agrees_with_one_at_a_time() {
+        let pairs: Vec<Sr25519Pair> = (0..20u8).map(|i| Sr25519Pair::from_seed(&[i; 32])).collect();
+        let messages: Vec<Vec<u8>> = (0..20u8).map(|i| vec![i; 40 + i as usize]).collect();
+        let mut items: Vec<(&[u8], [u8; 64], [u8; 32])> =
+            pairs.iter().zip(&messages).map(|(p, m)| (m.as_slice(), p.sign(m), p.public())).collect();
+        assert!(sr25519_verify_batch(&items));
+        assert!(sr25519_verify_batch(&[]));
+        for (m, s, p) in &items {
+            assert!(sr25519_verify(s, m, p));
+        }
+        // One bad signature, one swapped key, one undecodable key: each fails the batch.
+        items[3].1[5] ^= 1;
+        assert!(!sr25519_verify_batch(&items));
+        items[3].1[5] ^= 1;
+        items[4].2 = items[5].2;
+        assert!(!sr25519_verify_batch(&items));
+        items[4].2 = pairs[4].public();
+        assert!(sr25519_verify_batch(&items));
+        items[6].1[63] = 0;
+        assert!(!sr25519_verify_batch(&items), "a signature without schnorrkel's marker bit");
     }
 
     #[test]

@@ -203,7 +203,10 @@ fn state(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
 }
 
 fn author(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
-    method(m, "author_submitExtrinsic", |a, ctx| {
+    // Blocking: submissions wait for the node's batch signature verifier, many at a time.
+    m.register_blocking_method("author_submitExtrinsic", |params, ctx, _| -> MethodResult {
+        ctx.api.record_rpc_call("author_submitExtrinsic");
+        let a = Args::of(&params)?;
         let a = a.at_most(1)?;
         let xt = a.required_bytes(0)?;
         Ok(json!(ctx.api.submit(xt).map_err(submit_error)?.to_hex()))

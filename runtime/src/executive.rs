@@ -22,7 +22,8 @@ use accord_pallet_timestamp as timestamp;
 use accord_primitives::extrinsic::{signing_payload, Implicit, Signature};
 use accord_primitives::trie::{ordered_trie_root, StateVersion};
 use accord_primitives::{
-    AccountId32, Balance, Block, BlockNumber, Digest, Era, Header, MultiAddress, UncheckedExtrinsic, H256,
+    AccountId32, Balance, Block, BlockNumber, Digest, Era, Header, MultiAddress, MultiSignature, UncheckedExtrinsic,
+    H256,
 };
 use accord_support::{
     Changes, DispatchClass, DispatchInfo, DispatchResult, Ext, Hooks, Origin, Phase, ResourceUsage, StateRead, Weight,
@@ -295,6 +296,43 @@ pub fn validate_transaction_with(
         provides: vec![(who, nonce).encode()],
         longevity,
         propagate: true,
+    })
+}
+
+/// A signature for a verifier outside the runtime (the pool's batch verifier): the payload
+/// the signer must have signed for the next block, the signature and the signer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureToVerify {
+    /// The signing payload (hashed if over 256 bytes, as signed).
+    pub payload: Vec<u8>,
+    /// The signature.
+    pub signature: MultiSignature,
+    /// The signer's account (its public key).
+    pub signer: AccountId32,
+}
+
+/// The signature `xt` must carry to be valid in the block after `best_hash`, for verifying
+/// it outside the runtime, in batches. `None` when there is nothing simple to hand out
+/// (unsigned, an undecodable call, a non-`Id` address, an unknown era birth block): then
+/// [`validate_transaction`] verifies, and explains, itself. A valid signature here means
+/// [`validate_transaction_with`]`(.., Signatures::Verified)` gives the full answer; an
+/// invalid one should be explained by [`validate_transaction`] (bad proof or expired era).
+pub fn signature_to_verify(
+    best_state: &dyn StateRead,
+    xt: &UncheckedExtrinsic,
+    best_hash: H256,
+) -> Option<SignatureToVerify> {
+    let sig = xt.signature.as_ref()?;
+    let MultiAddress::Id(signer) = sig.address else { return None };
+    decode_call(xt).ok()?;
+    let mut ext = Ext::new(best_state, PALLETS);
+    let n = system::block_number(&ext) + 1;
+    system::initialize(&mut ext, n, best_hash);
+    let implicit = implicit_at(&ext, sig.extra.era, n).ok()?;
+    Some(SignatureToVerify {
+        payload: signing_payload(xt.call(), &sig.extra, &implicit),
+        signature: sig.signature.clone(),
+        signer,
     })
 }
 

@@ -11,6 +11,9 @@
 //! into the layer below on success and dropped on failure, together with the events it
 //! emitted. Layer 0 is never rolled back; the node takes it with [`Ext::into_changes`].
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use codec::{Decode, Encode};
 use scale_info::build::{Fields, Variants};
 use scale_info::{meta_type, Path, Type, TypeInfo, TypeParameter};
@@ -109,6 +112,9 @@ pub type PalletIndices = &'static [(&'static str, u8)];
 /// Externalities: the state a block executes on, its pending changes, its events.
 pub struct Ext<'a> {
     base: &'a dyn StateRead,
+    /// Values read from `base` (a block reads an account several times before writing it;
+    /// each base read may be a database lookup).
+    read_cache: RefCell<HashMap<Vec<u8>, Option<Vec<u8>>>>,
     layers: Vec<Changes>,
     events: Vec<EventRecord>,
     /// `events.len()` when each layer above layer 0 was opened.
@@ -123,6 +129,7 @@ impl<'a> Ext<'a> {
     pub fn new(base: &'a dyn StateRead, pallets: PalletIndices) -> Ext<'a> {
         Ext {
             base,
+            read_cache: RefCell::default(),
             layers: vec![Changes::new()],
             events: Vec::new(),
             event_marks: Vec::new(),
@@ -139,7 +146,17 @@ impl<'a> Ext<'a> {
                 return v.clone();
             }
         }
-        self.base.get(key)
+        self.base_get(key)
+    }
+
+    /// `key` in the base state, through the read cache.
+    fn base_get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        if let Some(v) = self.read_cache.borrow().get(key) {
+            return v.clone();
+        }
+        let v = self.base.get(key);
+        self.read_cache.borrow_mut().insert(key.to_vec(), v.clone());
+        v
     }
 
     /// Whether `key` has a value.
@@ -149,7 +166,7 @@ impl<'a> Ext<'a> {
                 return v.is_some();
             }
         }
-        self.base.get(key).is_some()
+        self.base_get(key).is_some()
     }
 
     /// Sets `key` to `value` in the innermost layer.
@@ -283,7 +300,7 @@ impl<'a> Ext<'a> {
                 .rev()
                 .find_map(|l| l.get(key))
                 .cloned()
-                .unwrap_or_else(|| self.base.get(key));
+                .unwrap_or_else(|| self.base_get(key));
             let size = |v: &Option<Vec<u8>>| v.as_ref().map_or(0, |v| (key.len() + v.len()) as u64);
             let (old, new) = (size(&old), size(new));
             if new > old {
