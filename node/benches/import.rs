@@ -134,7 +134,7 @@ fn run(accounts: u32) {
     );
 
     // Commit of N changed keys (the state root and the write), on this state.
-    for n in [1_000usize, 10_000, 50_000] {
+    for n in [1_000usize, 10_000, 50_000].into_iter().filter(|n| *n <= accounts as usize) {
         let mut runs = Vec::new();
         for r in 0..3u32 {
             let best = author.client.backend().best();

@@ -33,6 +33,9 @@ pub enum Pruning {
     Archive,
 }
 
+/// Keys per write batch when writing a genesis state.
+const GENESIS_BATCH_KEYS: usize = 100_000;
+
 /// The database schema version this code reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -162,13 +165,23 @@ impl Backend {
         if trie.root != header.state_root {
             return Err(corrupt(col::TRIE, "genesis state root differs from the genesis header").into());
         }
+        // Written in bounded batches; the chain heads and the genesis marker go last, so a
+        // node stopped half-way writes the whole genesis again at its next start.
         let mut batch = WriteBatch::default();
+        let flush_if_large = |batch: &mut WriteBatch| -> Result<(), BackendError> {
+            if batch.len() >= GENESIS_BATCH_KEYS {
+                db.rocks.write(std::mem::take(batch)).map_err(|e| db.err(e))?;
+            }
+            Ok(())
+        };
         for (k, v) in state {
             batch.put_cf(db.cf(col::STATE), k, v);
+            flush_if_large(&mut batch)?;
         }
         for (path, node) in &trie.writes {
             if let Some(node) = node {
                 batch.put_cf(db.cf(col::TRIE), path, node.encode());
+                flush_if_large(&mut batch)?;
             }
         }
         batch.put_cf(db.cf(col::HEADERS), hash.0, header.encode());

@@ -323,8 +323,16 @@ impl Pool {
 
     /// Counts.
     pub fn status(&self) -> PoolStatus {
-        let ready = self.ready().len();
         let inner = self.inner.lock();
+        // Each sender's run of consecutive nonces from its account nonce (no ordering needed).
+        let ready: usize = inner
+            .senders
+            .iter()
+            .map(|(sender, queue)| {
+                let start = inner.chain_nonce.get(sender).copied().unwrap_or(0);
+                queue.range(start..).enumerate().take_while(|(i, (n, _))| **n == start + *i as u32).count()
+            })
+            .sum();
         PoolStatus { ready, future: inner.by_hash.len() - ready, bytes: inner.bytes }
     }
 
