@@ -124,13 +124,20 @@ fn run_node(cli: Cli) -> Result<(), String> {
     };
     let base = tmp.as_ref().map(|t| t.path().to_path_buf()).unwrap_or_else(|| cli.base_path());
     let config = cli.node_config(spec, &base)?;
+
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("accord-worker")
+        // Blocking RPC calls (submissions waiting for the batch verifier) run here: enough
+        // threads for large verification batches, few enough to bound their memory.
+        .max_blocking_threads(BLOCKING_THREADS_MAX)
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(service::run(config, shutdown_signal())).map_err(|e| e.to_string())
 }
+
+/// Threads for blocking RPC calls.
+const BLOCKING_THREADS_MAX: usize = 64;
 
 /// Resolves on Ctrl-C or SIGTERM.
 async fn shutdown_signal() {
