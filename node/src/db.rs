@@ -75,11 +75,11 @@ pub struct Db {
 }
 
 /// The block cache shared by every column (data, index and filter blocks).
-pub const BLOCK_CACHE_BYTES: usize = 128 * 1024 * 1024;
+pub const BLOCK_CACHE_BYTES: usize = 256 * 1024 * 1024;
 /// The memtables of all columns together.
-pub const WRITE_BUFFERS_TOTAL: usize = 128 * 1024 * 1024;
+pub const WRITE_BUFFERS_TOTAL: usize = 256 * 1024 * 1024;
 /// One column's memtable before it is flushed.
-pub const WRITE_BUFFER_PER_COLUMN: usize = 32 * 1024 * 1024;
+pub const WRITE_BUFFER_PER_COLUMN: usize = 64 * 1024 * 1024;
 
 impl Db {
     /// Opens (creating if missing) the database at `path`.
