@@ -236,6 +236,19 @@ mod tests {
     }
 
     #[test]
+    fn funded_accounts_go_into_the_runtime_genesis_only() {
+        let mut spec = ChainSpec::dev();
+        spec.fund_accounts(10, 5 * UNIT).unwrap();
+        let round = ChainSpec::from_json(&spec.to_json(false).unwrap()).unwrap();
+        assert_eq!(round, spec);
+        assert_ne!(spec.genesis_state().unwrap().1.hash(), ChainSpec::dev().genesis_state().unwrap().1.hash());
+        let too_many = spec.fund_accounts(accord_runtime::genesis::FUNDED_ACCOUNTS_MAX + 1, UNIT);
+        assert!(too_many.unwrap_err().to_string().contains("at most"));
+        let mut raw = ChainSpec::from_json(&ChainSpec::dev().to_json(true).unwrap()).unwrap();
+        assert!(raw.fund_accounts(10, UNIT).unwrap_err().to_string().contains("raw"));
+    }
+
+    #[test]
     fn bad_specs_are_explained() {
         assert!(ChainSpec::from_json("{").unwrap_err().to_string().contains("not JSON"));
         assert!(ChainSpec::from_json(r#"{"id":"x","genesis":{}}"#).unwrap_err().to_string().contains("name"));

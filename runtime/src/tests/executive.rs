@@ -130,17 +130,21 @@ fn assert_rejected(chain: &Chain, xt: &UncheckedExtrinsic, expected: Transaction
     assert!(exec.ext().snapshot() == before, "a rejected extrinsic changed state");
 }
 
+/// `xt` with one bit of its sr25519 signature flipped.
+fn tampered(xt: &UncheckedExtrinsic) -> UncheckedExtrinsic {
+    let mut sig = xt.signature.clone().unwrap();
+    if let MultiSignature::Sr25519(s) = &mut sig.signature {
+        s[0] ^= 1;
+    }
+    UncheckedExtrinsic::from_signed_part(xt.call(), sig)
+}
+
 #[test]
 fn bad_signature_is_bad_proof() {
     let chain = Chain::dev();
     let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));
     let good = chain.signed(&alice, &transfer(&bob, 1), 0);
-    let mut sig = good.signature.clone().unwrap();
-    if let MultiSignature::Sr25519(s) = &mut sig.signature {
-        s[0] ^= 1;
-    }
-    let xt = UncheckedExtrinsic::from_signed_part(good.call(), sig);
-    assert_rejected(&chain, &xt, invalid(I::BadProof));
+    assert_rejected(&chain, &tampered(&good), invalid(I::BadProof));
     // Signed by Bob, claiming to be Alice.
     let mut forged = chain.signed(&bob, &transfer(&bob, 1), 0).signature.unwrap();
     forged.address = MultiAddress::Id(alice.account());
@@ -450,11 +454,7 @@ fn pool_verified_transactions_skip_only_the_signature_check() {
     let chain = Chain::dev();
     let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));
     let good = chain.signed(&alice, &transfer(&bob, 1), 0);
-    let mut sig = good.signature.clone().unwrap();
-    if let MultiSignature::Sr25519(s) = &mut sig.signature {
-        s[0] ^= 1;
-    }
-    let tampered = UncheckedExtrinsic::from_signed_part(good.call(), sig);
+    let tampered = tampered(&good);
     let best = chain.best().hash();
     // Verify: the tampered signature is refused; Verified trusts the pool's earlier check.
     assert_eq!(validate_transaction_with(&chain.state, &tampered, best, Signatures::Verify), Err(invalid(I::BadProof)));
