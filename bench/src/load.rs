@@ -38,6 +38,8 @@ pub(crate) struct Report {
     pub(crate) submit_seconds: f64,
     /// Signing time, seconds.
     pub(crate) sign_seconds: f64,
+    /// CPU seconds of this process spent signing (all threads).
+    pub(crate) sign_cpu_seconds: f64,
     /// Included per second from the first to the last block holding our transfers (the
     /// first block's own transfers not counted: they arrived before the interval).
     pub(crate) sustained: f64,
@@ -302,8 +304,10 @@ pub(crate) async fn run(args: &Args, url: &str) -> Result<Report, String> {
     let total = args.total();
     println!("signing {total} transfers from {} senders to {} accounts ...", args.senders, args.accounts);
     let started = Instant::now();
+    let cpu_before = crate::node::cpu_seconds(std::process::id()).unwrap_or(0.0);
     let signed = tokio::task::block_in_place(|| sign_all(args, implicit, &nonces));
     let sign_seconds = started.elapsed().as_secs_f64();
+    let sign_cpu_seconds = crate::node::cpu_seconds(std::process::id()).unwrap_or(0.0) - cpu_before;
     let index: Arc<HashMap<[u8; 32], usize>> = Arc::new(signed.iter().enumerate().map(|(k, s)| (s.hash, k)).collect());
     let signed = Arc::new(signed);
 
@@ -417,6 +421,7 @@ pub(crate) async fn run(args: &Args, url: &str) -> Result<Report, String> {
         included,
         submit_seconds,
         sign_seconds,
+        sign_cpu_seconds,
         sustained,
         overall,
         latencies_ms,

@@ -166,9 +166,13 @@ async fn run(args: Args) -> Result<bool, String> {
     };
     let pid = node.as_ref().map(|n| n.pid()).or(args.node_pid);
     let sampler = pid.map(node::Sampler::start);
+    let own_cpu_start = node::cpu_seconds(std::process::id()).unwrap_or(0.0);
     let report = load::run(&args, &url).await?;
+    let own_cpu = node::cpu_seconds(std::process::id()).unwrap_or(0.0) - own_cpu_start;
     let usage = sampler.map(|s| s.stop());
     report.print(limit.as_ref(), usage.as_ref());
+    // The generator shares the machine with the node: its own CPU (signing included).
+    println!("load generator: CPU {own_cpu:.1} s, of which signing {:.1} s", report.sign_cpu_seconds);
     let reads = match args.reads {
         Some(secs) => Some(reads::run(&url, args.accounts, Duration::from_secs(secs), args.connections).await?),
         None => None,
@@ -182,6 +186,8 @@ async fn run(args: Args) -> Result<bool, String> {
             "limit": limit.as_ref().map(limit::Limit::json),
             "load": report.json(limit.as_ref()),
             "node": usage.as_ref().map(node::Usage::json),
+            "generator_cpu_seconds": own_cpu,
+            "generator_sign_cpu_seconds": report.sign_cpu_seconds,
             "reads": reads.as_ref().map(reads::Reads::json),
         });
         std::fs::write(path, serde_json::to_string_pretty(&json).expect("JSON serializes"))
