@@ -75,6 +75,8 @@ struct Inner {
     watchers: HashMap<H256, Vec<mpsc::Sender<TxStatus>>>,
     /// The next arrival number.
     next_seq: u64,
+    /// The number of the last block `on_block` saw.
+    block: u32,
 }
 
 impl Inner {
@@ -139,10 +141,28 @@ impl Pool {
             .map_err(|e| SubmitError::BadFormat(e.to_string()))
     }
 
-    /// Adds a validated transaction. `account_nonce` is the sender's nonce at the best
-    /// block; `best` is the best block's number. Returns whether it is ready.
+    /// Adds a transaction validated at block number `best`, where the sender's nonce is
+    /// `account_nonce`. `None` if `best` is older than the last block the pool saw: that block
+    /// may have included the transaction (or its nonce) after the validation read the state,
+    /// so it must be validated again.
     pub fn insert(
         &self,
+        xt: UncheckedExtrinsic,
+        validity: ValidTransaction,
+        account_nonce: u32,
+        best: u32,
+        watch: bool,
+    ) -> Option<Result<(H256, Option<mpsc::Receiver<TxStatus>>), SubmitError>> {
+        let mut inner = self.inner.lock();
+        if best < inner.block {
+            return None;
+        }
+        Some(self.insert_locked(&mut inner, xt, validity, account_nonce, best, watch))
+    }
+
+    fn insert_locked(
+        &self,
+        inner: &mut Inner,
         xt: UncheckedExtrinsic,
         validity: ValidTransaction,
         account_nonce: u32,
@@ -159,7 +179,6 @@ impl Pool {
         };
         let nonce = sig.extra.nonce;
         let len = xt.encoded().len();
-        let mut inner = self.inner.lock();
         let seq = inner.next_seq;
         let tx = Arc::new(PoolTx {
             hash,
@@ -258,6 +277,7 @@ impl Pool {
         nonces: impl Fn(&AccountId32) -> u32,
     ) {
         let mut inner = self.inner.lock();
+        inner.block = inner.block.max(best);
         for hash in included {
             if inner.remove(hash).is_some() {
                 inner.notify(hash, TxStatus::InBlock(block));
@@ -369,8 +389,12 @@ mod tests {
         ValidTransaction { priority, requires: vec![], provides: vec![], longevity: 64, propagate: true }
     }
 
+    fn current<T>(inserted: Option<T>) -> T {
+        inserted.expect("validated at the pool's current block")
+    }
+
     fn add(pool: &Pool, who: &Pair, nonce: u32, priority: u64, chain_nonce: u32) -> Result<H256, SubmitError> {
-        pool.insert(xt(who, nonce, priority as u128), valid(priority), chain_nonce, 0, false).map(|(h, _)| h)
+        current(pool.insert(xt(who, nonce, priority as u128), valid(priority), chain_nonce, 0, false)).map(|(h, _)| h)
     }
 
     #[test]
@@ -399,11 +423,11 @@ mod tests {
         let pool = Pool::new(PoolLimits::default());
         let a = Pair::dev("Alice");
         let original = xt(&a, 0, 5);
-        let (first, mut watch) = pool.insert(original.clone(), valid(5), 0, 0, true).unwrap();
+        let (first, mut watch) = current(pool.insert(original.clone(), valid(5), 0, 0, true)).unwrap();
         assert_eq!(watch.as_mut().unwrap().try_recv().unwrap(), TxStatus::Ready);
         // sr25519 signatures are randomized: a second signing is another transaction.
         assert_eq!(add(&pool, &a, 0, 5, 0), Err(SubmitError::TooLowPriority { old: 5, new: 5 }));
-        assert_eq!(pool.insert(original, valid(5), 0, 0, false).unwrap_err(), SubmitError::AlreadyImported);
+        assert_eq!(current(pool.insert(original, valid(5), 0, 0, false)).unwrap_err(), SubmitError::AlreadyImported);
         let second = add(&pool, &a, 0, 6, 0).unwrap();
         assert_eq!(watch.unwrap().try_recv().unwrap(), TxStatus::Usurped(second));
         assert_ne!(first, second);
@@ -427,7 +451,7 @@ mod tests {
     fn blocks_remove_included_stale_and_expired() {
         let pool = Pool::new(PoolLimits::default());
         let (a, b) = (Pair::dev("Alice"), Pair::dev("Bob"));
-        let (a0, mut watch) = pool.insert(xt(&a, 0, 1), valid(1), 0, 0, true).unwrap();
+        let (a0, mut watch) = current(pool.insert(xt(&a, 0, 1), valid(1), 0, 0, true)).unwrap();
         let a1 = add(&pool, &a, 1, 1, 0).unwrap();
         let b0 = add(&pool, &b, 0, 1, 0).unwrap();
         let block = H256([9; 32]);
@@ -445,6 +469,18 @@ mod tests {
         // Longevity 64 from block 0: gone after block 65.
         pool.on_block(block, 66, &[], &[], |_| 1);
         assert!(pool.pending().is_empty());
+    }
+
+    #[test]
+    fn a_validation_older_than_the_last_block_is_refused() {
+        let pool = Pool::new(PoolLimits::default());
+        let a = Pair::dev("Alice");
+        pool.on_block(H256([1; 32]), 3, &[], &[], |_| 0);
+        // Validated at block 2, before block 3 reached the pool: validate again.
+        assert!(pool.insert(xt(&a, 0, 1), valid(1), 0, 2, false).is_none());
+        assert!(pool.pending().is_empty());
+        assert!(current(pool.insert(xt(&a, 0, 1), valid(1), 0, 3, false)).is_ok());
+        assert!(current(pool.insert(xt(&a, 1, 1), valid(1), 0, 4, false)).is_ok(), "a newer view is fine");
     }
 
     #[test]

@@ -11,12 +11,13 @@ use tracing::info;
 
 use accord_pallet_oplog as oplog;
 use accord_pallet_system as system;
-use accord_primitives::{AccountId32, Block, Header, H256};
+use accord_primitives::UncheckedExtrinsic;
+use accord_primitives::{AccountId32, Block, Header, MultiSignature, H256};
 use accord_rpc::{
     ChainInfo, Health, NodeApi, OpKind, OplogEntry, OplogHead, RpcConfig, RuntimeVersionInfo, StateError, SubmitError,
     TxStatus,
 };
-use accord_runtime::validity::TransactionValidityError;
+use accord_runtime::validity::{TransactionValidityError, ValidTransaction};
 
 use crate::authoring::{Authoring, SealMode, Wake};
 use crate::backend::{Backend, Pruning};
@@ -67,6 +68,9 @@ pub enum NodeError {
     },
 }
 
+/// How many times a submission is validated when blocks keep arriving meanwhile.
+const SUBMIT_ATTEMPTS: usize = 3;
+
 /// The node's implementation of the RPC's needs.
 pub struct Api {
     /// The client.
@@ -101,6 +105,26 @@ impl Api {
         watch: bool,
     ) -> Result<(H256, Option<mpsc::Receiver<TxStatus>>), SubmitError> {
         let xt = Pool::decode(&bytes)?;
+        // A block may be imported while the transaction is validated; the pool then refuses
+        // the outdated validation and it runs again at the new best block.
+        for _ in 0..SUBMIT_ATTEMPTS {
+            let (validated, validity, nonce, best) = self.validate_at_best(&xt)?;
+            if let Some(result) = self.pool.insert(validated, validity, nonce, best, watch) {
+                self.wake.notify();
+                return result;
+            }
+        }
+        Err(SubmitError::UnknownValidity(format!(
+            "blocks kept arriving during {SUBMIT_ATTEMPTS} validations; submit the transaction again"
+        )))
+    }
+
+    /// Validates `xt` at the best block: the extrinsic, its validity, the sender's account
+    /// nonce and the block number.
+    fn validate_at_best(
+        &self,
+        xt: &UncheckedExtrinsic,
+    ) -> Result<(UncheckedExtrinsic, ValidTransaction, u32, u32), SubmitError> {
         let best = self.client.backend().best();
         let state = self
             .client
@@ -108,23 +132,14 @@ impl Api {
             .state_at(best.number)
             .map_err(|e| SubmitError::UnknownValidity(e.to_string()))?
             .ok_or_else(|| SubmitError::UnknownValidity("best state unavailable".into()))?;
-        // The sr25519 signature goes to the batch verifier; the runtime checks the rest. Any
-        // other case, and any signature that fails, the runtime checks and explains itself.
-        let batched = match accord_runtime::signature_to_verify(&state, &xt, best.hash) {
-            Some(s) => match s.signature {
-                accord_primitives::MultiSignature::Sr25519(signature) => {
-                    Some(self.verifier.verify(s.payload, signature, s.signer.0))
-                }
-                _ => None,
-            },
-            None => None,
+        // sr25519 signatures go to the batch verifier; the runtime does everything else.
+        let verify = |signature: &MultiSignature, payload: &[u8], signer: &AccountId32| match signature {
+            MultiSignature::Sr25519(s) => self.verifier.verify(payload.to_vec(), *s, signer.0),
+            other => other.verify(payload, signer),
         };
-        let signatures = match batched {
-            Some(true) => accord_runtime::Signatures::Verified,
-            Some(false) | None => accord_runtime::Signatures::Verify,
-        };
+        let signatures = accord_runtime::Signatures::VerifyWith(&verify);
         let validity =
-            accord_runtime::validate_transaction_with(&state, &xt, best.hash, signatures).map_err(|e| match e {
+            accord_runtime::validate_transaction_with(&state, xt, best.hash, signatures).map_err(|e| match e {
                 TransactionValidityError::Invalid(_) => SubmitError::Invalid(e.to_string()),
                 TransactionValidityError::Unknown(_) => SubmitError::UnknownValidity(e.to_string()),
             })?;
@@ -133,10 +148,7 @@ impl Api {
             _ => return Err(SubmitError::Invalid("only signed transactions are accepted".into())),
         };
         let nonce = state.get_typed::<system::AccountInfo>(&system::ACCOUNT.key(&sender)).map_or(0, |a| a.nonce);
-        drop(state);
-        let result = self.pool.insert(xt, validity, nonce, best.number, watch)?;
-        self.wake.notify();
-        Ok(result)
+        Ok((xt.clone(), validity, nonce, best.number))
     }
 }
 

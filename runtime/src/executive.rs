@@ -127,12 +127,28 @@ enum NonceMode {
 /// transaction versions and the era's birth hash, none of which changes along one chain
 /// without a runtime upgrade; expiry is the pool's `valid_till`. Blocks from elsewhere are
 /// always imported with `Verify`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Signatures {
+///
+/// `VerifyWith` hands each signature check (the signature, the payload as signed, the
+/// signer) to the caller: the node's pool sends sr25519 signatures to its batch verifier.
+/// Everything else, the payload and the expired-era diagnosis included, stays the runtime's.
+#[derive(Clone, Copy)]
+pub enum Signatures<'v> {
     /// Verify every signature.
     Verify,
     /// The signatures were verified when the transactions entered the pool.
     Verified,
+    /// Verify every signature with this function.
+    VerifyWith(&'v dyn Fn(&MultiSignature, &[u8], &AccountId32) -> bool),
+}
+
+impl std::fmt::Debug for Signatures<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Signatures::Verify => "Verify",
+            Signatures::Verified => "Verified",
+            Signatures::VerifyWith(_) => "VerifyWith(..)",
+        })
+    }
 }
 
 /// Runs the runtime's `on_initialize` hooks in pallet order.
@@ -173,17 +189,18 @@ fn implicit_at(ext: &Ext<'_>, era: Era, n: BlockNumber) -> Result<Implicit, Tran
     Ok(Implicit { spec_version: SPEC_VERSION, transaction_version: TRANSACTION_VERSION, genesis_hash, era_birth_hash })
 }
 
-/// Verifies the signature; on failure, tells an expired mortal transaction (one that
-/// verifies against the previous period's birth block) from a bad signature.
+/// Verifies the signature with `verify`; on failure, tells an expired mortal transaction
+/// (one that verifies against the previous period's birth block) from a bad signature.
 fn verify_signature(
     ext: &Ext<'_>,
     call: &[u8],
     sig: &Signature,
     who: &AccountId32,
     n: BlockNumber,
+    verify: &dyn Fn(&MultiSignature, &[u8], &AccountId32) -> bool,
 ) -> Result<(), TransactionValidityError> {
     let implicit = implicit_at(ext, sig.extra.era, n)?;
-    if sig.signature.verify(&signing_payload(call, &sig.extra, &implicit), who) {
+    if verify(&sig.signature, &signing_payload(call, &sig.extra, &implicit), who) {
         return Ok(());
     }
     if let Era::Mortal(period, _) = sig.extra.era {
@@ -191,7 +208,7 @@ fn verify_signature(
         if let Some(previous) = birth.checked_sub(period).and_then(|b| BlockNumber::try_from(b).ok()) {
             if let Some(hash) = system::block_hash(ext, previous) {
                 let old = Implicit { era_birth_hash: hash, ..implicit };
-                if sig.signature.verify(&signing_payload(call, &sig.extra, &old), who) {
+                if verify(&sig.signature, &signing_payload(call, &sig.extra, &old), who) {
                     return Err(InvalidTransaction::AncientBirthBlock.into());
                 }
             }
@@ -206,7 +223,7 @@ fn check(
     xt: &UncheckedExtrinsic,
     n: BlockNumber,
     mode: NonceMode,
-    signatures: Signatures,
+    signatures: Signatures<'_>,
 ) -> Result<Checked, TransactionValidityError> {
     let len = xt.encoded().len() as u32;
     if len > EXTRINSIC_LENGTH_MAX {
@@ -230,8 +247,10 @@ fn check(
     if call.is_inherent() {
         return Err(InvalidTransaction::Call.into());
     }
-    if signatures == Signatures::Verify {
-        verify_signature(ext, xt.call(), sig, &who, n)?;
+    match signatures {
+        Signatures::Verify => verify_signature(ext, xt.call(), sig, &who, n, &|s, m, w| s.verify(m, w))?,
+        Signatures::VerifyWith(verify) => verify_signature(ext, xt.call(), sig, &who, n, verify)?,
+        Signatures::Verified => {}
     }
     let account_nonce = system::account_nonce(ext, &who);
     if sig.extra.nonce < account_nonce {
@@ -273,7 +292,7 @@ pub fn validate_transaction_with(
     best_state: &dyn StateRead,
     xt: &UncheckedExtrinsic,
     best_hash: H256,
-    signatures: Signatures,
+    signatures: Signatures<'_>,
 ) -> TransactionValidity {
     let mut ext = Ext::new(best_state, PALLETS);
     let n = system::block_number(&ext) + 1;
@@ -296,43 +315,6 @@ pub fn validate_transaction_with(
         provides: vec![(who, nonce).encode()],
         longevity,
         propagate: true,
-    })
-}
-
-/// A signature for a verifier outside the runtime (the pool's batch verifier): the payload
-/// the signer must have signed for the next block, the signature and the signer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SignatureToVerify {
-    /// The signing payload (hashed if over 256 bytes, as signed).
-    pub payload: Vec<u8>,
-    /// The signature.
-    pub signature: MultiSignature,
-    /// The signer's account (its public key).
-    pub signer: AccountId32,
-}
-
-/// The signature `xt` must carry to be valid in the block after `best_hash`, for verifying
-/// it outside the runtime, in batches. `None` when there is nothing simple to hand out
-/// (unsigned, an undecodable call, a non-`Id` address, an unknown era birth block): then
-/// [`validate_transaction`] verifies, and explains, itself. A valid signature here means
-/// [`validate_transaction_with`]`(.., Signatures::Verified)` gives the full answer; an
-/// invalid one should be explained by [`validate_transaction`] (bad proof or expired era).
-pub fn signature_to_verify(
-    best_state: &dyn StateRead,
-    xt: &UncheckedExtrinsic,
-    best_hash: H256,
-) -> Option<SignatureToVerify> {
-    let sig = xt.signature.as_ref()?;
-    let MultiAddress::Id(signer) = sig.address else { return None };
-    decode_call(xt).ok()?;
-    let mut ext = Ext::new(best_state, PALLETS);
-    let n = system::block_number(&ext) + 1;
-    system::initialize(&mut ext, n, best_hash);
-    let implicit = implicit_at(&ext, sig.extra.era, n).ok()?;
-    Some(SignatureToVerify {
-        payload: signing_payload(xt.call(), &sig.extra, &implicit),
-        signature: sig.signature.clone(),
-        signer,
     })
 }
 
@@ -400,7 +382,7 @@ impl<'a> BlockExecution<'a> {
     pub fn apply_with(
         &mut self,
         xt: &UncheckedExtrinsic,
-        signatures: Signatures,
+        signatures: Signatures<'_>,
     ) -> Result<ApplyOutcome, TransactionValidityError> {
         let checked = check(&self.ext, xt, self.number, NonceMode::Exact, signatures)?;
         let mandatory = checked.info.class == DispatchClass::Mandatory;

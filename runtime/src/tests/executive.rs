@@ -459,6 +459,18 @@ fn pool_verified_transactions_skip_only_the_signature_check() {
     // Verify: the tampered signature is refused; Verified trusts the pool's earlier check.
     assert_eq!(validate_transaction_with(&chain.state, &tampered, best, Signatures::Verify), Err(invalid(I::BadProof)));
     assert!(validate_transaction_with(&chain.state, &tampered, best, Signatures::Verified).is_ok());
+    // VerifyWith: the caller's verifier sees the signature, the payload as signed and the
+    // signer, and decides.
+    let calls = std::cell::Cell::new(0);
+    let checking = |s: &MultiSignature, payload: &[u8], who: &AccountId32| {
+        calls.set(calls.get() + 1);
+        assert_eq!(*who, alice.account());
+        s.verify(payload, who)
+    };
+    let with = Signatures::VerifyWith(&checking);
+    assert!(validate_transaction_with(&chain.state, &good, best, with).is_ok());
+    assert_eq!(validate_transaction_with(&chain.state, &tampered, best, with), Err(invalid(I::BadProof)));
+    assert_eq!(calls.get(), 2);
     // Every other check still runs: a stale nonce, a future nonce in a block, no funds.
     let stale = chain.signed(&alice, &transfer(&bob, 1), 0);
     let mut exec = BlockExecution::initialize(&chain.state, best, chain.best_number() + 1, Digest::default());
