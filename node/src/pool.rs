@@ -104,6 +104,18 @@ impl Inner {
         Some(tx)
     }
 
+    /// The sender's ready transactions: the run of consecutive nonces from its account nonce.
+    fn ready_run<'a>(&'a self, sender: &AccountId32) -> impl Iterator<Item = &'a Arc<PoolTx>> + 'a {
+        let start = self.chain_nonce.get(sender).copied().unwrap_or(0);
+        self.senders
+            .get(sender)
+            .into_iter()
+            .flat_map(move |queue| queue.range(start..))
+            .enumerate()
+            .take_while(move |(i, (nonce, _))| **nonce as u64 == start as u64 + *i as u64)
+            .map(|(_, (_, tx))| tx)
+    }
+
     fn is_ready(&self, tx: &PoolTx) -> bool {
         let base = self.chain_nonce.get(&tx.sender).copied().unwrap_or(0);
         let queue = &self.senders[&tx.sender];
@@ -232,16 +244,8 @@ impl Pool {
     pub fn ready(&self) -> Vec<Arc<PoolTx>> {
         let inner = self.inner.lock();
         let mut runs: Vec<Vec<Arc<PoolTx>>> = Vec::new();
-        for (sender, queue) in &inner.senders {
-            let mut expected = inner.chain_nonce.get(sender).copied().unwrap_or(0);
-            let mut run = Vec::new();
-            for (nonce, tx) in queue.range(expected..) {
-                if *nonce != expected {
-                    break;
-                }
-                run.push(tx.clone());
-                expected += 1;
-            }
+        for sender in inner.senders.keys() {
+            let mut run: Vec<Arc<PoolTx>> = inner.ready_run(sender).cloned().collect();
             if !run.is_empty() {
                 run.reverse();
                 runs.push(run);
@@ -344,15 +348,8 @@ impl Pool {
     /// Counts.
     pub fn status(&self) -> PoolStatus {
         let inner = self.inner.lock();
-        // Each sender's run of consecutive nonces from its account nonce (no ordering needed).
-        let ready: usize = inner
-            .senders
-            .iter()
-            .map(|(sender, queue)| {
-                let start = inner.chain_nonce.get(sender).copied().unwrap_or(0);
-                queue.range(start..).enumerate().take_while(|(i, (n, _))| **n == start + *i as u32).count()
-            })
-            .sum();
+        // No ordering needed to count.
+        let ready: usize = inner.senders.keys().map(|sender| inner.ready_run(sender).count()).sum();
         PoolStatus { ready, future: inner.by_hash.len() - ready, bytes: inner.bytes }
     }
 
