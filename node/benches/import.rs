@@ -111,7 +111,7 @@ fn run(accounts: u32) {
         let built = t.elapsed();
         assert_eq!(proposal.included.len(), PER_BLOCK as usize, "every transfer applies");
         let t = Instant::now();
-        author.client.import_block(&proposal.block, Some(proposal.changes.clone())).unwrap();
+        author.client.import_block(&proposal.block, Some(&proposal.changes)).unwrap();
         let committed = t.elapsed();
         let t = Instant::now();
         importer.client.import_block(&proposal.block, None).unwrap();

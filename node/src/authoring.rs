@@ -1,13 +1,20 @@
-//! The local block authoring engine: a single authority that builds a block on the best
-//! block every interval (or, with instant seal, as soon as transactions wait), imports it,
-//! and finalizes it a moment later ([`finality_delay`]): a single authority's blocks are
-//! final by construction, but clients must be able to observe `inBlock` before `finalized`
+//! The local block authoring engine: a single authority that builds a block on the tip
+//! every interval (or, with instant seal, as soon as transactions wait), imports it, and
+//! finalizes it a moment later ([`finality_delay`]): a single authority's blocks are final
+//! by construction, but clients must be able to observe `inBlock` before `finalized`
 //! (polkadot.js drops an `inBlock` update that a `finalized` one overtakes, and code that
 //! waits for `isInBlock` would hang). It drives the client only through `build_block`,
 //! `import_block` and `finalize`, the interface a BFT engine will use too.
+//!
+//! Production is pipelined over two threads: the *authoring* thread builds block n+1 while
+//! the *committer* thread writes block n, then updates the pool, notifies subscribers and
+//! finalizes. Block n is pending in the backend meanwhile, so n+1 is built on its state
+//! (`Backend::set_pending`); the builder skips the transactions of the blocks still in
+//! flight, which the pool forgets only when the committer reports them.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -18,12 +25,15 @@ use tracing::{info, warn};
 use accord_pallet_system as system;
 use accord_primitives::H256;
 
-use crate::client::{Client, TypedRead};
+use crate::client::{Client, ClientError, Proposal, TypedRead};
 use crate::metrics::Metrics;
-use crate::pool::Pool;
+use crate::pool::{Pool, PoolTx};
 
 /// How many pooled transactions are validated again after each block.
 pub const REVALIDATE_PER_BLOCK: usize = 512;
+
+/// How long the builder waits for the previous block's commit before giving up on a block.
+const COMMIT_WAIT: Duration = Duration::from_secs(30);
 
 /// When blocks are made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,7 +133,17 @@ fn finalize_due(client: &Client, pool: &Pool, pending: &mut VecDeque<PendingFina
     }
 }
 
-fn run(client: &Client, pool: &Pool, metrics: &Metrics, mode: SealMode, stop: &AtomicBool, wake: &Wake) {
+/// A block built and made pending, on its way to the committer.
+struct Built {
+    proposal: Proposal,
+    changes: Arc<accord_support::Changes>,
+    build_time: Duration,
+    /// The block this one was built on, if it was pending: released by the committer (the
+    /// last reference frees a whole block's changes and trie nodes, which takes a while).
+    _parent: Option<Arc<crate::backend::Pending>>,
+}
+
+fn run(client: &Arc<Client>, pool: &Arc<Pool>, metrics: &Arc<Metrics>, mode: SealMode, stop: &AtomicBool, wake: &Wake) {
     // A single authority: whatever it committed before a restart is final.
     let best = client.backend().best();
     if client.backend().finalized().number < best.number {
@@ -131,57 +151,112 @@ fn run(client: &Client, pool: &Pool, metrics: &Metrics, mode: SealMode, stop: &A
             warn!("finalizing the best block at start failed: {e}");
         }
     }
-    let delay = finality_delay(mode);
-    let mut pending: VecDeque<PendingFinality> = VecDeque::new();
+    // One block queued while another is written: the builder never runs further ahead.
+    let (to_committer, committed) = sync_channel::<Built>(1);
+    let committer = {
+        let (client, pool, metrics) = (client.clone(), pool.clone(), metrics.clone());
+        let delay = finality_delay(mode);
+        std::thread::Builder::new()
+            .name("committer".into())
+            .spawn(move || commit_loop(&client, &pool, &metrics, delay, committed))
+            .expect("spawning the committer thread")
+    };
+    // Transactions of the last two blocks handed to the committer: the pool may still
+    // list them as ready until the committer has reported their blocks.
+    let mut in_flight: VecDeque<HashSet<H256>> = VecDeque::new();
     let mut next_slot = Instant::now();
     while !stop.load(Ordering::SeqCst) {
-        finalize_due(client, pool, &mut pending, false);
         let now = Instant::now();
-        let finality_wait = pending.front().map(|p| p.due.saturating_duration_since(now));
         let budget = match mode {
             SealMode::Interval(interval) => {
                 if now < next_slot {
-                    let wait = finality_wait.map_or(next_slot - now, |f| f.min(next_slot - now));
-                    wake.wait(wait);
+                    wake.wait(next_slot - now);
                     continue;
                 }
                 next_slot = now + interval;
                 interval / 2
             }
             SealMode::Instant => {
-                if pool.ready().is_empty() {
-                    wake.wait(finality_wait.unwrap_or(Duration::from_millis(200)).min(Duration::from_millis(200)));
+                if !pool.ready().iter().any(|tx| !in_flight.iter().any(|s| s.contains(&tx.hash))) {
+                    wake.wait(Duration::from_millis(200));
                     continue;
                 }
                 Duration::from_secs(1)
             }
         };
-        match produce(client, pool, metrics, budget) {
-            Ok((hash, included)) => pending.push_back(PendingFinality { due: Instant::now() + delay, hash, included }),
+        match build(client, pool, budget, &in_flight) {
+            Ok(built) => {
+                in_flight.push_back(built.proposal.included.iter().copied().collect());
+                if in_flight.len() > 2 {
+                    in_flight.pop_front();
+                }
+                if to_committer.send(built).is_err() {
+                    warn!("the committer thread stopped; block production stops");
+                    break;
+                }
+            }
             Err(e) => {
                 warn!("block production failed: {e}");
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
     }
+    drop(to_committer);
+    let _ = committer.join();
+}
+
+/// Builds a block on the tip from the pool's ready transactions (minus those in flight)
+/// and makes it pending once the previous block is written.
+fn build(
+    client: &Client,
+    pool: &Pool,
+    budget: Duration,
+    in_flight: &VecDeque<HashSet<H256>>,
+) -> Result<Built, ClientError> {
+    let started = Instant::now();
+    let parent = client.backend().pending();
+    let ready: Vec<Arc<PoolTx>> =
+        pool.ready().into_iter().filter(|tx| !in_flight.iter().any(|s| s.contains(&tx.hash))).collect();
+    let mut proposal = client.build_block(now_ms(), &ready, Instant::now() + budget)?;
+    let build_time = started.elapsed();
+    let changes = Arc::new(std::mem::take(&mut proposal.changes));
+    client.backend().set_pending(&proposal.block.header, changes.clone(), COMMIT_WAIT)?;
+    Ok(Built { proposal, changes, build_time, _parent: parent })
+}
+
+/// The committer: writes each built block, then tells the pool, and finalizes blocks when
+/// they are due.
+fn commit_loop(client: &Client, pool: &Pool, metrics: &Metrics, delay: Duration, blocks: Receiver<Built>) {
+    let mut pending: VecDeque<PendingFinality> = VecDeque::new();
+    loop {
+        finalize_due(client, pool, &mut pending, false);
+        let wait =
+            pending.front().map_or(Duration::from_millis(500), |p| p.due.saturating_duration_since(Instant::now()));
+        let built = match blocks.recv_timeout(wait) {
+            Ok(built) => built,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        match commit(client, pool, metrics, &built) {
+            Ok(hash) => pending.push_back(PendingFinality {
+                due: Instant::now() + delay,
+                hash,
+                included: built.proposal.included,
+            }),
+            Err(e) => warn!("block #{} could not be committed: {e}", built.proposal.block.header.number),
+        }
+    }
     finalize_due(client, pool, &mut pending, true);
 }
 
-/// Builds and imports one block with the pool's ready transactions. Returns its hash and
-/// the pool transactions it included; finalizing it is the caller's next step.
-pub fn produce(
-    client: &Client,
-    pool: &Pool,
-    metrics: &Metrics,
-    budget: Duration,
-) -> Result<(H256, Vec<H256>), crate::client::ClientError> {
+/// Imports one built block, then updates the pool (included and invalid transactions gone,
+/// a rotating part re-validated) and prints the status line.
+fn commit(client: &Client, pool: &Pool, metrics: &Metrics, built: &Built) -> Result<H256, ClientError> {
     let started = Instant::now();
-    let ready = pool.ready();
-    let proposal = client.build_block(now_ms(), &ready, Instant::now() + budget)?;
-    let built = started.elapsed();
+    let proposal = &built.proposal;
     let number = proposal.block.header.number;
     let extrinsics = proposal.block.extrinsics.len();
-    let hash = client.import_block(&proposal.block, Some(proposal.changes))?;
+    let hash = client.import_block(&proposal.block, Some(&built.changes))?;
     let imported = started.elapsed();
     let backend = client.backend();
     let state = backend.state_at(number)?;
@@ -213,9 +288,9 @@ pub fn produce(
         status.ready,
         status.future,
         extrinsics,
-        built.as_millis(),
-        (imported - built).as_millis(),
+        built.build_time.as_millis(),
+        imported.as_millis(),
         (started.elapsed() - imported).as_millis()
     );
-    Ok((hash, proposal.included))
+    Ok(hash)
 }

@@ -8,12 +8,23 @@
 //! - A block, its state changes, its history, its trie nodes, the new best pointer and the
 //!   pruning of history that left the window are written in one atomic batch: a node killed
 //!   at any instant restarts at its last committed block with a matching state root.
+//! - An in-memory cache (`cache.rs`) holds recently used values and trie nodes of the best
+//!   state; each commit updates it with the block's new values and nodes.
+//! - Pipelined production: a block built on the best block can be made *pending*
+//!   ([`Backend::set_pending`]) while it is written; the next block is then built on
+//!   [`Backend::tip_state`], the best state with the pending block's changes and trie writes
+//!   laid over it. The pending block leaves when it is committed. Only one block is pending
+//!   at a time and only the producer builds on the tip: reads of the tip state that miss the
+//!   overlay go to the latest database state (the best or, once written, the pending block),
+//!   which agree on every key the overlay does not hold.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use codec::{Decode, Encode};
-use parking_lot::{Mutex, RwLock};
+use parking_lot::{Condvar, Mutex, RwLock};
 use rocksdb::{Direction, IteratorMode, WriteBatch};
 
 use accord_primitives::trie::{trie_root, StateVersion};
@@ -22,7 +33,8 @@ use accord_support::state::STATE_VERSION;
 use accord_support::{Changes, StateRead};
 use accord_trie::{NodeStore, StoredNode, TrieUpdate};
 
-use crate::db::{col, escape_key, unescape_key, Db, DbError};
+use crate::cache::StateCache;
+use crate::db::{col, escape_key, unescape_key, Db, DbError, MemoryBudget};
 
 /// How much state history to keep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +77,14 @@ pub enum BackendError {
         /// Found.
         found: u32,
     },
+    /// A block is already pending (see [`Backend::set_pending`]).
+    #[error("block #{number} cannot be made pending: block #{pending} still is")]
+    AlreadyPending {
+        /// The block to make pending.
+        number: u32,
+        /// The pending block.
+        pending: u32,
+    },
     /// A block does not extend the best block.
     #[error("block #{number} ({hash:?}) does not extend the best block {best:?}")]
     NotOnBest {
@@ -86,6 +106,23 @@ pub struct Head {
     pub hash: H256,
 }
 
+/// A block built on the best block and being written (see [`Backend::set_pending`]).
+pub struct Pending {
+    /// The block.
+    pub head: Head,
+    /// Its state changes.
+    pub changes: Arc<Changes>,
+    /// Its trie node writes.
+    pub trie: Arc<TrieUpdate>,
+}
+
+/// A trie update computed by a state's `root_with`, kept for the block's commit.
+struct ComputedUpdate {
+    /// The block the changes apply to.
+    parent: H256,
+    update: Arc<TrieUpdate>,
+}
+
 /// The chain's storage.
 pub struct Backend {
     db: Db,
@@ -93,9 +130,19 @@ pub struct Backend {
     genesis_hash: H256,
     best: RwLock<Head>,
     finalized: RwLock<Head>,
-    /// The last trie update computed by `root_with`, reused when its block is committed.
-    trie_cache: Mutex<Option<(Changes, TrieUpdate)>>,
+    /// The block being written, if any.
+    pending: Mutex<Option<Arc<Pending>>>,
+    /// Signalled when the pending block leaves.
+    pending_left: Condvar,
+    /// The last trie updates computed by `root_with` (a few: builders and importers may
+    /// interleave), reused when their block is committed.
+    updates: Mutex<Vec<ComputedUpdate>>,
+    /// Values and trie nodes of the best state.
+    cache: Mutex<StateCache>,
 }
+
+/// How many computed trie updates are kept for their commit.
+const UPDATES_KEPT: usize = 4;
 
 fn be(n: u32) -> [u8; 4] {
     n.to_be_bytes()
@@ -109,25 +156,64 @@ fn decode<T: Decode>(column: &'static str, bytes: &[u8]) -> Result<T, DbError> {
     T::decode(&mut &bytes[..]).map_err(|e| corrupt(column, e))
 }
 
-struct TrieStore<'a>(&'a Db);
+fn read_node(db: &Db, path: &[u8]) -> Option<StoredNode> {
+    let bytes = db.get(col::TRIE, path).expect("reading a trie node from RocksDB")?;
+    Some(StoredNode::decode(&mut &bytes[..]).expect("stored trie nodes decode"))
+}
+
+/// The stored trie as of the latest database state, through the cache when its version is
+/// in `accept`, under the writes of `overlay`.
+struct TrieStore<'a> {
+    backend: &'a Backend,
+    accept: (u32, u32),
+    overlay: Option<&'a TrieUpdate>,
+}
 
 impl NodeStore for TrieStore<'_> {
     fn node(&self, path: &[u8]) -> Option<StoredNode> {
-        let bytes = self.0.get(col::TRIE, path).expect("reading a trie node from RocksDB")?;
-        Some(StoredNode::decode(&mut &bytes[..]).expect("stored trie nodes decode"))
+        if let Some(written) = self.overlay.and_then(|o| o.writes.get(path)) {
+            return written.as_deref().cloned();
+        }
+        let (lo, hi) = self.accept;
+        {
+            let mut cache = self.backend.cache.lock();
+            if (lo..=hi).contains(&cache.version) {
+                if let Some(hit) = cache.node(path) {
+                    drop(cache);
+                    return hit.map(|n| (*n).clone());
+                }
+            }
+        }
+        let node = read_node(&self.backend.db, path);
+        let mut cache = self.backend.cache.lock();
+        if (lo..=hi).contains(&cache.version) {
+            cache.put_node(path.to_vec(), node.clone().map(Arc::new));
+        }
+        node
     }
 }
 
 impl Backend {
     /// Opens the database at `path`, writing the genesis block and state if it is new, or
-    /// checking that it holds the chain of `genesis` if not.
+    /// checking that it holds the chain of `genesis` if not. Uses the default memory budget.
     pub fn open(
         path: &Path,
         pruning: Pruning,
         genesis_header: &Header,
         genesis_state: &BTreeMap<Vec<u8>, Vec<u8>>,
     ) -> Result<Backend, BackendError> {
-        let db = Db::open(path)?;
+        Self::open_with(path, pruning, genesis_header, genesis_state, &MemoryBudget::default())
+    }
+
+    /// [`Backend::open`] with a memory budget for RocksDB and the state cache.
+    pub fn open_with(
+        path: &Path,
+        pruning: Pruning,
+        genesis_header: &Header,
+        genesis_state: &BTreeMap<Vec<u8>, Vec<u8>>,
+        budget: &MemoryBudget,
+    ) -> Result<Backend, BackendError> {
+        let db = Db::open(path, budget)?;
         let expected = genesis_header.hash();
         let stored: Option<H256> = db.get(col::META, META_GENESIS)?.map(|b| decode(col::META, &b)).transpose()?;
         match stored {
@@ -153,7 +239,10 @@ impl Backend {
             genesis_hash: expected,
             best: RwLock::new(best),
             finalized: RwLock::new(finalized),
-            trie_cache: Mutex::new(None),
+            pending: Mutex::new(None),
+            pending_left: Condvar::new(),
+            updates: Mutex::new(Vec::new()),
+            cache: Mutex::new(StateCache::new(best.number, budget.state_cache)),
         })
     }
 
@@ -249,24 +338,107 @@ impl Backend {
         Ok(Some(StateAt { backend: self, snapshot, number, head: head.number }))
     }
 
-    /// The trie update that `changes` make to the best state (cached for the commit).
-    pub fn trie_update(&self, changes: &Changes) -> TrieUpdate {
-        if let Some((cached_changes, update)) = self.trie_cache.lock().as_ref() {
-            if cached_changes == changes {
-                return update.clone();
+    /// The block being written, if any.
+    pub fn pending(&self) -> Option<Arc<Pending>> {
+        self.pending.lock().clone()
+    }
+
+    /// The block new blocks are built on: the pending block, or the best.
+    pub fn tip(&self) -> Head {
+        self.pending.lock().as_ref().map_or_else(|| self.best(), |p| p.head)
+    }
+
+    /// The state of [`Backend::tip`], for building the next block on it. Only the block
+    /// producer may use it (see the module docs).
+    pub fn tip_state(&self) -> TipState<'_> {
+        // Read the pending block first: if it is committed meanwhile, `best` is then at
+        // least its parent, and the overlay still describes the difference.
+        let pending = self.pending();
+        let best = self.best();
+        TipState { backend: self, base: best.number, pending }
+    }
+
+    /// Makes `header` (built on the best block, with `changes`) the pending block while it
+    /// is being written, so the next block can be built on it. Waits up to `wait` for the
+    /// previous pending block to be committed.
+    pub fn set_pending(&self, header: &Header, changes: Arc<Changes>, wait: Duration) -> Result<(), BackendError> {
+        let hash = header.hash();
+        let mut pending = self.pending.lock();
+        if pending.is_some() {
+            self.pending_left.wait_for(&mut pending, wait);
+        }
+        if let Some(p) = pending.as_ref() {
+            return Err(BackendError::AlreadyPending { number: header.number, pending: p.head.number });
+        }
+        let best = self.best();
+        if header.parent_hash != best.hash || header.number != best.number + 1 {
+            return Err(BackendError::NotOnBest { number: header.number, hash, best: best.hash });
+        }
+        let trie = self.trie_update_for(header, &changes, (best.number, best.number), None);
+        *pending = Some(Arc::new(Pending { head: Head { number: header.number, hash }, changes, trie }));
+        Ok(())
+    }
+
+    /// The trie update of `header`'s `changes` on its parent: the one computed when the
+    /// block was built if it is kept, otherwise computed now over `overlay`.
+    fn trie_update_for(
+        &self,
+        header: &Header,
+        changes: &Changes,
+        accept: (u32, u32),
+        overlay: Option<&TrieUpdate>,
+    ) -> Arc<TrieUpdate> {
+        {
+            let mut updates = self.updates.lock();
+            if let Some(i) =
+                updates.iter().position(|u| u.parent == header.parent_hash && u.update.root == header.state_root)
+            {
+                return updates.swap_remove(i).update;
             }
         }
-        let update = accord_trie::update(
-            &TrieStore(&self.db),
+        Arc::new(accord_trie::update(
+            &TrieStore { backend: self, accept, overlay },
             changes.iter().map(|(k, v)| (k.as_slice(), v.as_deref())),
             STATE_VERSION,
-        );
-        *self.trie_cache.lock() = Some((changes.clone(), update.clone()));
-        update
+        ))
+    }
+
+    /// Computes the trie update of `changes` on the state `parent` (read through `store`),
+    /// keeps it for the commit, and returns the new root.
+    fn compute_root(&self, parent: H256, store: &TrieStore<'_>, changes: &Changes) -> H256 {
+        let update =
+            accord_trie::update(store, changes.iter().map(|(k, v)| (k.as_slice(), v.as_deref())), STATE_VERSION);
+        let root = update.root;
+        let mut updates = self.updates.lock();
+        if updates.len() >= UPDATES_KEPT {
+            updates.remove(0);
+        }
+        updates.push(ComputedUpdate { parent, update: Arc::new(update) });
+        root
+    }
+
+    /// The value of `key` in the latest database state, through the cache when its version
+    /// is in `accept` (filling it on a miss under the same condition).
+    fn latest_value(&self, key: &[u8], accept: (u32, u32)) -> Option<Vec<u8>> {
+        let (lo, hi) = accept;
+        {
+            let mut cache = self.cache.lock();
+            if (lo..=hi).contains(&cache.version) {
+                if let Some(hit) = cache.value(key) {
+                    return hit;
+                }
+            }
+        }
+        let value = self.db.get(col::STATE, key).expect("reading state from RocksDB");
+        let mut cache = self.cache.lock();
+        if (lo..=hi).contains(&cache.version) {
+            cache.put_value(key.to_vec(), value.clone());
+        }
+        value
     }
 
     /// Commits `block`, which must extend the best block, with the state `changes` it makes:
-    /// one atomic write.
+    /// one atomic write. If it is the pending block, it stops being pending.
     pub fn commit_block(&self, block: &Block, changes: &Changes) -> Result<(), BackendError> {
         let header = &block.header;
         let hash = header.hash();
@@ -274,13 +446,34 @@ impl Backend {
         if header.parent_hash != best.hash || header.number != best.number + 1 {
             return Err(BackendError::NotOnBest { number: header.number, hash, best: best.hash });
         }
-        let trie = self.trie_update(changes);
+        let pending = self.pending().filter(|p| p.head.hash == hash);
+        let result = self.write_block(block, hash, best, changes, pending.as_ref().map(|p| p.trie.clone()));
+        if pending.is_some() {
+            // Committed or not, the block stops being pending (a failed write leaves the best
+            // block as it was; the next block is built on it).
+            *self.pending.lock() = None;
+            self.pending_left.notify_all();
+        }
+        result
+    }
+
+    fn write_block(
+        &self,
+        block: &Block,
+        hash: H256,
+        best: Head,
+        changes: &Changes,
+        trie: Option<Arc<TrieUpdate>>,
+    ) -> Result<(), BackendError> {
+        let header = &block.header;
+        let accept = (best.number, best.number);
+        let trie = trie.unwrap_or_else(|| self.trie_update_for(header, changes, accept, None));
         let db = &self.db;
         let n = header.number;
         let mut batch = WriteBatch::default();
         let mut journal = Vec::with_capacity(changes.len());
         for (key, value) in changes {
-            let old = db.get(col::STATE, key)?;
+            let old = self.latest_value(key, accept);
             if old.as_ref() == value.as_ref() {
                 continue;
             }
@@ -310,9 +503,20 @@ impl Backend {
                 self.prune_history(&mut batch, n - window)?;
             }
         }
-        db.rocks.write(batch).map_err(|e| db.err(e))?;
+        if let Err(e) = db.rocks.write(batch) {
+            // The cache may hold values read for this block's commit only: start afresh.
+            self.cache.lock().reset(best.number);
+            return Err(db.err(e).into());
+        }
         *self.best.write() = head;
-        *self.trie_cache.lock() = None;
+        let mut cache = self.cache.lock();
+        for (key, value) in changes {
+            cache.put_value(key.clone(), value.clone());
+        }
+        for (path, node) in &trie.writes {
+            cache.put_node(path.clone(), node.clone());
+        }
+        cache.version = n;
         Ok(())
     }
 
@@ -350,7 +554,7 @@ impl Backend {
             flat.push((k.to_vec(), v.to_vec()));
         }
         let flat_root = trie_root(flat.iter().map(|(k, v)| (k, v)), StateVersion::V1);
-        let trie_root = accord_trie::root_of(TrieStore(&self.db).node(&[]).as_ref());
+        let trie_root = accord_trie::root_of(read_node(&self.db, &[]).as_ref());
         Ok(StateCheck { best, keys: flat.len() as u64, header_root: header.state_root, flat_root, trie_root })
     }
 }
@@ -392,7 +596,24 @@ impl StateAt<'_> {
     }
 
     fn flat_get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        self.snapshot.get_cf(self.backend.db.cf(col::STATE), key).expect("reading state from RocksDB")
+        // The cache serves this view only while it holds the same block's state.
+        let cache = &self.backend.cache;
+        if self.number == self.head {
+            let mut c = cache.lock();
+            if c.version == self.head {
+                if let Some(hit) = c.value(key) {
+                    return hit;
+                }
+            }
+        }
+        let value = self.snapshot.get_cf(self.backend.db.cf(col::STATE), key).expect("reading state from RocksDB");
+        if self.number == self.head {
+            let mut c = cache.lock();
+            if c.version == self.head {
+                c.put_value(key.to_vec(), value.clone());
+            }
+        }
+        value
     }
 
     /// The value of `key` at this block: its first history entry after this block, or the
@@ -471,6 +692,84 @@ impl StateRead for StateAt<'_> {
 
     fn root_with(&self, changes: &Changes) -> H256 {
         debug_assert_eq!(self.number, self.head, "blocks are built and imported on the best state only");
-        self.backend.trie_update(changes).root
+        let parent = self.backend.hash_of(self.number).ok().flatten().unwrap_or_default();
+        let store = TrieStore { backend: self.backend, accept: (self.head, self.head), overlay: None };
+        self.backend.compute_root(parent, &store, changes)
+    }
+}
+
+/// The state of the tip (the pending block, or the best block): the latest database state
+/// with the pending block's changes laid over it. See the module docs for when it is sound.
+pub struct TipState<'a> {
+    backend: &'a Backend,
+    /// The best block when this view was taken.
+    base: u32,
+    pending: Option<Arc<Pending>>,
+}
+
+impl TipState<'_> {
+    /// The tip block.
+    pub fn head(&self) -> Head {
+        match &self.pending {
+            Some(p) => p.head,
+            None => {
+                Head { number: self.base, hash: self.backend.hash_of(self.base).ok().flatten().unwrap_or_default() }
+            }
+        }
+    }
+
+    /// The cache versions that agree with this view on every key outside the overlay.
+    fn accept(&self) -> (u32, u32) {
+        (self.base, self.pending.as_ref().map_or(self.base, |p| p.head.number))
+    }
+
+    fn overlay(&self) -> Option<&Changes> {
+        self.pending.as_deref().map(|p| &*p.changes)
+    }
+}
+
+impl StateRead for TipState<'_> {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        if let Some(v) = self.overlay().and_then(|o| o.get(key)) {
+            return v.clone();
+        }
+        self.backend.latest_value(key, self.accept())
+    }
+
+    fn next_key(&self, key: &[u8]) -> Option<Vec<u8>> {
+        use std::ops::Bound;
+        let db = &self.backend.db;
+        let mut cursor = key.to_vec();
+        loop {
+            let mut from_db = None;
+            for item in db.rocks.iterator_cf(db.cf(col::STATE), IteratorMode::From(&cursor, Direction::Forward)) {
+                let (k, _) = item.expect("reading state from RocksDB");
+                if *k != *cursor {
+                    from_db = Some(k.to_vec());
+                    break;
+                }
+            }
+            let from_overlay = self.overlay().and_then(|o| {
+                o.range::<[u8], _>((Bound::Excluded(cursor.as_slice()), Bound::Unbounded))
+                    .next()
+                    .map(|(k, _)| k.clone())
+            });
+            let candidate = match (from_db, from_overlay) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) => a,
+                (None, Some(b)) => b,
+                (None, None) => return None,
+            };
+            match self.overlay().and_then(|o| o.get(&candidate)) {
+                Some(None) => cursor = candidate,
+                _ => return Some(candidate),
+            }
+        }
+    }
+
+    fn root_with(&self, changes: &Changes) -> H256 {
+        let overlay = self.pending.as_deref().map(|p| &*p.trie);
+        let store = TrieStore { backend: self.backend, accept: self.accept(), overlay };
+        self.backend.compute_root(self.head().hash, &store, changes)
     }
 }

@@ -76,6 +76,11 @@ pub struct Cli {
     /// Megabytes of transactions the pool holds.
     #[arg(long, default_value_t = 64)]
     pub pool_mb: usize,
+    /// Megabytes of storage caches: a third each for RocksDB's block cache, its memtables
+    /// and the in-memory cache of state values and trie nodes.
+    #[arg(long, default_value_t = crate::db::DEFAULT_DB_CACHE_MIB,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(48..=1_048_576))]
+    pub db_cache: usize,
 }
 
 /// Subcommands.
@@ -190,6 +195,7 @@ impl Cli {
             spec,
             db_path,
             pruning: self.state_pruning,
+            memory: crate::db::MemoryBudget::from_mib(self.db_cache),
             rpc,
             prometheus: self.prometheus_port.map(|p| SocketAddr::new(Ipv4Addr::LOCALHOST.into(), p)),
             seal: if self.instant_seal {

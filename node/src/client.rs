@@ -115,8 +115,9 @@ impl Client {
         accord_runtime::apis::call(&state, method, data).map_err(|e| StateError::Execution(e.to_string()))
     }
 
-    /// Builds a block on the best block at time `now_ms` from `candidates` (in order),
-    /// stopping when the block is full or at `deadline`. Candidates are pool transactions:
+    /// Builds a block on the tip (the pending block if one is being written, otherwise the
+    /// best block; see [`Backend::set_pending`]) at time `now_ms` from `candidates` (in
+    /// order), stopping when the block is full or at `deadline`. Candidates are pool transactions:
     /// their signatures were verified when they entered the pool and are not verified again
     /// (see [`Signatures::Verified`]); those past their `valid_till` are dropped as invalid.
     pub fn build_block(
@@ -125,11 +126,11 @@ impl Client {
         candidates: &[Arc<PoolTx>],
         deadline: Instant,
     ) -> Result<Proposal, ClientError> {
-        let best = self.backend.best();
-        let state = self.backend.state_at(best.number)?.ok_or(ClientError::MissingState(best.hash))?;
+        let state = self.backend.tip_state();
+        let tip = state.head();
         let previous_ms = state.get_typed::<u64>(&timestamp::NOW.key()).unwrap_or(0);
         let now_ms = now_ms.max(previous_ms + timestamp::MINIMUM_PERIOD_MS);
-        let mut exec = BlockExecution::initialize(&state, best.hash, best.number + 1, Digest::default());
+        let mut exec = BlockExecution::initialize(&state, tip.hash, tip.number + 1, Digest::default());
         exec.apply(&timestamp_inherent(now_ms)).map_err(|e| {
             ClientError::InvalidBlock(accord_runtime::BlockError::InvalidExtrinsic { index: 0, error: e })
         })?;
@@ -157,18 +158,20 @@ impl Client {
 
     /// Imports `block` on the best block. With `changes` (our own proposal) the block is not
     /// executed again; otherwise it is executed and its roots checked.
-    pub fn import_block(&self, block: &Block, changes: Option<Changes>) -> Result<H256, ClientError> {
+    pub fn import_block(&self, block: &Block, changes: Option<&Changes>) -> Result<H256, ClientError> {
         let _guard = self.import_lock.lock();
         let started = Instant::now();
+        let executed;
         let changes = match changes {
             Some(c) => c,
             None => {
                 let best = self.backend.best();
                 let state = self.backend.state_at(best.number)?.ok_or(ClientError::MissingState(best.hash))?;
-                execute_block(&state, block)?
+                executed = execute_block(&state, block)?;
+                &executed
             }
         };
-        self.backend.commit_block(block, &changes)?;
+        self.backend.commit_block(block, changes)?;
         let hash = block.header.hash();
         self.metrics.on_import(block.header.number, block.extrinsics.len() as u64, started.elapsed());
         let _ = self.best_heads.send(block.header.clone());

@@ -74,16 +74,48 @@ pub struct Db {
     path: String,
 }
 
-/// The block cache shared by every column (data, index and filter blocks).
-pub const BLOCK_CACHE_BYTES: usize = 256 * 1024 * 1024;
-/// The memtables of all columns together.
-pub const WRITE_BUFFERS_TOTAL: usize = 256 * 1024 * 1024;
-/// One column's memtable before it is flushed.
-pub const WRITE_BUFFER_PER_COLUMN: usize = 64 * 1024 * 1024;
+/// How the node's storage memory is divided: RocksDB's block cache and memtables, and the
+/// in-memory state cache (`cache.rs`). Set as one figure with `--db-cache`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryBudget {
+    /// The block cache shared by every column (data, index and filter blocks).
+    pub block_cache: usize,
+    /// The memtables of all columns together.
+    pub write_buffers: usize,
+    /// The state cache (values and trie nodes of the best state).
+    pub state_cache: crate::cache::CacheBudget,
+}
+
+/// The default of `--db-cache`, in MiB.
+pub const DEFAULT_DB_CACHE_MIB: usize = 384;
+
+impl MemoryBudget {
+    /// `total` MiB split in three: block cache, memtables and state cache (of which a third
+    /// for values and two thirds for trie nodes, each in two generations).
+    pub fn from_mib(total: usize) -> MemoryBudget {
+        let third = total * 1024 * 1024 / 3;
+        MemoryBudget {
+            block_cache: third,
+            write_buffers: third,
+            state_cache: crate::cache::CacheBudget { values: third / 6, nodes: third / 3 },
+        }
+    }
+
+    /// One column's memtable before it is flushed: a quarter of the total, at most 64 MiB.
+    pub fn write_buffer_per_column(&self) -> usize {
+        (self.write_buffers / 4).min(64 * 1024 * 1024)
+    }
+}
+
+impl Default for MemoryBudget {
+    fn default() -> Self {
+        MemoryBudget::from_mib(DEFAULT_DB_CACHE_MIB)
+    }
+}
 
 impl Db {
-    /// Opens (creating if missing) the database at `path`.
-    pub fn open(path: &Path) -> Result<Db, DbError> {
+    /// Opens (creating if missing) the database at `path` with the RocksDB parts of `budget`.
+    pub fn open(path: &Path, budget: &MemoryBudget) -> Result<Db, DbError> {
         let display = path.display().to_string();
         std::fs::create_dir_all(path).map_err(|e| DbError::Rocks { path: display.clone(), message: e.to_string() })?;
         let mut opts = Options::default();
@@ -93,8 +125,8 @@ impl Db {
         opts.increase_parallelism(2);
         // Memory is bounded: all memtables together, and one block cache that also holds the
         // index and filter blocks (otherwise they grow with the data, outside any cache).
-        opts.set_db_write_buffer_size(WRITE_BUFFERS_TOTAL);
-        let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
+        opts.set_db_write_buffer_size(budget.write_buffers);
+        let cache = rocksdb::Cache::new_lru_cache(budget.block_cache);
         let cfs: Vec<ColumnFamilyDescriptor> = col::ALL
             .iter()
             .map(|name| {
@@ -107,7 +139,11 @@ impl Db {
                     rocksdb::DBCompressionType::Lz4
                 };
                 cf.set_compression_type(compression);
-                cf.set_write_buffer_size(WRITE_BUFFER_PER_COLUMN);
+                cf.set_write_buffer_size(budget.write_buffer_per_column());
+                // A bloom filter over the memtable's keys: lookups of absent keys (new
+                // storage entries, absent trie children) skip the skip-list search.
+                cf.set_memtable_whole_key_filtering(true);
+                cf.set_memtable_prefix_bloom_ratio(0.05);
                 let mut table = rocksdb::BlockBasedOptions::default();
                 table.set_block_cache(&cache);
                 table.set_cache_index_and_filter_blocks(true);

@@ -15,6 +15,7 @@
 
 pub mod authoring;
 pub mod backend;
+pub mod cache;
 pub mod chain_spec;
 pub mod cli;
 pub mod client;

@@ -36,6 +36,8 @@ pub struct NodeConfig {
     pub db_path: PathBuf,
     /// State history to keep.
     pub pruning: Pruning,
+    /// Storage memory: RocksDB caches and the state cache (`--db-cache`).
+    pub memory: crate::db::MemoryBudget,
     /// The RPC server.
     pub rpc: RpcConfig,
     /// Where to serve metrics, if anywhere.
@@ -290,7 +292,7 @@ impl NodeApi for Api {
 pub fn open_client(config: &NodeConfig, metrics: Arc<Metrics>) -> Result<Client, NodeError> {
     let backend = {
         let (genesis_state, genesis_header) = config.spec.genesis_state()?;
-        Backend::open(&config.db_path, config.pruning, &genesis_header, &genesis_state)?
+        Backend::open_with(&config.db_path, config.pruning, &genesis_header, &genesis_state, &config.memory)?
     };
     // A large genesis (a million funded accounts) passes through gigabytes of short-lived
     // allocations; give the freed memory back to the system rather than keep it resident.

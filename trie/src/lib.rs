@@ -17,6 +17,7 @@
 //! (see `accord_primitives::trie`); tests check every root against the closed-form root.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use codec::{Decode, Encode};
 
@@ -74,11 +75,11 @@ impl NodeStore for MemoryNodeStore {
 
 impl MemoryNodeStore {
     /// Applies an update's writes.
-    pub fn apply(&mut self, writes: BTreeMap<Vec<u8>, Option<StoredNode>>) {
+    pub fn apply(&mut self, writes: BTreeMap<Vec<u8>, Option<Arc<StoredNode>>>) {
         for (path, node) in writes {
             match node {
                 Some(n) => {
-                    self.nodes.insert(path, n);
+                    self.nodes.insert(path, Arc::unwrap_or_clone(n));
                 }
                 None => {
                     self.nodes.remove(&path);
@@ -96,13 +97,14 @@ pub fn root_of(root: Option<&StoredNode>) -> H256 {
     }
 }
 
-/// The outcome of applying changes: the new root and the node writes (`None` deletes).
+/// The outcome of applying changes: the new root and the node writes (`None` deletes). The
+/// nodes are shared (`Arc`) so that a node's caches can keep them without copying.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TrieUpdate {
     /// The new state root.
     pub root: H256,
     /// Nodes to write (`Some`) or delete (`None`), by path.
-    pub writes: BTreeMap<Vec<u8>, Option<StoredNode>>,
+    pub writes: BTreeMap<Vec<u8>, Option<Arc<StoredNode>>>,
 }
 
 /// Applies `changes` (`Some` sets, `None` deletes; keys in any order, last one wins) to the
@@ -125,7 +127,7 @@ pub fn update<'k>(
 
 struct Updater<'a> {
     store: &'a dyn NodeStore,
-    writes: BTreeMap<Vec<u8>, Option<StoredNode>>,
+    writes: BTreeMap<Vec<u8>, Option<Arc<StoredNode>>>,
     version: StateVersion,
 }
 
@@ -134,13 +136,13 @@ type Change<'v> = (Vec<u8>, Option<&'v [u8]>);
 impl Updater<'_> {
     fn get(&self, path: &[u8]) -> Option<StoredNode> {
         match self.writes.get(path) {
-            Some(written) => written.clone(),
+            Some(written) => written.as_deref().cloned(),
             None => self.store.node(path),
         }
     }
 
     fn put(&mut self, path: Vec<u8>, node: Option<StoredNode>) {
-        self.writes.insert(path, node);
+        self.writes.insert(path, node.map(Arc::new));
     }
 
     /// The node at `path` after `changes` (sorted; every key starts with `path`).

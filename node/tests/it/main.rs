@@ -5,5 +5,6 @@ mod bad_input;
 mod crash;
 mod harness;
 mod oplog;
+mod pipeline;
 mod rpc;
 mod subxt_e2e;

@@ -1,0 +1,200 @@
+//! In-memory caches of the best state: values by key and trie nodes by path.
+//!
+//! RocksDB lookups cost microseconds (a memtable skip-list search over long keys with
+//! shared prefixes, or a block-cache probe); a block of transfers reads every changed
+//! account and every trie node on the changed paths, and the commit reads every changed
+//! key's old value again. These caches answer most of those reads from a hash map.
+//!
+//! Consistency: the cache holds the state of one block, `version`; the backend updates it
+//! (new values and trie nodes, new version) right after each commit, under its lock. A
+//! reader uses it only if the version is one its view agrees with (see `Backend`), and
+//! fills it only under the same condition.
+//!
+//! Bounds: each map keeps two generations of at most `budget` bytes each. A hit in the
+//! old generation moves the entry to the new one; when the new one is full it becomes the
+//! old one and the previous old one is dropped: a cheap approximation of LRU whose memory
+//! stays under twice the budget (plus hash-map overhead counted in the estimate).
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use accord_trie::StoredNode;
+
+/// Estimated per-entry overhead of a cached entry (hash-map slot, allocation headers).
+const ENTRY_OVERHEAD: usize = 64;
+
+/// Hash maps with a fast, randomly seeded hasher (keys are storage keys and trie paths).
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A bounded map with two generations (see the module docs).
+pub struct Generations<K, V> {
+    young: Map<K, V>,
+    old: Map<K, V>,
+    young_bytes: usize,
+    budget: usize,
+    /// Entries a full generation held last time (the next one is allocated for as many).
+    expected: usize,
+}
+
+impl<K: Hash + Eq + Clone + std::borrow::Borrow<[u8]>, V: Clone> Generations<K, V> {
+    /// An empty map keeping at most about `2 × budget` bytes.
+    pub fn new(budget: usize) -> Self {
+        Generations { young: Map::default(), old: Map::default(), young_bytes: 0, budget, expected: 0 }
+    }
+
+    /// The cached value of `key`, if any (a hit in the old generation is promoted).
+    pub fn get(&mut self, key: &[u8], size: impl Fn(&V) -> usize) -> Option<V> {
+        if let Some(v) = self.young.get(key) {
+            return Some(v.clone());
+        }
+        let (k, v) = self.old.remove_entry(key)?;
+        let out = v.clone();
+        let bytes = key.len() + size(&v) + ENTRY_OVERHEAD;
+        self.put(k, v, bytes);
+        Some(out)
+    }
+
+    /// Caches `value` for `key`; `bytes` is its estimated size.
+    pub fn put(&mut self, key: K, value: V, bytes: usize) {
+        if self.young.insert(key, value).is_none() {
+            self.young_bytes += bytes;
+        }
+        if self.young_bytes > self.budget {
+            // Sized like the last generation: no rehashing while it fills.
+            self.expected = self.young.len();
+            self.old =
+                std::mem::replace(&mut self.young, Map::with_capacity_and_hasher(self.expected, Default::default()));
+            self.young_bytes = 0;
+        }
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.young.clear();
+        self.old.clear();
+        self.young_bytes = 0;
+    }
+
+    /// Entries held (both generations).
+    pub fn len(&self) -> usize {
+        self.young.len() + self.old.len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn value_size(v: &Option<Vec<u8>>) -> usize {
+    v.as_ref().map_or(0, Vec::len)
+}
+
+fn node_size(n: &Option<Arc<StoredNode>>) -> usize {
+    // Partial key plus the children array (inline references rarely exceed a hash).
+    n.as_ref().map_or(0, |n| n.partial.len() + 16 * 40 + 40)
+}
+
+/// Memory budgets of the state cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheBudget {
+    /// Bytes per generation for values.
+    pub values: usize,
+    /// Bytes per generation for trie nodes.
+    pub nodes: usize,
+}
+
+impl Default for CacheBudget {
+    fn default() -> Self {
+        CacheBudget { values: 24 << 20, nodes: 48 << 20 }
+    }
+}
+
+/// The values and trie nodes of the state at block `version`.
+pub struct StateCache {
+    /// The block whose state this is.
+    pub version: u32,
+    values: Generations<Vec<u8>, Option<Vec<u8>>>,
+    nodes: Generations<Vec<u8>, Option<Arc<StoredNode>>>,
+}
+
+impl StateCache {
+    /// An empty cache of the state at block `version`.
+    pub fn new(version: u32, budget: CacheBudget) -> Self {
+        StateCache { version, values: Generations::new(budget.values), nodes: Generations::new(budget.nodes) }
+    }
+
+    /// The value at `key` (`Some(None)`: known absent), if cached.
+    pub fn value(&mut self, key: &[u8]) -> Option<Option<Vec<u8>>> {
+        self.values.get(key, value_size)
+    }
+
+    /// Caches the value at `key` (`None`: absent).
+    pub fn put_value(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
+        let bytes = key.len() + value_size(&value) + ENTRY_OVERHEAD;
+        self.values.put(key, value, bytes);
+    }
+
+    /// The trie node at `path` (`Some(None)`: known absent), if cached.
+    pub fn node(&mut self, path: &[u8]) -> Option<Option<Arc<StoredNode>>> {
+        self.nodes.get(path, node_size)
+    }
+
+    /// Caches the trie node at `path` (`None`: absent).
+    pub fn put_node(&mut self, path: Vec<u8>, node: Option<Arc<StoredNode>>) {
+        let bytes = path.len() + node_size(&node) + ENTRY_OVERHEAD;
+        self.nodes.put(path, node, bytes);
+    }
+
+    /// Entries held: (values, nodes).
+    pub fn len(&self) -> (usize, usize) {
+        (self.values.len(), self.nodes.len())
+    }
+
+    /// Forgets everything and moves to `version`.
+    pub fn reset(&mut self, version: u32) {
+        self.values.clear();
+        self.nodes.clear();
+        self.version = version;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generations_stay_bounded_and_promote_hits() {
+        let mut g: Generations<Vec<u8>, Option<Vec<u8>>> = Generations::new(1000);
+        for i in 0u32..1000 {
+            g.put(i.to_le_bytes().to_vec(), Some(vec![0; 10]), 100);
+        }
+        // A generation rotates once it exceeds the budget: 11 entries each at most.
+        assert!(g.len() <= 22, "held {}", g.len());
+        // The most recent entries are there; the first ones are gone.
+        assert!(g.get(&999u32.to_le_bytes(), value_size).is_some());
+        assert!(g.get(&0u32.to_le_bytes(), value_size).is_none());
+        // A hit in the old generation survives the next rotation.
+        let old_key = 985u32.to_le_bytes();
+        assert!(g.old.contains_key(&old_key[..]) || g.young.contains_key(&old_key[..]));
+        assert!(g.get(&old_key, value_size).is_some());
+        for i in 2000u32..2005 {
+            g.put(i.to_le_bytes().to_vec(), None, 100);
+        }
+        assert!(g.get(&old_key, value_size).is_some(), "promoted entries outlive a rotation");
+    }
+
+    #[test]
+    fn state_cache_caches_absence() {
+        let mut c = StateCache::new(7, CacheBudget::default());
+        assert_eq!(c.value(b"k"), None);
+        c.put_value(b"k".to_vec(), None);
+        assert_eq!(c.value(b"k"), Some(None));
+        c.put_value(b"k".to_vec(), Some(b"v".to_vec()));
+        assert_eq!(c.value(b"k"), Some(Some(b"v".to_vec())));
+        c.reset(8);
+        assert_eq!(c.value(b"k"), None);
+        assert_eq!(c.version, 8);
+    }
+}
