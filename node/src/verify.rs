@@ -42,7 +42,10 @@ impl SignatureBatcher {
         let (jobs, rx) = mpsc::sync_channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("sig-verifier".into())
-            .spawn(move || run(rx))
+            .spawn(move || {
+                crate::lower_thread_priority(crate::SERVING_NICE);
+                run(rx)
+            })
             .expect("spawning the signature verifier");
         SignatureBatcher { jobs: Some(jobs), thread: Some(thread) }
     }
