@@ -129,8 +129,7 @@ fn run_node(cli: Cli) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("accord-worker")
-        // Blocking RPC calls (submissions waiting for the batch verifier) run here: enough
-        // threads for large verification batches, few enough to bound their memory.
+        // Blocking work (none of the RPC methods is blocking; libraries may use it) is bounded.
         .max_blocking_threads(BLOCKING_THREADS_MAX)
         // Serving requests yields to block production when the cores are busy (the
         // authoring and committer threads are started from the main thread and keep the
@@ -141,7 +140,7 @@ fn run_node(cli: Cli) -> Result<(), String> {
     runtime.block_on(service::run(config, shutdown_signal())).map_err(|e| e.to_string())
 }
 
-/// Threads for blocking RPC calls.
+/// Threads for blocking work on the async runtime.
 const BLOCKING_THREADS_MAX: usize = 64;
 
 /// How much lower than block production the threads serving RPC requests and verifying

@@ -14,10 +14,10 @@ use accord_pallet_system as system;
 use accord_primitives::UncheckedExtrinsic;
 use accord_primitives::{AccountId32, Block, Header, MultiSignature, H256};
 use accord_rpc::{
-    ChainInfo, Health, NodeApi, OpKind, OplogEntry, OplogHead, RpcConfig, RuntimeVersionInfo, StateError, SubmitError,
-    TxStatus,
+    ChainInfo, Health, NodeApi, OpKind, OplogEntry, OplogHead, RpcConfig, RuntimeVersionInfo, StateError, Submission,
+    SubmitError, TxStatus, WatchedSubmission,
 };
-use accord_runtime::validity::{TransactionValidityError, ValidTransaction};
+use accord_runtime::validity::{InvalidTransaction, TransactionValidityError, ValidTransaction};
 
 use crate::authoring::{Authoring, SealMode, Wake};
 use crate::backend::{Backend, Pruning};
@@ -101,32 +101,92 @@ impl Api {
             .map_or(0, |a| a.nonce)
     }
 
-    fn submit_inner(
-        &self,
+    /// What a submission needs, owned, so that it can be awaited apart from `self`.
+    fn submitter(&self) -> Submitter {
+        Submitter {
+            client: self.client.clone(),
+            pool: self.pool.clone(),
+            wake: self.wake.clone(),
+            verifier: self.verifier.clone(),
+        }
+    }
+}
+
+/// A transaction as validated at the best block: the extrinsic, its validity, the sender's
+/// account nonce and the block number.
+type Validated = (UncheckedExtrinsic, ValidTransaction, u32, u32);
+
+/// An sr25519 signature check left to the batch verifier: payload, signature, signer.
+type SignatureJob = (Vec<u8>, [u8; 64], [u8; 32]);
+
+/// Submits transactions to the pool: everything the RPC's submit methods need.
+#[derive(Clone)]
+struct Submitter {
+    client: Arc<Client>,
+    pool: Arc<Pool>,
+    wake: Arc<Wake>,
+    verifier: Arc<SignatureBatcher>,
+}
+
+impl Submitter {
+    /// Decodes and validates `bytes` at the best block, awaits its sr25519 signature check in
+    /// the verifier's next batch, and inserts it into the pool.
+    async fn submit(
+        self,
         bytes: Vec<u8>,
         watch: bool,
     ) -> Result<(H256, Option<mpsc::Receiver<TxStatus>>), SubmitError> {
         let xt = Pool::decode(&bytes)?;
-        // A block may be imported while the transaction is validated; the pool then refuses
-        // the outdated validation and it runs again at the new best block.
-        for _ in 0..SUBMIT_ATTEMPTS {
-            let (validated, validity, nonce, best) = self.validate_at_best(&xt)?;
-            if let Some(result) = self.pool.insert(validated, validity, nonce, best, watch) {
+        let (mut validated, deferred) = self.validate_deferring(&xt)?;
+        if let Some((payload, signature, public)) = deferred {
+            if !self.verifier.verify_async(payload, signature, public).await {
+                // The runtime's own diagnosis: a bad proof, or an expired mortal era.
+                self.validate_at_best(&xt, accord_runtime::Signatures::Verify)?;
+                return Err(SubmitError::Invalid(
+                    TransactionValidityError::from(InvalidTransaction::BadProof).to_string(),
+                ));
+            }
+        }
+        // A block may be imported meanwhile; the pool then refuses the outdated validation
+        // and it runs again at the new best block (the signature stays verified).
+        let mut attempt = 1;
+        loop {
+            let (checked, validity, nonce, best) = validated;
+            if let Some(result) = self.pool.insert(checked, validity, nonce, best, watch) {
                 self.wake.notify();
                 return result;
             }
+            if attempt == SUBMIT_ATTEMPTS {
+                return Err(SubmitError::UnknownValidity(format!(
+                    "blocks kept arriving during {SUBMIT_ATTEMPTS} validations; submit the transaction again"
+                )));
+            }
+            attempt += 1;
+            validated = self.validate_at_best(&xt, accord_runtime::Signatures::Verified)?;
         }
-        Err(SubmitError::UnknownValidity(format!(
-            "blocks kept arriving during {SUBMIT_ATTEMPTS} validations; submit the transaction again"
-        )))
     }
 
-    /// Validates `xt` at the best block: the extrinsic, its validity, the sender's account
-    /// nonce and the block number.
+    /// Validates `xt` at the best block, checking every signature except sr25519 ones, which
+    /// it returns for the batch verifier (the validation takes them as valid).
+    fn validate_deferring(&self, xt: &UncheckedExtrinsic) -> Result<(Validated, Option<SignatureJob>), SubmitError> {
+        let deferred = std::cell::RefCell::new(None);
+        let verify = |signature: &MultiSignature, payload: &[u8], signer: &AccountId32| match signature {
+            MultiSignature::Sr25519(s) => {
+                *deferred.borrow_mut() = Some((payload.to_vec(), *s, signer.0));
+                true
+            }
+            other => other.verify(payload, signer),
+        };
+        let validated = self.validate_at_best(xt, accord_runtime::Signatures::VerifyWith(&verify))?;
+        Ok((validated, deferred.into_inner()))
+    }
+
+    /// Validates `xt` at the best block, checking signatures as `signatures` says.
     fn validate_at_best(
         &self,
         xt: &UncheckedExtrinsic,
-    ) -> Result<(UncheckedExtrinsic, ValidTransaction, u32, u32), SubmitError> {
+        signatures: accord_runtime::Signatures<'_>,
+    ) -> Result<Validated, SubmitError> {
         let best = self.client.backend().best();
         let state = self
             .client
@@ -134,12 +194,6 @@ impl Api {
             .state_at(best.number)
             .map_err(|e| SubmitError::UnknownValidity(e.to_string()))?
             .ok_or_else(|| SubmitError::UnknownValidity("best state unavailable".into()))?;
-        // sr25519 signatures go to the batch verifier; the runtime does everything else.
-        let verify = |signature: &MultiSignature, payload: &[u8], signer: &AccountId32| match signature {
-            MultiSignature::Sr25519(s) => self.verifier.verify(payload.to_vec(), *s, signer.0),
-            other => other.verify(payload, signer),
-        };
-        let signatures = accord_runtime::Signatures::VerifyWith(&verify);
         let validity =
             accord_runtime::validate_transaction_with(&state, xt, best.hash, signatures).map_err(|e| match e {
                 TransactionValidityError::Invalid(_) => SubmitError::Invalid(e.to_string()),
@@ -247,13 +301,17 @@ impl NodeApi for Api {
         self.pool.next_nonce(who, self.best_state_nonce(who))
     }
 
-    fn submit(&self, extrinsic: Vec<u8>) -> Result<H256, SubmitError> {
-        self.submit_inner(extrinsic, false).map(|(h, _)| h)
+    fn submit(&self, extrinsic: Vec<u8>) -> Submission {
+        let submitter = self.submitter();
+        Box::pin(async move { submitter.submit(extrinsic, false).await.map(|(hash, _)| hash) })
     }
 
-    fn submit_and_watch(&self, extrinsic: Vec<u8>) -> Result<(H256, mpsc::Receiver<TxStatus>), SubmitError> {
-        let (hash, rx) = self.submit_inner(extrinsic, true)?;
-        Ok((hash, rx.expect("watch requested; qed")))
+    fn submit_and_watch(&self, extrinsic: Vec<u8>) -> WatchedSubmission {
+        let submitter = self.submitter();
+        Box::pin(async move {
+            let (hash, rx) = submitter.submit(extrinsic, true).await?;
+            Ok((hash, rx.expect("watch requested; qed")))
+        })
     }
 
     fn pending_extrinsics(&self) -> Vec<Vec<u8>> {

@@ -1,7 +1,8 @@
 //! The signature batcher: sr25519 signatures of submitted transactions verified together.
 //!
-//! RPC submissions run on many threads at once; each hands its signature to the verifier
-//! thread and waits. The verifier takes everything queued (up to [`BATCH_MAX`]) and checks it
+//! RPC submissions hand their signatures to the verifier thread and await the answer
+//! ([`SignatureBatcher::verify_async`]; threads may also block on
+//! [`SignatureBatcher::verify`]). The verifier takes everything queued (up to [`BATCH_MAX`]) and checks it
 //! with one batch verification, about three times cheaper per signature than one at a time
 //! (BENCHMARKS.md); if a batch fails, it checks that batch's signatures one by one so that
 //! each submitter gets its own answer. Under light load a batch is a single signature, with
@@ -11,6 +12,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use accord_primitives::crypto::{sr25519_verify, sr25519_verify_batch};
+use tokio::sync::oneshot;
 
 /// The most signatures verified in one batch.
 pub const BATCH_MAX: usize = 512;
@@ -21,7 +23,25 @@ struct Job {
     payload: Vec<u8>,
     signature: [u8; 64],
     public: [u8; 32],
-    reply: SyncSender<bool>,
+    reply: Reply,
+}
+
+/// Where a job's answer goes.
+enum Reply {
+    /// A thread blocked in [`SignatureBatcher::verify`].
+    Blocking(SyncSender<bool>),
+    /// A task awaiting [`SignatureBatcher::verify_async`].
+    Async(oneshot::Sender<bool>),
+}
+
+impl Reply {
+    fn send(self, valid: bool) {
+        // A gone receiver (its submission was dropped) needs no answer.
+        let _ = match self {
+            Reply::Blocking(tx) => tx.send(valid).map_err(drop),
+            Reply::Async(tx) => tx.send(valid).map_err(drop),
+        };
+    }
 }
 
 /// A running verifier thread; stops when dropped (after the queued work).
@@ -54,12 +74,29 @@ impl SignatureBatcher {
     /// until the batch it joins is verified.
     pub fn verify(&self, payload: Vec<u8>, signature: [u8; 64], public: [u8; 32]) -> bool {
         let (reply, answer) = mpsc::sync_channel(1);
-        let job = Job { payload, signature, public, reply };
+        let job = Job { payload, signature, public, reply: Reply::Blocking(reply) };
         match self.jobs.as_ref().map(|j| j.send(job)) {
             Some(Ok(())) => answer.recv().unwrap_or(false),
             // The verifier is gone (shutting down): check here.
             Some(Err(mpsc::SendError(job))) => sr25519_verify(&job.signature, &job.payload, &job.public),
             None => false,
+        }
+    }
+}
+
+impl SignatureBatcher {
+    /// [`SignatureBatcher::verify`] without blocking: the caller awaits the batch. When the
+    /// verifier's queue is full (or the verifier is gone) the signature is checked right
+    /// here instead, so the queue stays bounded and no caller waits for room in it.
+    pub async fn verify_async(&self, payload: Vec<u8>, signature: [u8; 64], public: [u8; 32]) -> bool {
+        let (reply, answer) = oneshot::channel();
+        let job = Job { payload, signature, public, reply: Reply::Async(reply) };
+        let Some(jobs) = self.jobs.as_ref() else { return false };
+        match jobs.try_send(job) {
+            Ok(()) => answer.await.unwrap_or(false),
+            Err(mpsc::TrySendError::Full(job) | mpsc::TrySendError::Disconnected(job)) => {
+                sr25519_verify(&job.signature, &job.payload, &job.public)
+            }
         }
     }
 }
@@ -89,9 +126,10 @@ fn run(rx: Receiver<Job>) {
         } else {
             sr25519_verify_batch(&items)
         };
-        for job in &batch {
+        drop(items);
+        for job in batch {
             let valid = all_valid || sr25519_verify(&job.signature, &job.payload, &job.public);
-            let _ = job.reply.send(valid);
+            job.reply.send(valid);
         }
     }
 }
@@ -123,6 +161,30 @@ mod tests {
         for h in handles {
             let (i, valid) = h.join().unwrap();
             assert_eq!(valid, i % 5 != 0, "submitter {i}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_async_submitters_share_batches_and_get_their_own_answers() {
+        let batcher = Arc::new(SignatureBatcher::start());
+        let tasks: Vec<_> = (0..200u8)
+            .map(|i| {
+                let batcher = batcher.clone();
+                tokio::spawn(async move {
+                    let pair = Sr25519Pair::from_seed(&[i; 32]);
+                    let message = vec![i; 100];
+                    let mut signature = pair.sign(&message);
+                    // Every seventh one signs another message.
+                    if i % 7 == 0 {
+                        signature = pair.sign(b"something else");
+                    }
+                    (i, batcher.verify_async(message, signature, pair.public()).await)
+                })
+            })
+            .collect();
+        for t in tasks {
+            let (i, valid) = t.await.unwrap();
+            assert_eq!(valid, i % 7 != 0, "submitter {i}");
         }
     }
 }

@@ -2,8 +2,20 @@
 //! turns it into JSON-RPC. No JSON crosses this boundary except chain properties, which are
 //! JSON by definition.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use accord_primitives::{AccountId32, Block, Header, H256};
 use tokio::sync::{broadcast, mpsc};
+
+/// A submission in progress (it may wait for the node's batch signature verifier): resolves
+/// to the transaction's hash, or why the pool refused it.
+pub type Submission = Pin<Box<dyn Future<Output = Result<H256, SubmitError>> + Send>>;
+
+/// A watched submission in progress: resolves to the transaction's hash and its status
+/// stream, or why the pool refused it.
+pub type WatchedSubmission =
+    Pin<Box<dyn Future<Output = Result<(H256, mpsc::Receiver<TxStatus>), SubmitError>> + Send>>;
 
 /// The chain's identity as the `system_*` methods report it.
 #[derive(Clone, Debug)]
@@ -245,10 +257,11 @@ pub trait NodeApi: Send + Sync + 'static {
     fn metadata(&self, at: H256) -> Result<Vec<u8>, StateError>;
     /// The next nonce of `who`, counting transactions waiting in the pool.
     fn account_next_index(&self, who: &AccountId32) -> u32;
-    /// Submits an extrinsic (length-prefixed bytes).
-    fn submit(&self, extrinsic: Vec<u8>) -> Result<H256, SubmitError>;
-    /// Submits an extrinsic and returns its status stream.
-    fn submit_and_watch(&self, extrinsic: Vec<u8>) -> Result<(H256, mpsc::Receiver<TxStatus>), SubmitError>;
+    /// Submits an extrinsic (length-prefixed bytes). The returned future does the waiting
+    /// (for signature verification); it must not block the thread that polls it.
+    fn submit(&self, extrinsic: Vec<u8>) -> Submission;
+    /// Submits an extrinsic and returns its status stream, as [`NodeApi::submit`].
+    fn submit_and_watch(&self, extrinsic: Vec<u8>) -> WatchedSubmission;
     /// The extrinsics waiting in the pool.
     fn pending_extrinsics(&self) -> Vec<Vec<u8>>;
     /// New best blocks.

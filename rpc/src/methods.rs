@@ -203,13 +203,13 @@ fn state(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
 }
 
 fn author(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
-    // Blocking: submissions wait for the node's batch signature verifier, many at a time.
-    m.register_blocking_method("author_submitExtrinsic", |params, ctx, _| -> MethodResult {
+    // Asynchronous: a submission awaits the node's batch signature verifier without holding
+    // a thread, so every submission in flight can join the same batch.
+    m.register_async_method("author_submitExtrinsic", |params, ctx, _| async move {
         ctx.api.record_rpc_call("author_submitExtrinsic");
-        let a = Args::of(&params)?;
-        let a = a.at_most(1)?;
-        let xt = a.required_bytes(0)?;
-        Ok(json!(ctx.api.submit(xt).map_err(submit_error)?.to_hex()))
+        let xt = Args::of(&params).and_then(|a| a.at_most(1)).and_then(|a| a.required_bytes(0))?;
+        let hash = ctx.api.submit(xt).await.map_err(submit_error)?;
+        MethodResult::Ok(json!(hash.to_hex()))
     })?;
     method(m, "author_pendingExtrinsics", |a, ctx| {
         a.at_most(0)?;

@@ -14,7 +14,7 @@ use accord_primitives::Header;
 use crate::errors::{invalid_params, state_error, submit_error};
 use crate::json::{header_json, hex0x, parse_hex, runtime_version_json, tx_status_json, Args};
 use crate::methods::{Ctx, KEYS_PER_CALL_MAX};
-use crate::{RpcError, SubmitError};
+use crate::RpcError;
 
 /// Sends `value` as a notification; `false` once the client is gone.
 pub(crate) async fn send(sink: &SubscriptionSink, value: &Value) -> bool {
@@ -189,17 +189,9 @@ fn extrinsic_watch(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
                 Ok(xt) => xt,
                 Err(e) => return pending.reject(e).await,
             };
-            // Off the async workers: submission may wait for the batch signature verifier.
-            let api = ctx.clone();
-            let submitted = tokio::task::spawn_blocking(move || api.api.submit_and_watch(xt)).await;
-            let mut rx = match submitted {
-                Ok(Ok((_, rx))) => rx,
-                Ok(Err(e)) => return pending.reject(submit_error(e)).await,
-                Err(_) => {
-                    return pending
-                        .reject(submit_error(SubmitError::UnknownValidity("submission task failed".into())))
-                        .await
-                }
+            let mut rx = match ctx.api.submit_and_watch(xt).await {
+                Ok((_, rx)) => rx,
+                Err(e) => return pending.reject(submit_error(e)).await,
             };
             let Ok(sink) = pending.accept().await else { return };
             loop {
