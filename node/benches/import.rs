@@ -28,6 +28,10 @@ use accord_runtime::version::{SPEC_VERSION, TRANSACTION_VERSION};
 use accord_runtime::{GenesisConfig, RuntimeCall, UNIT};
 use accord_support::Changes;
 
+/// The node binary's allocator, so that the figures are the node's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Transfers per block.
 const PER_BLOCK: u32 = 1000;
 /// Measured blocks per configuration.
