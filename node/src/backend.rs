@@ -54,6 +54,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 const META_BEST: &[u8] = b"best";
 const META_FINALIZED: &[u8] = b"finalized";
 const META_GENESIS: &[u8] = b"genesis";
+/// The digest of the chain spec's genesis definition that built the stored genesis.
+const META_GENESIS_SPEC: &[u8] = b"genesis_spec";
 const META_OLDEST_STATE: &[u8] = b"oldest_state";
 const META_SCHEMA: &[u8] = b"schema";
 
@@ -193,6 +195,11 @@ impl NodeStore for TrieStore<'_> {
     }
 }
 
+/// A value of the meta column.
+fn read_meta<T: Decode>(db: &Db, key: &[u8]) -> Result<Option<T>, BackendError> {
+    Ok(db.get(col::META, key)?.map(|b| decode(col::META, &b)).transpose()?)
+}
+
 impl Backend {
     /// Opens the database at `path`, writing the genesis block and state if it is new, or
     /// checking that it holds the chain of `genesis` if not. Uses the default memory budget.
@@ -213,20 +220,56 @@ impl Backend {
         genesis_state: &BTreeMap<Vec<u8>, Vec<u8>>,
         budget: &MemoryBudget,
     ) -> Result<Backend, BackendError> {
-        let db = Db::open(path, budget)?;
-        let expected = genesis_header.hash();
-        let stored: Option<H256> = db.get(col::META, META_GENESIS)?.map(|b| decode(col::META, &b)).transpose()?;
-        match stored {
-            Some(stored) if stored != expected => return Err(BackendError::GenesisMismatch { stored, expected }),
-            Some(_) => {
-                let schema: u32 =
-                    db.get(col::META, META_SCHEMA)?.map(|b| decode(col::META, &b)).transpose()?.unwrap_or(0);
+        Self::open_lazy(path, pruning, None, || Ok::<_, BackendError>((genesis_state, genesis_header.clone())), budget)
+    }
+
+    /// [`Backend::open_with`] building the genesis only when needed. `genesis` yields the
+    /// genesis state and header; `spec_digest` names what it would build (see
+    /// `ChainSpec::genesis_digest`). A new database gets the genesis and the digest. An
+    /// existing one that stored the same digest is opened without calling `genesis` (a large
+    /// genesis takes long and much memory to build); otherwise the genesis is built and its
+    /// hash compared with the stored one, and the digest stored when they agree.
+    pub fn open_lazy<S, E, F>(
+        path: &Path,
+        pruning: Pruning,
+        spec_digest: Option<H256>,
+        genesis: F,
+        budget: &MemoryBudget,
+    ) -> Result<Backend, E>
+    where
+        S: std::borrow::Borrow<BTreeMap<Vec<u8>, Vec<u8>>>,
+        F: FnOnce() -> Result<(S, Header), E>,
+        E: From<BackendError>,
+    {
+        let db = Db::open(path, budget).map_err(BackendError::from)?;
+        let stored: Option<H256> = read_meta(&db, META_GENESIS)?;
+        let genesis_hash = match stored {
+            Some(stored) => {
+                let schema: u32 = read_meta(&db, META_SCHEMA)?.unwrap_or(0);
                 if schema != SCHEMA_VERSION {
-                    return Err(BackendError::Schema { found: schema });
+                    return Err(BackendError::Schema { found: schema }.into());
                 }
+                let stored_digest: Option<H256> = read_meta(&db, META_GENESIS_SPEC)?;
+                if spec_digest.is_none() || stored_digest != spec_digest {
+                    let (_, header) = genesis()?;
+                    let expected = header.hash();
+                    if stored != expected {
+                        return Err(BackendError::GenesisMismatch { stored, expected }.into());
+                    }
+                    if let Some(digest) = spec_digest {
+                        db.rocks
+                            .put_cf(db.cf(col::META), META_GENESIS_SPEC, digest.encode())
+                            .map_err(|e| BackendError::from(db.err(e)))?;
+                    }
+                }
+                stored
             }
-            None => Self::write_genesis(&db, genesis_header, genesis_state)?,
-        }
+            None => {
+                let (state, header) = genesis()?;
+                Self::write_genesis(&db, &header, state.borrow(), spec_digest)?;
+                header.hash()
+            }
+        };
         let read_head = |key: &[u8]| -> Result<Head, BackendError> {
             let bytes = db.get(col::META, key)?.ok_or_else(|| corrupt(col::META, "missing chain head"))?;
             Ok(decode(col::META, &bytes)?)
@@ -236,7 +279,7 @@ impl Backend {
         Ok(Backend {
             db,
             pruning,
-            genesis_hash: expected,
+            genesis_hash,
             best: RwLock::new(best),
             finalized: RwLock::new(finalized),
             pending: Mutex::new(None),
@@ -246,7 +289,12 @@ impl Backend {
         })
     }
 
-    fn write_genesis(db: &Db, header: &Header, state: &BTreeMap<Vec<u8>, Vec<u8>>) -> Result<(), BackendError> {
+    fn write_genesis(
+        db: &Db,
+        header: &Header,
+        state: &BTreeMap<Vec<u8>, Vec<u8>>,
+        spec_digest: Option<H256>,
+    ) -> Result<(), BackendError> {
         let hash = header.hash();
         let empty = accord_trie::MemoryNodeStore::default();
         let trie =
@@ -282,6 +330,9 @@ impl Backend {
         batch.put_cf(db.cf(col::META), META_GENESIS, hash.encode());
         batch.put_cf(db.cf(col::META), META_OLDEST_STATE, 0u32.encode());
         batch.put_cf(db.cf(col::META), META_SCHEMA, SCHEMA_VERSION.encode());
+        if let Some(digest) = spec_digest {
+            batch.put_cf(db.cf(col::META), META_GENESIS_SPEC, digest.encode());
+        }
         db.rocks.write(batch).map_err(|e| db.err(e))?;
         Ok(())
     }

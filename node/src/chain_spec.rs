@@ -195,6 +195,27 @@ impl ChainSpec {
         serde_json::to_string_pretty(&spec).map_err(|e| invalid(e.to_string()))
     }
 
+    /// A digest of what builds this spec's genesis: the node version, the runtime (its spec
+    /// version and metadata) and the runtime genesis config. A database that stored the same
+    /// digest holds this spec's genesis, so a restart need not build it again (see
+    /// `Backend::open_lazy`); after a change to any of them the genesis is built once more
+    /// and checked. `None` for raw genesis storage, which is checked by building it.
+    pub fn genesis_digest(&self) -> Option<H256> {
+        match &self.genesis {
+            Genesis::Runtime(cfg) => {
+                let mut data = b"accord-genesis-spec:".to_vec();
+                data.extend_from_slice(env!("CARGO_PKG_VERSION").as_bytes());
+                data.extend_from_slice(&accord_runtime::version::SPEC_VERSION.to_le_bytes());
+                data.extend_from_slice(&accord_primitives::hashing::blake2_256(
+                    accord_runtime::metadata::metadata_bytes(),
+                ));
+                data.extend_from_slice(cfg.to_json().as_bytes());
+                Some(H256(accord_primitives::hashing::blake2_256(&data)))
+            }
+            Genesis::Raw(_) => None,
+        }
+    }
+
     /// The genesis storage and header.
     pub fn genesis_state(&self) -> Result<(BTreeMap<Vec<u8>, Vec<u8>>, Header), ChainSpecError> {
         match &self.genesis {

@@ -348,10 +348,15 @@ impl NodeApi for Api {
 
 /// Opens the chain described by `config`.
 pub fn open_client(config: &NodeConfig, metrics: Arc<Metrics>) -> Result<Client, NodeError> {
-    let backend = {
-        let (genesis_state, genesis_header) = config.spec.genesis_state()?;
-        Backend::open_with(&config.db_path, config.pruning, &genesis_header, &genesis_state, &config.memory)?
-    };
+    // The genesis is built only for a new database, or to check an existing one that a
+    // different spec or node version wrote.
+    let backend = Backend::open_lazy(
+        &config.db_path,
+        config.pruning,
+        config.spec.genesis_digest(),
+        || config.spec.genesis_state().map_err(NodeError::from),
+        &config.memory,
+    )?;
     // A large genesis (a million funded accounts) passes through gigabytes of short-lived
     // allocations; give the freed memory back to the system rather than keep it resident.
     release_free_memory();

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod crash;
+mod genesis;
 mod harness;
 mod oplog;
 mod pipeline;
