@@ -85,3 +85,36 @@ fn another_genesis_is_still_refused_and_an_equal_one_is_checked_once() {
     drop(open(dir.path(), &funded(100), &builds).unwrap());
     assert_eq!(builds.get(), 5);
 }
+
+#[test]
+fn an_interrupted_genesis_write_is_redone_from_scratch() {
+    use accord_node::db::{col, Db};
+    let dir = tempfile::tempdir().unwrap();
+    // What a killed first start may leave: a whole trie and state, but no genesis marker
+    // (written last). Here they are of another chain, plus a key no genesis has.
+    drop(open(dir.path(), &funded(7), &Cell::new(0)).unwrap());
+    {
+        let db = Db::open(dir.path(), &MemoryBudget::default()).unwrap();
+        db.rocks.delete_cf(db.cf(col::META), b"genesis").unwrap();
+        db.rocks.put_cf(db.cf(col::STATE), b":leftover:", b"1").unwrap();
+    }
+    let spec = funded(100);
+    let builds = Cell::new(0);
+    let backend = open(dir.path(), &spec, &builds).unwrap();
+    assert_eq!(backend.genesis_hash(), spec.genesis_state().unwrap().1.hash());
+    let view = backend.state_at(0).unwrap().expect("the genesis state");
+    use accord_support::StateRead;
+    assert_eq!(
+        view.root_with(&accord_support::Changes::default()),
+        spec.genesis_state().unwrap().1.state_root,
+        "the stored trie is this genesis'"
+    );
+    let keys: usize = spec.genesis_state().unwrap().0.len();
+    let mut stored = 0;
+    let mut key = Vec::new();
+    while let Some(next) = view.next_key(&key) {
+        stored += 1;
+        key = next;
+    }
+    assert_eq!(stored, keys, "no state of the interrupted attempt is left");
+}
