@@ -1,12 +1,11 @@
 //! The signature batcher: sr25519 signatures of submitted transactions verified together.
 //!
 //! RPC submissions hand their signatures to the verifier thread and await the answer
-//! ([`SignatureBatcher::verify_async`]; threads may also block on
-//! [`SignatureBatcher::verify`]). The verifier takes everything queued (up to [`BATCH_MAX`]) and checks it
-//! with one batch verification, about three times cheaper per signature than one at a time
-//! (BENCHMARKS.md); if a batch fails, it checks that batch's signatures one by one so that
-//! each submitter gets its own answer. Under light load a batch is a single signature, with
-//! no added wait.
+//! ([`SignatureBatcher::verify_async`]). The verifier takes everything queued (up to
+//! [`BATCH_MAX`]) and checks it with one batch verification, about three times cheaper per
+//! signature than one at a time (BENCHMARKS.md); if a batch fails, it checks that batch's
+//! signatures one by one so that each submitter gets its own answer. Under light load a batch
+//! is a single signature, with no added wait.
 
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
@@ -23,25 +22,8 @@ struct Job {
     payload: Vec<u8>,
     signature: [u8; 64],
     public: [u8; 32],
-    reply: Reply,
-}
-
-/// Where a job's answer goes.
-enum Reply {
-    /// A thread blocked in [`SignatureBatcher::verify`].
-    Blocking(SyncSender<bool>),
-    /// A task awaiting [`SignatureBatcher::verify_async`].
-    Async(oneshot::Sender<bool>),
-}
-
-impl Reply {
-    fn send(self, valid: bool) {
-        // A gone receiver (its submission was dropped) needs no answer.
-        let _ = match self {
-            Reply::Blocking(tx) => tx.send(valid).map_err(drop),
-            Reply::Async(tx) => tx.send(valid).map_err(drop),
-        };
-    }
+    /// The awaiting submission; gone if it was dropped.
+    reply: oneshot::Sender<bool>,
 }
 
 /// A running verifier thread; stops when dropped (after the queued work).
@@ -70,27 +52,13 @@ impl SignatureBatcher {
         SignatureBatcher { jobs: Some(jobs), thread: Some(thread) }
     }
 
-    /// Whether `signature` by `public` signs `payload` (sr25519, `substrate` context). Blocks
-    /// until the batch it joins is verified.
-    pub fn verify(&self, payload: Vec<u8>, signature: [u8; 64], public: [u8; 32]) -> bool {
-        let (reply, answer) = mpsc::sync_channel(1);
-        let job = Job { payload, signature, public, reply: Reply::Blocking(reply) };
-        match self.jobs.as_ref().map(|j| j.send(job)) {
-            Some(Ok(())) => answer.recv().unwrap_or(false),
-            // The verifier is gone (shutting down): check here.
-            Some(Err(mpsc::SendError(job))) => sr25519_verify(&job.signature, &job.payload, &job.public),
-            None => false,
-        }
-    }
-}
-
-impl SignatureBatcher {
-    /// [`SignatureBatcher::verify`] without blocking: the caller awaits the batch. When the
+    /// Whether `signature` by `public` signs `payload` (sr25519, `substrate` context), once
+    /// the batch it joins is verified; the caller awaits without holding a thread. When the
     /// verifier's queue is full (or the verifier is gone) the signature is checked right
     /// here instead, so the queue stays bounded and no caller waits for room in it.
     pub async fn verify_async(&self, payload: Vec<u8>, signature: [u8; 64], public: [u8; 32]) -> bool {
         let (reply, answer) = oneshot::channel();
-        let job = Job { payload, signature, public, reply: Reply::Async(reply) };
+        let job = Job { payload, signature, public, reply };
         let Some(jobs) = self.jobs.as_ref() else { return false };
         match jobs.try_send(job) {
             Ok(()) => answer.await.unwrap_or(false),
@@ -129,7 +97,8 @@ fn run(rx: Receiver<Job>) {
         drop(items);
         for job in batch {
             let valid = all_valid || sr25519_verify(&job.signature, &job.payload, &job.public);
-            job.reply.send(valid);
+            // A dropped submission needs no answer.
+            let _ = job.reply.send(valid);
         }
     }
 }
@@ -154,7 +123,7 @@ mod tests {
                     if i % 5 == 0 {
                         signature[1] ^= 0x40;
                     }
-                    (i, batcher.verify(message, signature, pair.public()))
+                    (i, futures::executor::block_on(batcher.verify_async(message, signature, pair.public())))
                 })
             })
             .collect();
