@@ -281,8 +281,7 @@ impl Backend {
             }
         };
         let read_head = |key: &[u8]| -> Result<Head, BackendError> {
-            let bytes = db.get(col::META, key)?.ok_or_else(|| corrupt(col::META, "missing chain head"))?;
-            Ok(decode(col::META, &bytes)?)
+            read_meta(&db, key)?.ok_or_else(|| corrupt(col::META, "missing chain head").into())
         };
         let best = read_head(META_BEST)?;
         let finalized = read_head(META_FINALIZED)?;
@@ -309,23 +308,25 @@ impl Backend {
         // Written in bounded batches; the chain heads and the genesis marker go last, so a
         // node stopped half-way writes the whole genesis again at its next start, after
         // removing what the interrupted attempt left.
+        let mut batch = WriteBatch::default();
+        let flush_if_large = |batch: &mut WriteBatch| -> Result<(), BackendError> {
+            if batch.len() >= GENESIS_BATCH_KEYS {
+                db.rocks.write(std::mem::take(batch)).map_err(|e| db.err(e))?;
+            }
+            Ok(())
+        };
         for column in [col::STATE, col::TRIE] {
-            let mut stale = WriteBatch::default();
             for item in db.rocks.iterator_cf(db.cf(column), IteratorMode::Start) {
                 let (key, _) = item.map_err(|e| db.err(e))?;
-                stale.delete_cf(db.cf(column), key);
-                if stale.len() >= GENESIS_BATCH_KEYS {
-                    db.rocks.write(std::mem::take(&mut stale)).map_err(|e| db.err(e))?;
-                }
+                batch.delete_cf(db.cf(column), key);
+                flush_if_large(&mut batch)?;
             }
-            db.rocks.write(stale).map_err(|e| db.err(e))?;
         }
-        let mut batch = WriteBatch::default();
+        // The trie below is built on the nodes in the database: the removals must be written.
+        db.rocks.write(std::mem::take(&mut batch)).map_err(|e| db.err(e))?;
         for (k, v) in state {
             batch.put_cf(db.cf(col::STATE), k, v);
-            if batch.len() >= GENESIS_BATCH_KEYS {
-                db.rocks.write(std::mem::take(&mut batch)).map_err(|e| db.err(e))?;
-            }
+            flush_if_large(&mut batch)?;
         }
         // The trie, built over the sorted keys a chunk at a time: each chunk updates the
         // nodes written so far, so only one chunk's nodes are in memory (a 1M-account

@@ -91,8 +91,9 @@ fn an_interrupted_genesis_write_is_redone_from_scratch() {
     use accord_node::db::{col, Db};
     let dir = tempfile::tempdir().unwrap();
     // What a killed first start may leave: a whole trie and state, but no genesis marker
-    // (written last). Here they are of another chain, plus a key no genesis has.
-    drop(open(dir.path(), &funded(7), &Cell::new(0)).unwrap());
+    // (written last). Here they are of another chain with more accounts (trie nodes the new
+    // genesis does not have), plus a key no genesis has.
+    drop(open(dir.path(), &funded(150), &Cell::new(0)).unwrap());
     {
         let db = Db::open(dir.path(), &MemoryBudget::default()).unwrap();
         db.rocks.delete_cf(db.cf(col::META), b"genesis").unwrap();
@@ -109,7 +110,20 @@ fn an_interrupted_genesis_write_is_redone_from_scratch() {
         spec.genesis_state().unwrap().1.state_root,
         "the stored trie is this genesis'"
     );
-    let keys: usize = spec.genesis_state().unwrap().0.len();
+    // Every path of the stored trie is there: changing any one key through it gives the
+    // root computed from scratch.
+    let (genesis_state, _) = spec.genesis_state().unwrap();
+    for key in genesis_state.keys() {
+        let changes: accord_support::Changes = [(key.clone(), Some(b"changed".to_vec()))].into_iter().collect();
+        let mut expected = genesis_state.clone();
+        expected.insert(key.clone(), b"changed".to_vec());
+        assert_eq!(
+            view.root_with(&changes),
+            accord_primitives::trie::trie_root(expected.iter(), accord_primitives::trie::StateVersion::V1),
+            "the trie path of {key:02x?}"
+        );
+    }
+    let keys: usize = genesis_state.len();
     let mut stored = 0;
     let mut key = Vec::new();
     while let Some(next) = view.next_key(&key) {
