@@ -33,7 +33,7 @@ use accord_support::state::STATE_VERSION;
 use accord_support::{Changes, StateRead};
 use accord_trie::{NodeStore, StoredNode, TrieUpdate};
 
-use crate::cache::StateCache;
+use crate::cache::{EncodedNode, StateCache};
 use crate::db::{col, escape_key, unescape_key, Db, DbError, MemoryBudget};
 
 /// How much state history to keep.
@@ -159,39 +159,65 @@ fn decode<T: Decode>(column: &'static str, bytes: &[u8]) -> Result<T, DbError> {
 }
 
 fn read_node(db: &Db, path: &[u8]) -> Option<StoredNode> {
-    let bytes = db.get(col::TRIE, path).expect("reading a trie node from RocksDB")?;
-    Some(StoredNode::decode(&mut &bytes[..]).expect("stored trie nodes decode"))
+    db.get(col::TRIE, path).expect("reading a trie node from RocksDB").map(|bytes| decode_node(&bytes))
+}
+
+fn decode_node(bytes: &[u8]) -> StoredNode {
+    StoredNode::decode(&mut &bytes[..]).expect("stored trie nodes decode")
 }
 
 /// The stored trie as of the latest database state, through the cache when its version is
-/// in `accept`, under the writes of `overlay`.
+/// in `accept`, under the writes of `overlay` (and the values of `values`, the same block's
+/// state changes, for [`NodeStore::known_value`]).
 struct TrieStore<'a> {
     backend: &'a Backend,
     accept: (u32, u32),
     overlay: Option<&'a TrieUpdate>,
+    values: Option<&'a Changes>,
 }
 
 impl NodeStore for TrieStore<'_> {
-    fn node(&self, path: &[u8]) -> Option<StoredNode> {
+    fn cached(&self, path: &[u8]) -> Option<Option<StoredNode>> {
         if let Some(written) = self.overlay.and_then(|o| o.writes.get(path)) {
-            return written.as_deref().cloned();
+            return Some(written.as_deref().cloned());
         }
         let (lo, hi) = self.accept;
-        {
+        let encoded = {
             let mut cache = self.backend.cache.lock();
-            if (lo..=hi).contains(&cache.version) {
-                if let Some(hit) = cache.node(path) {
-                    drop(cache);
-                    return hit.map(|n| (*n).clone());
-                }
+            if !(lo..=hi).contains(&cache.version) {
+                return None;
             }
+            cache.node(path)?
+        };
+        Some(encoded.map(|bytes| decode_node(&bytes)))
+    }
+
+    fn node(&self, path: &[u8]) -> Option<StoredNode> {
+        if let Some(known) = self.cached(path) {
+            return known;
         }
-        let node = read_node(&self.backend.db, path);
+        let encoded = self.backend.db.get(col::TRIE, path).expect("reading a trie node from RocksDB");
+        let node = encoded.as_ref().map(|bytes| decode_node(bytes));
+        let (lo, hi) = self.accept;
         let mut cache = self.backend.cache.lock();
         if (lo..=hi).contains(&cache.version) {
-            cache.put_node(path.to_vec(), node.clone().map(Arc::new));
+            cache.put_node(path.to_vec(), encoded.map(EncodedNode::from));
         }
         node
+    }
+
+    fn known_value(&self, key: &[u8]) -> Option<Vec<u8>> {
+        if let Some(value) = self.values.and_then(|v| v.get(key)) {
+            return value.clone();
+        }
+        // The values the block's execution just read are in the cache (a hint: the trie
+        // checks it against the stored hashes).
+        let (lo, hi) = self.accept;
+        let mut cache = self.backend.cache.lock();
+        if (lo..=hi).contains(&cache.version) {
+            return cache.value(key).flatten();
+        }
+        None
     }
 }
 
@@ -477,7 +503,7 @@ impl Backend {
             }
         }
         Arc::new(accord_trie::update(
-            &TrieStore { backend: self, accept, overlay },
+            &TrieStore { backend: self, accept, overlay, values: None },
             changes.iter().map(|(k, v)| (k.as_slice(), v.as_deref())),
             STATE_VERSION,
         ))
@@ -567,9 +593,15 @@ impl Backend {
             journal.push(key.clone());
         }
         batch.put_cf(db.cf(col::JOURNAL), be(n), journal.encode());
-        for (path, node) in &trie.writes {
+        // Encoded once, for the batch and the cache.
+        let nodes: Vec<(&Vec<u8>, Option<EncodedNode>)> = trie
+            .writes
+            .iter()
+            .map(|(path, node)| (path, node.as_ref().map(|n| EncodedNode::from(n.encode()))))
+            .collect();
+        for (path, node) in &nodes {
             match node {
-                Some(node) => batch.put_cf(db.cf(col::TRIE), path, node.encode()),
+                Some(encoded) => batch.put_cf(db.cf(col::TRIE), path, encoded),
                 None => batch.delete_cf(db.cf(col::TRIE), path),
             }
         }
@@ -593,8 +625,8 @@ impl Backend {
         for (key, value) in changes {
             cache.put_value(key.clone(), value.clone());
         }
-        for (path, node) in &trie.writes {
-            cache.put_node(path.clone(), node.clone());
+        for (path, node) in nodes {
+            cache.put_node(path.clone(), node);
         }
         cache.version = n;
         Ok(())
@@ -773,7 +805,7 @@ impl StateRead for StateAt<'_> {
     fn root_with(&self, changes: &Changes) -> H256 {
         debug_assert_eq!(self.number, self.head, "blocks are built and imported on the best state only");
         let parent = self.backend.hash_of(self.number).ok().flatten().unwrap_or_default();
-        let store = TrieStore { backend: self.backend, accept: (self.head, self.head), overlay: None };
+        let store = TrieStore { backend: self.backend, accept: (self.head, self.head), overlay: None, values: None };
         self.backend.compute_root(parent, &store, changes)
     }
 }
@@ -849,7 +881,7 @@ impl StateRead for TipState<'_> {
 
     fn root_with(&self, changes: &Changes) -> H256 {
         let overlay = self.pending.as_deref().map(|p| &*p.trie);
-        let store = TrieStore { backend: self.backend, accept: self.accept(), overlay };
+        let store = TrieStore { backend: self.backend, accept: self.accept(), overlay, values: self.overlay() };
         self.backend.compute_root(self.head().hash, &store, changes)
     }
 }

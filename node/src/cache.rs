@@ -19,8 +19,6 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use accord_trie::StoredNode;
-
 /// Estimated per-entry overhead of a cached entry (hash-map slot, allocation headers).
 const ENTRY_OVERHEAD: usize = 64;
 
@@ -91,10 +89,15 @@ fn value_size(v: &Option<Vec<u8>>) -> usize {
     v.as_ref().map_or(0, Vec::len)
 }
 
-fn node_size(n: &Option<Arc<StoredNode>>) -> usize {
-    // Partial key plus the children array (inline references rarely exceed a hash).
-    n.as_ref().map_or(0, |n| n.partial.len() + 16 * 40 + 40)
+fn node_size(n: &Option<EncodedNode>) -> usize {
+    n.as_ref().map_or(0, |n| n.len())
 }
+
+/// A trie node as the cache keeps it: its SCALE encoding, decoded on each hit. A decoded
+/// `StoredNode` holds its 16 child slots inline (about 700 bytes, leaf or branch); a leaf
+/// encodes in about 60-100 bytes, so the same budget keeps several times more nodes, and
+/// decoding costs about what cloning a decoded node did.
+pub type EncodedNode = Arc<[u8]>;
 
 /// Memory budgets of the state cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,7 +119,7 @@ pub struct StateCache {
     /// The block whose state this is.
     pub version: u32,
     values: Generations<Vec<u8>, Option<Vec<u8>>>,
-    nodes: Generations<Vec<u8>, Option<Arc<StoredNode>>>,
+    nodes: Generations<Vec<u8>, Option<EncodedNode>>,
 }
 
 impl StateCache {
@@ -136,13 +139,14 @@ impl StateCache {
         self.values.put(key, value, bytes);
     }
 
-    /// The trie node at `path` (`Some(None)`: known absent), if cached.
-    pub fn node(&mut self, path: &[u8]) -> Option<Option<Arc<StoredNode>>> {
+    /// The encoding of the trie node at `path` (`Some(None)`: known absent), if cached. The
+    /// caller decodes it (after releasing the cache's lock).
+    pub fn node(&mut self, path: &[u8]) -> Option<Option<EncodedNode>> {
         self.nodes.get(path, node_size)
     }
 
-    /// Caches the trie node at `path` (`None`: absent).
-    pub fn put_node(&mut self, path: Vec<u8>, node: Option<Arc<StoredNode>>) {
+    /// Caches the trie node at `path`, given as its encoding (`None`: absent).
+    pub fn put_node(&mut self, path: Vec<u8>, node: Option<EncodedNode>) {
         let bytes = path.len() + node_size(&node) + ENTRY_OVERHEAD;
         self.nodes.put(path, node, bytes);
     }
@@ -183,6 +187,23 @@ mod tests {
             g.put(i.to_le_bytes().to_vec(), None, 100);
         }
         assert!(g.get(&old_key, value_size).is_some(), "promoted entries outlive a rotation");
+    }
+
+    #[test]
+    fn nodes_are_kept_encoded_and_come_back_decoded() {
+        use accord_primitives::trie::{ChildRef, NodeValue};
+        use accord_trie::StoredNode;
+        use codec::{Decode, Encode};
+        let mut c = StateCache::new(1, CacheBudget::default());
+        let mut branch = StoredNode::leaf(vec![1, 2], NodeValue::Hashed([8; 32]));
+        branch.children[3] = Some(ChildRef::Hash([9; 32]));
+        branch.children[15] = Some(ChildRef::Inline(vec![1, 2, 3]));
+        assert_eq!(c.node(b"p"), None);
+        c.put_node(b"p".to_vec(), Some(branch.encode().into()));
+        c.put_node(b"q".to_vec(), None);
+        let cached = c.node(b"p").expect("cached").expect("present");
+        assert_eq!(StoredNode::decode(&mut &cached[..]), Ok(branch));
+        assert_eq!(c.node(b"q"), Some(None), "absence is cached");
     }
 
     #[test]

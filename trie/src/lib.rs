@@ -58,6 +58,27 @@ impl StoredNode {
 pub trait NodeStore {
     /// The node stored at nibble path `path`.
     fn node(&self, path: &[u8]) -> Option<StoredNode>;
+
+    /// The node at `path` if the store has it in memory (`Some(None)`: known to be absent);
+    /// `None` when finding out would take a read. The default knows nothing. An update asks
+    /// this first, then tries to infer a leaf (see [`NodeStore::known_value`]), and only
+    /// then calls [`NodeStore::node`].
+    fn cached(&self, _path: &[u8]) -> Option<Option<StoredNode>> {
+        None
+    }
+
+    /// The value of `key` (storage key bytes, not nibbles) in the state this trie holds, if
+    /// the store knows it without a read (`None`: unknown or absent). The default knows
+    /// nothing.
+    ///
+    /// This is a hint that saves reading leaves: when one change falls under a child, the
+    /// leaf that would hold `key`'s known value is encoded and compared with the reference
+    /// the parent holds (the child's hash, or its encoding when short). Only an exact match
+    /// is used, so a stale or wrong hint costs the read it would have saved, never a wrong
+    /// root.
+    fn known_value(&self, _key: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 /// Nodes in memory (tests, and building a state from scratch).
@@ -87,6 +108,11 @@ impl MemoryNodeStore {
             }
         }
     }
+}
+
+/// The bytes of an even number of nibbles (a storage key's nibbles, back to the key).
+fn pack_nibbles(nibbles: &[u8]) -> Vec<u8> {
+    nibbles.chunks(2).map(|pair| (pair[0] << 4) | pair.get(1).copied().unwrap_or(0)).collect()
 }
 
 /// The root of the trie whose root node is `root` (none: empty trie).
@@ -141,6 +167,25 @@ impl Updater<'_> {
         }
     }
 
+    /// The node at `path`, which `parent_ref` references and under which `key` (nibbles) is
+    /// the only change: from this update's writes or the store's memory if there, else the
+    /// leaf holding `key`'s known value if it is the referenced node, else read.
+    fn get_or_infer(&self, path: &[u8], key: &[u8], parent_ref: &ChildRef) -> Option<StoredNode> {
+        if let Some(written) = self.writes.get(path) {
+            return written.as_deref().cloned();
+        }
+        if let Some(cached) = self.store.cached(path) {
+            return cached;
+        }
+        if let Some(value) = self.store.known_value(&pack_nibbles(key)) {
+            let leaf = StoredNode::leaf(key[path.len()..].to_vec(), NodeValue::new(&value, self.version));
+            if ChildRef::of(&leaf.encode_node()) == *parent_ref {
+                return Some(leaf);
+            }
+        }
+        self.store.node(path)
+    }
+
     fn put(&mut self, path: Vec<u8>, node: Option<StoredNode>) {
         self.writes.insert(path, node.map(Arc::new));
     }
@@ -171,7 +216,11 @@ impl Updater<'_> {
             }
             let mut child_path = full.clone();
             child_path.push(nibble);
-            let child = if node.children[nibble as usize].is_some() { self.get(&child_path) } else { None };
+            let child = match &node.children[nibble as usize] {
+                None => None,
+                Some(child_ref) if j == i + 1 => self.get_or_infer(&child_path, &changes[i].0, child_ref),
+                Some(_) => self.get(&child_path),
+            };
             let new_child = self.update(&child_path, child, &changes[i..j]);
             node.children[nibble as usize] = new_child.as_ref().map(|c| ChildRef::of(&c.encode_node()));
             self.put(child_path, new_child);
@@ -245,7 +294,14 @@ mod tests {
         model: &mut BTreeMap<Vec<u8>, Vec<u8>>,
         batch: &[(Vec<u8>, Option<Vec<u8>>)],
     ) -> H256 {
-        let update = update(store, batch.iter().map(|(k, v)| (k.as_slice(), v.as_deref())), StateVersion::V1);
+        // Hints: the model's values, every third one stale.
+        let hints = model
+            .iter()
+            .enumerate()
+            .map(|(i, (k, v))| (k.clone(), if i % 3 == 0 { vec![0x5a; v.len()] } else { v.clone() }))
+            .collect();
+        let hinted = Hinted { inner: store, hints, reads: Default::default() };
+        let update = update(&hinted, batch.iter().map(|(k, v)| (k.as_slice(), v.as_deref())), StateVersion::V1);
         store.apply(update.writes);
         for (k, v) in batch {
             match v {
@@ -323,6 +379,83 @@ mod tests {
             assert_eq!(root, trie_root(&model, StateVersion::V1), "round {round}");
             assert_eq!(store, fresh_store(&model), "round {round}: shape differs from a fresh build");
         }
+    }
+
+    /// A store over `inner` that knows the values in `hints` and counts its reads.
+    struct Hinted<'a> {
+        inner: &'a MemoryNodeStore,
+        hints: BTreeMap<Vec<u8>, Vec<u8>>,
+        reads: std::cell::Cell<usize>,
+    }
+
+    impl NodeStore for Hinted<'_> {
+        fn node(&self, path: &[u8]) -> Option<StoredNode> {
+            self.reads.set(self.reads.get() + 1);
+            self.inner.node(path)
+        }
+
+        fn known_value(&self, key: &[u8]) -> Option<Vec<u8>> {
+            self.hints.get(key).cloned()
+        }
+    }
+
+    fn map_key(i: u32) -> Vec<u8> {
+        let mut key = vec![0x26; 32];
+        key.extend_from_slice(&blake2_256(&i.to_le_bytes())[..16]);
+        key.extend_from_slice(&i.to_le_bytes());
+        key
+    }
+
+    #[test]
+    fn known_values_save_leaf_reads_and_wrong_ones_change_nothing() {
+        let model: BTreeMap<Vec<u8>, Vec<u8>> = (0u32..3000).map(|i| (map_key(i), vec![i as u8; 80])).collect();
+        let store = fresh_store(&model);
+        // Updates of existing keys, a deletion, and an insertion.
+        let mut batch: Vec<(Vec<u8>, Option<Vec<u8>>)> =
+            (0u32..3000).step_by(37).map(|i| (map_key(i), Some(vec![0xee; 80]))).collect();
+        batch.push((map_key(5), None));
+        batch.push((map_key(9999), Some(vec![1; 80])));
+        let changes = || batch.iter().map(|(k, v)| (k.as_slice(), v.as_deref()));
+        let mut after = model.clone();
+        for (k, v) in &batch {
+            match v {
+                Some(v) => after.insert(k.clone(), v.clone()),
+                None => after.remove(k),
+            };
+        }
+        let run = |hints: BTreeMap<Vec<u8>, Vec<u8>>| {
+            let hinted = Hinted { inner: &store, hints, reads: Default::default() };
+            let u = update(&hinted, changes(), StateVersion::V1);
+            (u, hinted.reads.get())
+        };
+        let (plain, plain_reads) = run(BTreeMap::new());
+        assert_eq!(plain.root, trie_root(&after, StateVersion::V1));
+        let (hinted, hinted_reads) = run(model.clone());
+        assert_eq!(hinted, plain, "the same root and writes");
+        // Every changed existing key's leaf is inferred; the branches above are still read.
+        let changed_existing = batch.len() - 1;
+        assert!(
+            hinted_reads + changed_existing <= plain_reads,
+            "{hinted_reads} reads with hints, {plain_reads} without"
+        );
+        // Wrong hints: the same outcome, with every read done.
+        let wrong: BTreeMap<Vec<u8>, Vec<u8>> = model.keys().map(|k| (k.clone(), vec![0x01; 80])).collect();
+        let (wrong_update, wrong_reads) = run(wrong);
+        assert_eq!(wrong_update, plain);
+        assert_eq!(wrong_reads, plain_reads);
+        // Short values (inline leaves, whose parents hold their encoding): inferred as well.
+        let short: BTreeMap<Vec<u8>, Vec<u8>> = (0u32..3000).map(|i| (map_key(i), vec![i as u8; 2])).collect();
+        let short_store = fresh_store(&short);
+        let hinted = Hinted { inner: &short_store, hints: short.clone(), reads: Default::default() };
+        let u = update(&hinted, changes(), StateVersion::V1);
+        let mut short_after = short.clone();
+        for (k, v) in &batch {
+            match v {
+                Some(v) => short_after.insert(k.clone(), v.clone()),
+                None => short_after.remove(k),
+            };
+        }
+        assert_eq!(u.root, trie_root(&short_after, StateVersion::V1));
     }
 
     #[test]
