@@ -103,11 +103,61 @@ fn run(rx: Receiver<Job>) {
     }
 }
 
+/// Signatures in a block below which one thread verifies them all (a thread costs more).
+const PARALLEL_MIN: usize = 64;
+
+/// Whether every `(payload, signature, public)` is a valid sr25519 signature (`substrate`
+/// context): batch verification, split across the machine's cores for large sets. Used to
+/// import a block whose signatures were collected while executing it.
+pub fn verify_all(items: &[(Vec<u8>, [u8; 64], [u8; 32])]) -> bool {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parts = cores.min(items.len() / PARALLEL_MIN).max(1);
+    let verify = |part: &[(Vec<u8>, [u8; 64], [u8; 32])]| {
+        let refs: Vec<(&[u8], [u8; 64], [u8; 32])> = part.iter().map(|(p, s, k)| (p.as_slice(), *s, *k)).collect();
+        sr25519_verify_batch(&refs)
+    };
+    if parts == 1 {
+        return items.is_empty() || verify(items);
+    }
+    let chunk = items.len().div_ceil(parts);
+    std::thread::scope(|scope| {
+        let mut chunks = items.chunks(chunk);
+        let first = chunks.next().unwrap_or_default();
+        let others: Vec<_> = chunks.map(|part| scope.spawn(move || verify(part))).collect();
+        let mine = verify(first);
+        // Every thread is joined (scope), whatever this one found.
+        others.into_iter().fold(mine, |all, t| t.join().unwrap_or(false) && all)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use accord_primitives::crypto::Sr25519Pair;
     use std::sync::Arc;
+
+    #[test]
+    fn verify_all_accepts_valid_sets_and_finds_one_bad_signature_in_any_part() {
+        let pairs: Vec<Sr25519Pair> = (0..300u32).map(|i| Sr25519Pair::from_seed(&[i as u8; 32])).collect();
+        let mut items: Vec<(Vec<u8>, [u8; 64], [u8; 32])> = pairs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let payload = format!("payload {i}").into_bytes();
+                (payload.clone(), p.sign(&payload), p.public())
+            })
+            .collect();
+        assert!(verify_all(&[]));
+        assert!(verify_all(&items[..1]));
+        assert!(verify_all(&items));
+        for bad in [0, 150, 299] {
+            let saved = items[bad].0.clone();
+            items[bad].0.push(1);
+            assert!(!verify_all(&items), "a bad signature at {bad} is found");
+            assert!(!verify_all(&items[bad..bad + 1]));
+            items[bad].0 = saved;
+        }
+    }
 
     #[test]
     fn concurrent_submitters_each_get_their_own_answer() {

@@ -493,13 +493,25 @@ impl<'a> BlockExecution<'a> {
 
 /// Executes `block` on its parent's state and checks its roots; returns the state changes.
 pub fn execute_block(parent_state: &dyn StateRead, block: &Block) -> Result<Changes, BlockError> {
+    execute_block_with(parent_state, block, Signatures::Verify)
+}
+
+/// [`execute_block`], checking signatures as `signatures` says. With
+/// [`Signatures::VerifyWith`] a node can collect the signatures and verify them together
+/// (in a batch, across cores); the block is valid only if they all are, and executing it
+/// again with [`Signatures::Verify`] names the first bad one.
+pub fn execute_block_with(
+    parent_state: &dyn StateRead,
+    block: &Block,
+    signatures: Signatures<'_>,
+) -> Result<Changes, BlockError> {
     let header = &block.header;
     let mut exec = BlockExecution::initialize(parent_state, header.parent_hash, header.number, header.digest.clone());
     for (i, bytes) in block.extrinsics.iter().enumerate() {
         let index = i as u32;
         let xt = UncheckedExtrinsic::decode_with_limit(bytes, EXTRINSIC_LENGTH_MAX)
             .map_err(|e| BlockError::MalformedExtrinsic { index, reason: e.to_string() })?;
-        exec.apply(&xt).map_err(|error| BlockError::InvalidExtrinsic { index, error })?;
+        exec.apply_with(&xt, signatures).map_err(|error| BlockError::InvalidExtrinsic { index, error })?;
     }
     let built = exec.finalize()?;
     if built.block.header.extrinsics_root != header.extrinsics_root {

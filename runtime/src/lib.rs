@@ -40,8 +40,8 @@ use accord_support::{Hooks, PalletIndices};
 
 pub use call::{RuntimeCall, RuntimeEvent};
 pub use executive::{
-    execute_block, timestamp_inherent, validate_transaction, validate_transaction_with, ApplyOutcome, BlockError,
-    BlockExecution, BuiltBlock, Signatures,
+    execute_block, execute_block_with, timestamp_inherent, validate_transaction, validate_transaction_with,
+    ApplyOutcome, BlockError, BlockExecution, BuiltBlock, Signatures,
 };
 pub use genesis::{GenesisConfig, GenesisError, UNIT};
 

@@ -181,3 +181,57 @@ fn the_tip_state_lays_the_pending_changes_over_the_database() {
     assert_eq!(best.next_key(k1), Some(k2.clone()));
     assert!(best.get(k2).is_some());
 }
+
+#[test]
+fn an_imported_block_with_a_forged_signature_is_rejected_naming_it() {
+    let genesis = genesis();
+    let author = open(&genesis);
+    let importer = open(&genesis);
+    let genesis_hash = author.client.backend().genesis_hash();
+    // 160 transfers (every sender four times): enough for the importer to split the batch
+    // verification across threads.
+    let mut txs: Vec<Arc<PoolTx>> = (0..4).flat_map(|b| transfers(genesis_hash, b)).collect();
+    // Transaction 100 gets a forged signature; the builder trusts the pool and includes it.
+    let forged = &txs[100];
+    let mut bytes = forged.xt.encoded().to_vec();
+    let signer = forged.sender.0;
+    let at = bytes.windows(32).position(|w| w == signer).expect("the signer's address is in the extrinsic");
+    bytes[at + 32 + 1 + 5] ^= 1;
+    let xt = UncheckedExtrinsic::decode_with_limit(&bytes, u32::MAX).unwrap();
+    txs[100] = Arc::new(PoolTx {
+        hash: xt.hash(),
+        sender: forged.sender,
+        nonce: forged.nonce,
+        priority: 0,
+        valid_till: u64::MAX,
+        seq: forged.seq,
+        xt,
+    });
+    let proposal = author.client.build_block(1_000_000, &txs, Instant::now() + Duration::from_secs(60)).unwrap();
+    assert_eq!(proposal.included.len(), 160);
+    let err = importer.client.import_block(&proposal.block, None).unwrap_err();
+    match err {
+        accord_node::client::ClientError::InvalidBlock(accord_runtime::BlockError::InvalidExtrinsic {
+            index,
+            error,
+        }) => {
+            // Index 0 is the timestamp inherent.
+            assert_eq!(index, 101);
+            assert_eq!(
+                error,
+                accord_runtime::validity::TransactionValidityError::Invalid(
+                    accord_runtime::validity::InvalidTransaction::BadProof
+                )
+            );
+        }
+        other => panic!("unexpected error: {other}"),
+    }
+    assert_eq!(importer.client.backend().best().number, 0, "nothing was imported");
+    // Without the forgery the same transactions import.
+    let mut txs: Vec<Arc<PoolTx>> = (0..4).flat_map(|b| transfers(genesis_hash, b)).collect();
+    txs.truncate(160);
+    let author = open(&genesis);
+    let proposal = author.client.build_block(1_000_000, &txs, Instant::now() + Duration::from_secs(60)).unwrap();
+    importer.client.import_block(&proposal.block, None).unwrap();
+    assert_eq!(importer.client.backend().best().number, 1);
+}
