@@ -90,8 +90,14 @@ fn value_size(v: &Option<Vec<u8>>) -> usize {
 }
 
 fn node_size(n: &Option<EncodedNode>) -> usize {
-    n.as_ref().map_or(0, |n| n.len())
+    // The encoding, plus its shared allocation's header and the allocator's rounding up to
+    // a size class (most nodes are small leaves, where these weigh).
+    n.as_ref().map_or(0, |n| n.len() + NODE_ALLOCATION_OVERHEAD)
 }
+
+/// Estimated allocation overhead of a cached node's encoding (`Arc` counts, size-class
+/// rounding).
+const NODE_ALLOCATION_OVERHEAD: usize = 48;
 
 /// A trie node as the cache keeps it: its SCALE encoding, decoded on each hit. A decoded
 /// `StoredNode` holds its 16 child slots inline (about 700 bytes, leaf or branch); a leaf

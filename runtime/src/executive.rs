@@ -125,8 +125,9 @@ enum NonceMode {
 /// the pool took only after [`validate_transaction`] verified their signature against this
 /// chain and runtime version. A signature binds the genesis hash, the runtime's spec and
 /// transaction versions and the era's birth hash, none of which changes along one chain
-/// without a runtime upgrade; expiry is the pool's `valid_till`. Blocks from elsewhere are
-/// always imported with `Verify`.
+/// without a runtime upgrade; expiry is the pool's `valid_till`. Blocks from elsewhere have
+/// every signature verified: the node collects them with `VerifyWith` and verifies them in
+/// one batch before it accepts the block ([`execute_block_with`]), or `Verify` checks each.
 ///
 /// `VerifyWith` hands each signature check (the signature, the payload as signed, the
 /// signer) to the caller: the node's pool sends sr25519 signatures to its batch verifier.
