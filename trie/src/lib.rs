@@ -234,7 +234,7 @@ impl Updater<'_> {
     fn fresh(&self, path: &[u8], changes: &[Change<'_>]) -> Option<StoredNode> {
         let mut inserts = changes.iter().filter(|(_, v)| v.is_some());
         let first = inserts.next()?;
-        let Some(last) = inserts.last() else {
+        let Some(last) = inserts.next_back() else {
             let value = NodeValue::new(first.1.expect("filtered on Some; qed"), self.version);
             return Some(StoredNode::leaf(first.0[path.len()..].to_vec(), value));
         };
