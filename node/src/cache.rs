@@ -48,15 +48,19 @@ impl<K: Hash + Eq + Clone + std::borrow::Borrow<[u8]>, V: Clone> Generations<K, 
         }
         let (k, v) = self.old.remove_entry(key)?;
         let out = v.clone();
-        let bytes = key.len() + size(&v) + ENTRY_OVERHEAD;
-        self.put(k, v, bytes);
+        self.put(k, v, &size);
         Some(out)
     }
 
-    /// Caches `value` for `key`; `bytes` is its estimated size.
-    pub fn put(&mut self, key: K, value: V, bytes: usize) {
-        if self.young.insert(key, value).is_none() {
-            self.young_bytes += bytes;
+    /// Caches `value` for `key`, replacing what either generation held for it; `size` is a
+    /// value's estimated size in bytes (the key's and [`ENTRY_OVERHEAD`] are added).
+    pub fn put(&mut self, key: K, value: V, size: impl Fn(&V) -> usize) {
+        let key_len = key.borrow().len();
+        self.old.remove(key.borrow());
+        self.young_bytes += key_len + size(&value) + ENTRY_OVERHEAD;
+        if let Some(replaced) = self.young.insert(key, value) {
+            // A replaced value may differ in size (a trie leaf that became a branch).
+            self.young_bytes = self.young_bytes.saturating_sub(key_len + size(&replaced) + ENTRY_OVERHEAD);
         }
         if self.young_bytes > self.budget {
             // Sized like the last generation: no rehashing while it fills.
@@ -141,8 +145,7 @@ impl StateCache {
 
     /// Caches the value at `key` (`None`: absent).
     pub fn put_value(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
-        let bytes = key.len() + value_size(&value) + ENTRY_OVERHEAD;
-        self.values.put(key, value, bytes);
+        self.values.put(key, value, value_size);
     }
 
     /// The encoding of the trie node at `path` (`Some(None)`: known absent), if cached. The
@@ -153,8 +156,7 @@ impl StateCache {
 
     /// Caches the trie node at `path`, given as its encoding (`None`: absent).
     pub fn put_node(&mut self, path: Vec<u8>, node: Option<EncodedNode>) {
-        let bytes = path.len() + node_size(&node) + ENTRY_OVERHEAD;
-        self.nodes.put(path, node, bytes);
+        self.nodes.put(path, node, node_size);
     }
 
     /// Entries held: (values, nodes).
@@ -178,7 +180,8 @@ mod tests {
     fn generations_stay_bounded_and_promote_hits() {
         let mut g: Generations<Vec<u8>, Option<Vec<u8>>> = Generations::new(1000);
         for i in 0u32..1000 {
-            g.put(i.to_le_bytes().to_vec(), Some(vec![0; 10]), 100);
+            // 100 bytes each: a 4-byte key, 32 bytes of value, the entry overhead.
+            g.put(i.to_le_bytes().to_vec(), Some(vec![0; 10]), |_| 32);
         }
         // A generation rotates once it exceeds the budget: 11 entries each at most.
         assert!(g.len() <= 22, "held {}", g.len());
@@ -190,7 +193,7 @@ mod tests {
         assert!(g.old.contains_key(&old_key[..]) || g.young.contains_key(&old_key[..]));
         assert!(g.get(&old_key, value_size).is_some());
         for i in 2000u32..2005 {
-            g.put(i.to_le_bytes().to_vec(), None, 100);
+            g.put(i.to_le_bytes().to_vec(), None, |_| 32);
         }
         assert!(g.get(&old_key, value_size).is_some(), "promoted entries outlive a rotation");
     }
@@ -210,6 +213,22 @@ mod tests {
         let cached = c.node(b"p").expect("cached").expect("present");
         assert_eq!(StoredNode::decode(&mut &cached[..]), Ok(branch));
         assert_eq!(c.node(b"q"), Some(None), "absence is cached");
+    }
+
+    #[test]
+    fn replacing_an_entry_counts_its_new_size_and_drops_the_old_generation_copy() {
+        let mut g: Generations<Vec<u8>, Option<Vec<u8>>> = Generations::new(10_000);
+        g.put(b"k".to_vec(), Some(vec![0; 10]), value_size);
+        assert_eq!(g.young_bytes, 1 + 10 + ENTRY_OVERHEAD);
+        g.put(b"k".to_vec(), Some(vec![0; 500]), value_size);
+        assert_eq!(g.young_bytes, 1 + 500 + ENTRY_OVERHEAD, "the growth is counted, the old size no longer");
+        // Rotate "k" into the old generation, then write it again: one copy remains.
+        g.old = std::mem::take(&mut g.young);
+        g.young_bytes = 0;
+        g.put(b"k".to_vec(), Some(vec![1]), value_size);
+        assert!(!g.old.contains_key(&b"k"[..]));
+        assert_eq!(g.len(), 1);
+        assert_eq!(g.get(b"k", value_size), Some(Some(vec![1])));
     }
 
     #[test]
