@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use codec::{Decode, Encode};
-use parking_lot::{Condvar, Mutex, RwLock};
+use parking_lot::{Condvar, Mutex, MutexGuard, RwLock};
 use rocksdb::{Direction, IteratorMode, WriteBatch};
 
 use accord_primitives::trie::{trie_root, StateVersion};
@@ -159,7 +159,11 @@ fn decode<T: Decode>(column: &'static str, bytes: &[u8]) -> Result<T, DbError> {
 }
 
 fn read_node(db: &Db, path: &[u8]) -> Option<StoredNode> {
-    db.get(col::TRIE, path).expect("reading a trie node from RocksDB").map(|bytes| decode_node(&bytes))
+    read_encoded_node(db, path).map(|bytes| decode_node(&bytes))
+}
+
+fn read_encoded_node(db: &Db, path: &[u8]) -> Option<Vec<u8>> {
+    db.get(col::TRIE, path).expect("reading a trie node from RocksDB")
 }
 
 fn decode_node(bytes: &[u8]) -> StoredNode {
@@ -181,14 +185,8 @@ impl NodeStore for TrieStore<'_> {
         if let Some(written) = self.overlay.and_then(|o| o.writes.get(path)) {
             return Some(written.as_deref().cloned());
         }
-        let (lo, hi) = self.accept;
-        let encoded = {
-            let mut cache = self.backend.cache.lock();
-            if !(lo..=hi).contains(&cache.version) {
-                return None;
-            }
-            cache.node(path)?
-        };
+        // The cache's lock is released before decoding.
+        let encoded = self.backend.cache_at(self.accept)?.node(path)?;
         Some(encoded.map(|bytes| decode_node(&bytes)))
     }
 
@@ -196,11 +194,9 @@ impl NodeStore for TrieStore<'_> {
         if let Some(known) = self.cached(path) {
             return known;
         }
-        let encoded = self.backend.db.get(col::TRIE, path).expect("reading a trie node from RocksDB");
+        let encoded = read_encoded_node(&self.backend.db, path);
         let node = encoded.as_ref().map(|bytes| decode_node(bytes));
-        let (lo, hi) = self.accept;
-        let mut cache = self.backend.cache.lock();
-        if (lo..=hi).contains(&cache.version) {
+        if let Some(mut cache) = self.backend.cache_at(self.accept) {
             cache.put_node(path.to_vec(), encoded.map(EncodedNode::from));
         }
         node
@@ -212,12 +208,7 @@ impl NodeStore for TrieStore<'_> {
         }
         // The values the block's execution just read are in the cache (a hint: the trie
         // checks it against the stored hashes).
-        let (lo, hi) = self.accept;
-        let mut cache = self.backend.cache.lock();
-        if (lo..=hi).contains(&cache.version) {
-            return cache.value(key).flatten();
-        }
-        None
+        self.backend.cache_at(self.accept)?.value(key).flatten()
     }
 }
 
@@ -526,21 +517,21 @@ impl Backend {
     /// The value of `key` in the latest database state, through the cache when its version
     /// is in `accept` (filling it on a miss under the same condition).
     fn latest_value(&self, key: &[u8], accept: (u32, u32)) -> Option<Vec<u8>> {
-        let (lo, hi) = accept;
-        {
-            let mut cache = self.cache.lock();
-            if (lo..=hi).contains(&cache.version) {
-                if let Some(hit) = cache.value(key) {
-                    return hit;
-                }
-            }
+        if let Some(hit) = self.cache_at(accept).and_then(|mut cache| cache.value(key)) {
+            return hit;
         }
         let value = self.db.get(col::STATE, key).expect("reading state from RocksDB");
-        let mut cache = self.cache.lock();
-        if (lo..=hi).contains(&cache.version) {
+        if let Some(mut cache) = self.cache_at(accept) {
             cache.put_value(key.to_vec(), value.clone());
         }
         value
+    }
+
+    /// The state cache, locked, if the block whose state it holds is one of `lo..=hi` (a
+    /// view that agrees with those blocks may use and fill it; see `cache.rs`).
+    fn cache_at(&self, (lo, hi): (u32, u32)) -> Option<MutexGuard<'_, StateCache>> {
+        let cache = self.cache.lock();
+        (lo..=hi).contains(&cache.version).then_some(cache)
     }
 
     /// Commits `block`, which must extend the best block, with the state `changes` it makes:
@@ -709,21 +700,13 @@ impl StateAt<'_> {
 
     fn flat_get(&self, key: &[u8]) -> Option<Vec<u8>> {
         // The cache serves this view only while it holds the same block's state.
-        let cache = &self.backend.cache;
-        if self.number == self.head {
-            let mut c = cache.lock();
-            if c.version == self.head {
-                if let Some(hit) = c.value(key) {
-                    return hit;
-                }
-            }
+        let cache = || (self.number == self.head).then(|| self.backend.cache_at((self.head, self.head))).flatten();
+        if let Some(hit) = cache().and_then(|mut c| c.value(key)) {
+            return hit;
         }
         let value = self.snapshot.get_cf(self.backend.db.cf(col::STATE), key).expect("reading state from RocksDB");
-        if self.number == self.head {
-            let mut c = cache.lock();
-            if c.version == self.head {
-                c.put_value(key.to_vec(), value.clone());
-            }
+        if let Some(mut c) = cache() {
+            c.put_value(key.to_vec(), value.clone());
         }
         value
     }
