@@ -11,7 +11,6 @@ use parking_lot::Mutex;
 use tokio::sync::broadcast;
 
 use accord_pallet_timestamp as timestamp;
-use accord_primitives::{AccountId32, MultiSignature};
 use accord_primitives::{Block, Digest, Header, H256};
 use accord_rpc::StateError;
 use accord_runtime::validity::{InvalidTransaction, TransactionValidityError};
@@ -199,15 +198,9 @@ impl Client {
 /// signature in turn, so the error names the first bad extrinsic as before.
 fn execute_verifying_together(state: &dyn StateRead, block: &Block) -> Result<Changes, ClientError> {
     let collected = RefCell::new(Vec::with_capacity(block.extrinsics.len()));
-    let collect = |signature: &MultiSignature, payload: &[u8], signer: &AccountId32| match signature {
-        MultiSignature::Sr25519(s) => {
-            collected.borrow_mut().push((payload.to_vec(), *s, signer.0));
-            true
-        }
-        other => other.verify(payload, signer),
-    };
+    let collect = crate::verify::collecting(&collected);
     if let Ok(changes) = execute_block_with(state, block, Signatures::VerifyWith(&collect)) {
-        if crate::verify::verify_all(&collected.into_inner()) {
+        if crate::verify::verify_all(&collected.take()) {
             return Ok(changes);
         }
     }

@@ -12,7 +12,7 @@ use tracing::info;
 use accord_pallet_oplog as oplog;
 use accord_pallet_system as system;
 use accord_primitives::UncheckedExtrinsic;
-use accord_primitives::{AccountId32, Block, Header, MultiSignature, H256};
+use accord_primitives::{AccountId32, Block, Header, H256};
 use accord_rpc::{
     ChainInfo, Health, NodeApi, OpKind, OplogEntry, OplogHead, RpcConfig, RuntimeVersionInfo, StateError, Submission,
     SubmitError, TxStatus, WatchedSubmission,
@@ -25,7 +25,7 @@ use crate::chain_spec::ChainSpec;
 use crate::client::{Client, TypedRead};
 use crate::metrics::Metrics;
 use crate::pool::{Pool, PoolLimits};
-use crate::verify::SignatureBatcher;
+use crate::verify::{collecting, SignatureBatcher, SignatureCheck};
 
 /// Everything the node needs to run.
 #[derive(Clone, Debug)]
@@ -116,9 +116,6 @@ impl Api {
 /// account nonce and the block number.
 type Validated = (UncheckedExtrinsic, ValidTransaction, u32, u32);
 
-/// An sr25519 signature check left to the batch verifier: payload, signature, signer.
-type SignatureJob = (Vec<u8>, [u8; 64], [u8; 32]);
-
 /// Submits transactions to the pool: everything the RPC's submit methods need.
 #[derive(Clone)]
 struct Submitter {
@@ -168,17 +165,12 @@ impl Submitter {
 
     /// Validates `xt` at the best block, checking every signature except sr25519 ones, which
     /// it returns for the batch verifier (the validation takes them as valid).
-    fn validate_deferring(&self, xt: &UncheckedExtrinsic) -> Result<(Validated, Option<SignatureJob>), SubmitError> {
-        let deferred = std::cell::RefCell::new(None);
-        let verify = |signature: &MultiSignature, payload: &[u8], signer: &AccountId32| match signature {
-            MultiSignature::Sr25519(s) => {
-                *deferred.borrow_mut() = Some((payload.to_vec(), *s, signer.0));
-                true
-            }
-            other => other.verify(payload, signer),
-        };
+    fn validate_deferring(&self, xt: &UncheckedExtrinsic) -> Result<(Validated, Option<SignatureCheck>), SubmitError> {
+        let deferred = std::cell::RefCell::new(Vec::with_capacity(1));
+        let verify = collecting(&deferred);
         let validated = self.validate_at_best(xt, accord_runtime::Signatures::VerifyWith(&verify))?;
-        Ok((validated, deferred.into_inner()))
+        // An extrinsic carries at most one signature.
+        Ok((validated, deferred.take().pop()))
     }
 
     /// Validates `xt` at the best block, checking signatures as `signatures` says.

@@ -7,10 +7,12 @@
 //! signatures one by one so that each submitter gets its own answer. Under light load a batch
 //! is a single signature, with no added wait.
 
+use std::cell::RefCell;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use accord_primitives::crypto::{sr25519_verify, sr25519_verify_batch};
+use accord_primitives::{AccountId32, MultiSignature};
 use tokio::sync::oneshot;
 
 /// The most signatures verified in one batch.
@@ -103,16 +105,31 @@ fn run(rx: Receiver<Job>) {
     }
 }
 
+/// An sr25519 signature check left for later: payload, signature, signer.
+pub type SignatureCheck = (Vec<u8>, [u8; 64], [u8; 32]);
+
+/// A signature check for `Signatures::VerifyWith` that collects sr25519 checks into `into`
+/// (taking them as valid for now) and verifies the other kinds at once.
+pub fn collecting(into: &RefCell<Vec<SignatureCheck>>) -> impl Fn(&MultiSignature, &[u8], &AccountId32) -> bool + '_ {
+    move |signature, payload, signer| match signature {
+        MultiSignature::Sr25519(s) => {
+            into.borrow_mut().push((payload.to_vec(), *s, signer.0));
+            true
+        }
+        other => other.verify(payload, signer),
+    }
+}
+
 /// Signatures in a block below which one thread verifies them all (a thread costs more).
 const PARALLEL_MIN: usize = 64;
 
 /// Whether every `(payload, signature, public)` is a valid sr25519 signature (`substrate`
 /// context): batch verification, split across the machine's cores for large sets. Used to
 /// import a block whose signatures were collected while executing it.
-pub fn verify_all(items: &[(Vec<u8>, [u8; 64], [u8; 32])]) -> bool {
+pub fn verify_all(items: &[SignatureCheck]) -> bool {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let parts = cores.min(items.len() / PARALLEL_MIN).max(1);
-    let verify = |part: &[(Vec<u8>, [u8; 64], [u8; 32])]| {
+    let verify = |part: &[SignatureCheck]| {
         let refs: Vec<(&[u8], [u8; 64], [u8; 32])> = part.iter().map(|(p, s, k)| (p.as_slice(), *s, *k)).collect();
         sr25519_verify_batch(&refs)
     };
