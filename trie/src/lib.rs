@@ -110,11 +110,6 @@ impl MemoryNodeStore {
     }
 }
 
-/// The bytes of an even number of nibbles (a storage key's nibbles, back to the key).
-fn pack_nibbles(nibbles: &[u8]) -> Vec<u8> {
-    nibbles.chunks(2).map(|pair| (pair[0] << 4) | pair.get(1).copied().unwrap_or(0)).collect()
-}
-
 /// The root of the trie whose root node is `root` (none: empty trie).
 pub fn root_of(root: Option<&StoredNode>) -> H256 {
     match root {
@@ -141,8 +136,9 @@ pub fn update<'k>(
     changes: impl IntoIterator<Item = (&'k [u8], Option<&'k [u8]>)>,
     version: StateVersion,
 ) -> TrieUpdate {
-    let sorted: BTreeMap<Vec<u8>, Option<&[u8]>> = changes.into_iter().map(|(k, v)| (nibbles(k), v)).collect();
-    let changes: Vec<(Vec<u8>, Option<&[u8]>)> = sorted.into_iter().collect();
+    // By nibble path; the last change of a key wins.
+    let sorted: BTreeMap<_, _> = changes.into_iter().map(|(k, v)| (nibbles(k), (v, k))).collect();
+    let changes: Vec<Change<'_>> = sorted.into_iter().map(|(path, (value, key))| (path, value, key)).collect();
     let mut updater = Updater { store, writes: BTreeMap::new(), version };
     let root_node = updater.get(&[]);
     let new_root = updater.update(&[], root_node, &changes);
@@ -157,7 +153,8 @@ struct Updater<'a> {
     version: StateVersion,
 }
 
-type Change<'v> = (Vec<u8>, Option<&'v [u8]>);
+/// A change: the key in nibbles, the new value (`None` deletes), and the key itself.
+type Change<'v> = (Vec<u8>, Option<&'v [u8]>, &'v [u8]);
 
 impl Updater<'_> {
     fn get(&self, path: &[u8]) -> Option<StoredNode> {
@@ -167,18 +164,19 @@ impl Updater<'_> {
         }
     }
 
-    /// The node at `path`, which `parent_ref` references and under which `key` (nibbles) is
-    /// the only change: from this update's writes or the store's memory if there, else the
-    /// leaf holding `key`'s known value if it is the referenced node, else read.
-    fn get_or_infer(&self, path: &[u8], key: &[u8], parent_ref: &ChildRef) -> Option<StoredNode> {
+    /// The node at `path`, which `parent_ref` references and under which `change` is the
+    /// only change: from this update's writes or the store's memory if there, else the leaf
+    /// holding the changed key's known value if it is the referenced node, else read.
+    fn get_or_infer(&self, path: &[u8], change: &Change<'_>, parent_ref: &ChildRef) -> Option<StoredNode> {
+        let (nibbles, _, key) = change;
         if let Some(written) = self.writes.get(path) {
             return written.as_deref().cloned();
         }
         if let Some(cached) = self.store.cached(path) {
             return cached;
         }
-        if let Some(value) = self.store.known_value(&pack_nibbles(key)) {
-            let leaf = StoredNode::leaf(key[path.len()..].to_vec(), NodeValue::new(&value, self.version));
+        if let Some(value) = self.store.known_value(key) {
+            let leaf = StoredNode::leaf(nibbles[path.len()..].to_vec(), NodeValue::new(&value, self.version));
             if ChildRef::of(&leaf.encode_node()) == *parent_ref {
                 return Some(leaf);
             }
@@ -218,7 +216,7 @@ impl Updater<'_> {
             child_path.push(nibble);
             let child = match &node.children[nibble as usize] {
                 None => None,
-                Some(child_ref) if j == i + 1 => self.get_or_infer(&child_path, &changes[i].0, child_ref),
+                Some(child_ref) if j == i + 1 => self.get_or_infer(&child_path, &changes[i], child_ref),
                 Some(_) => self.get(&child_path),
             };
             let new_child = self.update(&child_path, child, &changes[i..j]);
@@ -232,7 +230,7 @@ impl Updater<'_> {
     /// The node that starts an empty subtree receiving `changes`: a leaf for one insertion,
     /// else an empty branch over the insertions' common prefix.
     fn fresh(&self, path: &[u8], changes: &[Change<'_>]) -> Option<StoredNode> {
-        let mut inserts = changes.iter().filter(|(_, v)| v.is_some());
+        let mut inserts = changes.iter().filter(|(_, v, _)| v.is_some());
         let first = inserts.next()?;
         let Some(last) = inserts.next_back() else {
             let value = NodeValue::new(first.1.expect("filtered on Some; qed"), self.version);
@@ -248,7 +246,7 @@ impl Updater<'_> {
     fn split_if_diverging(&mut self, path: &[u8], node: StoredNode, changes: &[Change<'_>]) -> StoredNode {
         let mut full = path.to_vec();
         full.extend_from_slice(&node.partial);
-        let d = changes.iter().map(|(key, _)| common_prefix(key, &full, path.len()) - path.len()).min().unwrap_or(0);
+        let d = changes.iter().map(|(key, _, _)| common_prefix(key, &full, path.len()) - path.len()).min().unwrap_or(0);
         if d >= node.partial.len() {
             return node;
         }
@@ -303,17 +301,18 @@ mod tests {
         let hinted = Hinted { inner: store, hints, reads: Default::default() };
         let update = update(&hinted, batch.iter().map(|(k, v)| (k.as_slice(), v.as_deref())), StateVersion::V1);
         store.apply(update.writes);
+        apply_to_model(model, batch);
+        update.root
+    }
+
+    /// Applies `batch` to the key-value model.
+    fn apply_to_model(model: &mut BTreeMap<Vec<u8>, Vec<u8>>, batch: &[(Vec<u8>, Option<Vec<u8>>)]) {
         for (k, v) in batch {
             match v {
-                Some(v) => {
-                    model.insert(k.clone(), v.clone());
-                }
-                None => {
-                    model.remove(k);
-                }
-            }
+                Some(v) => model.insert(k.clone(), v.clone()),
+                None => model.remove(k),
+            };
         }
-        update.root
     }
 
     /// The nodes a from-scratch build of `model` stores: the canonical shape.
@@ -417,12 +416,7 @@ mod tests {
         batch.push((map_key(9999), Some(vec![1; 80])));
         let changes = || batch.iter().map(|(k, v)| (k.as_slice(), v.as_deref()));
         let mut after = model.clone();
-        for (k, v) in &batch {
-            match v {
-                Some(v) => after.insert(k.clone(), v.clone()),
-                None => after.remove(k),
-            };
-        }
+        apply_to_model(&mut after, &batch);
         let run = |hints: BTreeMap<Vec<u8>, Vec<u8>>| {
             let hinted = Hinted { inner: &store, hints, reads: Default::default() };
             let u = update(&hinted, changes(), StateVersion::V1);
@@ -449,12 +443,7 @@ mod tests {
         let hinted = Hinted { inner: &short_store, hints: short.clone(), reads: Default::default() };
         let u = update(&hinted, changes(), StateVersion::V1);
         let mut short_after = short.clone();
-        for (k, v) in &batch {
-            match v {
-                Some(v) => short_after.insert(k.clone(), v.clone()),
-                None => short_after.remove(k),
-            };
-        }
+        apply_to_model(&mut short_after, &batch);
         assert_eq!(u.root, trie_root(&short_after, StateVersion::V1));
     }
 
