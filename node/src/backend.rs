@@ -20,6 +20,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -141,6 +142,25 @@ pub struct Backend {
     updates: Mutex<Vec<ComputedUpdate>>,
     /// Values and trie nodes of the best state.
     cache: Mutex<StateCache>,
+    /// State reads the cache did not answer.
+    reads: ReadCounters,
+}
+
+/// Counts of the state reads that went to RocksDB (the cache did not answer them).
+#[derive(Default)]
+struct ReadCounters {
+    trie_nodes: AtomicU64,
+    values: AtomicU64,
+}
+
+/// How many state reads went to RocksDB since the backend was opened: what the state
+/// cache did not answer (see [`Backend::db_reads`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DbReads {
+    /// Trie nodes read (computing state roots).
+    pub trie_nodes: u64,
+    /// Values read from the flat state (block execution, commits, RPC reads).
+    pub values: u64,
 }
 
 /// How many computed trie updates are kept for their commit.
@@ -195,6 +215,7 @@ impl NodeStore for TrieStore<'_> {
             return known;
         }
         let encoded = read_encoded_node(&self.backend.db, path);
+        self.backend.reads.trie_nodes.fetch_add(1, Ordering::Relaxed);
         let node = encoded.as_ref().map(|bytes| decode_node(bytes));
         if let Some(mut cache) = self.backend.cache_at(self.accept) {
             cache.put_node(path.to_vec(), encoded.map(EncodedNode::from));
@@ -312,6 +333,7 @@ impl Backend {
             pending_left: Condvar::new(),
             updates: Mutex::new(Vec::new()),
             cache: Mutex::new(StateCache::new(best.number, budget.state_cache)),
+            reads: ReadCounters::default(),
         })
     }
 
@@ -521,10 +543,27 @@ impl Backend {
             return hit;
         }
         let value = self.db.get(col::STATE, key).expect("reading state from RocksDB");
+        self.reads.values.fetch_add(1, Ordering::Relaxed);
         if let Some(mut cache) = self.cache_at(accept) {
             cache.put_value(key.to_vec(), value.clone());
         }
         value
+    }
+
+    /// The state reads that went to RocksDB so far (cache misses of the best state and of
+    /// the latest block's view; reads of older states' history are not counted).
+    pub fn db_reads(&self) -> DbReads {
+        DbReads {
+            trie_nodes: self.reads.trie_nodes.load(Ordering::Relaxed),
+            values: self.reads.values.load(Ordering::Relaxed),
+        }
+    }
+
+    /// A RocksDB property of one column (e.g. `rocksdb.cfstats`, `rocksdb.num-files-at-level0`),
+    /// for diagnostics.
+    pub fn db_property(&self, column: &str, name: &str) -> Option<String> {
+        let cf = self.db.rocks.cf_handle(column)?;
+        self.db.rocks.property_value_cf(cf, name).ok().flatten()
     }
 
     /// The state cache, locked, if the block whose state it holds is one of `lo..=hi` (a
@@ -705,6 +744,7 @@ impl StateAt<'_> {
             return hit;
         }
         let value = self.snapshot.get_cf(self.backend.db.cf(col::STATE), key).expect("reading state from RocksDB");
+        self.backend.reads.values.fetch_add(1, Ordering::Relaxed);
         if let Some(mut c) = cache() {
             c.put_value(key.to_vec(), value.clone());
         }

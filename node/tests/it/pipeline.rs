@@ -146,6 +146,21 @@ fn older_states_never_read_the_newer_cache() {
 }
 
 #[test]
+fn reads_the_cache_answers_are_not_counted_as_database_reads() {
+    let chain = open(&genesis());
+    let backend = chain.client.backend();
+    let before = backend.db_reads();
+    let at0 = backend.state_at(0).unwrap().unwrap();
+    assert_eq!(nonce_of(&at0, 1), 0);
+    let after_miss = backend.db_reads();
+    assert_eq!(after_miss.values, before.values + 1, "the first read goes to RocksDB");
+    assert_eq!(nonce_of(&at0, 1), 0);
+    assert_eq!(backend.db_reads(), after_miss, "the second is a cache hit");
+    assert!(backend.db_property("state", "rocksdb.estimate-num-keys").is_some());
+    assert_eq!(backend.db_property("no-such-column", "rocksdb.estimate-num-keys"), None);
+}
+
+#[test]
 fn the_tip_state_lays_the_pending_changes_over_the_database() {
     let genesis = genesis();
     let chain = open(&genesis);
