@@ -71,6 +71,14 @@ impl<K: Hash + Eq + Clone + std::borrow::Borrow<[u8]>, V: Clone> Generations<K, 
         }
     }
 
+    /// Forgets `key` in both generations.
+    pub fn remove(&mut self, key: &[u8], size: impl Fn(&V) -> usize) {
+        self.old.remove(key);
+        if let Some(removed) = self.young.remove(key) {
+            self.young_bytes = self.young_bytes.saturating_sub(key.len() + size(&removed) + ENTRY_OVERHEAD);
+        }
+    }
+
     /// Forgets everything.
     pub fn clear(&mut self) {
         self.young.clear();
@@ -93,10 +101,14 @@ fn value_size(v: &Option<Vec<u8>>) -> usize {
     v.as_ref().map_or(0, Vec::len)
 }
 
-fn node_size(n: &Option<EncodedNode>) -> usize {
+fn node_size(n: &EncodedNode) -> usize {
     // The encoding, plus its shared allocation's header and the allocator's rounding up to
     // a size class (most nodes are small leaves, where these weigh).
-    n.as_ref().map_or(0, |n| n.len() + NODE_ALLOCATION_OVERHEAD)
+    n.len() + NODE_ALLOCATION_OVERHEAD
+}
+
+fn maybe_node_size(n: &Option<EncodedNode>) -> usize {
+    n.as_ref().map_or(0, node_size)
 }
 
 /// Estimated allocation overhead of a cached node's encoding (`Arc` counts, size-class
@@ -114,28 +126,43 @@ pub type EncodedNode = Arc<[u8]>;
 pub struct CacheBudget {
     /// Bytes per generation for values.
     pub values: usize,
-    /// Bytes per generation for trie nodes.
-    pub nodes: usize,
+    /// Bytes per generation for branch nodes (nodes with children).
+    pub branches: usize,
+    /// Bytes per generation for leaves and known-absent paths.
+    pub leaves: usize,
 }
 
 impl Default for CacheBudget {
     fn default() -> Self {
-        CacheBudget { values: 24 << 20, nodes: 48 << 20 }
+        CacheBudget { values: 24 << 20, branches: 32 << 20, leaves: 16 << 20 }
     }
 }
 
 /// The values and trie nodes of the state at block `version`.
+///
+/// Branches and leaves are kept apart. Every changed key needs the branches on its path,
+/// while a changed leaf is rebuilt from its known value (`NodeStore::known_value`) and read
+/// only when a new key lands next to it. A large state's leaves, written and read at
+/// random, would otherwise rotate the branches out: at 1,000,000 accounts each block
+/// touches ~2,000 of the 65,536 fourth-level branches, so each is needed again only
+/// every ~30 blocks.
 pub struct StateCache {
     /// The block whose state this is.
     pub version: u32,
     values: Generations<Vec<u8>, Option<Vec<u8>>>,
-    nodes: Generations<Vec<u8>, Option<EncodedNode>>,
+    branches: Generations<Vec<u8>, EncodedNode>,
+    leaves: Generations<Vec<u8>, Option<EncodedNode>>,
 }
 
 impl StateCache {
     /// An empty cache of the state at block `version`.
     pub fn new(version: u32, budget: CacheBudget) -> Self {
-        StateCache { version, values: Generations::new(budget.values), nodes: Generations::new(budget.nodes) }
+        StateCache {
+            version,
+            values: Generations::new(budget.values),
+            branches: Generations::new(budget.branches),
+            leaves: Generations::new(budget.leaves),
+        }
     }
 
     /// The value at `key` (`Some(None)`: known absent), if cached.
@@ -151,23 +178,37 @@ impl StateCache {
     /// The encoding of the trie node at `path` (`Some(None)`: known absent), if cached. The
     /// caller decodes it (after releasing the cache's lock).
     pub fn node(&mut self, path: &[u8]) -> Option<Option<EncodedNode>> {
-        self.nodes.get(path, node_size)
+        if let Some(branch) = self.branches.get(path, node_size) {
+            return Some(Some(branch));
+        }
+        self.leaves.get(path, maybe_node_size)
     }
 
-    /// Caches the trie node at `path`, given as its encoding (`None`: absent).
-    pub fn put_node(&mut self, path: Vec<u8>, node: Option<EncodedNode>) {
-        self.nodes.put(path, node, node_size);
+    /// Caches the trie node at `path`, given as its encoding (`None`: absent); `branch`
+    /// says whether it has children (see [`StateCache`]).
+    pub fn put_node(&mut self, path: Vec<u8>, node: Option<EncodedNode>, branch: bool) {
+        match node {
+            Some(encoded) if branch => {
+                self.leaves.remove(&path, maybe_node_size);
+                self.branches.put(path, encoded, node_size);
+            }
+            node => {
+                self.branches.remove(&path, node_size);
+                self.leaves.put(path, node, maybe_node_size);
+            }
+        }
     }
 
-    /// Entries held: (values, nodes).
-    pub fn len(&self) -> (usize, usize) {
-        (self.values.len(), self.nodes.len())
+    /// Entries held: (values, branches, leaves and absent paths).
+    pub fn len(&self) -> (usize, usize, usize) {
+        (self.values.len(), self.branches.len(), self.leaves.len())
     }
 
     /// Forgets everything and moves to `version`.
     pub fn reset(&mut self, version: u32) {
         self.values.clear();
-        self.nodes.clear();
+        self.branches.clear();
+        self.leaves.clear();
         self.version = version;
     }
 }
@@ -208,11 +249,32 @@ mod tests {
         branch.children[3] = Some(ChildRef::Hash([9; 32]));
         branch.children[15] = Some(ChildRef::Inline(vec![1, 2, 3]));
         assert_eq!(c.node(b"p"), None);
-        c.put_node(b"p".to_vec(), Some(branch.encode().into()));
-        c.put_node(b"q".to_vec(), None);
+        c.put_node(b"p".to_vec(), Some(branch.encode().into()), true);
+        c.put_node(b"q".to_vec(), None, false);
         let cached = c.node(b"p").expect("cached").expect("present");
         assert_eq!(StoredNode::decode(&mut &cached[..]), Ok(branch));
         assert_eq!(c.node(b"q"), Some(None), "absence is cached");
+    }
+
+    #[test]
+    fn a_path_is_held_once_as_branch_or_leaf_and_leaves_do_not_evict_branches() {
+        let mut c = StateCache::new(1, CacheBudget { values: 1000, branches: 10_000, leaves: 1000 });
+        let node = |b: u8| -> EncodedNode { vec![b; 40].into() };
+        // A leaf that becomes a branch, and back: one copy, the latest.
+        c.put_node(b"p".to_vec(), Some(node(1)), false);
+        c.put_node(b"p".to_vec(), Some(node(2)), true);
+        assert_eq!(c.len(), (0, 1, 0));
+        assert_eq!(c.node(b"p"), Some(Some(node(2))));
+        c.put_node(b"p".to_vec(), None, false);
+        assert_eq!(c.len(), (0, 0, 1));
+        assert_eq!(c.node(b"p"), Some(None));
+        // Many leaves rotate the leaves' generations; the branch stays.
+        c.put_node(b"b".to_vec(), Some(node(3)), true);
+        for i in 0u32..1000 {
+            c.put_node(i.to_le_bytes().to_vec(), Some(node(4)), false);
+        }
+        assert!(c.leaves.len() < 30, "leaves stay within their budget");
+        assert_eq!(c.node(b"b"), Some(Some(node(3))));
     }
 
     #[test]

@@ -91,13 +91,14 @@ pub const DEFAULT_DB_CACHE_MIB: usize = 384;
 
 impl MemoryBudget {
     /// `total` MiB split in three: block cache, memtables and state cache (of which a third
-    /// for values and two thirds for trie nodes, each in two generations).
+    /// for values, two ninths for trie branches and one ninth for leaves, each in two
+    /// generations).
     pub fn from_mib(total: usize) -> MemoryBudget {
         let third = total * 1024 * 1024 / 3;
         MemoryBudget {
             block_cache: third,
             write_buffers: third,
-            state_cache: crate::cache::CacheBudget { values: third / 6, nodes: third / 3 },
+            state_cache: crate::cache::CacheBudget { values: third / 6, branches: third * 2 / 9, leaves: third / 9 },
         }
     }
 
