@@ -2,7 +2,6 @@
 //! `finalize` — plus runtime calls and state reads at a block. A consensus engine drives
 //! these; the local authoring loop (`authoring.rs`) is the first such engine.
 
-use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -192,17 +191,18 @@ impl Client {
 }
 
 /// Executes `block` on `state` (see [`execute_block`]), verifying its sr25519 signatures
-/// together at the end: one batch verification split across the cores instead of one
-/// verification per extrinsic (BENCHMARKS.md). The block is valid only if the batch is.
-/// If the batch or the execution fails, the block is executed again verifying each
-/// signature in turn, so the error names the first bad extrinsic as before.
+/// together: batches verified on a second core while this one executes
+/// ([`crate::verify::verify_while`]), instead of one verification per extrinsic in line
+/// (BENCHMARKS.md). The block is valid only if every batch is. If a batch or the execution
+/// fails, the block is executed again verifying each signature in turn, so the error names
+/// the first bad extrinsic as before.
 fn execute_verifying_together(state: &dyn StateRead, block: &Block) -> Result<Changes, ClientError> {
-    let collected = RefCell::new(Vec::with_capacity(block.extrinsics.len()));
-    let collect = crate::verify::collecting(&collected);
-    if let Ok(changes) = execute_block_with(state, block, Signatures::VerifyWith(&collect)) {
-        if crate::verify::verify_all(&collected.take()) {
-            return Ok(changes);
-        }
+    let (executed, valid) = crate::verify::verify_while(|sink| {
+        let forward = crate::verify::forwarding(sink);
+        execute_block_with(state, block, Signatures::VerifyWith(&forward))
+    });
+    if let (Ok(changes), true) = (executed, valid) {
+        return Ok(changes);
     }
     Ok(execute_block(state, block)?)
 }

@@ -120,6 +120,60 @@ pub fn collecting(into: &RefCell<Vec<SignatureCheck>>) -> impl Fn(&MultiSignatur
     }
 }
 
+/// A signature check for `Signatures::VerifyWith` that hands sr25519 checks to `sink`
+/// (taking them as valid for now) and verifies the other kinds at once.
+pub fn forwarding(sink: &dyn Fn(SignatureCheck)) -> impl Fn(&MultiSignature, &[u8], &AccountId32) -> bool + '_ {
+    move |signature, payload, signer| match signature {
+        MultiSignature::Sr25519(s) => {
+            sink((payload.to_vec(), *s, signer.0));
+            true
+        }
+        other => other.verify(payload, signer),
+    }
+}
+
+/// Checks a helper thread verifies at a time in [`verify_while`]: large enough for batch
+/// verification's saving (most of it is reached by 64), small enough that little is left
+/// when the producer finishes.
+const STREAM_BATCH: usize = 64;
+
+/// Runs `produce` on this thread while a helper thread verifies, in batches, the sr25519
+/// checks it hands to its sink; returns what `produce` returned and whether every check
+/// was valid. A block's signatures are verified on the second core while the first
+/// executes the block (they used to wait for the end of the execution). On one core the
+/// checks are collected and verified at the end instead.
+pub fn verify_while<T>(produce: impl FnOnce(&dyn Fn(SignatureCheck)) -> T) -> (T, bool) {
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        let collected = RefCell::new(Vec::new());
+        let out = produce(&|check| collected.borrow_mut().push(check));
+        let valid = verify_all(&collected.into_inner());
+        return (out, valid);
+    }
+    let (sink, checks) = mpsc::channel::<SignatureCheck>();
+    std::thread::scope(|scope| {
+        let verifier = scope.spawn(move || {
+            let mut valid = true;
+            let mut batch = Vec::with_capacity(STREAM_BATCH);
+            // After a bad signature the rest is only drained (the block is rejected anyway).
+            for check in checks {
+                batch.push(check);
+                if batch.len() == STREAM_BATCH {
+                    valid = valid && verify_all(&batch);
+                    batch.clear();
+                }
+            }
+            valid && verify_all(&batch)
+        });
+        let out = produce(&|check| {
+            // The verifier outlives the producer (scope); a send cannot fail while it runs.
+            let _ = sink.send(check);
+        });
+        drop(sink);
+        let valid = verifier.join().unwrap_or(false);
+        (out, valid)
+    })
+}
+
 /// Signatures in a block below which one thread verifies them all (a thread costs more).
 const PARALLEL_MIN: usize = 64;
 
@@ -173,6 +227,29 @@ mod tests {
             assert!(!verify_all(&items), "a bad signature at {bad} is found");
             assert!(!verify_all(&items[bad..bad + 1]));
             items[bad].0 = saved;
+        }
+    }
+
+    #[test]
+    fn verify_while_checks_everything_handed_over_during_the_work() {
+        let pairs: Vec<Sr25519Pair> = (0..200u32).map(|i| Sr25519Pair::from_seed(&[i as u8; 32])).collect();
+        let check = |i: usize, forged: bool| {
+            let payload = format!("payload {i}").into_bytes();
+            let mut signature = pairs[i].sign(&payload);
+            if forged {
+                signature[1] ^= 0x40;
+            }
+            (payload, signature, pairs[i].public())
+        };
+        for (count, bad) in [(0, None), (1, None), (200, None), (200, Some(0)), (200, Some(130)), (200, Some(199))] {
+            let (out, valid) = verify_while(|sink| {
+                for i in 0..count {
+                    sink(check(i, bad == Some(i)));
+                }
+                count * 2
+            });
+            assert_eq!(out, count * 2, "the work's result comes back");
+            assert_eq!(valid, bad.is_none(), "{count} checks, bad {bad:?}");
         }
     }
 
