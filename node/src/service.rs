@@ -25,7 +25,7 @@ use crate::chain_spec::ChainSpec;
 use crate::client::{Client, TypedRead};
 use crate::metrics::Metrics;
 use crate::pool::{Pool, PoolLimits};
-use crate::verify::{collecting, SignatureBatcher, SignatureCheck};
+use crate::verify::{forwarding, SignatureBatcher, SignatureCheck};
 
 /// Everything the node needs to run.
 #[derive(Clone, Debug)]
@@ -166,11 +166,12 @@ impl Submitter {
     /// Validates `xt` at the best block, checking every signature except sr25519 ones, which
     /// it returns for the batch verifier (the validation takes them as valid).
     fn validate_deferring(&self, xt: &UncheckedExtrinsic) -> Result<(Validated, Option<SignatureCheck>), SubmitError> {
-        let deferred = std::cell::RefCell::new(Vec::with_capacity(1));
-        let verify = collecting(&deferred);
-        let validated = self.validate_at_best(xt, accord_runtime::Signatures::VerifyWith(&verify))?;
         // An extrinsic carries at most one signature.
-        Ok((validated, deferred.take().pop()))
+        let deferred = std::cell::Cell::new(None);
+        let defer = |check| deferred.set(Some(check));
+        let verify = forwarding(&defer);
+        let validated = self.validate_at_best(xt, accord_runtime::Signatures::VerifyWith(&verify))?;
+        Ok((validated, deferred.take()))
     }
 
     /// Validates `xt` at the best block, checking signatures as `signatures` says.

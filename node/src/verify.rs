@@ -108,18 +108,6 @@ fn run(rx: Receiver<Job>) {
 /// An sr25519 signature check left for later: payload, signature, signer.
 pub type SignatureCheck = (Vec<u8>, [u8; 64], [u8; 32]);
 
-/// A signature check for `Signatures::VerifyWith` that collects sr25519 checks into `into`
-/// (taking them as valid for now) and verifies the other kinds at once.
-pub fn collecting(into: &RefCell<Vec<SignatureCheck>>) -> impl Fn(&MultiSignature, &[u8], &AccountId32) -> bool + '_ {
-    move |signature, payload, signer| match signature {
-        MultiSignature::Sr25519(s) => {
-            into.borrow_mut().push((payload.to_vec(), *s, signer.0));
-            true
-        }
-        other => other.verify(payload, signer),
-    }
-}
-
 /// A signature check for `Signatures::VerifyWith` that hands sr25519 checks to `sink`
 /// (taking them as valid for now) and verifies the other kinds at once.
 pub fn forwarding(sink: &dyn Fn(SignatureCheck)) -> impl Fn(&MultiSignature, &[u8], &AccountId32) -> bool + '_ {
@@ -178,8 +166,8 @@ pub fn verify_while<T>(produce: impl FnOnce(&dyn Fn(SignatureCheck)) -> T) -> (T
 const PARALLEL_MIN: usize = 64;
 
 /// Whether every `(payload, signature, public)` is a valid sr25519 signature (`substrate`
-/// context): batch verification, split across the machine's cores for large sets. Used to
-/// import a block whose signatures were collected while executing it.
+/// context): batch verification, split across the machine's cores for large sets (each
+/// batch of [`verify_while`]).
 pub fn verify_all(items: &[SignatureCheck]) -> bool {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let parts = cores.min(items.len() / PARALLEL_MIN).max(1);

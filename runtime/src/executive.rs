@@ -126,8 +126,9 @@ enum NonceMode {
 /// chain and runtime version. A signature binds the genesis hash, the runtime's spec and
 /// transaction versions and the era's birth hash, none of which changes along one chain
 /// without a runtime upgrade; expiry is the pool's `valid_till`. Blocks from elsewhere have
-/// every signature verified: the node collects them with `VerifyWith` and verifies them in
-/// one batch before it accepts the block ([`execute_block_with`]), or `Verify` checks each.
+/// every signature verified: the node hands them out with `VerifyWith` and verifies them in
+/// batches while the block executes, accepting it only if all pass
+/// ([`execute_block_with`]), or `Verify` checks each.
 ///
 /// `VerifyWith` hands each signature check (the signature, the payload as signed, the
 /// signer) to the caller: the node's pool sends sr25519 signatures to its batch verifier.
@@ -498,8 +499,8 @@ pub fn execute_block(parent_state: &dyn StateRead, block: &Block) -> Result<Chan
 }
 
 /// [`execute_block`], checking signatures as `signatures` says. With
-/// [`Signatures::VerifyWith`] a node can collect the signatures and verify them together
-/// (in a batch, across cores); the block is valid only if they all are, and executing it
+/// [`Signatures::VerifyWith`] a node can take the signatures and verify them together (in
+/// batches, on other cores); the block is valid only if they all are, and executing it
 /// again with [`Signatures::Verify`] names the first bad one.
 pub fn execute_block_with(
     parent_state: &dyn StateRead,
