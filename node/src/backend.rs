@@ -187,20 +187,21 @@ fn read_encoded_node(db: &Db, path: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// About the bytes a block's write batch takes: each record's key and value and ~12 bytes
-/// of framing; a change's history record is taken as large as its new value.
+/// of framing. A change writes its state record, its history record (the escaped key and
+/// block number; the old value, taken as large as the new one) and its key in the journal.
 fn batch_size_estimate(block: &Block, changes: &Changes, nodes: &[(&Vec<u8>, Option<EncodedNode>, bool)]) -> usize {
     const RECORD: usize = 12;
     let state: usize = changes
         .iter()
         .map(|(key, value)| {
             let value = value.as_ref().map_or(0, Vec::len);
-            2 * (key.len() + value + RECORD) + 8
+            (key.len() + value + RECORD) + (key.len() + 6 + value + RECORD) + (key.len() + 2)
         })
         .sum();
     let trie: usize =
         nodes.iter().map(|(path, node, _)| path.len() + node.as_ref().map_or(0, |n| n.len()) + RECORD).sum();
     let body: usize = block.extrinsics.iter().map(|xt| xt.len() + 4).sum();
-    state + trie + body + changes.len() * 8 + 4096
+    state + trie + body + 4096
 }
 
 /// Whether `node` has children (the state cache keeps branches apart from leaves).
