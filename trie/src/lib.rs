@@ -182,11 +182,13 @@ type Group = (u8, std::ops::Range<usize>);
 type Change<'v> = (Vec<u8>, Option<&'v [u8]>, &'v [u8]);
 
 impl Updater<'_> {
+    /// The node this update wrote at `path` (`Some(None)`: deleted), if any.
+    fn written(&self, path: &[u8]) -> Option<Option<StoredNode>> {
+        self.writes.get(path).map(|written| written.as_deref().cloned())
+    }
+
     fn get(&self, path: &[u8]) -> Option<StoredNode> {
-        match self.writes.get(path) {
-            Some(written) => written.as_deref().cloned(),
-            None => self.store.node(path),
-        }
+        self.written(path).unwrap_or_else(|| self.store.node(path))
     }
 
     /// The node at `path`, which `parent_ref` references and under which `change` is the
@@ -194,8 +196,8 @@ impl Updater<'_> {
     /// holding the changed key's known value if it is the referenced node, else read.
     fn get_or_infer(&self, path: &[u8], change: &Change<'_>, parent_ref: &ChildRef) -> Option<StoredNode> {
         let (nibbles, _, key) = change;
-        if let Some(written) = self.writes.get(path) {
-            return written.as_deref().cloned();
+        if let Some(written) = self.written(path) {
+            return written;
         }
         if let Some(cached) = self.store.cached(path) {
             return cached;
