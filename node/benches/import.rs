@@ -18,7 +18,10 @@
 //! - `ACCORD_BENCH_DISJOINT`: destinations are never senders, so that every transfer
 //!   changes two accounts of its own however small the state (needs twice as many accounts
 //!   as transfers per block); by default a small state's senders also receive;
-//! - `ACCORD_BENCH_TRACE`: print each block's import time and RocksDB reads;
+//! - `ACCORD_BENCH_TRACE`: print each block's import time and RocksDB reads, then the cost
+//!   of one uncached read and the block cache's usage;
+//! - `ACCORD_BENCH_CFSTATS`: with `ACCORD_BENCH_TRACE`, RocksDB's compaction statistics of
+//!   the state, trie and history columns;
 //! - `ACCORD_BENCH_BLOCKS_ONLY`: skip the commits of N changed keys.
 
 use std::sync::Arc;
@@ -49,6 +52,9 @@ struct Config {
     blocks: u32,
     warmup: u32,
     disjoint: bool,
+    trace: bool,
+    cfstats: bool,
+    blocks_only: bool,
 }
 
 impl Config {
@@ -56,11 +62,15 @@ impl Config {
         let num = |name: &str, default: u32| -> u32 {
             std::env::var(name).ok().map_or(default, |v| v.parse().unwrap_or_else(|_| panic!("{name}: not a number")))
         };
+        let flag = |name: &str| std::env::var_os(name).is_some();
         Config {
             per_block: num("ACCORD_BENCH_PER_BLOCK", 1000).max(1),
             blocks: num("ACCORD_BENCH_BLOCKS", 20).max(1),
             warmup: num("ACCORD_BENCH_WARMUP", 1),
-            disjoint: std::env::var_os("ACCORD_BENCH_DISJOINT").is_some(),
+            disjoint: flag("ACCORD_BENCH_DISJOINT"),
+            trace: flag("ACCORD_BENCH_TRACE"),
+            cfstats: flag("ACCORD_BENCH_CFSTATS"),
+            blocks_only: flag("ACCORD_BENCH_BLOCKS_ONLY"),
         }
     }
 }
@@ -174,8 +184,7 @@ fn transfers(
 }
 
 fn run(config: Config, accounts: u32) {
-    let Config { per_block, blocks, warmup, .. } = config;
-    let trace = std::env::var_os("ACCORD_BENCH_TRACE").is_some();
+    let Config { per_block, blocks, warmup, trace, .. } = config;
     let genesis = GenesisConfig {
         funded: Some(FundedAccounts { count: accounts, balance: 1_000_000 * UNIT }),
         ..GenesisConfig::dev()
@@ -254,7 +263,7 @@ fn run(config: Config, accounts: u32) {
         {
             println!("  importer's {name}: {}", backend.db_property("state", name).unwrap_or_default());
         }
-        if std::env::var_os("ACCORD_BENCH_CFSTATS").is_some() {
+        if config.cfstats {
             for column in ["state", "trie", "history"] {
                 println!(
                     "  importer's column {column}: {}",
@@ -263,7 +272,7 @@ fn run(config: Config, accounts: u32) {
             }
         }
     }
-    if std::env::var_os("ACCORD_BENCH_BLOCKS_ONLY").is_some() {
+    if config.blocks_only {
         return;
     }
     // Commit of N changed keys (the state root and the write), on this state.
