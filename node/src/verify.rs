@@ -131,7 +131,7 @@ const STREAM_BATCH: usize = 64;
 /// executes the block (they used to wait for the end of the execution). On one core the
 /// checks are collected and verified at the end instead.
 pub fn verify_while<T>(produce: impl FnOnce(&dyn Fn(SignatureCheck)) -> T) -> (T, bool) {
-    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+    if cores() < 2 {
         let collected = RefCell::new(Vec::new());
         let out = produce(&|check| collected.borrow_mut().push(check));
         let valid = verify_all(&collected.into_inner());
@@ -162,6 +162,14 @@ pub fn verify_while<T>(produce: impl FnOnce(&dyn Fn(SignatureCheck)) -> T) -> (T
     })
 }
 
+/// The cores this process may use, found once: `available_parallelism` opens three cgroup
+/// files on each call (~76 µs here), and [`verify_while`] verifies a block in many small
+/// batches.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Signatures in a block below which one thread verifies them all (a thread costs more).
 const PARALLEL_MIN: usize = 64;
 
@@ -169,8 +177,7 @@ const PARALLEL_MIN: usize = 64;
 /// context): batch verification, split across the machine's cores for large sets (each
 /// batch of [`verify_while`]).
 pub fn verify_all(items: &[SignatureCheck]) -> bool {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let parts = cores.min(items.len() / PARALLEL_MIN).max(1);
+    let parts = cores().min(items.len() / PARALLEL_MIN).max(1);
     let verify = |part: &[SignatureCheck]| {
         let refs: Vec<(&[u8], [u8; 64], [u8; 32])> = part.iter().map(|(p, s, k)| (p.as_slice(), *s, *k)).collect();
         sr25519_verify_batch(&refs)
