@@ -22,7 +22,8 @@
 //!   of one uncached read and the block cache's usage;
 //! - `ACCORD_BENCH_CFSTATS`: with `ACCORD_BENCH_TRACE`, RocksDB's compaction statistics of
 //!   the state, trie and history columns;
-//! - `ACCORD_BENCH_BLOCKS_ONLY`: skip the commits of N changed keys.
+//! - `ACCORD_BENCH_BLOCKS_ONLY`: skip the commits of N changed keys;
+//! - `ACCORD_BENCH_DB_CACHE` [384, the node's default]: each database's `--db-cache`, in MiB.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,6 +32,7 @@ use codec::Encode;
 
 use accord_node::backend::{Backend, Pruning};
 use accord_node::client::Client;
+use accord_node::db::MemoryBudget;
 use accord_node::metrics::Metrics;
 use accord_node::pool::PoolTx;
 use accord_pallet_balances as balances;
@@ -55,6 +57,7 @@ struct Config {
     trace: bool,
     cfstats: bool,
     blocks_only: bool,
+    db_cache_mib: u32,
 }
 
 impl Config {
@@ -71,6 +74,7 @@ impl Config {
             trace: flag("ACCORD_BENCH_TRACE"),
             cfstats: flag("ACCORD_BENCH_CFSTATS"),
             blocks_only: flag("ACCORD_BENCH_BLOCKS_ONLY"),
+            db_cache_mib: num("ACCORD_BENCH_DB_CACHE", accord_node::db::DEFAULT_DB_CACHE_MIB as u32).max(1),
         }
     }
 }
@@ -123,11 +127,12 @@ struct Chain {
     _dir: tempfile::TempDir,
 }
 
-fn open(genesis: &GenesisConfig) -> (Chain, Duration) {
+fn open(genesis: &GenesisConfig, config: Config) -> (Chain, Duration) {
     let started = Instant::now();
     let (state, header) = genesis.build().expect("valid genesis");
     let dir = tempfile::tempdir().unwrap();
-    let backend = Backend::open(dir.path(), Pruning::Window(256), &header, &state.map).unwrap();
+    let budget = MemoryBudget::from_mib(config.db_cache_mib as usize);
+    let backend = Backend::open_with(dir.path(), Pruning::Window(256), &header, &state.map, &budget).unwrap();
     (Chain { client: Client::new(backend, Arc::new(Metrics::default())), _dir: dir }, started.elapsed())
 }
 
@@ -189,8 +194,8 @@ fn run(config: Config, accounts: u32) {
         funded: Some(FundedAccounts { count: accounts, balance: 1_000_000 * UNIT }),
         ..GenesisConfig::dev()
     };
-    let (author, took) = open(&genesis);
-    let (importer, _) = open(&genesis);
+    let (author, took) = open(&genesis, config);
+    let (importer, _) = open(&genesis, config);
     let ids = funded_accounts(accounts);
     println!("{accounts} accounts: genesis built and written in {:.1} s", took.as_secs_f64());
     let genesis_hash = author.client.backend().genesis_hash();
