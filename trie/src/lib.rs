@@ -245,7 +245,7 @@ impl Updater<'_> {
             groups.push((nibble, i..j));
             i = j;
         }
-        let refs = match self.parallel_split(changes.len() - groups.first().map_or(0, |g| g.1.start), &groups) {
+        let refs = match self.parallel_split(&groups) {
             Some(at) => {
                 let (mine, theirs) = groups.split_at(at);
                 let their_threads = self.threads / 2;
@@ -283,9 +283,10 @@ impl Updater<'_> {
         self.normalize(path, node)
     }
 
-    /// Where to split `groups` (the children receiving `count` changes) between this thread
-    /// and a helper, if worth it (see [`update_with_threads`]).
-    fn parallel_split(&self, count: usize, groups: &[Group]) -> Option<usize> {
+    /// Where to split `groups` (the children receiving changes) between this thread and a
+    /// helper, if worth it (see [`update_with_threads`]).
+    fn parallel_split(&self, groups: &[Group]) -> Option<usize> {
+        let count: usize = groups.iter().map(|(_, range)| range.len()).sum();
         if self.threads < 2 || count < PARALLEL_MIN_CHANGES || groups.len() < 2 {
             return None;
         }
