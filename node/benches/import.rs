@@ -219,17 +219,17 @@ fn run(config: Config, accounts: u32) {
         let (t, r) = (Instant::now(), importer.client.backend().db_reads());
         import.time(counted, || importer.client.import_block(&proposal.block, None).unwrap());
         if trace {
-            let after = importer.client.backend().db_reads();
+            let read = importer.client.backend().db_reads().since(r);
             println!(
                 "  block {b}: import {:.1} ms, RocksDB reads {} values, {} trie nodes",
                 t.elapsed().as_secs_f64() * 1e3,
-                after.values - r.values,
-                after.trie_nodes - r.trie_nodes
+                read.values,
+                read.trie_nodes
             );
         }
         changed.push(proposal.changes.len() as f64);
     }
-    let reads = importer.client.backend().db_reads();
+    let reads = importer.client.backend().db_reads().since(reads_before);
     let measured = (blocks * per_block) as f64;
     let keys_per_tx = median(changed) / per_block as f64;
     let (import_wall, import_cpu) = (median(import.wall.clone()), median(import.cpu.clone()));
@@ -241,8 +241,8 @@ fn run(config: Config, accounts: u32) {
         import.summary(),
         1e6 / import_wall,
         import_cpu / keys_per_tx,
-        (reads.values - reads_before.values) as f64 / measured,
-        (reads.trie_nodes - reads_before.trie_nodes) as f64 / measured,
+        reads.values as f64 / measured,
+        reads.trie_nodes as f64 / measured,
     );
 
     if trace {

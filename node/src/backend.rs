@@ -163,6 +163,13 @@ pub struct DbReads {
     pub values: u64,
 }
 
+impl DbReads {
+    /// The reads made since `earlier` (a count taken before).
+    pub fn since(self, earlier: DbReads) -> DbReads {
+        DbReads { trie_nodes: self.trie_nodes - earlier.trie_nodes, values: self.values - earlier.values }
+    }
+}
+
 /// How many computed trie updates are kept for their commit.
 const UPDATES_KEPT: usize = 4;
 
@@ -186,10 +193,14 @@ fn read_encoded_node(db: &Db, path: &[u8]) -> Option<Vec<u8>> {
     db.get(col::TRIE, path).expect("reading a trie node from RocksDB")
 }
 
+/// A trie write of a block, encoded once for the write batch and the cache: the path, the
+/// node's encoding (`None`: deleted) and whether it is a branch.
+type NodeWrite<'a> = (&'a Vec<u8>, Option<EncodedNode>, bool);
+
 /// About the bytes a block's write batch takes: each record's key and value and ~12 bytes
 /// of framing. A change writes its state record, its history record (the escaped key and
 /// block number; the old value, taken as large as the new one) and its key in the journal.
-fn batch_size_estimate(block: &Block, changes: &Changes, nodes: &[(&Vec<u8>, Option<EncodedNode>, bool)]) -> usize {
+fn batch_size_estimate(block: &Block, changes: &Changes, nodes: &[NodeWrite<'_>]) -> usize {
     const RECORD: usize = 12;
     let state: usize = changes
         .iter()
@@ -585,8 +596,7 @@ impl Backend {
     /// A RocksDB property of one column (e.g. `rocksdb.cfstats`, `rocksdb.num-files-at-level0`),
     /// for diagnostics.
     pub fn db_property(&self, column: &str, name: &str) -> Option<String> {
-        let cf = self.db.rocks.cf_handle(column)?;
-        self.db.rocks.property_value_cf(cf, name).ok().flatten()
+        self.db.property(column, name)
     }
 
     /// The state cache, locked, if the block whose state it holds is one of `lo..=hi` (a
@@ -630,7 +640,7 @@ impl Backend {
         let db = &self.db;
         let n = header.number;
         // Encoded once, for the batch and the cache.
-        let nodes: Vec<(&Vec<u8>, Option<EncodedNode>, bool)> = trie
+        let nodes: Vec<NodeWrite<'_>> = trie
             .writes
             .iter()
             .map(|(path, node)| {

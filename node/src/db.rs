@@ -196,6 +196,13 @@ impl Db {
         DbError::Rocks { path: self.path.clone(), message: e.to_string() }
     }
 
+    /// A RocksDB property of column `column` (e.g. `rocksdb.num-files-at-level0`), if the
+    /// column and the property exist.
+    pub fn property(&self, column: &str, name: &str) -> Option<String> {
+        let cf = self.rocks.cf_handle(column)?;
+        self.rocks.property_value_cf(cf, name).ok().flatten()
+    }
+
     /// Reads a key.
     pub fn get(&self, column: &str, key: &[u8]) -> Result<Option<Vec<u8>>, DbError> {
         self.rocks.get_cf(self.cf(column), key).map_err(|e| self.err(e))
@@ -248,8 +255,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(dir.path(), &MemoryBudget::from_mib(48)).unwrap();
         let level0 = |column: &str| {
-            let value = db.rocks.property_value_cf(db.cf(column), "rocksdb.num-files-at-level0").unwrap();
-            value.unwrap().parse::<usize>().unwrap()
+            db.property(column, "rocksdb.num-files-at-level0").expect("a known property").parse::<usize>().unwrap()
         };
         let flushes = L0_COMPACTION_TRIGGER as usize - 1;
         for column in [col::TRIE, col::STATE, col::HISTORY] {
