@@ -259,8 +259,34 @@ fn commit(client: &Client, pool: &Pool, metrics: &Metrics, built: &Built) -> Res
     let hash = client.import_block(&proposal.block, Some(&built.changes))?;
     let imported = started.elapsed();
     let backend = client.backend();
-    let state = backend.state_at(number)?;
-    pool.on_block(hash, number, &proposal.included, &proposal.invalid, |who| {
+    let status = update_pool(client, pool, metrics, hash, number, &proposal.included, &proposal.invalid)?;
+    info!(
+        "best #{number} ({hash}), finalized #{}, txpool {} ready {} future, {} extrinsics (build {} ms, commit {} ms, pool {} ms)",
+        backend.finalized().number,
+        status.ready,
+        status.future,
+        extrinsics,
+        built.build_time.as_millis(),
+        imported.as_millis(),
+        (started.elapsed() - imported).as_millis()
+    );
+    Ok(hash)
+}
+
+/// The pool after block `number` (`hash`) was committed: `included` leave it (`inBlock`),
+/// `invalid` are dropped, the senders' nonces move on, and a rotating part of the pool is
+/// validated again. Returns the pool's counts (also set in `metrics`).
+pub(crate) fn update_pool(
+    client: &Client,
+    pool: &Pool,
+    metrics: &Metrics,
+    hash: H256,
+    number: u32,
+    included: &[H256],
+    invalid: &[H256],
+) -> Result<crate::pool::PoolStatus, ClientError> {
+    let state = client.backend().state_at(number)?;
+    pool.on_block(hash, number, included, invalid, |who| {
         state
             .as_ref()
             .and_then(|s| s.get_typed::<system::AccountInfo>(&system::ACCOUNT.key(who)))
@@ -282,15 +308,5 @@ fn commit(client: &Client, pool: &Pool, metrics: &Metrics, built: &Built) -> Res
     }
     let status = pool.status();
     metrics.set_pool(status.ready, status.future);
-    info!(
-        "best #{number} ({hash}), finalized #{}, txpool {} ready {} future, {} extrinsics (build {} ms, commit {} ms, pool {} ms)",
-        backend.finalized().number,
-        status.ready,
-        status.future,
-        extrinsics,
-        built.build_time.as_millis(),
-        imported.as_millis(),
-        (started.elapsed() - imported).as_millis()
-    );
-    Ok(hash)
+    Ok(status)
 }

@@ -609,6 +609,19 @@ impl Backend {
     /// Commits `block`, which must extend the best block, with the state `changes` it makes:
     /// one atomic write. If it is the pending block, it stops being pending.
     pub fn commit_block(&self, block: &Block, changes: &Changes) -> Result<(), BackendError> {
+        self.commit_block_with(block, changes, None, None)
+    }
+
+    /// [`Backend::commit_block`] with the block's trie writes when they are known (a block
+    /// held in memory while consensus decided on it) and its finalization certificate, both
+    /// written in the same atomic batch.
+    pub fn commit_block_with(
+        &self,
+        block: &Block,
+        changes: &Changes,
+        trie: Option<Arc<TrieUpdate>>,
+        justification: Option<&[u8]>,
+    ) -> Result<(), BackendError> {
         let header = &block.header;
         let hash = header.hash();
         let best = self.best();
@@ -616,7 +629,8 @@ impl Backend {
             return Err(BackendError::NotOnBest { number: header.number, hash, best: best.hash });
         }
         let pending = self.pending().filter(|p| p.head.hash == hash);
-        let result = self.write_block(block, hash, best, changes, pending.as_ref().map(|p| p.trie.clone()));
+        let trie = trie.or_else(|| pending.as_ref().map(|p| p.trie.clone()));
+        let result = self.write_block(block, hash, best, changes, trie, justification);
         if pending.is_some() {
             // Committed or not, the block stops being pending (a failed write leaves the best
             // block as it was; the next block is built on it).
@@ -633,6 +647,7 @@ impl Backend {
         best: Head,
         changes: &Changes,
         trie: Option<Arc<TrieUpdate>>,
+        justification: Option<&[u8]>,
     ) -> Result<(), BackendError> {
         let header = &block.header;
         let accept = (best.number, best.number);
@@ -674,6 +689,9 @@ impl Backend {
         batch.put_cf(db.cf(col::HEADERS), hash.0, header.encode());
         batch.put_cf(db.cf(col::BODIES), hash.0, block.extrinsics.encode());
         batch.put_cf(db.cf(col::NUMBER), be(n), hash.0);
+        if let Some(justification) = justification {
+            batch.put_cf(db.cf(col::JUSTIFICATIONS), hash.0, justification);
+        }
         let head = Head { number: n, hash };
         batch.put_cf(db.cf(col::META), META_BEST, head.encode());
         if let Pruning::Window(window) = self.pruning {
@@ -712,6 +730,28 @@ impl Backend {
         }
         batch.put_cf(db.cf(col::META), META_OLDEST_STATE, p.encode());
         Ok(())
+    }
+
+    /// The finalization certificate stored with block `hash`, if a BFT engine finalized it
+    /// with one.
+    pub fn justification(&self, hash: H256) -> Result<Option<Vec<u8>>, DbError> {
+        self.db.get(col::JUSTIFICATIONS, &hash.0)
+    }
+
+    /// The trie update of `header`'s `changes` on its parent's state `parent` (a view made
+    /// by [`Backend::overlay_state`]): kept from the state's `root_with` if possible,
+    /// otherwise computed now.
+    pub fn trie_update_on(&self, parent: &TipState<'_>, header: &Header, changes: &Changes) -> Arc<TrieUpdate> {
+        let overlay = parent.pending.as_deref().map(|p| &*p.trie);
+        self.trie_update_for(header, changes, parent.accept(), overlay)
+    }
+
+    /// The state of a block not yet committed: the latest database state with `overlay`
+    /// (the block's changes and trie writes merged with those of its uncommitted ancestors)
+    /// laid over it; `None` for the best block itself. Sound while the committed blocks are
+    /// the block's ancestors (see `node/src/bft.rs`).
+    pub fn overlay_state(&self, overlay: Option<Arc<Pending>>) -> TipState<'_> {
+        TipState { backend: self, base: self.best().number, pending: overlay }
     }
 
     /// Marks `hash` (a canonical block) final.

@@ -39,6 +39,82 @@ pub struct ChainSpec {
     pub properties: Value,
     /// Genesis.
     pub genesis: Genesis,
+    /// BFT consensus among several validators; `None`: a single local authority (`--dev`).
+    pub consensus: Option<ConsensusSpec>,
+    /// Peers to connect to, `<ed25519 public key hex>@<ip>:<port>` (`bootNodes`).
+    pub boot_nodes: Vec<String>,
+}
+
+/// A chain's BFT consensus: who validates and how fast.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsensusSpec {
+    /// The validators' ed25519 public keys: each one's consensus key, which is also its
+    /// node (p2p) key.
+    pub validators: Vec<[u8; 32]>,
+    /// The least time between a block and its child.
+    pub block_time_ms: u64,
+}
+
+/// The most validators a chain spec may name.
+pub const VALIDATORS_MAX: usize = 128;
+
+/// The secret URI of the `i`-th validator of test chains: //Alice..//Ferdie, then
+/// //Validator7, //Validator8, ...
+pub fn dev_validator_uri(i: usize) -> String {
+    const NAMES: [&str; 6] = ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie"];
+    match NAMES.get(i) {
+        Some(name) => format!("//{name}"),
+        None => format!("//Validator{}", i + 1),
+    }
+}
+
+impl ConsensusSpec {
+    /// `count` test validators (see [`dev_validator_uri`]), a block a second.
+    pub fn dev_validators(count: usize) -> ConsensusSpec {
+        let validators = (0..count)
+            .map(|i| {
+                accord_primitives::crypto::Ed25519Pair::from_uri(&dev_validator_uri(i))
+                    .expect("dev validator URIs are valid")
+                    .public()
+            })
+            .collect();
+        ConsensusSpec { validators, block_time_ms: 1000 }
+    }
+
+    fn to_json(&self) -> Value {
+        let validators: Vec<String> = self.validators.iter().map(|v| format!("0x{}", hex::encode(v))).collect();
+        json!({ "validators": validators, "blockTimeMs": self.block_time_ms })
+    }
+
+    fn from_json(v: &Value) -> Result<ConsensusSpec, ChainSpecError> {
+        let list = v
+            .get("validators")
+            .and_then(Value::as_array)
+            .ok_or_else(|| invalid("consensus.validators must be a list of 0x-prefixed ed25519 public keys"))?;
+        if list.is_empty() || list.len() > VALIDATORS_MAX {
+            return Err(invalid(format!("consensus.validators must name 1 to {VALIDATORS_MAX} validators")));
+        }
+        let mut validators = Vec::with_capacity(list.len());
+        for item in list {
+            let text = item.as_str().ok_or_else(|| invalid("consensus.validators entries must be strings"))?;
+            let bytes = parse_hex(text)?;
+            let key: [u8; 32] = bytes
+                .try_into()
+                .map_err(|_| invalid(format!("validator {text:?} is not a 32-byte ed25519 public key")))?;
+            if validators.contains(&key) {
+                return Err(invalid(format!("validator {text} is listed twice")));
+            }
+            validators.push(key);
+        }
+        let block_time_ms = match v.get("blockTimeMs") {
+            None => 1000,
+            Some(t) => t
+                .as_u64()
+                .filter(|t| (50..=600_000).contains(t))
+                .ok_or_else(|| invalid("consensus.blockTimeMs must be 50 to 600000"))?,
+        };
+        Ok(ConsensusSpec { validators, block_time_ms })
+    }
 }
 
 /// Why a chain spec was rejected.
@@ -77,10 +153,13 @@ impl ChainSpec {
             chain_type: "Development".into(),
             properties: default_properties(),
             genesis: Genesis::Runtime(GenesisConfig::dev()),
+            consensus: None,
+            boot_nodes: Vec::new(),
         }
     }
 
-    /// A local testnet: Alice and Bob endowed.
+    /// A local testnet: four validators (//Alice..//Dave, ed25519) finalizing by BFT
+    /// consensus, a block a second; Alice and Bob endowed.
     pub fn local() -> ChainSpec {
         let balances: Vec<(AccountId32, u128)> =
             ["Alice", "Bob"].iter().map(|n| (Pair::dev(n).account(), 1_000_000 * UNIT)).collect();
@@ -95,7 +174,20 @@ impl ChainSpec {
                 sudo_key: Some(Pair::dev("Alice").account()),
                 funded: None,
             }),
+            consensus: Some(ConsensusSpec::dev_validators(4)),
+            boot_nodes: Vec::new(),
         }
+    }
+
+    /// Makes the chain run BFT consensus among `count` test validators
+    /// ([`dev_validator_uri`]).
+    pub fn set_dev_validators(&mut self, count: usize) -> Result<(), ChainSpecError> {
+        if count == 0 || count > VALIDATORS_MAX {
+            return Err(invalid(format!("1 to {VALIDATORS_MAX} validators")));
+        }
+        let block_time_ms = self.consensus.as_ref().map_or(1000, |c| c.block_time_ms);
+        self.consensus = Some(ConsensusSpec { block_time_ms, ..ConsensusSpec::dev_validators(count) });
+        Ok(())
     }
 
     /// Endows `count` indexed accounts with `balance` each (see
@@ -164,7 +256,16 @@ impl ChainSpec {
         } else {
             return Err(invalid("genesis must hold \"runtimeGenesis\" or \"raw\": {\"top\": ...}"));
         };
-        Ok(ChainSpec { name, id, chain_type, properties, genesis })
+        let consensus = v.get("consensus").filter(|c| !c.is_null()).map(ConsensusSpec::from_json).transpose()?;
+        let boot_nodes = match v.get("bootNodes") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(list)) => list
+                .iter()
+                .map(|b| b.as_str().map(str::to_string).ok_or_else(|| invalid("bootNodes entries must be strings")))
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(invalid("bootNodes must be a list")),
+        };
+        Ok(ChainSpec { name, id, chain_type, properties, genesis, consensus, boot_nodes })
     }
 
     /// The JSON form; `raw` writes the genesis storage instead of the runtime config.
@@ -185,13 +286,17 @@ impl ChainSpec {
                 Genesis::Raw(_) => return self.to_json(true),
             }
         };
-        let spec = json!({
+        let mut spec = json!({
             "name": self.name,
             "id": self.id,
             "chainType": self.chain_type,
+            "bootNodes": self.boot_nodes,
             "properties": self.properties,
             "genesis": genesis,
         });
+        if let Some(consensus) = &self.consensus {
+            spec["consensus"] = consensus.to_json();
+        }
         serde_json::to_string_pretty(&spec).map_err(|e| invalid(e.to_string()))
     }
 
@@ -267,6 +372,41 @@ mod tests {
         assert!(too_many.unwrap_err().to_string().contains("at most"));
         let mut raw = ChainSpec::from_json(&ChainSpec::dev().to_json(true).unwrap()).unwrap();
         assert!(raw.fund_accounts(10, UNIT).unwrap_err().to_string().contains("raw"));
+    }
+
+    #[test]
+    fn consensus_sections_round_trip_and_are_checked() {
+        let local = ChainSpec::local();
+        let consensus = local.consensus.as_ref().unwrap();
+        assert_eq!(consensus.validators.len(), 4);
+        assert_eq!(
+            consensus.validators[0],
+            accord_primitives::crypto::Ed25519Pair::from_uri("//Alice").unwrap().public()
+        );
+        let round = ChainSpec::from_json(&local.to_json(false).unwrap()).unwrap();
+        assert_eq!(round, local);
+        let mut seven = ChainSpec::local();
+        seven.set_dev_validators(7).unwrap();
+        assert_eq!(seven.consensus.as_ref().unwrap().validators.len(), 7);
+        assert_eq!(dev_validator_uri(6), "//Validator7");
+        assert!(seven.set_dev_validators(0).is_err());
+        let spec = |consensus: &str| {
+            format!(r#"{{"name":"n","id":"x","genesis":{{"runtimeGenesis":{{}}}},"consensus":{consensus}}}"#)
+        };
+        for (bad, why) in [
+            (r#"{"validators":[]}"#, "1 to"),
+            (r#"{"validators":["0x01"]}"#, "32-byte"),
+            (r#"{"validators":"x"}"#, "list"),
+            (
+                r#"{"validators":["0x0101010101010101010101010101010101010101010101010101010101010101"],"blockTimeMs":1}"#,
+                "blockTimeMs",
+            ),
+        ] {
+            let err = ChainSpec::from_json(&spec(bad)).unwrap_err().to_string();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+        let twice = format!(r#"{{"validators":["0x{k}","0x{k}"]}}"#, k = "02".repeat(32));
+        assert!(ChainSpec::from_json(&spec(&twice)).unwrap_err().to_string().contains("twice"));
     }
 
     #[test]

@@ -13,7 +13,8 @@ use crate::backend::Pruning;
 use crate::chain_spec::ChainSpec;
 use crate::keys::Scheme;
 use crate::pool::PoolLimits;
-use crate::service::NodeConfig;
+use crate::service::{ConsensusSettings, NodeConfig};
+use accord_primitives::crypto::Ed25519Pair;
 
 /// The Accord node.
 #[derive(Debug, Parser)]
@@ -81,6 +82,27 @@ pub struct Cli {
     #[arg(long, default_value_t = crate::db::DEFAULT_DB_CACHE_MIB,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(48..=1_048_576))]
     pub db_cache: usize,
+    /// Validate: vote and propose in the chain's BFT consensus with `--validator-key`
+    /// (chains with a `consensus` section, e.g. `--chain local`). Without it such a chain
+    /// runs a full node, which follows the finalized chain and serves the RPC.
+    #[arg(long)]
+    pub validator: bool,
+    /// The validator's ed25519 key: a secret URI (`//Alice`, for test chains) or a key file
+    /// (hex seed, as `key generate-node-key --file` writes). It is also the node's p2p key.
+    #[arg(long, value_name = "URI|FILE")]
+    pub validator_key: Option<String>,
+    /// The p2p key file of a full node (hex seed); default `<base>/chains/<id>/network/node-key`,
+    /// created on first start.
+    #[arg(long, value_name = "FILE")]
+    pub node_key_file: Option<PathBuf>,
+    /// Where to accept p2p connections.
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:30333")]
+    pub listen_addr: SocketAddr,
+    /// Peers, `<ed25519 public key hex>@<ip>:<port>`, comma-separated (added to the chain
+    /// spec's `bootNodes`). Validators are dialed; other listed peers (full nodes) are
+    /// accepted when they connect.
+    #[arg(long, value_name = "KEY@IP:PORT", value_delimiter = ',')]
+    pub bootnodes: Vec<String>,
 }
 
 /// Subcommands.
@@ -98,6 +120,19 @@ pub enum Command {
         /// The free balance of each funded account, in plancks (default 10^6 units).
         #[arg(long, value_name = "PLANCKS", default_value_t = 1_000_000 * accord_runtime::UNIT)]
         funded_balance: u128,
+        /// Make the chain run BFT consensus among N test validators (//Alice..//Ferdie, then
+        /// //Validator7 ...).
+        #[arg(long, value_name = "N")]
+        validators: Option<usize>,
+    },
+    /// Check a block's finalization certificate (hex, as `accord_getFinalityCertificate`
+    /// returns it) against the chain spec's validator set.
+    VerifyCertificate {
+        /// The certificate, hex.
+        certificate: String,
+        /// The block it must finalize (hex hash); any block if omitted.
+        #[arg(long)]
+        block: Option<String>,
     },
     /// Delete the chain's database.
     PurgeChain {
@@ -126,6 +161,20 @@ pub enum KeyCommand {
         /// SS58 network prefix.
         #[arg(long, default_value_t = 42)]
         network: u16,
+    },
+    /// Generate a random ed25519 node key: the secret (hex seed) goes to `--file` (or
+    /// standard output), the public key, which peers list in `--bootnodes`, to standard
+    /// output (or standard error without `--file`).
+    GenerateNodeKey {
+        /// Write the secret to this file (refused if it exists).
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Print the public key (hex, as `--bootnodes` lists it) of a node key: a key file or
+    /// a secret URI (`//Alice`).
+    InspectNodeKey {
+        /// The key file or secret URI.
+        key: String,
     },
     /// Print the account of a secret URI (`//Alice`, `<phrase>//hard/soft///password`, `0x<seed>`).
     Inspect {
@@ -191,7 +240,9 @@ impl Cli {
             return Err("--pool-limit and --pool-mb must be positive".into());
         }
         let db_path = base.join("chains").join(&spec.id).join("db");
+        let consensus = self.consensus_settings(&spec, base)?;
         Ok(NodeConfig {
+            consensus,
             spec,
             db_path,
             pruning: self.state_pruning,
@@ -210,4 +261,64 @@ impl Cli {
             },
         })
     }
+}
+
+impl Cli {
+    /// The BFT settings: `None` for a chain without a `consensus` section (one local
+    /// authority).
+    fn consensus_settings(&self, spec: &ChainSpec, base: &Path) -> Result<Option<ConsensusSettings>, String> {
+        let Some(consensus) = &spec.consensus else {
+            if self.validator || self.validator_key.is_some() {
+                return Err(format!(
+                    "chain {:?} has no consensus section: it runs one local authority, without validators",
+                    spec.id
+                ));
+            }
+            return Ok(None);
+        };
+        let chain_dir = base.join("chains").join(&spec.id);
+        let key = if self.validator {
+            let source = self.validator_key.as_deref().ok_or("--validator needs --validator-key <URI|FILE>")?;
+            let seed = crate::keys::node_key_from(source)?;
+            let public = Ed25519Pair::from_seed(&seed).public();
+            if !consensus.validators.contains(&public) {
+                return Err(format!(
+                    "validator key 0x{} is not in the chain spec's validator set",
+                    hex::encode(public)
+                ));
+            }
+            seed
+        } else if self.validator_key.is_some() {
+            return Err("--validator-key is given without --validator".into());
+        } else {
+            let path = self.node_key_file.clone().unwrap_or_else(|| chain_dir.join("network").join("node-key"));
+            crate::keys::load_or_create_node_key(&path, self.node_key_file.is_none())?
+        };
+        let me = Ed25519Pair::from_seed(&key).public();
+        let mut peers = Vec::new();
+        for entry in spec.boot_nodes.iter().chain(&self.bootnodes) {
+            let (public, addr) = parse_peer(entry)?;
+            if public != me && !peers.iter().any(|(p, _)| *p == public) {
+                peers.push((public, addr));
+            }
+        }
+        Ok(Some(ConsensusSettings {
+            key,
+            validators: consensus.validators.clone(),
+            listen: self.listen_addr,
+            peers,
+            storage: chain_dir.join("consensus"),
+            block_time: Duration::from_millis(consensus.block_time_ms),
+        }))
+    }
+}
+
+/// Parses a peer, `<ed25519 public key hex>@<ip>:<port>`.
+pub fn parse_peer(entry: &str) -> Result<([u8; 32], SocketAddr), String> {
+    let bad = |why: &str| format!("peer {entry:?}: {why} (expected <ed25519 public key hex>@<ip>:<port>)");
+    let (key, addr) = entry.trim().split_once('@').ok_or_else(|| bad("no '@'"))?;
+    let key = hex::decode(key.trim_start_matches("0x")).map_err(|_| bad("the key is not hex"))?;
+    let key: [u8; 32] = key.try_into().map_err(|_| bad("the key is not 32 bytes"))?;
+    let addr: SocketAddr = addr.parse().map_err(|_| bad("the address is not <ip>:<port>"))?;
+    Ok((key, addr))
 }

@@ -16,9 +16,10 @@ use accord_runtime::validity::{InvalidTransaction, TransactionValidityError};
 use accord_runtime::{execute_block, execute_block_with, timestamp_inherent, BlockExecution, Signatures};
 use accord_support::{Changes, StateRead};
 
-use crate::backend::{Backend, BackendError, Head, StateAt};
+use crate::backend::{Backend, BackendError, Head, StateAt, TipState};
 use crate::metrics::Metrics;
 use crate::pool::PoolTx;
+use accord_trie::TrieUpdate;
 
 /// Capacity of the block notification channels (slow subscribers skip ahead).
 const NOTIFICATION_CAPACITY: usize = 256;
@@ -126,11 +127,22 @@ impl Client {
         candidates: &[Arc<PoolTx>],
         deadline: Instant,
     ) -> Result<Proposal, ClientError> {
-        let state = self.backend.tip_state();
+        self.build_block_on(&self.backend.tip_state(), now_ms, candidates, deadline)
+    }
+
+    /// [`Client::build_block`] on `state`: the tip, or a block a BFT engine holds in memory
+    /// ([`Backend::overlay_state`]).
+    pub fn build_block_on(
+        &self,
+        state: &TipState<'_>,
+        now_ms: u64,
+        candidates: &[Arc<PoolTx>],
+        deadline: Instant,
+    ) -> Result<Proposal, ClientError> {
         let tip = state.head();
         let previous_ms = state.get_typed::<u64>(&timestamp::NOW.key()).unwrap_or(0);
         let now_ms = now_ms.max(previous_ms + timestamp::MINIMUM_PERIOD_MS);
-        let mut exec = BlockExecution::initialize(&state, tip.hash, tip.number + 1, Digest::default());
+        let mut exec = BlockExecution::initialize(state, tip.hash, tip.number + 1, Digest::default());
         exec.apply(&timestamp_inherent(now_ms)).map_err(|e| {
             ClientError::InvalidBlock(accord_runtime::BlockError::InvalidExtrinsic { index: 0, error: e })
         })?;
@@ -176,6 +188,45 @@ impl Client {
         let hash = block.header.hash();
         self.metrics.on_import(block.header.number, block.extrinsics.len() as u64, started.elapsed());
         let _ = self.best_heads.send(block.header.clone());
+        Ok(hash)
+    }
+
+    /// Executes `block` on `state` (its parent's), verifying its signatures together, and
+    /// checks its roots; returns its changes. Nothing is written.
+    pub fn execute(&self, state: &dyn StateRead, block: &Block) -> Result<Changes, ClientError> {
+        execute_verifying_together(state, block)
+    }
+
+    /// Commits `block`, final (a BFT engine finalized it), as the next block of the stored
+    /// chain, with its finalization certificate `justification`. With `executed` (its
+    /// changes and, if known, trie writes: it was verified while consensus decided) it is not
+    /// executed again. Subscribers see it as a new best and a new finalized head.
+    pub fn commit_final(
+        &self,
+        block: &Block,
+        executed: Option<(&Changes, Option<Arc<TrieUpdate>>)>,
+        justification: Option<&[u8]>,
+    ) -> Result<H256, ClientError> {
+        let _guard = self.import_lock.lock();
+        let started = Instant::now();
+        let computed;
+        let (changes, trie) = match executed {
+            Some((changes, trie)) => (changes, trie),
+            None => {
+                let best = self.backend.best();
+                let state = self.backend.state_at(best.number)?.ok_or(ClientError::MissingState(best.hash))?;
+                computed = execute_verifying_together(&state, block)?;
+                (&computed, None)
+            }
+        };
+        self.backend.commit_block_with(block, changes, trie, justification)?;
+        let hash = block.header.hash();
+        let head = Head { number: block.header.number, hash };
+        self.backend.set_finalized(head)?;
+        self.metrics.on_import(block.header.number, block.extrinsics.len() as u64, started.elapsed());
+        self.metrics.set_heights(head.number, head.number);
+        let _ = self.best_heads.send(block.header.clone());
+        let _ = self.finalized_heads.send(block.header.clone());
         Ok(hash)
     }
 

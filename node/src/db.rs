@@ -34,8 +34,11 @@ pub mod col {
     pub const JOURNAL: &str = "journal";
     /// Trie nodes by path.
     pub const TRIE: &str = "trie";
+    /// Finalization certificates (justifications) by block hash, for blocks a BFT
+    /// engine finalized.
+    pub const JUSTIFICATIONS: &str = "justifications";
     /// Every column.
-    pub const ALL: [&str; 8] = [META, HEADERS, BODIES, NUMBER, STATE, HISTORY, JOURNAL, TRIE];
+    pub const ALL: [&str; 9] = [META, HEADERS, BODIES, NUMBER, STATE, HISTORY, JOURNAL, TRIE, JUSTIFICATIONS];
 }
 
 /// Why the database could not be used.

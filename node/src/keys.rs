@@ -57,9 +57,86 @@ pub fn generate(words: usize, scheme: Scheme, prefix: u16) -> Result<String, Str
     ))
 }
 
+/// A new random ed25519 node key's 32-byte seed.
+pub fn random_node_key() -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    OsRng.fill_bytes(&mut seed);
+    seed
+}
+
+/// The text of a node key file: the seed in hex, one line.
+pub fn node_key_text(seed: &[u8; 32]) -> String {
+    format!("{}\n", hex::encode(seed))
+}
+
+/// The seed of a node key given as a secret URI (`//Alice`, `0x<seed>`, a phrase) or as a
+/// key file (hex seed, or a secret URI, on its first line).
+pub fn node_key_from(source: &str) -> Result<[u8; 32], String> {
+    if source.starts_with("//") || source.starts_with("0x") {
+        return Ed25519Pair::from_uri(source).map(|p| p.seed()).map_err(|e| format!("validator key: {e}"));
+    }
+    let text = std::fs::read_to_string(source).map_err(|e| format!("cannot read key file {source}: {e}"))?;
+    parse_node_key(text.trim()).map_err(|e| format!("key file {source}: {e}"))
+}
+
+fn parse_node_key(text: &str) -> Result<[u8; 32], String> {
+    if let Ok(bytes) = hex::decode(text.trim_start_matches("0x")) {
+        return bytes.try_into().map_err(|_| "a hex key must be 32 bytes".to_string());
+    }
+    Ed25519Pair::from_uri(text).map(|p| p.seed()).map_err(|e| e.to_string())
+}
+
+/// The node key in `path`; if it does not exist and `create` is set, a new random one,
+/// written there first (readable by its owner only).
+pub fn load_or_create_node_key(path: &std::path::Path, create: bool) -> Result<[u8; 32], String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_node_key(text.trim()).map_err(|e| format!("node key file {}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+            let seed = random_node_key();
+            write_node_key(path, &seed)?;
+            Ok(seed)
+        }
+        Err(e) => Err(format!("cannot read node key file {}: {e}", path.display())),
+    }
+}
+
+/// Writes a node key file; refuses to overwrite one.
+pub fn write_node_key(path: &std::path::Path, seed: &[u8; 32]) -> Result<(), String> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| format!("cannot create key file {}: {e}", path.display()))?;
+    file.write_all(node_key_text(seed).as_bytes())
+        .and_then(|_| file.sync_all())
+        .map_err(|e| format!("cannot write key file {}: {e}", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn node_keys_load_from_uris_and_files() {
+        let alice = node_key_from("//Alice").unwrap();
+        assert_eq!(Ed25519Pair::from_seed(&alice).public(), public_of("//Alice", Scheme::Ed25519).unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("net").join("node-key");
+        assert!(load_or_create_node_key(&path, false).is_err());
+        let created = load_or_create_node_key(&path, true).unwrap();
+        assert_eq!(load_or_create_node_key(&path, true).unwrap(), created);
+        assert_eq!(node_key_from(path.to_str().unwrap()).unwrap(), created);
+        assert!(write_node_key(&path, &created).unwrap_err().contains("cannot create"));
+        std::fs::write(&path, "zz").unwrap();
+        assert!(load_or_create_node_key(&path, true).is_err());
+        std::fs::write(&path, "0x0102").unwrap();
+        assert!(load_or_create_node_key(&path, true).unwrap_err().contains("32 bytes"));
+        assert!(node_key_from("/nonexistent/key").unwrap_err().contains("cannot read"));
+    }
 
     #[test]
     fn inspect_alice() {

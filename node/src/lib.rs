@@ -15,6 +15,7 @@
 
 pub mod authoring;
 pub mod backend;
+pub mod bft;
 pub mod cache;
 pub mod chain_spec;
 pub mod cli;
@@ -58,10 +59,22 @@ fn dispatch(cli: Cli) -> Result<(), String> {
             println!("{}", keys::inspect(uri, *scheme, *network)?);
             Ok(())
         }
-        Some(Command::BuildSpec { raw, funded_accounts, funded_balance }) => {
+        Some(Command::Key(KeyCommand::GenerateNodeKey { file })) => generate_node_key(file.as_deref()),
+        Some(Command::Key(KeyCommand::InspectNodeKey { key })) => {
+            let seed = keys::node_key_from(key)?;
+            println!("{}", hex::encode(accord_primitives::crypto::Ed25519Pair::from_seed(&seed).public()));
+            Ok(())
+        }
+        Some(Command::VerifyCertificate { certificate, block }) => {
+            verify_certificate(&cli, certificate, block.as_deref())
+        }
+        Some(Command::BuildSpec { raw, funded_accounts, funded_balance, validators }) => {
             let mut spec = cli.spec()?;
             if let Some(count) = funded_accounts {
                 spec.fund_accounts(*count, *funded_balance).map_err(|e| e.to_string())?;
+            }
+            if let Some(count) = validators {
+                spec.set_dev_validators(*count).map_err(|e| e.to_string())?;
             }
             println!("{}", spec.to_json(*raw).map_err(|e| e.to_string())?);
             Ok(())
@@ -70,6 +83,56 @@ fn dispatch(cli: Cli) -> Result<(), String> {
         Some(Command::VerifyState) => verify_state(&cli),
         None => run_node(cli),
     }
+}
+
+fn generate_node_key(file: Option<&std::path::Path>) -> Result<(), String> {
+    let seed = keys::random_node_key();
+    let public = hex::encode(accord_primitives::crypto::Ed25519Pair::from_seed(&seed).public());
+    match file {
+        Some(path) => {
+            keys::write_node_key(path, &seed)?;
+            println!("{public}");
+        }
+        None => {
+            print!("{}", keys::node_key_text(&seed));
+            eprintln!("{public}");
+        }
+    }
+    Ok(())
+}
+
+fn verify_certificate(cli: &Cli, certificate: &str, block: Option<&str>) -> Result<(), String> {
+    let spec = cli.spec()?;
+    let consensus = spec.consensus.as_ref().ok_or("the chain has no consensus section, so no certificates")?;
+    let bytes = hex::decode(certificate.trim().trim_start_matches("0x")).map_err(|e| format!("certificate: {e}"))?;
+    let block = block
+        .map(|b| accord_primitives::H256::from_hex(b).map_err(|_| format!("--block {b:?} is not a 32-byte hex hash")))
+        .transpose()?;
+    let (_, genesis) = spec.genesis_state().map_err(|e| e.to_string())?;
+    let validators = consensus
+        .validators
+        .iter()
+        .map(|v| accord_consensus::PublicKey::try_from(&v[..]).map_err(|e| format!("validator key: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let certified =
+        accord_consensus::verify_certificate(&bytes, &consensus_namespace(genesis.hash()), &validators, block)
+            .map_err(|e| e.to_string())?;
+    println!(
+        "valid: finalizes block {:?} (epoch {}, view {}), signed by {} of {} validators",
+        certified.block,
+        certified.epoch,
+        certified.view,
+        certified.signers,
+        validators.len()
+    );
+    Ok(())
+}
+
+/// The namespace of a chain's consensus signatures and p2p connections.
+pub fn consensus_namespace(genesis: accord_primitives::H256) -> Vec<u8> {
+    let mut namespace = b"accord:".to_vec();
+    namespace.extend_from_slice(&genesis.0);
+    namespace
 }
 
 fn purge_chain(cli: &Cli, yes: bool) -> Result<(), String> {

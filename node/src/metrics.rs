@@ -23,6 +23,8 @@ pub struct Metrics {
     blocks_imported: AtomicU64,
     import_micros_total: AtomicU64,
     rpc_calls: Mutex<BTreeMap<&'static str, u64>>,
+    /// The BFT engine's figures, once it runs.
+    consensus: std::sync::OnceLock<Arc<accord_consensus::ConsensusMetrics>>,
 }
 
 impl Metrics {
@@ -59,6 +61,16 @@ impl Metrics {
         }
     }
 
+    /// Adds the BFT engine's figures (and Commonware's own metrics) to `/metrics`.
+    pub fn set_consensus(&self, consensus: Arc<accord_consensus::ConsensusMetrics>) {
+        let _ = self.consensus.set(consensus);
+    }
+
+    /// The BFT engine's figures, if it runs.
+    pub fn consensus(&self) -> Option<&Arc<accord_consensus::ConsensusMetrics>> {
+        self.consensus.get()
+    }
+
     /// The metrics in Prometheus' text format.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -88,8 +100,34 @@ impl Metrics {
         for (method, n) in self.rpc_calls.lock().iter() {
             let _ = writeln!(out, "accord_rpc_calls_total{{method=\"{method}\"}} {n}");
         }
+        if let Some(consensus) = self.consensus.get() {
+            render_consensus(&mut out, consensus);
+        }
         out
     }
+}
+
+/// The BFT figures, then Commonware's metrics (peers, bytes sent and received by peer
+/// and channel, engine internals) under their own names.
+fn render_consensus(out: &mut String, consensus: &accord_consensus::ConsensusMetrics) {
+    let status = consensus.status();
+    let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+    };
+    metric("accord_consensus_view", "gauge", "Latest consensus view seen notarized or finalized.", status.view);
+    metric("accord_consensus_peers", "gauge", "Connected p2p peers.", consensus.peers());
+    metric("accord_consensus_bytes_sent_total", "counter", "Bytes sent to peers.", consensus.bytes_sent());
+    metric(
+        "accord_consensus_bytes_received_total",
+        "counter",
+        "Bytes received from peers.",
+        consensus.bytes_received(),
+    );
+    metric("accord_consensus_finalized_tip", "gauge", "Highest finalized height known.", status.finalized_tip);
+    metric("accord_consensus_nullifications_total", "counter", "Views that timed out.", status.nullifications);
+    metric("accord_consensus_gossip_in_total", "counter", "Transactions from peers.", status.gossiped_in);
+    metric("accord_consensus_gossip_out_total", "counter", "Transactions sent to peers.", status.gossiped_out);
+    out.push_str(&consensus.engine_text());
 }
 
 /// Serves `/metrics` on `addr` until the task is dropped. Returns the bound address.

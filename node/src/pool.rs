@@ -77,6 +77,9 @@ struct Inner {
     next_seq: u64,
     /// The number of the last block `on_block` saw.
     block: u32,
+    /// Pooled transactions in a notarized block that is not final yet (BFT), by the
+    /// block: they stay in the pool until it is final, and return to it if it is abandoned.
+    notarized: HashMap<H256, H256>,
 }
 
 impl Inner {
@@ -93,6 +96,7 @@ impl Inner {
 
     fn remove(&mut self, hash: &H256) -> Option<Arc<PoolTx>> {
         let tx = self.by_hash.remove(hash)?;
+        self.notarized.remove(hash);
         self.bytes -= tx.xt.encoded().len();
         if let Some(queue) = self.senders.get_mut(&tx.sender) {
             queue.remove(&tx.nonce);
@@ -283,7 +287,8 @@ impl Pool {
         let mut inner = self.inner.lock();
         inner.block = inner.block.max(best);
         for hash in included {
-            if inner.remove(hash).is_some() {
+            let announced = inner.notarized.remove(hash) == Some(block);
+            if inner.remove(hash).is_some() && !announced {
                 inner.notify(hash, TxStatus::InBlock(block));
             }
         }
@@ -306,6 +311,31 @@ impl Pool {
         for hash in stale {
             inner.remove(&hash);
             inner.notify(&hash, TxStatus::Invalid);
+        }
+    }
+
+    /// A BFT engine notarized block `block`, which includes `included`: their watchers see
+    /// `inBlock`, but they stay pooled until the block is final (see [`Pool::on_block`]) or
+    /// abandoned ([`Pool::on_retracted`]).
+    pub fn on_notarized(&self, block: H256, included: &[H256]) {
+        let mut inner = self.inner.lock();
+        for hash in included {
+            if inner.by_hash.contains_key(hash) && inner.notarized.get(hash) != Some(&block) {
+                inner.notarized.insert(*hash, block);
+                inner.notify(hash, TxStatus::InBlock(block));
+            }
+        }
+    }
+
+    /// Notarized block `block`, which included `included`, was abandoned: its transactions
+    /// that are still pooled are announced `retracted` and may go into another block.
+    pub fn on_retracted(&self, block: H256, included: &[H256]) {
+        let mut inner = self.inner.lock();
+        for hash in included {
+            if inner.notarized.get(hash) == Some(&block) {
+                inner.notarized.remove(hash);
+                inner.notify(hash, TxStatus::Retracted(block));
+            }
         }
     }
 

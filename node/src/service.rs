@@ -46,6 +46,34 @@ pub struct NodeConfig {
     pub seal: SealMode,
     /// Pool limits.
     pub pool: PoolLimits,
+    /// BFT consensus (a chain spec with a `consensus` section); `None`: the local
+    /// authoring loop makes and finalizes every block (`seal`).
+    pub consensus: Option<ConsensusSettings>,
+}
+
+/// How this node takes part in BFT consensus.
+#[derive(Clone, Debug)]
+pub struct ConsensusSettings {
+    /// The node key's ed25519 seed: its p2p identity and, if it is in `validators`, its
+    /// consensus key.
+    pub key: [u8; 32],
+    /// The validator set (ed25519 public keys).
+    pub validators: Vec<[u8; 32]>,
+    /// Where to accept p2p connections.
+    pub listen: SocketAddr,
+    /// Known peers (public key, address).
+    pub peers: Vec<([u8; 32], SocketAddr)>,
+    /// The consensus journal and marshal's archives.
+    pub storage: PathBuf,
+    /// The least time between blocks.
+    pub block_time: std::time::Duration,
+}
+
+impl ConsensusSettings {
+    /// The node key's public key.
+    pub fn key_public(&self) -> [u8; 32] {
+        accord_primitives::crypto::Ed25519Pair::from_seed(&self.key).public()
+    }
 }
 
 /// Why the node stopped with an error.
@@ -60,6 +88,9 @@ pub enum NodeError {
     /// The RPC server failed.
     #[error(transparent)]
     Rpc(#[from] accord_rpc::RpcError),
+    /// BFT consensus could not start.
+    #[error("consensus: {0}")]
+    Consensus(String),
     /// The metrics endpoint failed.
     #[error("cannot serve metrics on {addr}: {source}")]
     Metrics {
@@ -87,6 +118,16 @@ pub struct Api {
     pub info: ChainInfo,
     /// Verifies the signatures of concurrent submissions in batches.
     pub verifier: Arc<SignatureBatcher>,
+    /// The BFT engine, once started: gossips local submissions, reports peers.
+    pub consensus: Arc<std::sync::OnceLock<ConsensusHandle>>,
+}
+
+/// What the RPC side keeps of a running BFT engine.
+pub struct ConsensusHandle {
+    /// Sends a transaction to every peer.
+    pub gossip: Box<dyn Fn(Vec<u8>) -> bool + Send + Sync>,
+    /// The engine's figures.
+    pub metrics: Arc<accord_consensus::ConsensusMetrics>,
 }
 
 impl Api {
@@ -108,6 +149,7 @@ impl Api {
             pool: self.pool.clone(),
             wake: self.wake.clone(),
             verifier: self.verifier.clone(),
+            consensus: self.consensus.clone(),
         }
     }
 }
@@ -123,15 +165,34 @@ struct Submitter {
     pool: Arc<Pool>,
     wake: Arc<Wake>,
     verifier: Arc<SignatureBatcher>,
+    consensus: Arc<std::sync::OnceLock<ConsensusHandle>>,
 }
 
 impl Submitter {
-    /// Decodes and validates `bytes` at the best block, awaits its sr25519 signature check in
-    /// the verifier's next batch, and inserts it into the pool.
+    /// Pools a transaction a peer gossiped (not gossiped again: every node is connected to
+    /// every validator); a refusal is only logged.
+    async fn submit_gossiped(self, bytes: Vec<u8>) {
+        if let Err(e) = self.submit_from(bytes, false, false).await {
+            tracing::debug!("gossiped transaction refused: {e}");
+        }
+    }
+
     async fn submit(
         self,
         bytes: Vec<u8>,
         watch: bool,
+    ) -> Result<(H256, Option<mpsc::Receiver<TxStatus>>), SubmitError> {
+        self.submit_from(bytes, watch, true).await
+    }
+
+    /// Decodes and validates `bytes` at the best block, awaits its sr25519 signature check in
+    /// the verifier's next batch, and inserts it into the pool; a `local` submission is also
+    /// gossiped to the BFT peers.
+    async fn submit_from(
+        self,
+        bytes: Vec<u8>,
+        watch: bool,
+        local: bool,
     ) -> Result<(H256, Option<mpsc::Receiver<TxStatus>>), SubmitError> {
         let xt = Pool::decode(&bytes)?;
         let (mut validated, deferred) = self.validate_deferring(&xt)?;
@@ -151,6 +212,11 @@ impl Submitter {
             let (checked, validity, nonce, best) = validated;
             if let Some(result) = self.pool.insert(checked, validity, nonce, best, watch) {
                 self.wake.notify();
+                if let (true, Ok(_), Some(consensus)) = (local, &result, self.consensus.get()) {
+                    if !(consensus.gossip)(bytes) {
+                        tracing::debug!("gossip queue full; the transaction stays in this node's pool only");
+                    }
+                }
                 return result;
             }
             if attempt == SUBMIT_ATTEMPTS {
@@ -207,7 +273,21 @@ impl NodeApi for Api {
     }
 
     fn health(&self) -> Health {
-        Health { peers: 0, is_syncing: false, should_have_peers: false }
+        match self.consensus.get() {
+            Some(c) => {
+                let status = c.metrics.status();
+                Health {
+                    peers: c.metrics.peers() as u32,
+                    is_syncing: status.finalized_tip > status.finalized + 1,
+                    should_have_peers: true,
+                }
+            }
+            None => Health { peers: 0, is_syncing: false, should_have_peers: false },
+        }
+    }
+
+    fn finality_certificate(&self, hash: H256) -> Option<Vec<u8>> {
+        self.client.backend().justification(hash).ok().flatten()
     }
 
     fn best_hash(&self) -> H256 {
@@ -402,8 +482,9 @@ pub async fn run(config: NodeConfig, shutdown: impl std::future::Future<Output =
         wake: wake.clone(),
         verifier: Arc::new(SignatureBatcher::start()),
         info,
+        consensus: Arc::new(std::sync::OnceLock::new()),
     });
-    let rpc = accord_rpc::start(config.rpc.clone(), api).await?;
+    let rpc = accord_rpc::start(config.rpc.clone(), api.clone()).await?;
     info!("Running JSON-RPC server: addr={}", rpc.addr);
     let _metrics_task = match config.prometheus {
         Some(addr) => {
@@ -415,12 +496,36 @@ pub async fn run(config: NodeConfig, shutdown: impl std::future::Future<Output =
         }
         None => None,
     };
-    let authoring = Authoring::start(client.clone(), pool.clone(), metrics.clone(), config.seal, wake);
+    let producer = match &config.consensus {
+        Some(settings) => Producer::Bft(crate::bft::start(settings, &client, &pool, &metrics, &api)?),
+        None => Producer::Local(Authoring::start(client.clone(), pool.clone(), metrics.clone(), config.seal, wake)),
+    };
     shutdown.await;
     info!("shutting down");
-    authoring.stop();
+    match producer {
+        Producer::Local(authoring) => authoring.stop(),
+        Producer::Bft(engine) => engine.stop(),
+    }
     let _ = rpc.handle.stop();
     Ok(())
+}
+
+/// What makes the blocks.
+enum Producer {
+    /// One local authority.
+    Local(Authoring),
+    /// BFT consensus.
+    Bft(accord_consensus::Engine),
+}
+
+impl Api {
+    /// Pools a gossiped transaction from any thread (validation runs on the node's runtime).
+    pub(crate) fn gossip_submitter(&self, runtime: tokio::runtime::Handle) -> Box<dyn Fn(Vec<u8>) + Send + Sync> {
+        let submitter = self.submitter();
+        Box::new(move |bytes| {
+            runtime.spawn(submitter.clone().submit_gossiped(bytes));
+        })
+    }
 }
 
 fn oplog_entry(e: oplog::LogEntry) -> OplogEntry {

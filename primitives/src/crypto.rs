@@ -250,6 +250,11 @@ impl Ed25519Pair {
         self.0.verifying_key().to_bytes()
     }
 
+    /// The 32-byte secret seed (to hand the key to another ed25519 implementation).
+    pub fn seed(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
     /// Signs `message`.
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
         use ed25519_dalek::Signer;

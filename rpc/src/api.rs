@@ -62,6 +62,9 @@ pub enum TxStatus {
     Ready,
     /// Included in a block.
     InBlock(H256),
+    /// The block that included it was abandoned (a BFT engine finalized another block at
+    /// its height); the transaction is back in the pool.
+    Retracted(H256),
     /// The block that included it is final.
     Finalized(H256),
     /// Replaced by another transaction (with the same nonce and a higher priority).
@@ -275,4 +278,10 @@ pub trait NodeApi: Send + Sync + 'static {
     fn oplog_entries(&self, at: H256, from: u64, limit: u32) -> Result<Vec<OplogEntry>, StateError>;
     /// Counts a call of `method` (metrics).
     fn record_rpc_call(&self, method: &str);
+    /// The finalization certificate a BFT engine stored with block `hash` (see
+    /// `accord_consensus::certificate` for its format); `None` for a block finalized by a
+    /// single authority or finalized through a descendant's certificate.
+    fn finality_certificate(&self, _hash: H256) -> Option<Vec<u8>> {
+        None
+    }
 }

@@ -67,6 +67,7 @@ pub fn tx_status_json(s: &TxStatus) -> Value {
         TxStatus::Future => json!("future"),
         TxStatus::Ready => json!("ready"),
         TxStatus::InBlock(h) => json!({ "inBlock": h.to_hex() }),
+        TxStatus::Retracted(h) => json!({ "retracted": h.to_hex() }),
         TxStatus::Finalized(h) => json!({ "finalized": h.to_hex() }),
         TxStatus::Usurped(h) => json!({ "usurped": h.to_hex() }),
         TxStatus::Dropped => json!("dropped"),

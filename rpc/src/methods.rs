@@ -121,7 +121,14 @@ fn chain(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
         a.at_most(0)?;
         Ok(json!(ctx.api.finalized_hash().to_hex()))
     })?;
-    alias(m, "chain_getFinalisedHead", "chain_getFinalizedHead")
+    alias(m, "chain_getFinalisedHead", "chain_getFinalizedHead")?;
+    // Accord: the BFT finalization certificate of a block (default: the finalized head),
+    // hex; null if none is stored for it.
+    method(m, "accord_getFinalityCertificate", |a, ctx| {
+        let a = a.at_most(1)?;
+        let hash = a.hash(0)?.unwrap_or_else(|| ctx.api.finalized_hash());
+        Ok(ctx.api.finality_certificate(hash).map_or(Value::Null, |c| json!(hex0x(&c))))
+    })
 }
 
 fn state(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {

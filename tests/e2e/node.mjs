@@ -38,3 +38,72 @@ export async function startNode(args = []) {
     },
   };
 }
+
+// A free TCP port on 127.0.0.1 (released at once; another process may take it meanwhile).
+async function freePort() {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// Waits for a spawned node to print its RPC address.
+function rpcAddress(child) {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error('node did not report its RPC address in 60 s')), 60_000);
+    child.stderr.on('data', (chunk) => {
+      buffer += chunk.toString();
+      const m = buffer.match(/Running JSON-RPC server: addr=(\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+        buffer = '';
+      }
+      if (process.env.ACCORD_TEST_NODE_LOG) process.stderr.write(chunk);
+    });
+    child.on('exit', (code) => reject(new Error(`node exited early with ${code}: ${buffer}`)));
+  });
+}
+
+// Starts a BFT network of the `local` chain: four validators (//Alice..//Dave) and a full
+// node, on loopback with free ports. Returns the full node's WebSocket URL.
+export async function startNetwork() {
+  const { execFileSync } = await import('node:child_process');
+  const { writeFileSync, mkdirSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'accord-e2e-net-'));
+  const bin = nodeBinary();
+  const validators = ['//Alice', '//Bob', '//Charlie', '//Dave'];
+  mkdirSync(join(dir, 'full'));
+  const fullKey = join(dir, 'full', 'node-key');
+  writeFileSync(fullKey, '07'.repeat(32));
+  const keys = [...validators, fullKey].map((k) => execFileSync(bin, ['key', 'inspect-node-key', k]).toString().trim());
+  const ports = [];
+  for (let i = 0; i < 5; i++) ports.push(await freePort());
+  const children = [];
+  const addrs = [];
+  for (let i = 0; i < 5; i++) {
+    const peers = keys.map((k, j) => `${k}@127.0.0.1:${ports[j]}`).filter((_, j) => j !== i).join(',');
+    const role = i < 4 ? ['--validator', '--validator-key', validators[i]] : ['--node-key-file', fullKey];
+    const args = ['--chain', 'local', '--base-path', join(dir, `node${i}`), '--rpc-port', '0',
+      '--listen-addr', `127.0.0.1:${ports[i]}`, '--bootnodes', peers, ...role];
+    const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    children.push(child);
+    addrs.push(rpcAddress(child));
+  }
+  const resolved = await Promise.all(addrs);
+  return {
+    wsUrl: `ws://${resolved[4]}`,
+    validatorWsUrl: `ws://${resolved[0]}`,
+    async stop() {
+      for (const child of children) child.kill('SIGKILL');
+      await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r)))));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

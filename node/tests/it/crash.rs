@@ -118,7 +118,8 @@ async fn a_chain_spec_file_round_trips_and_purge_chain_deletes() {
     std::fs::write(&spec_path, &out.stdout).unwrap();
     let base = tmp.path().join("base");
     let mut cmd_args = vec!["--chain".to_string(), spec_path.display().to_string()];
-    cmd_args.extend(["--block-time-ms".into(), "100".into()]);
+    // A BFT full node of the local chain: no peer is up, so it only opens its database.
+    cmd_args.extend(["--block-time-ms".into(), "100".into(), "--listen-addr".into(), "127.0.0.1:0".into()]);
     {
         let mut child = Command::new(node_bin())
             .args(&cmd_args)

@@ -40,8 +40,15 @@ impl Node {
 
     /// Starts a dev node on `base`.
     pub(crate) fn start(base: &Path, extra: &[&str]) -> Node {
+        let mut args = vec!["--dev"];
+        args.extend_from_slice(extra);
+        Node::spawn(base, &args)
+    }
+
+    /// Starts a node on `base` with `args` (and `--rpc-port 0`).
+    pub(crate) fn spawn(base: &Path, args: &[&str]) -> Node {
         let mut cmd = Command::new(node_bin());
-        cmd.args(["--dev", "--base-path"]).arg(base).args(["--rpc-port", "0"]).args(extra);
+        cmd.arg("--base-path").arg(base).args(["--rpc-port", "0"]).args(args);
         cmd.stdout(Stdio::null()).stderr(Stdio::piped()).env("RUST_LOG", "info");
         let mut child = cmd.spawn().expect("spawning accord-node");
         let stderr = child.stderr.take().expect("piped stderr");
@@ -144,4 +151,24 @@ pub(crate) async fn genesis_hash(client: &HttpClient) -> H256 {
 /// `0x`-hex.
 pub(crate) fn hex0x(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
+}
+
+/// A free TCP port on 127.0.0.1 (bound once and released: another process may take it
+/// meanwhile, which the tests accept).
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A header field of block `hash` (`None`: the best block).
+pub(crate) async fn header_of(client: &HttpClient, hash: Option<&str>) -> Value {
+    let params = hash.map(|h| vec![serde_json::json!(h)]).unwrap_or_default();
+    call(client, "chain_getHeader", params).await
+}
+
+/// The finalized head's number and hash.
+pub(crate) async fn finalized(client: &HttpClient) -> (u32, String) {
+    let hash = call(client, "chain_getFinalizedHead", vec![]).await.as_str().unwrap().to_string();
+    let header = header_of(client, Some(&hash)).await;
+    let number = u32::from_str_radix(header["number"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    (number, hash)
 }

@@ -5,6 +5,7 @@ mod bad_input;
 mod crash;
 mod genesis;
 mod harness;
+mod network;
 mod oplog;
 mod pipeline;
 mod rpc;

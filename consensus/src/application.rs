@@ -1,0 +1,223 @@
+//! The application Commonware's marshal drives: it proposes and verifies Accord blocks
+//! through the node's [`Chain`], and commits the finalized blocks marshal delivers in order.
+//!
+//! ```text
+//! simplex ──propose/verify──▶ marshal::Inline ──▶ Application::{propose, verify} ──▶ Chain
+//!    │ activity                       ▲ ancestry (parent block, fetched if missing)
+//!    ▼                                │
+//! Observer (notarized) ──▶ marshal ──Update::Block, in height order──▶ Finalizer ──▶ Chain
+//! ```
+//!
+//! Block execution and commits block; they run on the runtime's blocking pool.
+
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use commonware_actor::Feedback;
+use commonware_consensus::marshal::ancestry::Ancestry;
+use commonware_consensus::marshal::Update;
+use commonware_consensus::simplex::scheme::ed25519::Scheme;
+use commonware_consensus::simplex::types::{Activity, Context};
+use commonware_consensus::Reporter;
+use commonware_cryptography::{ed25519, Digested, Digestible};
+use commonware_runtime::{Clock, Metrics, Spawner};
+use commonware_utils::Acknowledgement;
+use futures::channel::mpsc;
+use futures::StreamExt;
+use tracing::{debug, warn};
+
+use crate::block::{hash_of, Block, Digest};
+use crate::chain::Chain;
+use crate::metrics::ConsensusMetrics;
+
+/// The consensus context of a proposal: its round, leader and parent.
+pub type ProposalContext = Context<Digest, ed25519::PublicKey>;
+
+/// How many times a verification that cannot be decided yet is tried, and how long apart.
+const VERIFY_ATTEMPTS: u32 = 50;
+const VERIFY_RETRY: Duration = Duration::from_millis(100);
+
+/// Proposes and verifies blocks through the node.
+#[derive(Clone)]
+pub struct Application {
+    chain: Arc<dyn Chain>,
+    block_time: Duration,
+}
+
+impl Application {
+    /// An application over `chain` that proposes a block `block_time` after its parent's
+    /// timestamp at the earliest.
+    pub fn new(chain: Arc<dyn Chain>, block_time: Duration) -> Application {
+        Application { chain, block_time }
+    }
+}
+
+/// Runs `f` on the runtime's blocking pool; `None` if the task failed.
+async fn blocking<E: Spawner, T: Send + 'static>(context: E, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    context.shared(true).spawn(move |_| async move { f() }).await.ok()
+}
+
+impl<E: Spawner + Clock + Metrics> commonware_consensus::Application<E> for Application {
+    type SigningScheme = Scheme;
+    type Context = ProposalContext;
+    type Block = Block;
+    type Input = ();
+
+    async fn propose(
+        &mut self,
+        (runtime, context): (E, ProposalContext),
+        mut ancestry: impl Ancestry<Block>,
+        _input: (),
+    ) -> Option<Digested<Block>> {
+        let parent = ancestry.next().await?;
+        if parent.digest() != context.parent.1 {
+            warn!("proposal ancestry starts at {:?}, not the context's parent", hash_of(&parent.digest()));
+            return None;
+        }
+        let chain = self.chain.clone();
+        let parent = parent.inner().clone();
+        let due = UNIX_EPOCH + Duration::from_millis(chain.timestamp_ms(&parent)) + self.block_time;
+        runtime.sleep_until(due).await;
+        let block = blocking(runtime, move || chain.propose(&parent)).await.flatten()?;
+        let digest = block.digest();
+        Some(Digested::precomputed(block, digest))
+    }
+
+    async fn verify(&mut self, (runtime, _context): (E, ProposalContext), mut ancestry: impl Ancestry<Block>) -> bool {
+        // The stream yields the block first, then its parent.
+        let Some(block) = ancestry.next().await else { return false };
+        let Some(parent) = ancestry.next().await else { return false };
+        let (block, parent) = (block.inner().clone(), parent.inner().clone());
+        for _ in 0..VERIFY_ATTEMPTS {
+            let chain = self.chain.clone();
+            let (b, p) = (block.clone(), parent.clone());
+            match blocking(runtime.child("verify"), move || chain.verify(&p, &b)).await.flatten() {
+                Some(valid) => return valid,
+                // The parent's state may arrive (its commit or verification is under way).
+                None => runtime.sleep(VERIFY_RETRY).await,
+            }
+        }
+        // Undecidable here: abstain (consensus drops the request when it moves on).
+        warn!("cannot verify block #{} ({:?}): its parent's state is not here", block.header().number, block.hash());
+        std::future::pending::<bool>().await
+    }
+}
+
+/// Consensus activity on its way to marshal, with notarizations reported to the node first
+/// (a transaction's `inBlock`).
+#[derive(Clone)]
+pub struct Observer<R> {
+    inner: R,
+    chain: Arc<dyn Chain>,
+    metrics: Arc<ConsensusMetrics>,
+}
+
+impl<R> Observer<R> {
+    /// Forwards to `inner` after telling `chain` of notarizations.
+    pub fn new(inner: R, chain: Arc<dyn Chain>, metrics: Arc<ConsensusMetrics>) -> Observer<R> {
+        Observer { inner, chain, metrics }
+    }
+}
+
+impl<R: Reporter<Activity = Activity<Scheme, Digest>>> Reporter for Observer<R> {
+    type Activity = Activity<Scheme, Digest>;
+
+    fn report(&mut self, activity: Self::Activity) -> Feedback {
+        match &activity {
+            Activity::Notarization(notarization) => {
+                let proposal = &notarization.proposal;
+                self.metrics.set_view(proposal.round.view().get());
+                self.chain.notarized(hash_of(&proposal.payload));
+            }
+            Activity::Nullification(_) => self.metrics.on_nullification(),
+            Activity::Finalization(finalization) => {
+                self.metrics.set_view(finalization.proposal.round.view().get());
+            }
+            _ => {}
+        }
+        self.inner.report(activity)
+    }
+}
+
+/// A finalized block delivered by marshal, and the acknowledgement it waits for.
+type Delivery = Update<Block>;
+
+/// Receives marshal's updates and hands them, in order, to the task that commits them.
+#[derive(Clone)]
+pub struct Finalizer {
+    sender: mpsc::Sender<Delivery>,
+}
+
+/// How many delivered blocks may wait for their commit (marshal also bounds its pending
+/// acknowledgements).
+pub const FINALIZER_QUEUE: usize = 64;
+
+impl Finalizer {
+    /// A finalizer and the receiving end its commit task reads.
+    pub fn new() -> (Finalizer, mpsc::Receiver<Delivery>) {
+        let (sender, receiver) = mpsc::channel(FINALIZER_QUEUE);
+        (Finalizer { sender }, receiver)
+    }
+}
+
+impl Reporter for Finalizer {
+    type Activity = Delivery;
+
+    fn report(&mut self, activity: Delivery) -> Feedback {
+        match self.sender.try_send(activity) {
+            Ok(()) => Feedback::Ok,
+            Err(e) if e.is_full() => {
+                // Marshal bounds its unacknowledged blocks below the queue, so this means a
+                // stalled commit task; the block stays unacknowledged and is delivered again.
+                warn!("finalized-block queue is full");
+                Feedback::Backoff
+            }
+            Err(_) => Feedback::Closed,
+        }
+    }
+}
+
+/// Commits delivered blocks in order: each with its finalization certificate when marshal
+/// holds one for its height, acknowledged only after the node committed it (so marshal
+/// delivers it again after a crash in between).
+pub async fn commit_finalized<E: Spawner + Clock + Metrics>(
+    context: E,
+    chain: Arc<dyn Chain>,
+    marshal: crate::wiring::MarshalMailbox,
+    metrics: Arc<ConsensusMetrics>,
+    mut deliveries: mpsc::Receiver<Delivery>,
+) {
+    while let Some(update) = deliveries.next().await {
+        let (block, ack) = match update {
+            Update::Tip(_, height, _) => {
+                metrics.set_finalized_tip(height.get());
+                continue;
+            }
+            Update::Block(block, ack) => (block, ack),
+        };
+        let height = commonware_consensus::Heightable::height(&block);
+        let certificate = marshal.get_finalization(height).await.map(|f| commonware_codec::Encode::encode(&f).to_vec());
+        let chain = chain.clone();
+        let inner = block.inner().clone();
+        let committed = context
+            .child("commit")
+            .shared(true)
+            .spawn(move |_| async move { chain.finalized(&inner, certificate) })
+            .await;
+        match committed {
+            Ok(Ok(())) => {
+                debug!("committed finalized block #{}", height.get());
+                metrics.set_finalized(height.get());
+                ack.acknowledge();
+            }
+            Ok(Err(e)) => {
+                warn!("committing finalized block #{} failed: {e}; consensus stops", height.get());
+                return;
+            }
+            Err(e) => {
+                warn!("the commit task of block #{} failed: {e:?}; consensus stops", height.get());
+                return;
+            }
+        }
+    }
+}

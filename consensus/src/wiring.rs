@@ -1,0 +1,339 @@
+//! The wiring of one node's consensus, generic over the runtime and the network so that the
+//! same code runs on Commonware's tokio runtime with authenticated p2p ([`crate::Engine`])
+//! and under its deterministic runtime with simulated links (the simulation tests).
+
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::time::Duration;
+
+use commonware_broadcast::buffered;
+use commonware_consensus::marshal;
+use commonware_consensus::marshal::core::{Actor as MarshalActor, Mailbox};
+use commonware_consensus::marshal::resolver::p2p as marshal_resolver;
+use commonware_consensus::marshal::standard::{Inline, Standard};
+use commonware_consensus::simplex;
+use commonware_consensus::simplex::config::{ForwardPolicy, SkipBudget, SkipPolicy};
+use commonware_consensus::simplex::elector::RoundRobin;
+use commonware_consensus::simplex::scheme::ed25519::Scheme;
+use commonware_consensus::types::{Epoch, FixedEpocher, ViewDelta};
+use commonware_cryptography::certificate::ConstantProvider;
+use commonware_cryptography::{ed25519, sha256::Sha256, Digestible};
+use commonware_p2p::{Blocker, Provider, Receiver, Recipients, Sender};
+use commonware_parallel::Sequential;
+use commonware_runtime::buffer::paged::CacheRef;
+use commonware_runtime::{Clock, Handle, Metrics, Spawner, Storage};
+use commonware_storage::archive::immutable;
+use commonware_utils::{NZDuration, NZUsize, NZU16, NZU64};
+use futures::channel::mpsc;
+use futures::{FutureExt as _, StreamExt as _};
+
+use crate::application::{commit_finalized, Application, Finalizer, Observer};
+use crate::block::{Block, Digest};
+use crate::chain::Chain;
+use crate::engine::Timing;
+use crate::metrics::ConsensusMetrics;
+
+/// Marshal's mailbox for Accord blocks.
+pub type MarshalMailbox = Mailbox<Scheme, Standard<Block>>;
+
+const PAGE_SIZE: std::num::NonZeroU16 = NZU16!(4096);
+const PAGE_CACHE_PAGES: NonZeroUsize = NZUsize!(256);
+const MAILBOX: NonZeroUsize = NZUsize!(1024);
+
+/// The p2p channels consensus uses (see [`crate::engine`] for their numbers and limits).
+pub struct Channels<S, R> {
+    /// Simplex votes.
+    pub votes: (S, R),
+    /// Notarizations, nullifications and finalizations.
+    pub certs: (S, R),
+    /// Simplex's certificate backfill.
+    pub fetch: (S, R),
+    /// Marshal's block backfill.
+    pub backfill: (S, R),
+    /// Full blocks from their proposer.
+    pub blocks: (S, R),
+    /// Transaction gossip.
+    pub txs: (S, R),
+}
+
+/// What one node's consensus is made of, besides its network.
+pub struct Wiring {
+    /// This node's public key.
+    pub me: ed25519::PublicKey,
+    /// Its signing scheme (a signer for a validator, a verifier for a full node).
+    pub scheme: Scheme,
+    /// Consensus timing.
+    pub timing: Timing,
+    /// The node.
+    pub chain: Arc<dyn Chain>,
+    /// Figures for the node.
+    pub metrics: Arc<ConsensusMetrics>,
+    /// Transactions the node gossips.
+    pub gossip: mpsc::Receiver<Vec<u8>>,
+    /// Prefix of this node's storage partitions (nodes sharing one runtime's storage, as
+    /// in the simulation, need distinct ones).
+    pub partitions: String,
+}
+
+/// The tasks of a wired node (abort them to crash it).
+pub struct Handles {
+    /// Marshal.
+    pub marshal: Handle<()>,
+    /// Simplex.
+    pub simplex: Handle<()>,
+    /// The commit of finalized blocks.
+    pub commit: Handle<()>,
+    /// Transaction gossip.
+    pub gossip: Handle<()>,
+    /// The metrics refresh.
+    pub refresh: Handle<()>,
+}
+
+impl Handles {
+    /// Aborts every task, as a crash would.
+    pub fn abort(self) {
+        for handle in [self.marshal, self.simplex, self.commit, self.gossip, self.refresh] {
+            handle.abort();
+        }
+    }
+}
+
+/// Wires marshal and simplex for one node over `channels`, with `provider` (who the peers
+/// are) and `blocker` (how a misbehaving peer is blocked) from its network.
+pub async fn wire<E, P, B, S, R>(
+    context: E,
+    provider: P,
+    blocker: B,
+    channels: Channels<S, R>,
+    wiring: Wiring,
+) -> Handles
+where
+    E: Spawner + Clock + Storage + Metrics + rand010::CryptoRng,
+    P: Provider<PublicKey = ed25519::PublicKey>,
+    B: Blocker<PublicKey = ed25519::PublicKey>,
+    S: Sender<PublicKey = ed25519::PublicKey>,
+    R: Receiver<PublicKey = ed25519::PublicKey>,
+{
+    let Channels { votes, certs, fetch, backfill, blocks, txs } = channels;
+    let Wiring { me, scheme, timing, chain, metrics, gossip, partitions } = wiring;
+    // Marshal: block broadcast, backfill, finalized blocks in order.
+    let resolver = marshal_resolver::init(
+        context.child("resolver"),
+        marshal_resolver::Config {
+            public_key: me.clone(),
+            peer_provider: provider.clone(),
+            blocker: blocker.clone(),
+            mailbox_size: MAILBOX,
+            fetch_timeout: NZDuration!(Duration::from_secs(2)),
+            fetch_retry_delay: Duration::from_millis(200),
+            priority_requests: false,
+            priority_responses: false,
+        },
+        backfill,
+    );
+    let (broadcast, buffer) = buffered::Engine::new(
+        context.child("broadcast"),
+        buffered::Config {
+            public_key: me.clone(),
+            mailbox_size: MAILBOX,
+            deque_size: 16,
+            priority: false,
+            codec_config: (),
+            peer_provider: provider.clone(),
+            strategy: Sequential,
+        },
+    );
+    broadcast.start(blocks);
+
+    let page_cache = CacheRef::new(PAGE_SIZE, PAGE_CACHE_PAGES);
+    let epocher = FixedEpocher::new(NZU64!(u64::MAX));
+    let genesis = chain.genesis();
+    let genesis_digest = genesis.digest();
+    let marshal_config = marshal::Config {
+        provider: ConstantProvider::new(scheme.clone()),
+        epocher: epocher.clone(),
+        start: marshal::Start::Genesis(commonware_cryptography::Digested::precomputed(genesis, genesis_digest)),
+        partition_prefix: format!("{partitions}marshal"),
+        mailbox_size: MAILBOX,
+        view_retention: ViewDelta::new(64),
+        prunable_items_per_section: NZU64!(4096),
+        page_cache: page_cache.clone(),
+        replay_buffer: NZUsize!(1024 * 1024),
+        key_write_buffer: NZUsize!(1024 * 1024),
+        value_write_buffer: NZUsize!(1024 * 1024),
+        block_codec_config: (),
+        max_repair: NZUsize!(16),
+        max_pending_acks: NZUsize!(16),
+        strategy: Sequential,
+    };
+    let finalizations = archive(
+        &context,
+        &partitions,
+        "finalizations",
+        &page_cache,
+        <Scheme as commonware_cryptography::certificate::Verifier>::certificate_codec_config_unbounded(),
+    )
+    .await;
+    let finalized_blocks = archive(&context, &partitions, "blocks", &page_cache, ()).await;
+    let (actor, mailbox, _floor) =
+        MarshalActor::init(context.child("marshal"), finalizations, finalized_blocks, marshal_config).await;
+    let (finalizer, deliveries) = Finalizer::new();
+    let marshal_handle = actor.start(finalizer, buffer, resolver);
+    let commit = context.child("commit").spawn({
+        let (chain, mailbox, metrics) = (chain.clone(), mailbox.clone(), metrics.clone());
+        move |ctx| commit_finalized(ctx, chain, mailbox, metrics, deliveries)
+    });
+
+    // Simplex over marshal.
+    let application = Application::new(chain.clone(), timing.block_time);
+    let inline = Inline::new(context.child("inline"), application, mailbox.clone(), epocher);
+    let reporter = Observer::new(inline.clone(), chain.clone(), metrics.clone());
+    let engine = simplex::Engine::new(
+        context.child("simplex"),
+        simplex::config::Config {
+            scheme,
+            elector: RoundRobin::<Sha256>::default(),
+            blocker: blocker.clone(),
+            automaton: inline.clone(),
+            relay: inline,
+            reporter,
+            strategy: Sequential,
+            partition: format!("{partitions}simplex-epoch-0"),
+            mailbox_size: MAILBOX,
+            epoch: Epoch::zero(),
+            floor: simplex::config::Floor::Genesis(genesis_digest),
+            replay_buffer: NZUsize!(1024 * 1024),
+            write_buffer: NZUsize!(1024 * 1024),
+            page_cache,
+            leader_timeout: timing.leader_timeout,
+            certification_timeout: timing.certification_timeout,
+            timeout_retry: timing.timeout_retry,
+            view_retention: ViewDelta::new(64),
+            skip: SkipPolicy::Enabled {
+                timeout: timing.certification_timeout + timing.timeout_retry + Duration::from_secs(1),
+                budget: SkipBudget::Participants,
+            },
+            fetch_timeout: NZDuration!(Duration::from_secs(2)),
+            fetch_retry_delay: Duration::from_millis(200),
+            forward: ForwardPolicy::SilentLeader,
+            track_historical_votes: false,
+        },
+    );
+    let simplex = engine.start(votes, certs, fetch);
+
+    let gossip_task = context.child("gossip").spawn({
+        let (chain, metrics) = (chain.clone(), metrics.clone());
+        move |ctx| gossip_loop(ctx, txs, gossip, chain, metrics)
+    });
+    let refresh = context.child("metrics").spawn({
+        let metrics = metrics.clone();
+        move |ctx| async move {
+            loop {
+                metrics.set_engine_text(ctx.encode());
+                ctx.sleep(Duration::from_secs(2)).await;
+            }
+        }
+    });
+    Handles { marshal: marshal_handle, simplex, commit, gossip: gossip_task, refresh }
+}
+
+/// An immutable archive (marshal's finalized blocks or certificates) under `name`.
+async fn archive<E, C, V>(
+    context: &E,
+    prefix: &str,
+    name: &'static str,
+    page_cache: &CacheRef,
+    codec_config: C,
+) -> immutable::Archive<E, Digest, V>
+where
+    E: Spawner + Clock + Storage + Metrics,
+    C: Clone + Send + Sync + 'static,
+    V: commonware_codec::Codec<Cfg = C> + Send + Sync + 'static,
+{
+    let partition = |part: &str| format!("{prefix}marshal-{name}-{part}");
+    immutable::Archive::init(
+        context.child(name),
+        immutable::Config {
+            metadata_partition: partition("metadata"),
+            freezer_table_partition: partition("freezer-table"),
+            freezer_table_initial_size: 65_536,
+            freezer_table_resize_frequency: 4,
+            freezer_table_resize_chunk_size: 16_384,
+            freezer_key_partition: partition("freezer-key"),
+            freezer_key_page_cache: page_cache.clone(),
+            freezer_value_partition: partition("freezer-value"),
+            freezer_value_target_size: 1024 * 1024 * 1024,
+            freezer_value_compression: None,
+            ordinal_partition: partition("ordinal"),
+            items_per_section: NZU64!(65_536),
+            codec_config,
+            replay_buffer: NZUsize!(1024 * 1024),
+            freezer_key_write_buffer: NZUsize!(1024 * 1024),
+            freezer_value_write_buffer: NZUsize!(1024 * 1024),
+            ordinal_write_buffer: NZUsize!(1024 * 1024),
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("opening marshal's {name} archive: {e}"))
+}
+
+/// The most transactions one gossip message carries.
+pub const GOSSIP_BATCH_MAX: usize = 512;
+
+/// The most bytes of transactions one gossip message carries.
+pub const GOSSIP_BATCH_BYTES: usize = 1024 * 1024;
+
+/// Sends the node's queued transactions to every peer, in batches (one message per batch:
+/// the channel's rate limit counts messages), and hands those peers send to the node's pool,
+/// which validates them like any submission. A message that does not decode is dropped.
+async fn gossip_loop<E, S, R>(
+    context: E,
+    (mut sender, mut receiver): (S, R),
+    mut outgoing: mpsc::Receiver<Vec<u8>>,
+    chain: Arc<dyn Chain>,
+    metrics: Arc<ConsensusMetrics>,
+) where
+    E: Spawner,
+    S: Sender<PublicKey = ed25519::PublicKey>,
+    R: Receiver<PublicKey = ed25519::PublicKey>,
+{
+    loop {
+        futures::select! {
+            xt = outgoing.next() => {
+                let Some(xt) = xt else { return };
+                let mut bytes = xt.len();
+                let mut batch = vec![xt];
+                while batch.len() < GOSSIP_BATCH_MAX && bytes < GOSSIP_BATCH_BYTES {
+                    match outgoing.try_recv() {
+                        Ok(xt) => {
+                            bytes += xt.len();
+                            batch.push(xt);
+                        }
+                        _ => break,
+                    }
+                }
+                for _ in &batch {
+                    metrics.on_gossip_out();
+                }
+                let _ = sender.send(Recipients::All, codec::Encode::encode(&batch), false);
+            },
+            message = receiver.recv().fuse() => {
+                let Ok((_peer, bytes)) = message else { return };
+                let Ok(batch) = <Vec<Vec<u8>> as codec::Decode>::decode(&mut bytes.as_ref()) else { continue };
+                if batch.len() > GOSSIP_BATCH_MAX {
+                    continue;
+                }
+                let chain = chain.clone();
+                let pool = context.child("pool").shared(true);
+                for _ in &batch {
+                    metrics.on_gossip_in();
+                }
+                let _ = pool.spawn(move |_| async move {
+                    for xt in batch {
+                        chain.gossiped(xt);
+                    }
+                }).await;
+            },
+        }
+    }
+}

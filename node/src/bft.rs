@@ -1,0 +1,370 @@
+//! The node side of BFT consensus: [`accord_consensus::Chain`] over the client, the pool
+//! and the storage.
+//!
+//! Only finalized blocks are written to RocksDB. A block consensus is still deciding on
+//! (built here, or received and verified) is *held* in memory with its state changes and
+//! trie writes, and with an *overlay*: its changes merged with those of its held ancestors,
+//! so that its state is the database's latest state with the overlay laid over it
+//! ([`Backend::overlay_state`]). Children are built and verified on that state.
+//!
+//! ```text
+//! RocksDB: ... ─ #9 (finalized, best) ─┬─ #10a held ─ #11a held      (overlay: 10a+11a)
+//!                                      └─ #10b held                   (abandoned when 10a is final)
+//! ```
+//!
+//! That view is sound while every block committed meanwhile is an ancestor of the held
+//! block; a held block on an abandoned fork may read a mixture, but it can never be
+//! finalized (a conflicting block at its height already was) and it is dropped when its
+//! height is finalized. A held block's transactions stay in the pool (they are skipped when
+//! building on it or its descendants); watchers see `inBlock` when it is notarized,
+//! `finalized` when it is final and `retracted` if it is abandoned.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use parking_lot::Mutex;
+use tracing::{info, warn};
+
+use accord_consensus::Block as ConsensusBlock;
+use accord_pallet_timestamp as timestamp;
+use accord_primitives::{Block, H256};
+use accord_support::Changes;
+use accord_trie::TrieUpdate;
+
+use crate::authoring::update_pool;
+use crate::backend::{Head, Pending};
+use crate::client::{Client, ClientError, TypedRead};
+use crate::metrics::Metrics;
+use crate::pool::Pool;
+use crate::service::{Api, ConsensusHandle, ConsensusSettings, NodeError};
+use commonware_codec::DecodeExt as _;
+
+/// The most blocks held in memory; beyond it the lowest are dropped (consensus finalizes
+/// within a few blocks of notarizing, so this is reached only on a long stall).
+pub const HELD_MAX: usize = 512;
+
+/// A block consensus is deciding on.
+struct Held {
+    block: Block,
+    /// Its own state changes and trie writes (what its commit writes).
+    changes: Arc<Changes>,
+    trie: Arc<TrieUpdate>,
+    /// Its changes and trie writes merged with its held ancestors' (what its children
+    /// execute on).
+    overlay: Arc<Pending>,
+    /// The hashes of its extrinsics (pool transactions are known by the same hash).
+    txs: Vec<H256>,
+}
+
+/// The node's chain as consensus sees it.
+pub struct BftChain {
+    client: Arc<Client>,
+    pool: Arc<Pool>,
+    metrics: Arc<Metrics>,
+    held: Mutex<HashMap<H256, Arc<Held>>>,
+    genesis: ConsensusBlock,
+    /// How long building a block may take.
+    build_budget: Duration,
+    /// Hands a gossiped transaction to the pool (validated like an RPC submission).
+    submit: Box<dyn Fn(Vec<u8>) + Send + Sync>,
+}
+
+impl BftChain {
+    /// The chain over `client` and `pool`; `submit` pools a gossiped transaction.
+    pub fn new(
+        client: Arc<Client>,
+        pool: Arc<Pool>,
+        metrics: Arc<Metrics>,
+        block_time: Duration,
+        submit: Box<dyn Fn(Vec<u8>) + Send + Sync>,
+    ) -> Result<BftChain, ClientError> {
+        let backend = client.backend();
+        let genesis_hash = backend.genesis_hash();
+        let genesis = backend.block(genesis_hash)?.ok_or(ClientError::UnknownBlock(genesis_hash))?;
+        // Everything stored was finalized by consensus.
+        let best = backend.best();
+        if backend.finalized().number < best.number {
+            client.finalize(best.hash, None)?;
+        }
+        Ok(BftChain {
+            client,
+            pool,
+            metrics,
+            held: Mutex::new(HashMap::new()),
+            genesis: ConsensusBlock::new(genesis),
+            build_budget: (block_time / 2).clamp(Duration::from_millis(50), Duration::from_secs(2)),
+            submit,
+        })
+    }
+
+    /// The overlay to execute a child of `parent` on: `Some(None)` for the best block,
+    /// `Some(Some(..))` for a held block, `None` if `parent`'s state is not here.
+    fn overlay_of(&self, parent: H256) -> Option<Option<Arc<Pending>>> {
+        if parent == self.client.backend().best().hash {
+            return Some(None);
+        }
+        self.held.lock().get(&parent).map(|h| Some(h.overlay.clone()))
+    }
+
+    /// The transactions of `from` and its held ancestors.
+    fn included_from(&self, from: H256) -> HashSet<H256> {
+        let held = self.held.lock();
+        let mut txs = HashSet::new();
+        let mut cursor = from;
+        while let Some(h) = held.get(&cursor) {
+            txs.extend(h.txs.iter().copied());
+            cursor = h.block.header.parent_hash;
+        }
+        txs
+    }
+
+    /// Holds `block` (built or verified on `parent_overlay`) until it is final or abandoned.
+    fn hold(&self, block: Block, changes: Changes, trie: Arc<TrieUpdate>, parent_overlay: Option<Arc<Pending>>) {
+        let hash = block.header.hash();
+        let head = Head { number: block.header.number, hash };
+        let changes = Arc::new(changes);
+        let overlay = match parent_overlay {
+            None => Arc::new(Pending { head, changes: changes.clone(), trie: trie.clone() }),
+            Some(parent) => {
+                let mut merged = (*parent.changes).clone();
+                merged.extend(changes.iter().map(|(k, v)| (k.clone(), v.clone())));
+                let mut writes = parent.trie.writes.clone();
+                writes.extend(trie.writes.iter().map(|(k, v)| (k.clone(), v.clone())));
+                let merged_trie = TrieUpdate { root: trie.root, writes };
+                Arc::new(Pending { head, changes: Arc::new(merged), trie: Arc::new(merged_trie) })
+            }
+        };
+        let txs = block.extrinsics.iter().map(|xt| H256::hash_of(xt)).collect();
+        let mut held = self.held.lock();
+        if held.len() >= HELD_MAX {
+            if let Some(lowest) = held.values().min_by_key(|h| h.block.header.number).map(|h| h.block.header.hash()) {
+                held.remove(&lowest);
+            }
+        }
+        held.insert(hash, Arc::new(Held { block, changes, trie, overlay, txs }));
+    }
+
+    /// Drops every held block at or below `number` but `kept`, retracting their transactions.
+    fn abandon_up_to(&self, number: u32, kept: H256) {
+        let abandoned: Vec<Arc<Held>> = {
+            let mut held = self.held.lock();
+            let gone: Vec<H256> = held
+                .iter()
+                .filter(|(hash, h)| h.block.header.number <= number && **hash != kept)
+                .map(|(hash, _)| *hash)
+                .collect();
+            gone.iter().filter_map(|hash| held.remove(hash)).collect()
+        };
+        for h in abandoned {
+            let hash = h.block.header.hash();
+            info!("abandoned block #{} ({hash:?}): another block was finalized at its height", h.block.header.number);
+            self.pool.on_retracted(hash, &h.txs);
+        }
+    }
+
+    fn propose_on(&self, parent: &ConsensusBlock) -> Result<Option<ConsensusBlock>, ClientError> {
+        let Some(overlay) = self.overlay_of(parent.hash()) else {
+            warn!("cannot build on {:?}: its state is not held", parent.hash());
+            return Ok(None);
+        };
+        let skip = self.included_from(parent.hash());
+        let candidates: Vec<_> = self.pool.ready().into_iter().filter(|tx| !skip.contains(&tx.hash)).collect();
+        let backend = self.client.backend();
+        let state = backend.overlay_state(overlay.clone());
+        let mut proposal =
+            self.client.build_block_on(&state, now_ms(), &candidates, Instant::now() + self.build_budget)?;
+        let changes = std::mem::take(&mut proposal.changes);
+        let trie = backend.trie_update_on(&state, &proposal.block.header, &changes);
+        drop(state);
+        let block = proposal.block;
+        info!(
+            "proposing #{} ({:?}) with {} extrinsics",
+            block.header.number,
+            block.header.hash(),
+            block.extrinsics.len()
+        );
+        self.hold(block.clone(), changes, trie, overlay);
+        Ok(Some(ConsensusBlock::new(block)))
+    }
+
+    fn verify_on(&self, parent: &ConsensusBlock, block: &ConsensusBlock) -> Option<bool> {
+        let hash = block.hash();
+        if self.held.lock().contains_key(&hash) {
+            return Some(true);
+        }
+        let backend = self.client.backend();
+        let number = block.header().number;
+        if number <= backend.best().number {
+            // At or below the committed chain: valid only if it is that chain's block.
+            return Some(backend.hash_of(number).ok().flatten() == Some(hash));
+        }
+        if block.header().parent_hash != parent.hash() || number != parent.header().number + 1 {
+            return Some(false);
+        }
+        let overlay = self.overlay_of(parent.hash())?;
+        let state = backend.overlay_state(overlay.clone());
+        match self.client.execute(&state, block.inner()) {
+            Ok(changes) => {
+                let trie = backend.trie_update_on(&state, block.header(), &changes);
+                drop(state);
+                self.hold(block.inner().clone(), changes, trie, overlay);
+                Some(true)
+            }
+            Err(ClientError::InvalidBlock(e)) => {
+                warn!("block #{number} ({hash:?}) is invalid: {e}");
+                Some(false)
+            }
+            Err(e) => {
+                warn!("block #{number} ({hash:?}) could not be verified: {e}");
+                None
+            }
+        }
+    }
+
+    fn commit(&self, block: &ConsensusBlock, certificate: Option<Vec<u8>>) -> Result<(), String> {
+        let backend = self.client.backend();
+        let best = backend.best();
+        let number = block.header().number;
+        let hash = block.hash();
+        if number <= best.number {
+            return match backend.hash_of(number).map_err(|e| e.to_string())? {
+                Some(stored) if stored == hash => Ok(()),
+                stored => Err(format!("finalized block #{number} {hash:?} conflicts with the stored {stored:?}")),
+            };
+        }
+        let held = self.held.lock().remove(&hash);
+        let started = Instant::now();
+        let committed = match &held {
+            Some(h) => {
+                self.client.commit_final(&h.block, Some((&h.changes, Some(h.trie.clone()))), certificate.as_deref())
+            }
+            None => self.client.commit_final(block.inner(), None, certificate.as_deref()),
+        };
+        committed.map_err(|e| format!("committing finalized block #{number}: {e}"))?;
+        let commit_ms = started.elapsed().as_millis();
+        self.abandon_up_to(number, hash);
+        let txs: Vec<H256> = match &held {
+            Some(h) => h.txs.clone(),
+            None => block.inner().extrinsics.iter().map(|xt| H256::hash_of(xt)).collect(),
+        };
+        let status =
+            update_pool(&self.client, &self.pool, &self.metrics, hash, number, &txs, &[]).map_err(|e| e.to_string())?;
+        self.pool.on_finalized(hash, &txs);
+        let (peers, view, timeouts) = self.metrics.consensus().map_or((0, 0, 0), |c| {
+            let s = c.status();
+            (c.peers(), s.view, s.nullifications)
+        });
+        info!(
+            "finalized #{number} ({hash}), {} extrinsics, txpool {} ready {} future, peers {peers}, view {view}, \
+             timeouts {timeouts} (commit {commit_ms} ms)",
+            block.inner().extrinsics.len(),
+            status.ready,
+            status.future,
+        );
+        Ok(())
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+impl accord_consensus::Chain for BftChain {
+    fn genesis(&self) -> ConsensusBlock {
+        self.genesis.clone()
+    }
+
+    fn propose(&self, parent: &ConsensusBlock) -> Option<ConsensusBlock> {
+        self.propose_on(parent).unwrap_or_else(|e| {
+            warn!("building a block on #{} failed: {e}", parent.header().number);
+            None
+        })
+    }
+
+    fn verify(&self, parent: &ConsensusBlock, block: &ConsensusBlock) -> Option<bool> {
+        self.verify_on(parent, block)
+    }
+
+    fn notarized(&self, hash: H256) {
+        let txs = self.held.lock().get(&hash).map(|h| h.txs.clone());
+        if let Some(txs) = txs {
+            self.pool.on_notarized(hash, &txs);
+        }
+    }
+
+    fn finalized(&self, block: &ConsensusBlock, certificate: Option<Vec<u8>>) -> Result<(), String> {
+        self.commit(block, certificate)
+    }
+
+    fn committed_height(&self) -> u32 {
+        self.client.backend().best().number
+    }
+
+    fn timestamp_ms(&self, block: &ConsensusBlock) -> u64 {
+        let key = timestamp::NOW.key();
+        if let Some(h) = self.held.lock().get(&block.hash()) {
+            if let Some(Some(value)) = h.changes.get(&key) {
+                return codec::Decode::decode(&mut &value[..]).unwrap_or(0);
+            }
+        }
+        let backend = self.client.backend();
+        let number = block.header().number;
+        if backend.hash_of(number).ok().flatten() == Some(block.hash()) {
+            if let Ok(Some(state)) = backend.state_at(number) {
+                return state.get_typed::<u64>(&key).unwrap_or(0);
+            }
+        }
+        0
+    }
+
+    fn gossiped(&self, extrinsic: Vec<u8>) {
+        (self.submit)(extrinsic);
+    }
+}
+
+/// Starts BFT consensus for this node: the chain over `client` and `pool`, the engine on its
+/// own thread, and the gossip of local submissions through `api`.
+pub fn start(
+    settings: &ConsensusSettings,
+    client: &Arc<Client>,
+    pool: &Arc<Pool>,
+    metrics: &Arc<Metrics>,
+    api: &Arc<Api>,
+) -> Result<accord_consensus::Engine, NodeError> {
+    let consensus_error = |e: &dyn std::fmt::Display| NodeError::Consensus(e.to_string());
+    let key = accord_consensus::PrivateKey::decode(commonware_codec::Copying(settings.key.as_slice()))
+        .map_err(|e| consensus_error(&e))?;
+    let public = |bytes: &[u8; 32]| {
+        accord_consensus::PublicKey::try_from(&bytes[..]).map_err(|e| NodeError::Consensus(e.to_string()))
+    };
+    let validators = settings.validators.iter().map(public).collect::<Result<Vec<_>, _>>()?;
+    let peers =
+        settings.peers.iter().map(|(key, addr)| Ok((public(key)?, *addr))).collect::<Result<Vec<_>, NodeError>>()?;
+    let submit = api.gossip_submitter(tokio::runtime::Handle::current());
+    let chain = BftChain::new(client.clone(), pool.clone(), metrics.clone(), settings.block_time, submit)
+        .map_err(|e| consensus_error(&e))?;
+    let namespace = crate::consensus_namespace(client.backend().genesis_hash());
+    let config = accord_consensus::EngineConfig {
+        key,
+        validators,
+        listen: settings.listen,
+        peers,
+        storage: settings.storage.clone(),
+        namespace,
+        timing: accord_consensus::Timing::for_block_time(settings.block_time),
+        worker_threads: 2,
+    };
+    let engine = accord_consensus::Engine::start(config, Arc::new(chain)).map_err(|e| consensus_error(&e))?;
+    info!(
+        "BFT consensus: node key 0x{}, p2p on {}, {} validators, {} known peers",
+        hex::encode(settings.key_public()),
+        settings.listen,
+        settings.validators.len(),
+        settings.peers.len()
+    );
+    metrics.set_consensus(engine.metrics().clone());
+    let _ =
+        api.consensus.set(ConsensusHandle { gossip: Box::new(engine.gossiper()), metrics: engine.metrics().clone() });
+    Ok(engine)
+}

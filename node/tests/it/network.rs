@@ -1,0 +1,217 @@
+//! A BFT network of real processes on loopback: four validators (//Alice..//Dave, the
+//! `local` chain) and a full node, each with its own base path and dynamically picked RPC
+//! and p2p ports. One network is started and taken through every phase in turn (starting
+//! processes is the expensive part).
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use jsonrpsee::http_client::HttpClient;
+use serde_json::json;
+
+use accord_primitives::crypto::Ed25519Pair;
+use accord_primitives::Pair;
+
+use crate::harness::{
+    call, finalized, free_port, genesis_hash, header_of, hex0x, node_bin, sign, transfer, wait_until, Node,
+};
+
+const VALIDATORS: [&str; 4] = ["//Alice", "//Bob", "//Charlie", "//Dave"];
+/// The full node's key seed (any fixed 32 bytes).
+const FULL_NODE_SEED: [u8; 32] = [7; 32];
+
+/// Long enough for several 1 s blocks with four validators and a full node sharing two cores.
+const PROGRESS: Duration = Duration::from_secs(60);
+
+struct Network {
+    _tmp: tempfile::TempDir,
+    bases: Vec<PathBuf>,
+    p2p_ports: Vec<u16>,
+    keys: Vec<[u8; 32]>,
+    nodes: Vec<Option<Node>>,
+}
+
+impl Network {
+    /// Four validators and a full node (index 4), all started.
+    fn start() -> Network {
+        let tmp = tempfile::tempdir().unwrap();
+        let bases: Vec<PathBuf> = (0..5).map(|i| tmp.path().join(format!("node{i}"))).collect();
+        let mut keys: Vec<[u8; 32]> = VALIDATORS.iter().map(|v| Ed25519Pair::from_uri(v).unwrap().public()).collect();
+        keys.push(Ed25519Pair::from_seed(&FULL_NODE_SEED).public());
+        std::fs::create_dir_all(&bases[4]).unwrap();
+        std::fs::write(bases[4].join("node-key"), hex::encode(FULL_NODE_SEED)).unwrap();
+        let p2p_ports = (0..5).map(|_| free_port()).collect();
+        let mut network = Network { _tmp: tmp, bases, p2p_ports, keys, nodes: (0..5).map(|_| None).collect() };
+        for i in 0..5 {
+            network.launch(i);
+        }
+        network
+    }
+
+    fn peers(&self, except: usize) -> String {
+        (0..5)
+            .filter(|i| *i != except)
+            .map(|i| format!("{}@127.0.0.1:{}", hex::encode(self.keys[i]), self.p2p_ports[i]))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Starts node `i` (again) on its base path.
+    fn launch(&mut self, i: usize) {
+        let listen = format!("127.0.0.1:{}", self.p2p_ports[i]);
+        let peers = self.peers(i);
+        let key_file = self.bases[i].join("node-key").display().to_string();
+        let mut args = vec!["--chain", "local", "--listen-addr", &listen, "--bootnodes", &peers];
+        if i < 4 {
+            args.extend(["--validator", "--validator-key", VALIDATORS[i]]);
+        } else {
+            args.extend(["--node-key-file", &key_file]);
+        }
+        self.nodes[i] = Some(Node::spawn(&self.bases[i], &args));
+    }
+
+    fn kill9(&mut self, i: usize) {
+        if let Some(mut node) = self.nodes[i].take() {
+            node.kill9();
+        }
+    }
+
+    fn client(&self, i: usize) -> HttpClient {
+        self.nodes[i].as_ref().expect("node running").http()
+    }
+
+    fn running(&self) -> Vec<usize> {
+        (0..5).filter(|i| self.nodes[*i].is_some()).collect()
+    }
+
+    /// Waits until every running node has finalized `height`.
+    async fn wait_finalized(&self, height: u32, what: &str) {
+        for i in self.running() {
+            let client = self.client(i);
+            wait_until(&format!("node {i} to finalize #{height} ({what})"), PROGRESS, || async {
+                finalized(&client).await.0 >= height
+            })
+            .await;
+        }
+    }
+
+    /// The lowest finalized height among the running nodes.
+    async fn min_finalized(&self) -> u32 {
+        let mut min = u32::MAX;
+        for i in self.running() {
+            min = min.min(finalized(&self.client(i)).await.0);
+        }
+        min
+    }
+
+    /// Every running node has the same block hash and state root at every height up to
+    /// `height`.
+    async fn assert_agree(&self, height: u32) {
+        let running = self.running();
+        for n in 0..=height {
+            let mut seen: Option<(String, String)> = None;
+            for &i in &running {
+                let client = self.client(i);
+                let hash = call(&client, "chain_getBlockHash", vec![json!(n)]).await;
+                let hash = hash.as_str().unwrap_or_else(|| panic!("node {i} has no block #{n}")).to_string();
+                let root = header_of(&client, Some(&hash)).await["stateRoot"].as_str().unwrap().to_string();
+                match &seen {
+                    None => seen = Some((hash, root)),
+                    Some(first) => assert_eq!(first, &(hash, root), "node {i} disagrees at #{n}"),
+                }
+            }
+        }
+    }
+}
+
+fn free_balance(account: &serde_json::Value) -> u128 {
+    // System.Account: nonce u32, consumers u32, providers u32, sufficients u32, then free u128.
+    let bytes = hex::decode(account.as_str().unwrap().trim_start_matches("0x")).unwrap();
+    u128::from_le_bytes(bytes[16..32].try_into().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn four_validators_and_a_full_node_finalize_agree_and_survive_crashes() {
+    let mut net = Network::start();
+
+    // Four validators finalize; every node, the full node too, agrees on every block.
+    net.wait_finalized(3, "start").await;
+    let height = net.min_finalized().await;
+    net.assert_agree(height).await;
+
+    // A transfer submitted to the full node is gossiped to the leaders, included and
+    // finalized; every node sees the new balance.
+    let full = net.client(4);
+    let genesis = genesis_hash(&full).await;
+    let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));
+    let bob_key = hex0x(&accord_pallet_system::ACCOUNT.key(&bob.account()));
+    let before = free_balance(&call(&full, "state_getStorage", vec![json!(bob_key)]).await);
+    let xt = sign(genesis, &alice, &transfer(&bob, 1_000_000), 0);
+    call(&full, "author_submitExtrinsic", vec![json!(hex0x(xt.encoded()))]).await;
+    for i in net.running() {
+        let client = net.client(i);
+        wait_until(&format!("node {i} to finalize the transfer"), PROGRESS, || async {
+            let (_, head) = finalized(&client).await;
+            let v = call(&client, "state_getStorage", vec![json!(bob_key), json!(head)]).await;
+            free_balance(&v) == before + 1_000_000
+        })
+        .await;
+    }
+
+    // The finalized head carries a certificate that verifies against the validator set,
+    // and fails for another block or when tampered with.
+    // (A block finalized only through a descendant's certificate has none of its own.)
+    let (top, _) = finalized(&net.client(0)).await;
+    let mut found = None;
+    for n in (1..=top).rev().take(10) {
+        let hash = call(&net.client(0), "chain_getBlockHash", vec![json!(n)]).await.as_str().unwrap().to_string();
+        let cert = call(&net.client(0), "accord_getFinalityCertificate", vec![json!(hash)]).await;
+        if let Some(cert) = cert.as_str() {
+            found = Some((hash, cert.to_string()));
+            break;
+        }
+    }
+    let (head, certificate) = found.expect("one of the last ten finalized blocks has a certificate");
+    let verify = |cert: &str, block: &str| {
+        Command::new(node_bin())
+            .args(["verify-certificate", "--chain", "local", "--block", block, cert])
+            .output()
+            .unwrap()
+    };
+    let ok = verify(&certificate, &head);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("valid"));
+    let genesis_hex = genesis.to_hex();
+    assert!(!verify(&certificate, &genesis_hex).status.success());
+    let mut tampered = hex::decode(certificate.trim_start_matches("0x")).unwrap();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    assert!(!verify(&hex0x(&tampered), &head).status.success());
+
+    // kill -9 one validator: the other three keep finalizing; restarted, it catches up
+    // and agrees.
+    net.kill9(3);
+    let at_kill = net.min_finalized().await;
+    net.wait_finalized(at_kill + 3, "without Dave").await;
+    net.launch(3);
+    let target = net.min_finalized().await.max(at_kill + 3) + 1;
+    net.wait_finalized(target, "Dave back").await;
+    net.assert_agree(net.min_finalized().await).await;
+
+    // Two of four stopped: finality halts (no quorum) without any disagreement; one back:
+    // it resumes.
+    net.kill9(2);
+    net.kill9(3);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let halted = net.min_finalized().await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let mut highest = 0;
+    for i in net.running() {
+        highest = highest.max(finalized(&net.client(i)).await.0);
+    }
+    assert!(highest <= halted + 1, "finality went on with two of four validators down: {halted} -> {highest}");
+    net.launch(2);
+    net.wait_finalized(highest + 2, "Charlie back").await;
+    net.assert_agree(net.min_finalized().await).await;
+}

@@ -1,0 +1,60 @@
+// polkadot.js against a BFT network (four validators and a full node): a transfer sent
+// through the full node is gossiped, included and finalized, and the client sees inBlock
+// (notarized) before finalized; the finalized head follows BFT finality.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { startNetwork } from './node.mjs';
+
+let net;
+let api;
+
+before(async () => {
+  net = await startNetwork();
+  api = await ApiPromise.create({ provider: new WsProvider(net.wsUrl), noInitWarn: true, throwOnConnect: true });
+});
+
+after(async () => {
+  await api?.disconnect();
+  await net?.stop();
+});
+
+test('finalized heads advance through the full node', async () => {
+  const heads = [];
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`only ${heads.length} finalized heads in 60 s`)), 60_000);
+    api.rpc.chain.subscribeFinalizedHeads((header) => {
+      heads.push(header.number.toNumber());
+      if (heads.length >= 3) {
+        clearTimeout(timer);
+        resolve();
+      }
+    }).catch(reject);
+  });
+  for (let i = 1; i < heads.length; i++) assert.ok(heads[i] > heads[i - 1], `heads ${heads}`);
+});
+
+test('a transfer through the full node goes inBlock, then finalized', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const alice = keyring.addFromUri('//Alice');
+  const bob = keyring.addFromUri('//Bob');
+  const amount = 1_000_000_000n;
+  const before = (await api.query.system.account(bob.address)).data.free.toBigInt();
+  const statuses = await new Promise((resolve, reject) => {
+    const seen = [];
+    const timer = setTimeout(() => reject(new Error(`not finalized in 90 s: ${seen}`)), 90_000);
+    api.tx.balances.transferKeepAlive(bob.address, amount).signAndSend(alice, (result) => {
+      seen.push(result.status.type);
+      if (result.status.isFinalized) {
+        clearTimeout(timer);
+        resolve(seen);
+      }
+      if (result.status.isInvalid || result.status.isDropped) reject(new Error(`transaction ${result.status.type}`));
+    }).catch(reject);
+  });
+  const inBlock = statuses.indexOf('InBlock');
+  assert.ok(inBlock >= 0 && inBlock < statuses.indexOf('Finalized'), `statuses: ${statuses}`);
+  const after = (await api.query.system.account(bob.address)).data.free.toBigInt();
+  assert.equal(after - before, amount);
+});
