@@ -18,6 +18,7 @@ use commonware_consensus::marshal::ancestry::Ancestry;
 use commonware_consensus::marshal::Update;
 use commonware_consensus::simplex::scheme::ed25519::Scheme;
 use commonware_consensus::simplex::types::{Activity, Context};
+use commonware_consensus::types::Round;
 use commonware_consensus::Reporter;
 use commonware_cryptography::{ed25519, Digested, Digestible};
 use commonware_runtime::{Clock, Metrics, Spawner};
@@ -110,14 +111,51 @@ pub struct Observer<R> {
     inner: R,
     chain: Arc<dyn Chain>,
     metrics: Arc<ConsensusMetrics>,
+    /// Notarized blocks the node does not hold, for [`follow_notarized`].
+    unknown: mpsc::Sender<(Digest, Round)>,
 }
 
+/// How many notarized blocks may wait to be fetched for a node that did not verify them;
+/// more are skipped (their transactions are announced when they are final).
+pub const FOLLOW_QUEUE: usize = 64;
+
 impl<R> Observer<R> {
-    /// Forwards to `inner` after telling `chain` of notarizations.
-    pub fn new(inner: R, chain: Arc<dyn Chain>, metrics: Arc<ConsensusMetrics>) -> Observer<R> {
-        Observer { inner, chain, metrics }
+    /// Forwards to `inner` after telling `chain` of notarizations; notarized blocks the node
+    /// does not hold go to `unknown`.
+    pub fn new(
+        inner: R,
+        chain: Arc<dyn Chain>,
+        metrics: Arc<ConsensusMetrics>,
+        unknown: mpsc::Sender<(Digest, Round)>,
+    ) -> Observer<R> {
+        Observer { inner, chain, metrics, unknown }
     }
 }
+
+/// Fetches each notarized block the node did not verify from marshal (which has it, or asks
+/// the peers for it) and hands it to [`Chain::follow`], in notarization order.
+pub async fn follow_notarized<E: Spawner + Clock + Metrics>(
+    context: E,
+    chain: Arc<dyn Chain>,
+    marshal: crate::wiring::MarshalMailbox,
+    mut unknown: mpsc::Receiver<(Digest, Round)>,
+) {
+    use commonware_consensus::marshal::core::DigestFallback;
+    while let Some((digest, round)) = unknown.next().await {
+        let block = marshal.subscribe_by_digest(digest, DigestFallback::FetchByRound { round });
+        let block = futures::select! {
+            block = futures::FutureExt::fuse(block) => block,
+            _ = futures::FutureExt::fuse(context.sleep(FOLLOW_TIMEOUT)) => continue,
+        };
+        let Ok(block) = block else { continue };
+        let chain = chain.clone();
+        let block = block.inner().clone();
+        let _ = context.child("follow").shared(true).spawn(move |_| async move { chain.follow(&block) }).await;
+    }
+}
+
+/// How long a notarized block is waited for before it is skipped.
+const FOLLOW_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl<R: Reporter<Activity = Activity<Scheme, Digest>>> Reporter for Observer<R> {
     type Activity = Activity<Scheme, Digest>;
@@ -127,7 +165,9 @@ impl<R: Reporter<Activity = Activity<Scheme, Digest>>> Reporter for Observer<R> 
             Activity::Notarization(notarization) => {
                 let proposal = &notarization.proposal;
                 self.metrics.set_view(proposal.round.view().get());
-                self.chain.notarized(hash_of(&proposal.payload));
+                if !self.chain.notarized(hash_of(&proposal.payload)) {
+                    let _ = self.unknown.try_send((proposal.payload, proposal.round));
+                }
             }
             Activity::Nullification(_) => self.metrics.on_nullification(),
             Activity::Finalization(finalization) => {

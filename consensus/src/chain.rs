@@ -24,8 +24,14 @@ pub trait Chain: Send + Sync + 'static {
     /// be decided here yet (the parent's state is not available).
     fn verify(&self, parent: &Block, block: &Block) -> Option<bool>;
 
-    /// Consensus notarized the block `hash` (clients see it as `inBlock`).
-    fn notarized(&self, hash: H256);
+    /// Consensus notarized the block `hash` (clients see it as `inBlock`). `false` if the
+    /// node does not hold it (it did not verify it: a full node, or a validator that missed
+    /// the proposal); the engine then fetches it and calls [`Chain::follow`].
+    fn notarized(&self, hash: H256) -> bool;
+
+    /// A notarized block the node did not verify: execute and hold it like a verified one
+    /// if its parent's state is here, and announce it as notarized.
+    fn follow(&self, block: &Block);
 
     /// `block` is final: commit it as the next block of the stored chain, with its
     /// finalization `certificate` (encoded, see [`crate::certificate`]) when one names it.

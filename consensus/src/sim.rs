@@ -120,7 +120,18 @@ impl Chain for MemChain {
         Some(valid)
     }
 
-    fn notarized(&self, _hash: H256) {}
+    fn notarized(&self, hash: H256) -> bool {
+        self.knows(hash)
+    }
+
+    fn follow(&self, block: &Block) {
+        let parent = self.held.lock().get(&block.header().parent_hash).cloned();
+        let parent =
+            parent.or_else(|| self.committed.lock().iter().find(|b| b.hash() == block.header().parent_hash).cloned());
+        if let Some(parent) = parent {
+            let _ = self.verify(&parent, block);
+        }
+    }
 
     fn finalized(&self, block: &Block, _certificate: Option<Vec<u8>>) -> Result<(), String> {
         let mut committed = self.committed.lock();

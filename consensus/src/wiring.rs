@@ -27,7 +27,7 @@ use commonware_utils::{NZDuration, NZUsize, NZU16, NZU64};
 use futures::channel::mpsc;
 use futures::{FutureExt as _, StreamExt as _};
 
-use crate::application::{commit_finalized, Application, Finalizer, Observer};
+use crate::application::{commit_finalized, follow_notarized, Application, Finalizer, Observer, FOLLOW_QUEUE};
 use crate::block::{Block, Digest};
 use crate::chain::Chain;
 use crate::engine::Timing;
@@ -87,12 +87,14 @@ pub struct Handles {
     pub gossip: Handle<()>,
     /// The metrics refresh.
     pub refresh: Handle<()>,
+    /// The fetch of notarized blocks the node did not verify.
+    pub follow: Handle<()>,
 }
 
 impl Handles {
     /// Aborts every task, as a crash would.
     pub fn abort(self) {
-        for handle in [self.marshal, self.simplex, self.commit, self.gossip, self.refresh] {
+        for handle in [self.marshal, self.simplex, self.commit, self.gossip, self.refresh, self.follow] {
             handle.abort();
         }
     }
@@ -187,7 +189,12 @@ where
     // Simplex over marshal.
     let application = Application::new(chain.clone(), timing.block_time);
     let inline = Inline::new(context.child("inline"), application, mailbox.clone(), epocher);
-    let reporter = Observer::new(inline.clone(), chain.clone(), metrics.clone());
+    let (unknown, unknown_rx) = mpsc::channel(FOLLOW_QUEUE);
+    let reporter = Observer::new(inline.clone(), chain.clone(), metrics.clone(), unknown);
+    let follow = context.child("follow").spawn({
+        let (chain, mailbox) = (chain.clone(), mailbox.clone());
+        move |ctx| follow_notarized(ctx, chain, mailbox, unknown_rx)
+    });
     let engine = simplex::Engine::new(
         context.child("simplex"),
         simplex::config::Config {
@@ -234,7 +241,7 @@ where
             }
         }
     });
-    Handles { marshal: marshal_handle, simplex, commit, gossip: gossip_task, refresh }
+    Handles { marshal: marshal_handle, simplex, commit, gossip: gossip_task, refresh, follow }
 }
 
 /// An immutable archive (marshal's finalized blocks or certificates) under `name`.

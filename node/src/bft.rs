@@ -68,7 +68,12 @@ pub struct BftChain {
     build_budget: Duration,
     /// Hands a gossiped transaction to the pool (validated like an RPC submission).
     submit: Box<dyn Fn(Vec<u8>) + Send + Sync>,
+    /// The node's async runtime (delayed status notifications).
+    runtime: tokio::runtime::Handle,
 }
+
+/// How long after a block's finalization its transactions' watchers are told so.
+pub const FINALIZED_STATUS_DELAY: Duration = Duration::from_millis(300);
 
 impl BftChain {
     /// The chain over `client` and `pool`; `submit` pools a gossiped transaction.
@@ -95,7 +100,20 @@ impl BftChain {
             genesis: ConsensusBlock::new(genesis),
             build_budget: (block_time / 2).clamp(Duration::from_millis(50), Duration::from_secs(2)),
             submit,
+            runtime: tokio::runtime::Handle::current(),
         })
+    }
+
+    /// Block `hash` if it is held (being decided, not committed).
+    pub fn block(&self, hash: H256) -> Option<Block> {
+        self.held.lock().get(&hash).map(|h| h.block.clone())
+    }
+
+    /// The value of `key` in the state of held block `hash`; `None` if it is not held.
+    pub fn storage(&self, hash: H256, key: &[u8]) -> Option<Option<Vec<u8>>> {
+        use accord_support::StateRead;
+        let overlay = self.held.lock().get(&hash).map(|h| h.overlay.clone())?;
+        Some(self.client.backend().overlay_state(Some(overlay)).get(key))
     }
 
     /// The overlay to execute a child of `parent` on: `Some(None)` for the best block,
@@ -250,7 +268,14 @@ impl BftChain {
         };
         let status =
             update_pool(&self.client, &self.pool, &self.metrics, hash, number, &txs, &[]).map_err(|e| e.to_string())?;
-        self.pool.on_finalized(hash, &txs);
+        // Watchers see `finalized` a moment after `inBlock`: simplex finalizes a round trip
+        // after it notarizes, and polkadot.js drops an `inBlock` that `finalized` overtakes
+        // while it fetches the block's events. The chain's finality itself is not delayed.
+        let pool = self.pool.clone();
+        self.runtime.spawn(async move {
+            tokio::time::sleep(FINALIZED_STATUS_DELAY).await;
+            pool.on_finalized(hash, &txs);
+        });
         let (peers, view, timeouts) = self.metrics.consensus().map_or((0, 0, 0), |c| {
             let s = c.status();
             (c.peers(), s.view, s.nullifications)
@@ -286,10 +311,30 @@ impl accord_consensus::Chain for BftChain {
         self.verify_on(parent, block)
     }
 
-    fn notarized(&self, hash: H256) {
+    fn notarized(&self, hash: H256) -> bool {
         let txs = self.held.lock().get(&hash).map(|h| h.txs.clone());
-        if let Some(txs) = txs {
-            self.pool.on_notarized(hash, &txs);
+        match txs {
+            Some(txs) => {
+                self.pool.on_notarized(hash, &txs);
+                true
+            }
+            // Already committed: nothing to announce.
+            None => self.client.backend().header(hash).ok().flatten().is_some(),
+        }
+    }
+
+    fn follow(&self, block: &ConsensusBlock) {
+        let parent_hash = block.header().parent_hash;
+        let parent = self.held.lock().get(&parent_hash).map(|h| ConsensusBlock::new(h.block.clone()));
+        let parent = parent.or_else(|| {
+            let backend = self.client.backend();
+            (backend.best().hash == parent_hash)
+                .then(|| backend.block(parent_hash).ok().flatten().map(ConsensusBlock::new))
+                .flatten()
+        });
+        let Some(parent) = parent else { return };
+        if self.verify_on(&parent, block) == Some(true) {
+            self.notarized(block.hash());
         }
     }
 
@@ -355,7 +400,8 @@ pub fn start(
         timing: accord_consensus::Timing::for_block_time(settings.block_time),
         worker_threads: 2,
     };
-    let engine = accord_consensus::Engine::start(config, Arc::new(chain)).map_err(|e| consensus_error(&e))?;
+    let chain = Arc::new(chain);
+    let engine = accord_consensus::Engine::start(config, chain.clone()).map_err(|e| consensus_error(&e))?;
     info!(
         "BFT consensus: node key 0x{}, p2p on {}, {} validators, {} known peers",
         hex::encode(settings.key_public()),
@@ -364,7 +410,10 @@ pub fn start(
         settings.peers.len()
     );
     metrics.set_consensus(engine.metrics().clone());
-    let _ =
-        api.consensus.set(ConsensusHandle { gossip: Box::new(engine.gossiper()), metrics: engine.metrics().clone() });
+    let _ = api.consensus.set(ConsensusHandle {
+        gossip: Box::new(engine.gossiper()),
+        metrics: engine.metrics().clone(),
+        chain,
+    });
     Ok(engine)
 }

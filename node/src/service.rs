@@ -128,9 +128,17 @@ pub struct ConsensusHandle {
     pub gossip: Box<dyn Fn(Vec<u8>) -> bool + Send + Sync>,
     /// The engine's figures.
     pub metrics: Arc<accord_consensus::ConsensusMetrics>,
+    /// The node's side of consensus: blocks being decided (served to clients that follow
+    /// `inBlock`).
+    pub chain: Arc<crate::bft::BftChain>,
 }
 
 impl Api {
+    /// The blocks a BFT engine is deciding on, if one runs.
+    fn held(&self) -> Option<&Arc<crate::bft::BftChain>> {
+        self.consensus.get().map(|c| &c.chain)
+    }
+
     fn best_state_nonce(&self, who: &AccountId32) -> u32 {
         let best = self.client.backend().best();
         self.client
@@ -303,16 +311,28 @@ impl NodeApi for Api {
     }
 
     fn header(&self, hash: H256) -> Option<Header> {
-        self.client.backend().header(hash).ok().flatten()
+        self.client
+            .backend()
+            .header(hash)
+            .ok()
+            .flatten()
+            .or_else(|| self.held().and_then(|h| h.block(hash)).map(|b| b.header))
     }
 
     fn block(&self, hash: H256) -> Option<Block> {
-        self.client.backend().block(hash).ok().flatten()
+        self.client.backend().block(hash).ok().flatten().or_else(|| self.held().and_then(|h| h.block(hash)))
     }
 
     fn storage(&self, at: H256, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
         use accord_support::StateRead;
-        Ok(self.client.state_at(at)?.get(key))
+        match self.client.state_at(at) {
+            Ok(state) => Ok(state.get(key)),
+            // A block consensus is still deciding on (a client following `inBlock`).
+            Err(StateError::UnknownBlock(_)) if self.held().is_some_and(|h| h.block(at).is_some()) => {
+                self.held().and_then(|h| h.storage(at, key)).ok_or(StateError::UnknownBlock(at))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn storage_keys_paged(
