@@ -86,6 +86,11 @@ pub(crate) struct Args {
     /// Seed of the destination choice.
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
+    /// Run a BFT network of this many validators (the `local` chain's //Alice, //Bob, ...,
+    /// 1 s blocks) instead of one dev node; transfers go to the first validator and reach
+    /// the others by gossip. Adds per-validator CPU and network bytes per block.
+    #[arg(long, value_name = "N")]
+    pub(crate) validators: Option<usize>,
 }
 
 impl Args {
@@ -164,13 +169,22 @@ async fn run(args: Args) -> Result<bool, String> {
             (Some(node), url)
         }
     };
-    let pid = node.as_ref().map(|n| n.pid()).or(args.node_pid);
-    let sampler = pid.map(node::Sampler::start);
+    let pids = match &node {
+        Some(n) => n.pids(),
+        None => args.node_pid.into_iter().collect(),
+    };
+    let sampler = (!pids.is_empty()).then(|| node::Sampler::start(pids.clone()));
+    let network_before = node.as_ref().map(node::NodeProcess::network_bytes);
     let own_cpu_start = node::cpu_seconds(std::process::id()).unwrap_or(0.0);
     let report = load::run(&args, &url).await?;
     let own_cpu = node::cpu_seconds(std::process::id()).unwrap_or(0.0) - own_cpu_start;
     let usage = sampler.map(|s| s.stop());
     report.print(limit.as_ref(), usage.as_ref());
+    if let (Some(n), Some(before), Some(usage)) = (&node, network_before, &usage) {
+        if pids.len() > 1 {
+            n.print_network(&report, before, usage);
+        }
+    }
     // The generator shares the machine with the node: its own CPU (signing included).
     println!("load generator: CPU {own_cpu:.1} s, of which signing {:.1} s", report.sign_cpu_seconds);
     let reads = match args.reads {

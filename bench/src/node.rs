@@ -11,12 +11,15 @@ use std::time::{Duration, Instant};
 
 use crate::Args;
 
-/// A node started by the bench; killed when dropped.
+/// A node started by the bench (or a BFT network of validators); killed when dropped.
 pub(crate) struct NodeProcess {
     child: Child,
     /// Its WebSocket URL.
     pub(crate) url: String,
     _dir: tempfile::TempDir,
+    /// The other validators of a BFT network, and every validator's metrics port.
+    others: Vec<Child>,
+    metrics_ports: Vec<u16>,
 }
 
 fn node_binary(args: &Args) -> Result<PathBuf, String> {
@@ -33,14 +36,21 @@ fn node_binary(args: &Args) -> Result<PathBuf, String> {
 }
 
 impl NodeProcess {
-    /// Writes the chain spec (`build-spec --dev --funded-accounts N`) and starts the node.
+    /// Writes the chain spec (`build-spec --dev --funded-accounts N`, or with `--validators`
+    /// `build-spec --chain local --validators V --funded-accounts N`) and starts the node (or
+    /// the validators).
     pub(crate) async fn start(args: &Args) -> Result<NodeProcess, String> {
         let bin = node_binary(args)?;
         let dir = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
         let spec_path = dir.path().join("spec.json");
         let started = Instant::now();
+        let mut spec_args = vec!["build-spec".to_string(), "--funded-accounts".into(), args.accounts.to_string()];
+        match args.validators {
+            Some(n) => spec_args.extend(["--chain".into(), "local".into(), "--validators".into(), n.to_string()]),
+            None => spec_args.push("--dev".into()),
+        }
         let spec = Command::new(&bin)
-            .args(["build-spec", "--dev", "--funded-accounts", &args.accounts.to_string()])
+            .args(&spec_args)
             .stderr(Stdio::inherit())
             .output()
             .map_err(|e| format!("running {} build-spec: {e}", bin.display()))?;
@@ -48,18 +58,31 @@ impl NodeProcess {
             return Err(format!("{} build-spec failed: {}", bin.display(), spec.status));
         }
         std::fs::write(&spec_path, &spec.stdout).map_err(|e| format!("writing the chain spec: {e}"))?;
-        let mut command = Command::new(&bin);
-        command
-            .arg("--chain")
-            .arg(&spec_path)
-            .arg("--base-path")
-            .arg(dir.path().join("node"))
-            .args(["--rpc-port", "0", "--block-time-ms", &args.block_time_ms.to_string()])
-            .args(["--rpc-max-connections", "1000"])
-            .args(&args.node_args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().map_err(|e| format!("starting {}: {e}", bin.display()))?;
+        let network = match args.validators {
+            Some(n) => Some(Validators::new(&bin, n)?),
+            None => None,
+        };
+        let validator_args = |i: usize| network.as_ref().map(|v| v.args(i)).unwrap_or_default();
+        let spawn = |i: usize, base: &str| {
+            let mut command = Command::new(&bin);
+            command
+                .arg("--chain")
+                .arg(&spec_path)
+                .arg("--base-path")
+                .arg(dir.path().join(base))
+                .args(["--rpc-port", "0", "--block-time-ms", &args.block_time_ms.to_string()])
+                .args(["--rpc-max-connections", "1000"])
+                .args(validator_args(i))
+                .args(&args.node_args)
+                .stdout(Stdio::null())
+                .stderr(if i == 0 { Stdio::piped() } else { Stdio::null() });
+            command.spawn().map_err(|e| format!("starting {}: {e}", bin.display()))
+        };
+        let mut others = Vec::new();
+        for i in 1..args.validators.unwrap_or(1) {
+            others.push(spawn(i, &format!("validator{i}"))?);
+        }
+        let mut child = spawn(0, "node")?;
         let stderr = child.stderr.take().expect("piped");
         let (tx, rx) = std::sync::mpsc::channel();
         let verbose = std::env::var_os("ACCORD_BENCH_NODE_LOG").is_some();
@@ -77,7 +100,8 @@ impl NodeProcess {
         let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(600)))
             .await
             .map_err(|e| e.to_string())?;
-        let mut node = NodeProcess { child, url: String::new(), _dir: dir };
+        let metrics_ports = network.map(|v| v.metrics_ports).unwrap_or_default();
+        let mut node = NodeProcess { child, url: String::new(), _dir: dir, others, metrics_ports };
         match addr {
             Ok(addr) => node.url = format!("ws://{addr}"),
             Err(_) => {
@@ -95,17 +119,103 @@ impl NodeProcess {
         Ok(node)
     }
 
-    /// The process id.
-    pub(crate) fn pid(&self) -> u32 {
-        self.child.id()
+    /// The process ids (every validator's for a BFT network).
+    pub(crate) fn pids(&self) -> Vec<u32> {
+        std::iter::once(&self.child).chain(&self.others).map(Child::id).collect()
+    }
+
+    /// Bytes sent by all validators so far (their `accord_consensus_bytes_sent_total`).
+    pub(crate) fn network_bytes(&self) -> u64 {
+        self.metrics_ports.iter().filter_map(|port| metric(*port, "accord_consensus_bytes_sent_total")).sum()
+    }
+
+    /// The BFT figures: CPU per validator and per transfer, network bytes per block.
+    pub(crate) fn print_network(&self, report: &crate::load::Report, bytes_before: u64, usage: &Usage) {
+        let validators = self.metrics_ports.len().max(1) as f64;
+        let blocks = report.blocks.len().max(1) as f64;
+        let sent = self.network_bytes().saturating_sub(bytes_before) as f64;
+        let per_transfer_ms = usage.cpu_seconds / validators / (report.included.max(1) as f64) * 1000.0;
+        println!(
+            "validators: {validators:.0}, CPU per validator {:.1} s ({:.3} ms per transfer), network {:.0} KiB sent per block with transfers ({:.0} KiB in all, over {blocks:.0} blocks)",
+            usage.cpu_seconds / validators,
+            per_transfer_ms,
+            sent / blocks / 1024.0,
+            sent / 1024.0,
+        );
+        println!("(a BFT node's new heads are finalized blocks: the inBlock latency above is submit-to-finalized)");
     }
 }
 
 impl Drop for NodeProcess {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        for child in std::iter::once(&mut self.child).chain(self.others.iter_mut()) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
+}
+
+/// The validators of a BFT network on loopback: their keys, p2p and metrics ports.
+struct Validators {
+    bootnodes: String,
+    p2p_ports: Vec<u16>,
+    metrics_ports: Vec<u16>,
+    uris: Vec<String>,
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("picking a port: {e}"))?;
+    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+impl Validators {
+    fn new(bin: &std::path::Path, n: usize) -> Result<Validators, String> {
+        const NAMES: [&str; 6] = ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie"];
+        let uris: Vec<String> = (0..n)
+            .map(|i| NAMES.get(i).map_or_else(|| format!("//Validator{}", i + 1), |name| format!("//{name}")))
+            .collect();
+        let mut peers = Vec::new();
+        let mut p2p_ports = Vec::new();
+        let mut metrics_ports = Vec::new();
+        for uri in &uris {
+            let out = Command::new(bin)
+                .args(["key", "inspect-node-key", uri])
+                .output()
+                .map_err(|e| format!("key inspect-node-key: {e}"))?;
+            let port = free_port()?;
+            peers.push(format!("{}@127.0.0.1:{port}", String::from_utf8_lossy(&out.stdout).trim()));
+            p2p_ports.push(port);
+            metrics_ports.push(free_port()?);
+        }
+        Ok(Validators { bootnodes: peers.join(","), p2p_ports, metrics_ports, uris })
+    }
+
+    fn args(&self, i: usize) -> Vec<String> {
+        vec![
+            "--validator".into(),
+            "--validator-key".into(),
+            self.uris[i].clone(),
+            "--listen-addr".into(),
+            format!("127.0.0.1:{}", self.p2p_ports[i]),
+            "--bootnodes".into(),
+            self.bootnodes.clone(),
+            "--prometheus-port".into(),
+            self.metrics_ports[i].to_string(),
+        ]
+    }
+}
+
+/// A metric without labels from the node's `/metrics` on `port`.
+fn metric(port: u16, name: &str) -> Option<u64> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// What the sampler saw.
@@ -162,29 +272,34 @@ pub(crate) fn cpu_seconds(pid: u32) -> Option<f64> {
     Some((utime + stime) / 100.0)
 }
 
-/// Samples a process's RSS every 100 ms on its own thread.
+/// Samples processes' RSS every 100 ms on its own thread: the peak of any one of them, and
+/// their CPU time together.
 pub(crate) struct Sampler {
     stop: Arc<AtomicBool>,
     thread: JoinHandle<Usage>,
 }
 
 impl Sampler {
-    /// Starts sampling `pid`.
-    pub(crate) fn start(pid: u32) -> Sampler {
+    /// Starts sampling `pids`.
+    pub(crate) fn start(pids: Vec<u32>) -> Sampler {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::spawn(move || {
             let started = Instant::now();
-            let cpu_start = cpu_seconds(pid).unwrap_or(0.0);
+            let cpu = || pids.iter().map(|pid| cpu_seconds(*pid).unwrap_or(0.0)).sum::<f64>();
+            let cpu_start = cpu();
             let mut usage = Usage::default();
             while !flag.load(Ordering::Relaxed) {
-                if let Some(kib) = status_kib(pid, "VmRSS:") {
-                    usage.peak_rss_during_load = usage.peak_rss_during_load.max(kib * 1024);
+                for pid in &pids {
+                    if let Some(kib) = status_kib(*pid, "VmRSS:") {
+                        usage.peak_rss_during_load = usage.peak_rss_during_load.max(kib * 1024);
+                    }
                 }
                 std::thread::sleep(Duration::from_millis(100));
             }
-            usage.peak_rss_lifetime = status_kib(pid, "VmHWM:").unwrap_or(0) * 1024;
-            usage.cpu_seconds = cpu_seconds(pid).unwrap_or(cpu_start) - cpu_start;
+            usage.peak_rss_lifetime =
+                pids.iter().map(|pid| status_kib(*pid, "VmHWM:").unwrap_or(0) * 1024).max().unwrap_or(0);
+            usage.cpu_seconds = cpu() - cpu_start;
             usage.wall_seconds = started.elapsed().as_secs_f64();
             usage
         });

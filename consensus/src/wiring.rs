@@ -287,6 +287,10 @@ where
 /// The most transactions one gossip message carries.
 pub const GOSSIP_BATCH_MAX: usize = 512;
 
+/// How long the gossip waits after a transaction for more to send with it (at most one
+/// message per linger: 50 a second, under the transaction channel's 64 per peer).
+pub const GOSSIP_LINGER: Duration = Duration::from_millis(20);
+
 /// The most bytes of transactions one gossip message carries.
 pub const GOSSIP_BATCH_BYTES: usize = 1024 * 1024;
 
@@ -300,7 +304,7 @@ async fn gossip_loop<E, S, R>(
     chain: Arc<dyn Chain>,
     metrics: Arc<ConsensusMetrics>,
 ) where
-    E: Spawner,
+    E: Spawner + Clock,
     S: Sender<PublicKey = ed25519::PublicKey>,
     R: Receiver<PublicKey = ed25519::PublicKey>,
 {
@@ -308,6 +312,9 @@ async fn gossip_loop<E, S, R>(
         futures::select! {
             xt = outgoing.next() => {
                 let Some(xt) = xt else { return };
+                // Linger for more: one message per GOSSIP_LINGER at most stays under the
+                // channel's per-peer rate, which would otherwise drop messages.
+                context.sleep(GOSSIP_LINGER).await;
                 let mut bytes = xt.len();
                 let mut batch = vec![xt];
                 while batch.len() < GOSSIP_BATCH_MAX && bytes < GOSSIP_BATCH_BYTES {
