@@ -109,8 +109,5 @@ pub fn verify(
 }
 
 fn signer_count(finalization: &Finalization<Scheme, Digest>) -> u32 {
-    // The certificate's encoding: a signer bitmap then one 64-byte signature per signer.
-    let certificate = finalization.certificate.encode();
-    let signatures = certificate.len().saturating_sub(8) / 64;
-    signatures as u32
+    finalization.certificate.signatures.len() as u32
 }

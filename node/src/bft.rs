@@ -153,7 +153,7 @@ impl BftChain {
                 Arc::new(Pending { head, changes: Arc::new(merged), trie: Arc::new(merged_trie) })
             }
         };
-        let txs = block.extrinsics.iter().map(|xt| H256::hash_of(xt)).collect();
+        let txs = tx_hashes(&block);
         let mut held = self.held.lock();
         if held.len() >= HELD_MAX {
             if let Some(lowest) = held.values().min_by_key(|h| h.block.header.number).map(|h| h.block.header.hash()) {
@@ -264,7 +264,7 @@ impl BftChain {
         self.abandon_up_to(number, hash);
         let txs: Vec<H256> = match &held {
             Some(h) => h.txs.clone(),
-            None => block.inner().extrinsics.iter().map(|xt| H256::hash_of(xt)).collect(),
+            None => tx_hashes(block.inner()),
         };
         let status =
             update_pool(&self.client, &self.pool, &self.metrics, hash, number, &txs, &[]).map_err(|e| e.to_string())?;
@@ -289,6 +289,11 @@ impl BftChain {
         );
         Ok(())
     }
+}
+
+/// The hashes of `block`'s extrinsics (pool transactions are known by the same hash).
+fn tx_hashes(block: &Block) -> Vec<H256> {
+    block.extrinsics.iter().map(|xt| H256::hash_of(xt)).collect()
 }
 
 fn now_ms() -> u64 {

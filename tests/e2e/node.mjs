@@ -15,20 +15,7 @@ export async function startNode(args = []) {
   const child = spawn(nodeBinary(), ['--dev', '--base-path', base, '--rpc-port', '0', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const addr = await new Promise((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => reject(new Error('node did not report its RPC address in 60 s')), 60_000);
-    child.stderr.on('data', (chunk) => {
-      buffer += chunk.toString();
-      const m = buffer.match(/Running JSON-RPC server: addr=(\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-      if (process.env.ACCORD_TEST_NODE_LOG) process.stderr.write(chunk);
-    });
-    child.on('exit', (code) => reject(new Error(`node exited early with ${code}: ${buffer}`)));
-  });
+  const addr = await rpcAddress(child);
   return {
     wsUrl: `ws://${addr}`,
     async stop() {
@@ -56,16 +43,19 @@ async function freePort() {
 function rpcAddress(child) {
   return new Promise((resolve, reject) => {
     let buffer = '';
+    let found = false;
     const timer = setTimeout(() => reject(new Error('node did not report its RPC address in 60 s')), 60_000);
     child.stderr.on('data', (chunk) => {
+      if (process.env.ACCORD_TEST_NODE_LOG) process.stderr.write(chunk);
+      if (found) return;
       buffer += chunk.toString();
       const m = buffer.match(/Running JSON-RPC server: addr=(\S+)/);
       if (m) {
+        found = true;
         clearTimeout(timer);
         resolve(m[1]);
         buffer = '';
       }
-      if (process.env.ACCORD_TEST_NODE_LOG) process.stderr.write(chunk);
     });
     child.on('exit', (code) => reject(new Error(`node exited early with ${code}: ${buffer}`)));
   });
