@@ -17,7 +17,7 @@
 //! [`crate::EngineConfig::namespace`]); a quorum (more than two thirds) of the validator set
 //! must have signed. The validator set is ordered by public key.
 
-use commonware_codec::{Decode as _, Encode as _};
+use commonware_codec::Decode as _;
 use commonware_consensus::simplex::scheme::ed25519::Scheme;
 use commonware_consensus::simplex::types::Finalization;
 use commonware_cryptography::certificate::Verifier as _;
