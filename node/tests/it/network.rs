@@ -1,7 +1,7 @@
 //! A BFT network of real processes on loopback: four validators (//Alice..//Dave, the
-//! `local` chain) and a full node, each with its own base path and dynamically picked RPC
-//! and p2p ports. One network is started and taken through every phase in turn (starting
-//! processes is the expensive part).
+//! `local` chain) and two full nodes (one started late), each with its own base path and
+//! dynamically picked RPC and p2p ports. One network is started and taken through every
+//! phase in turn (starting processes is the expensive part).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -18,8 +18,12 @@ use crate::harness::{
 };
 
 const VALIDATORS: [&str; 4] = ["//Alice", "//Bob", "//Charlie", "//Dave"];
-/// The full node's key seed (any fixed 32 bytes).
-const FULL_NODE_SEED: [u8; 32] = [7; 32];
+/// The full nodes' key seeds (any fixed 32 bytes): one from the start, one started late.
+const FULL_NODE_SEEDS: [[u8; 32]; 2] = [[7; 32], [8; 32]];
+/// Nodes: four validators, then the two full nodes.
+const NODES: usize = 6;
+/// The full node started at the end.
+const LATE: usize = 5;
 
 /// Long enough for several 1 s blocks with four validators and a full node sharing two cores.
 const PROGRESS: Duration = Duration::from_secs(60);
@@ -33,24 +37,27 @@ struct Network {
 }
 
 impl Network {
-    /// Four validators and a full node (index 4), all started.
+    /// Four validators and a full node (index 4) started; a second full node ([`LATE`])
+    /// known to all but not started.
     fn start() -> Network {
         let tmp = tempfile::tempdir().unwrap();
-        let bases: Vec<PathBuf> = (0..5).map(|i| tmp.path().join(format!("node{i}"))).collect();
+        let bases: Vec<PathBuf> = (0..NODES).map(|i| tmp.path().join(format!("node{i}"))).collect();
         let mut keys: Vec<[u8; 32]> = VALIDATORS.iter().map(|v| Ed25519Pair::from_uri(v).unwrap().public()).collect();
-        keys.push(Ed25519Pair::from_seed(&FULL_NODE_SEED).public());
-        std::fs::create_dir_all(&bases[4]).unwrap();
-        std::fs::write(bases[4].join("node-key"), hex::encode(FULL_NODE_SEED)).unwrap();
-        let p2p_ports = (0..5).map(|_| free_port()).collect();
-        let mut network = Network { _tmp: tmp, bases, p2p_ports, keys, nodes: (0..5).map(|_| None).collect() };
-        for i in 0..5 {
+        for (seed, base) in FULL_NODE_SEEDS.iter().zip(&bases[4..]) {
+            keys.push(Ed25519Pair::from_seed(seed).public());
+            std::fs::create_dir_all(base).unwrap();
+            std::fs::write(base.join("node-key"), hex::encode(seed)).unwrap();
+        }
+        let p2p_ports = (0..NODES).map(|_| free_port()).collect();
+        let mut network = Network { _tmp: tmp, bases, p2p_ports, keys, nodes: (0..NODES).map(|_| None).collect() };
+        for i in 0..LATE {
             network.launch(i);
         }
         network
     }
 
     fn peers(&self, except: usize) -> String {
-        (0..5)
+        (0..NODES)
             .filter(|i| *i != except)
             .map(|i| format!("{}@127.0.0.1:{}", hex::encode(self.keys[i]), self.p2p_ports[i]))
             .collect::<Vec<_>>()
@@ -82,7 +89,7 @@ impl Network {
     }
 
     fn running(&self) -> Vec<usize> {
-        (0..5).filter(|i| self.nodes[*i].is_some()).collect()
+        (0..NODES).filter(|i| self.nodes[*i].is_some()).collect()
     }
 
     /// Waits until every running node has finalized `height`.
@@ -132,7 +139,7 @@ fn free_balance(account: &serde_json::Value) -> u128 {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn four_validators_and_a_full_node_finalize_agree_and_survive_crashes() {
+async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_late() {
     let mut net = Network::start();
 
     // Four validators finalize; every node, the full node too, agrees on every block.
@@ -213,5 +220,12 @@ async fn four_validators_and_a_full_node_finalize_agree_and_survive_crashes() {
     assert!(highest <= halted + 1, "finality went on with two of four validators down: {halted} -> {highest}");
     net.launch(2);
     net.wait_finalized(highest + 2, "Charlie back").await;
+    net.assert_agree(net.min_finalized().await).await;
+
+    // A full node started late fetches every finalized block it missed, then follows, and
+    // serves the same state.
+    let head = net.min_finalized().await;
+    net.launch(LATE);
+    net.wait_finalized(head + 2, "the late full node").await;
     net.assert_agree(net.min_finalized().await).await;
 }
