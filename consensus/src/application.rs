@@ -54,7 +54,10 @@ impl Application {
 }
 
 /// Runs `f` on the runtime's blocking pool; `None` if the task failed.
-async fn blocking<E: Spawner, T: Send + 'static>(context: E, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+pub(crate) async fn blocking<E: Spawner, T: Send + 'static>(
+    context: E,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
     context.shared(true).spawn(move |_| async move { f() }).await.ok()
 }
 
@@ -150,7 +153,7 @@ pub async fn follow_notarized<E: Spawner + Clock + Metrics>(
         let Ok(block) = block else { continue };
         let chain = chain.clone();
         let block = block.inner().clone();
-        let _ = context.child("follow").shared(true).spawn(move |_| async move { chain.follow(&block) }).await;
+        let _ = blocking(context.child("follow"), move || chain.follow(&block)).await;
     }
 }
 
@@ -239,23 +242,19 @@ pub async fn commit_finalized<E: Spawner + Clock + Metrics>(
         let certificate = marshal.get_finalization(height).await.map(|f| commonware_codec::Encode::encode(&f).to_vec());
         let chain = chain.clone();
         let inner = block.inner().clone();
-        let committed = context
-            .child("commit")
-            .shared(true)
-            .spawn(move |_| async move { chain.finalized(&inner, certificate) })
-            .await;
+        let committed = blocking(context.child("commit"), move || chain.finalized(&inner, certificate)).await;
         match committed {
-            Ok(Ok(())) => {
+            Some(Ok(())) => {
                 debug!("committed finalized block #{}", height.get());
                 metrics.set_finalized(height.get());
                 ack.acknowledge();
             }
-            Ok(Err(e)) => {
+            Some(Err(e)) => {
                 warn!("committing finalized block #{} failed: {e}; consensus stops", height.get());
                 return;
             }
-            Err(e) => {
-                warn!("the commit task of block #{} failed: {e:?}; consensus stops", height.get());
+            None => {
+                warn!("the commit task of block #{} failed; consensus stops", height.get());
                 return;
             }
         }

@@ -39,9 +39,6 @@ pub trait Chain: Send + Sync + 'static {
     /// acknowledged again without a change. An error stops consensus (storage failed).
     fn finalized(&self, block: &Block, certificate: Option<Vec<u8>>) -> Result<(), String>;
 
-    /// The height of the last committed block.
-    fn committed_height(&self) -> u32;
-
     /// The timestamp (ms since the Unix epoch) `block` carries; a proposal on it waits
     /// until its timestamp plus the block time.
     fn timestamp_ms(&self, block: &Block) -> u64;

@@ -127,7 +127,6 @@ pub struct Engine {
     thread: Option<JoinHandle<()>>,
     gossip: mpsc::Sender<Vec<u8>>,
     metrics: Arc<ConsensusMetrics>,
-    public_key: ed25519::PublicKey,
 }
 
 impl Engine {
@@ -138,7 +137,6 @@ impl Engine {
         let metrics = Arc::new(ConsensusMetrics::default());
         let (stop, stopped) = oneshot::channel();
         let (gossip, gossip_rx) = mpsc::channel(GOSSIP_QUEUE);
-        let public_key = config.key.public_key();
         let thread_metrics = metrics.clone();
         let thread = std::thread::Builder::new()
             .name("consensus".into())
@@ -154,7 +152,7 @@ impl Engine {
                 })
             })
             .map_err(EngineError::Thread)?;
-        Ok(Engine { stop: Some(stop), thread: Some(thread), gossip, metrics, public_key })
+        Ok(Engine { stop: Some(stop), thread: Some(thread), gossip, metrics })
     }
 
     /// The engine's figures.
@@ -162,18 +160,8 @@ impl Engine {
         &self.metrics
     }
 
-    /// This node's public key (hex in logs and peer lists).
-    pub fn public_key(&self) -> &ed25519::PublicKey {
-        &self.public_key
-    }
-
-    /// Queues `extrinsic` (its encoding, as submitted) for gossip to every peer; `false`
-    /// if the queue is full.
-    pub fn gossip(&self, extrinsic: Vec<u8>) -> bool {
-        self.gossip.clone().try_send(extrinsic).is_ok()
-    }
-
-    /// [`Engine::gossip`] as a function that outlives a borrow of the engine.
+    /// A function that queues a transaction (its encoding, as submitted) for gossip to
+    /// every peer; `false` if the queue is full. It outlives a borrow of the engine.
     pub fn gossiper(&self) -> impl Fn(Vec<u8>) -> bool + Send + Sync + 'static {
         let sender = parking_lot::Mutex::new(self.gossip.clone());
         move |extrinsic| sender.lock().try_send(extrinsic).is_ok()

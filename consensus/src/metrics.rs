@@ -53,12 +53,12 @@ impl ConsensusMetrics {
         self.nullifications.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn on_gossip_in(&self) {
-        self.gossiped_in.fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn on_gossip_in(&self, transactions: u64) {
+        self.gossiped_in.fetch_add(transactions, Ordering::Relaxed);
     }
 
-    pub(crate) fn on_gossip_out(&self) {
-        self.gossiped_out.fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn on_gossip_out(&self, transactions: u64) {
+        self.gossiped_out.fetch_add(transactions, Ordering::Relaxed);
     }
 
     pub(crate) fn set_engine_text(&self, text: String) {

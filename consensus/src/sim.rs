@@ -76,6 +76,10 @@ impl MemChain {
         self.committed.lock().iter().map(Block::hash).collect()
     }
 
+    fn committed_height(&self) -> u32 {
+        (self.committed.lock().len() - 1) as u32
+    }
+
     fn knows(&self, hash: H256) -> bool {
         self.held.lock().contains_key(&hash) || self.committed.lock().iter().any(|b| b.hash() == hash)
     }
@@ -150,10 +154,6 @@ impl Chain for MemChain {
         committed.push(block.clone());
         self.held.lock().retain(|_, b| b.header().number as usize > number);
         Ok(())
-    }
-
-    fn committed_height(&self) -> u32 {
-        (self.committed.lock().len() - 1) as u32
     }
 
     fn timestamp_ms(&self, _block: &Block) -> u64 {

@@ -27,7 +27,9 @@ use commonware_utils::{NZDuration, NZUsize, NZU16, NZU64};
 use futures::channel::mpsc;
 use futures::{FutureExt as _, StreamExt as _};
 
-use crate::application::{commit_finalized, follow_notarized, Application, Finalizer, Observer, FOLLOW_QUEUE};
+use crate::application::{
+    blocking, commit_finalized, follow_notarized, Application, Finalizer, Observer, FOLLOW_QUEUE,
+};
 use crate::block::{Block, Digest};
 use crate::chain::Chain;
 use crate::engine::Timing;
@@ -326,9 +328,7 @@ async fn gossip_loop<E, S, R>(
                         _ => break,
                     }
                 }
-                for _ in &batch {
-                    metrics.on_gossip_out();
-                }
+                metrics.on_gossip_out(batch.len() as u64);
                 let _ = sender.send(Recipients::All, codec::Encode::encode(&batch), false);
             },
             message = receiver.recv().fuse() => {
@@ -337,16 +337,14 @@ async fn gossip_loop<E, S, R>(
                 if batch.len() > GOSSIP_BATCH_MAX {
                     continue;
                 }
+                metrics.on_gossip_in(batch.len() as u64);
                 let chain = chain.clone();
-                let pool = context.child("pool").shared(true);
-                for _ in &batch {
-                    metrics.on_gossip_in();
-                }
-                let _ = pool.spawn(move |_| async move {
+                let _ = blocking(context.child("pool"), move || {
                     for xt in batch {
                         chain.gossiped(xt);
                     }
-                }).await;
+                })
+                .await;
             },
         }
     }

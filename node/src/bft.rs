@@ -347,10 +347,6 @@ impl accord_consensus::Chain for BftChain {
         self.commit(block, certificate)
     }
 
-    fn committed_height(&self) -> u32 {
-        self.client.backend().best().number
-    }
-
     fn timestamp_ms(&self, block: &ConsensusBlock) -> u64 {
         let key = timestamp::NOW.key();
         if let Some(h) = self.held.lock().get(&block.hash()) {

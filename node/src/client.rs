@@ -173,18 +173,30 @@ impl Client {
     /// roots checked.
     pub fn import_block(&self, block: &Block, changes: Option<&Changes>) -> Result<H256, ClientError> {
         let _guard = self.import_lock.lock();
+        self.import_locked(block, changes.map(|c| (c, None)), None)
+    }
+
+    /// [`Client::import_block`] under the import lock: executes `block` on the best state
+    /// unless `executed` gives its changes (and, if known, its trie writes), commits it with
+    /// its `justification`, and announces it as the new best.
+    fn import_locked(
+        &self,
+        block: &Block,
+        executed: Option<(&Changes, Option<Arc<TrieUpdate>>)>,
+        justification: Option<&[u8]>,
+    ) -> Result<H256, ClientError> {
         let started = Instant::now();
-        let executed;
-        let changes = match changes {
-            Some(c) => c,
+        let computed;
+        let (changes, trie) = match executed {
+            Some(executed) => executed,
             None => {
                 let best = self.backend.best();
                 let state = self.backend.state_at(best.number)?.ok_or(ClientError::MissingState(best.hash))?;
-                executed = execute_verifying_together(&state, block)?;
-                &executed
+                computed = execute_verifying_together(&state, block)?;
+                (&computed, None)
             }
         };
-        self.backend.commit_block(block, changes)?;
+        self.backend.commit_block_with(block, changes, trie, justification)?;
         let hash = block.header.hash();
         self.metrics.on_import(block.header.number, block.extrinsics.len() as u64, started.elapsed());
         let _ = self.best_heads.send(block.header.clone());
@@ -208,24 +220,10 @@ impl Client {
         justification: Option<&[u8]>,
     ) -> Result<H256, ClientError> {
         let _guard = self.import_lock.lock();
-        let started = Instant::now();
-        let computed;
-        let (changes, trie) = match executed {
-            Some((changes, trie)) => (changes, trie),
-            None => {
-                let best = self.backend.best();
-                let state = self.backend.state_at(best.number)?.ok_or(ClientError::MissingState(best.hash))?;
-                computed = execute_verifying_together(&state, block)?;
-                (&computed, None)
-            }
-        };
-        self.backend.commit_block_with(block, changes, trie, justification)?;
-        let hash = block.header.hash();
+        let hash = self.import_locked(block, executed, justification)?;
         let head = Head { number: block.header.number, hash };
         self.backend.set_finalized(head)?;
-        self.metrics.on_import(block.header.number, block.extrinsics.len() as u64, started.elapsed());
         self.metrics.set_heights(head.number, head.number);
-        let _ = self.best_heads.send(block.header.clone());
         let _ = self.finalized_heads.send(block.header.clone());
         Ok(hash)
     }

@@ -328,7 +328,7 @@ impl NodeApi for Api {
         match self.client.state_at(at) {
             Ok(state) => Ok(state.get(key)),
             // A block consensus is still deciding on (a client following `inBlock`).
-            Err(StateError::UnknownBlock(_)) if self.held().is_some_and(|h| h.block(at).is_some()) => {
+            Err(StateError::UnknownBlock(_)) => {
                 self.held().and_then(|h| h.storage(at, key)).ok_or(StateError::UnknownBlock(at))
             }
             Err(e) => Err(e),
