@@ -19,16 +19,19 @@ use commonware_consensus::marshal::Update;
 use commonware_consensus::simplex::scheme::ed25519::Scheme;
 use commonware_consensus::simplex::types::{Activity, Context};
 use commonware_consensus::types::Round;
+use commonware_consensus::types::{Epocher as _, FixedEpocher};
 use commonware_consensus::Reporter;
 use commonware_cryptography::{ed25519, Digested, Digestible};
 use commonware_runtime::{Clock, Metrics, Spawner};
 use commonware_utils::Acknowledgement;
-use futures::channel::mpsc;
+use futures::channel::{mpsc, oneshot};
+use futures::SinkExt as _;
 use futures::StreamExt;
 use tracing::{debug, warn};
 
 use crate::block::{hash_of, Block, Digest};
 use crate::chain::Chain;
+use crate::epochs::Transition;
 use crate::metrics::ConsensusMetrics;
 
 /// The consensus context of a proposal: its round, leader and parent.
@@ -220,16 +223,31 @@ impl Reporter for Finalizer {
     }
 }
 
+/// What the commit task works with.
+pub struct Committer {
+    /// The node.
+    pub chain: Arc<dyn Chain>,
+    /// Marshal (certificates by height).
+    pub marshal: crate::wiring::MarshalMailbox,
+    /// Figures.
+    pub metrics: Arc<ConsensusMetrics>,
+    /// Heights to epochs.
+    pub epocher: FixedEpocher,
+    /// Boundaries, to the epoch orchestrator.
+    pub transitions: mpsc::Sender<Transition>,
+}
+
 /// Commits delivered blocks in order: each with its finalization certificate when marshal
 /// holds one for its height, acknowledged only after the node committed it (so marshal
-/// delivers it again after a crash in between).
+/// delivers it again after a crash in between). The last block of an epoch is acknowledged
+/// only once the next epoch is entered (see [`crate::epochs`]).
 pub async fn commit_finalized<E: Spawner + Clock + Metrics>(
     context: E,
-    chain: Arc<dyn Chain>,
-    marshal: crate::wiring::MarshalMailbox,
-    metrics: Arc<ConsensusMetrics>,
+    mut committer: Committer,
     mut deliveries: mpsc::Receiver<Delivery>,
 ) {
+    let Committer { chain, marshal, metrics, epocher, .. } = &committer;
+    let (chain, marshal, metrics, epocher) = (chain.clone(), marshal.clone(), metrics.clone(), epocher.clone());
     while let Some(update) = deliveries.next().await {
         let (block, ack) = match update {
             Update::Tip(_, height, _) => {
@@ -240,14 +258,13 @@ pub async fn commit_finalized<E: Spawner + Clock + Metrics>(
         };
         let height = commonware_consensus::Heightable::height(&block);
         let certificate = marshal.get_finalization(height).await.map(|f| commonware_codec::Encode::encode(&f).to_vec());
-        let chain = chain.clone();
+        let commit_chain = chain.clone();
         let inner = block.inner().clone();
-        let committed = blocking(context.child("commit"), move || chain.finalized(&inner, certificate)).await;
+        let committed = blocking(context.child("commit"), move || commit_chain.finalized(&inner, certificate)).await;
         match committed {
             Some(Ok(())) => {
                 debug!("committed finalized block #{}", height.get());
                 metrics.set_finalized(height.get());
-                ack.acknowledge();
             }
             Some(Err(e)) => {
                 warn!("committing finalized block #{} failed: {e}; consensus stops", height.get());
@@ -258,5 +275,19 @@ pub async fn commit_finalized<E: Spawner + Clock + Metrics>(
                 return;
             }
         }
+        if let Some(info) = epocher.containing(height).filter(|info| info.last() == height) {
+            let read_chain = chain.clone();
+            let inner = block.inner().clone();
+            let validators = blocking(context.child("validators"), move || read_chain.validators_after(&inner))
+                .await
+                .unwrap_or_default();
+            let (done, entered) = oneshot::channel();
+            let transition = Transition { epoch: info.epoch().next(), validators, boundary: block.digest(), done };
+            if committer.transitions.send(transition).await.is_err() || entered.await.is_err() {
+                // The orchestrator is gone (stopping): leave the block unacknowledged.
+                return;
+            }
+        }
+        ack.acknowledge();
     }
 }

@@ -33,7 +33,7 @@ use crate::block::{hash_of, Digest};
 pub const CERTIFICATE_MAX: usize = 64 * 1024;
 
 /// What a valid certificate says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Certified {
     /// The block it finalizes.
     pub block: H256,
@@ -43,6 +43,8 @@ pub struct Certified {
     pub view: u64,
     /// How many validators signed.
     pub signers: u32,
+    /// Who signed.
+    pub signed_by: Vec<ed25519::PublicKey>,
 }
 
 /// Why a certificate is not accepted.
@@ -105,7 +107,18 @@ pub fn verify(
         epoch: finalization.proposal.round.epoch().get(),
         view: finalization.proposal.round.view().get(),
         signers: signer_count(&finalization),
+        signed_by: finalization
+            .certificate
+            .signers
+            .iter()
+            .filter_map(|signer| set_of(&scheme).get(signer.get() as usize).cloned())
+            .collect(),
     })
+}
+
+fn set_of(scheme: &Scheme) -> &Set<ed25519::PublicKey> {
+    use commonware_cryptography::certificate::Scheme as _;
+    scheme.participants()
 }
 
 fn signer_count(finalization: &Finalization<Scheme, Digest>) -> u32 {

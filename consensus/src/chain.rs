@@ -46,4 +46,9 @@ pub trait Chain: Send + Sync + 'static {
     /// A transaction a peer gossiped (its encoding as submitted): validate it and add it
     /// to the pool like a local submission. Garbage is dropped.
     fn gossiped(&self, extrinsic: Vec<u8>);
+
+    /// The validators (ed25519 public keys) the state of the committed block `block` names
+    /// for the next epoch (`Validators.Validators`); empty if it names none. Called for the
+    /// last block of each epoch, right after its commit.
+    fn validators_after(&self, block: &Block) -> Vec<[u8; 32]>;
 }

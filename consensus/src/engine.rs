@@ -15,12 +15,13 @@
 //! ```
 
 use std::net::SocketAddr;
+use std::num::NonZeroU64;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use commonware_consensus::simplex::scheme::ed25519::Scheme;
+use commonware_consensus::types::Epoch;
 use commonware_cryptography::{ed25519, ChaCha20Poly1305, Signer as _};
 use commonware_p2p::authenticated::lookup;
 use commonware_p2p::{Address, AddressableManager as _, AddressableTrackedPeers};
@@ -30,10 +31,11 @@ use commonware_stream::sake::{self, Sake};
 use commonware_utils::ordered::{Map, Set};
 use commonware_utils::{NZUsize, NZU32};
 use futures::channel::{mpsc, oneshot};
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::block::BLOCK_ENCODED_MAX;
 use crate::chain::Chain;
+use crate::epochs::{EpochProvider, PeerTracker};
 use crate::metrics::ConsensusMetrics;
 use crate::wiring::{wire, Channels, Wiring};
 
@@ -55,7 +57,7 @@ const CERTS_PER_SECOND: u32 = 128;
 const FETCHES_PER_SECOND: u32 = 64;
 const BACKFILL_PER_SECOND: u32 = 64;
 const BLOCKS_PER_SECOND: u32 = 16;
-/// Gossip messages carry batches of up to [`crate::wiring::GOSSIP_BATCH_MAX`] transactions.
+/// Gossip messages carry batches of up to [`crate::gossip::GOSSIP_BATCH_MAX`] transactions.
 const TXS_PER_SECOND: u32 = 64;
 
 /// Consensus timing.
@@ -90,8 +92,12 @@ impl Timing {
 pub struct EngineConfig {
     /// This node's key: its p2p identity and, for a validator, its consensus key.
     pub key: ed25519::PrivateKey,
-    /// The validator set (the genesis set).
+    /// The validator set of epoch 0 (the chain spec's).
     pub validators: Vec<ed25519::PublicKey>,
+    /// Whether this node votes in the epochs whose set has its key (`--validator`).
+    pub vote: bool,
+    /// Blocks per epoch (at least 2): the set may change from one epoch to the next.
+    pub epoch_length: u64,
     /// Where to accept p2p connections.
     pub listen: SocketAddr,
     /// The address book: every peer (validators and full nodes) with its address.
@@ -113,6 +119,9 @@ pub enum EngineError {
     /// The validator set is empty or has duplicates.
     #[error("invalid validator set: {0}")]
     ValidatorSet(String),
+    /// The epoch length is below 2.
+    #[error("the epoch length must be at least 2 blocks, not {0}")]
+    EpochLength(u64),
     /// The address book is too large or names a key twice.
     #[error("invalid peer list: {0}")]
     Peers(String),
@@ -127,17 +136,24 @@ pub struct Engine {
     thread: Option<JoinHandle<()>>,
     gossip: mpsc::Sender<Vec<u8>>,
     metrics: Arc<ConsensusMetrics>,
+    sets: EpochProvider,
 }
 
 impl Engine {
     /// Starts the engine on its own thread.
     pub fn start(config: EngineConfig, chain: Arc<dyn Chain>) -> Result<Engine, EngineError> {
         let validators = validator_set(&config.validators)?;
-        let book = address_book(&config, &validators)?;
+        let epoch_length = NonZeroU64::new(config.epoch_length)
+            .filter(|l| l.get() >= 2)
+            .ok_or(EngineError::EpochLength(config.epoch_length))?;
+        check_peers(&config)?;
+        let signer = config.vote.then(|| config.key.clone());
+        let sets = EpochProvider::new(&config.namespace, validators, signer);
         let metrics = Arc::new(ConsensusMetrics::default());
         let (stop, stopped) = oneshot::channel();
         let (gossip, gossip_rx) = mpsc::channel(GOSSIP_QUEUE);
         let thread_metrics = metrics.clone();
+        let thread_sets = sets.clone();
         let thread = std::thread::Builder::new()
             .name("consensus".into())
             .spawn(move || {
@@ -146,18 +162,30 @@ impl Engine {
                     .with_storage_directory(config.storage.clone())
                     .with_catch_panics(false);
                 commonware_runtime::tokio::Runner::new(runtime).start(|context| async move {
-                    let parts = Parts { config, validators, book, chain, metrics: thread_metrics, gossip: gossip_rx };
+                    let parts = Parts {
+                        config,
+                        epoch_length,
+                        sets: thread_sets,
+                        chain,
+                        metrics: thread_metrics,
+                        gossip: gossip_rx,
+                    };
                     run(context.child("engine"), parts, stopped).await;
                     let _ = context.stop(0, Some(Duration::from_secs(5))).await;
                 })
             })
             .map_err(EngineError::Thread)?;
-        Ok(Engine { stop: Some(stop), thread: Some(thread), gossip, metrics })
+        Ok(Engine { stop: Some(stop), thread: Some(thread), gossip, metrics, sets })
     }
 
     /// The engine's figures.
     pub fn metrics(&self) -> &Arc<ConsensusMetrics> {
         &self.metrics
+    }
+
+    /// The validator sets (shared: it follows the engine's epochs).
+    pub fn validator_sets(&self) -> EpochProvider {
+        self.sets.clone()
     }
 
     /// A function that queues a transaction (its encoding, as submitted) for gossip to
@@ -186,15 +214,23 @@ fn validator_set(keys: &[ed25519::PublicKey]) -> Result<Set<ed25519::PublicKey>,
     Set::try_from(keys.to_vec()).map_err(|_| EngineError::ValidatorSet("a validator is listed twice".into()))
 }
 
-/// The tracked peers: validators are primary (dialed), other known peers secondary
-/// (accepted when they connect).
-fn address_book(
-    config: &EngineConfig,
-    validators: &Set<ed25519::PublicKey>,
-) -> Result<AddressableTrackedPeers<ed25519::PublicKey>, EngineError> {
+/// Checks the address book's size and that it names each key once.
+fn check_peers(config: &EngineConfig) -> Result<(), EngineError> {
     if config.peers.len() > PEERS_MAX {
         return Err(EngineError::Peers(format!("{} peers, at most {PEERS_MAX}", config.peers.len())));
     }
+    Map::try_from(config.peers.iter().map(|(k, a)| (k.clone(), *a)).collect::<Vec<_>>())
+        .map_err(|_| EngineError::Peers("a peer key is listed twice".into()))?;
+    Ok(())
+}
+
+/// The tracked peers of an epoch: its validators are primary (dialed), other known peers
+/// secondary (accepted when they connect). A validator missing from the address book
+/// cannot be reached: it is reported.
+fn address_book(
+    config: &EngineConfig,
+    validators: &Set<ed25519::PublicKey>,
+) -> AddressableTrackedPeers<ed25519::PublicKey> {
     let me = config.key.public_key();
     let mut primary = Vec::new();
     let mut secondary = Vec::new();
@@ -210,16 +246,22 @@ fn address_book(
     if validators.position(&me).is_some() && !primary.iter().any(|(k, _)| *k == me) {
         primary.push((me.clone(), Address::Symmetric(config.listen)));
     }
-    let primary = Map::try_from(primary).map_err(|_| EngineError::Peers("a peer key is listed twice".into()))?;
-    let secondary = Map::try_from(secondary).map_err(|_| EngineError::Peers("a peer key is listed twice".into()))?;
-    Ok(AddressableTrackedPeers::new(primary, secondary))
+    for validator in validators.iter() {
+        if !primary.iter().any(|(k, _)| k == validator) {
+            warn!("validator {validator} has no address in the peer list: it cannot be reached");
+        }
+    }
+    // `check_peers` ruled out duplicates; our own key is added only when absent.
+    let primary = Map::try_from(primary).unwrap_or_default();
+    let secondary = Map::try_from(secondary).unwrap_or_default();
+    AddressableTrackedPeers::new(primary, secondary)
 }
 
 /// What the engine's task owns.
 struct Parts {
     config: EngineConfig,
-    validators: Set<ed25519::PublicKey>,
-    book: AddressableTrackedPeers<ed25519::PublicKey>,
+    epoch_length: NonZeroU64,
+    sets: EpochProvider,
     chain: Arc<dyn Chain>,
     metrics: Arc<ConsensusMetrics>,
     gossip: mpsc::Receiver<Vec<u8>>,
@@ -228,7 +270,7 @@ struct Parts {
 const MAILBOX: std::num::NonZeroUsize = NZUsize!(1024);
 
 async fn run(context: commonware_runtime::tokio::Context, parts: Parts, stopped: oneshot::Receiver<()>) {
-    let Parts { config, validators, book, chain, metrics, gossip } = parts;
+    let Parts { config, epoch_length, sets, chain, metrics, gossip } = parts;
     let me = config.key.public_key();
     let namespace = config.namespace.clone();
 
@@ -260,8 +302,7 @@ async fn run(context: commonware_runtime::tokio::Context, parts: Parts, stopped:
     p2p.dial_frequency = Duration::from_millis(500);
     p2p.tracked_peer_sets = NZUsize!(2);
     p2p.block_duration = Duration::from_secs(600);
-    let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p);
-    let _ = oracle.track(0, book);
+    let (mut network, oracle) = lookup::Network::new(context.child("network"), p2p);
     let votes = network.register(0, Quota::per_second(NZU32!(VOTES_PER_SECOND)));
     let certs = network.register(1, Quota::per_second(NZU32!(CERTS_PER_SECOND)));
     let fetch = network.register(2, Quota::per_second(NZU32!(FETCHES_PER_SECOND)));
@@ -271,21 +312,25 @@ async fn run(context: commonware_runtime::tokio::Context, parts: Parts, stopped:
     network.start();
 
     let channels = Channels { votes, certs, fetch, backfill, blocks, txs };
-    let scheme = match Scheme::signer(&namespace, validators.clone(), config.key.clone()) {
-        Some(scheme) => scheme,
-        None => Scheme::verifier(&namespace, validators.clone()),
+    info!("consensus starting: this node {me}, {}", if config.vote { "a validator" } else { "a full node" });
+    let tracker: PeerTracker = {
+        let (config, mut oracle) = (config.clone(), oracle.clone());
+        Box::new(move |epoch: Epoch, validators: &Set<ed25519::PublicKey>| {
+            let _ = oracle.track(epoch.get(), address_book(&config, validators));
+        })
     };
-    info!("consensus starting: {} validators, this node {} ({})", validators.len(), me, role(&validators, &me));
-    let wiring = Wiring { me, scheme, timing: config.timing, chain, metrics, gossip, partitions: String::new() };
+    let wiring = Wiring {
+        me,
+        sets,
+        epoch_length,
+        tracker,
+        timing: config.timing,
+        chain,
+        metrics,
+        gossip,
+        partitions: String::new(),
+    };
     let _handles = wire(context.child("consensus"), oracle.clone(), oracle, channels, wiring).await;
     let _ = stopped.await;
     info!("consensus stopping");
-}
-
-fn role(validators: &Set<ed25519::PublicKey>, me: &ed25519::PublicKey) -> &'static str {
-    if validators.position(me).is_some() {
-        "validator"
-    } else {
-        "full node"
-    }
 }

@@ -18,6 +18,9 @@
 //! └──────────────────────────────────────────────────────────────────────────┘
 //! ```
 //!
+//! The validator set may change at epoch boundaries, from on-chain state: each epoch runs
+//! its own simplex engine (see [`epochs`]).
+//!
 //! Commonware's tokio runner builds its own runtime, so the engine runs on a thread of its
 //! own, behind bounded channels; the node's runtime serves the RPC. Only finalized blocks
 //! reach the node's storage; a block consensus is still deciding lives in the node's
@@ -27,8 +30,10 @@
 //!
 //! Every `commonware-*` crate is pinned to `=2026.10.0` in the workspace manifest; their
 //! APIs change between releases. To upgrade: bump all of them together, then follow the
-//! compiler through `engine.rs` (the configs of p2p, broadcast, resolver, marshal and
-//! simplex) and `application.rs` (the `Application` trait), and run the multi-node tests.
+//! compiler through `engine.rs` (the p2p config), `wiring.rs` (broadcast, resolver, marshal
+//! and simplex configs), `epochs.rs` (the certificate `Provider`, the p2p muxer, metadata)
+//! and `application.rs` (the `Application` trait), and run the simulation and the
+//! multi-node tests.
 //! Steps needed so far: none (first release used).
 
 pub mod application;
@@ -36,6 +41,8 @@ pub mod block;
 pub mod certificate;
 pub mod chain;
 pub mod engine;
+pub mod epochs;
+pub mod gossip;
 pub mod metrics;
 pub mod wiring;
 
@@ -47,4 +54,5 @@ pub use certificate::{verify as verify_certificate, CertificateError, Certified}
 pub use chain::Chain;
 pub use commonware_cryptography::ed25519::{PrivateKey, PublicKey};
 pub use engine::{Engine, EngineConfig, EngineError, Timing};
+pub use epochs::VALIDATORS_MAX;
 pub use metrics::{ConsensusMetrics, ConsensusStatus};

@@ -8,6 +8,8 @@ use parking_lot::Mutex;
 #[derive(Debug, Default)]
 pub struct ConsensusMetrics {
     view: AtomicU64,
+    epoch: AtomicU64,
+    validators: AtomicU64,
     finalized: AtomicU64,
     finalized_tip: AtomicU64,
     nullifications: AtomicU64,
@@ -21,8 +23,12 @@ pub struct ConsensusMetrics {
 /// A snapshot of [`ConsensusMetrics`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ConsensusStatus {
-    /// The latest view seen notarized or finalized.
+    /// The latest view seen notarized or finalized (views start again in each epoch).
     pub view: u64,
+    /// The epoch the node is in.
+    pub epoch: u64,
+    /// The number of validators in that epoch.
+    pub validators: u64,
     /// The height of the last committed finalized block.
     pub finalized: u64,
     /// The highest finalized height known (ahead of `finalized` while catching up).
@@ -38,6 +44,13 @@ pub struct ConsensusStatus {
 impl ConsensusMetrics {
     pub(crate) fn set_view(&self, view: u64) {
         self.view.fetch_max(view, Ordering::Relaxed);
+    }
+
+    pub(crate) fn set_epoch(&self, epoch: u64, validators: u64) {
+        self.epoch.store(epoch, Ordering::Relaxed);
+        self.validators.store(validators, Ordering::Relaxed);
+        // Views start again in each epoch.
+        self.view.store(0, Ordering::Relaxed);
     }
 
     pub(crate) fn set_finalized(&self, height: u64) {
@@ -69,6 +82,8 @@ impl ConsensusMetrics {
     pub fn status(&self) -> ConsensusStatus {
         ConsensusStatus {
             view: self.view.load(Ordering::Relaxed),
+            epoch: self.epoch.load(Ordering::Relaxed),
+            validators: self.validators.load(Ordering::Relaxed),
             finalized: self.finalized.load(Ordering::Relaxed),
             finalized_tip: self.finalized_tip.load(Ordering::Relaxed),
             nullifications: self.nullifications.load(Ordering::Relaxed),

@@ -12,12 +12,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use codec::Encode as _;
-use commonware_consensus::simplex::scheme::ed25519::Scheme;
 use commonware_cryptography::{ed25519, Signer as _};
 use commonware_p2p::simulated::{self, Link, Network, Oracle};
 use commonware_runtime::{deterministic, Clock as _, Quota, Runner as _, Supervisor as _};
 use commonware_utils::ordered::Set;
-use commonware_utils::{probability, NZUsize, NZU32};
+use commonware_utils::{probability, NZUsize, NZU32, NZU64};
 use futures::channel::mpsc;
 use parking_lot::Mutex;
 
@@ -26,11 +25,14 @@ use accord_primitives::{Digest as HeaderDigest, Header, H256};
 use crate::block::Block;
 use crate::chain::Chain;
 use crate::engine::Timing;
+use crate::epochs::EpochProvider;
 use crate::metrics::ConsensusMetrics;
 use crate::wiring::{wire, Channels, Handles, Wiring};
 
 const VALIDATORS: usize = 4;
 const NAMESPACE: &[u8] = b"accord-sim";
+/// Short epochs, so that every run crosses several boundaries.
+const EPOCH_LENGTH: u64 = 8;
 
 /// A node's chain in memory: blocks carry a "state root" that each child derives from its
 /// parent's, so a block on the wrong parent is invalid. Its committed chain survives a
@@ -40,7 +42,28 @@ struct MemChain {
     genesis: Block,
     held: Mutex<HashMap<H256, Block>>,
     committed: Mutex<Vec<Block>>,
+    /// The certificate each committed block came with.
+    certificates: Mutex<Vec<Option<Vec<u8>>>>,
     proposals: Mutex<u64>,
+    /// The validator set the state of each boundary block names (as root would set it).
+    schedule: Schedule,
+}
+
+/// The keys the state at a height names.
+type Schedule = fn(u32) -> Vec<[u8; 32]>;
+
+/// A schedule naming no set: the genesis set stays.
+fn no_changes(_height: u32) -> Vec<[u8; 32]> {
+    Vec::new()
+}
+
+/// Node `i`'s public key (the simulation's keys are seeded by index).
+fn public(i: u64) -> ed25519::PublicKey {
+    ed25519::PrivateKey::from_seed(i).public_key()
+}
+
+fn raw(keys: impl IntoIterator<Item = u64>) -> Vec<[u8; 32]> {
+    keys.into_iter().map(|i| public(i).as_ref().try_into().expect("32 bytes")).collect()
 }
 
 fn root_after(parent: &Header) -> H256 {
@@ -48,7 +71,7 @@ fn root_after(parent: &Header) -> H256 {
 }
 
 impl MemChain {
-    fn new(id: u8) -> MemChain {
+    fn new(id: u8, schedule: Schedule) -> MemChain {
         let genesis = Block::new(accord_primitives::Block {
             header: Header {
                 parent_hash: H256::ZERO,
@@ -64,7 +87,9 @@ impl MemChain {
             genesis: genesis.clone(),
             held: Mutex::new(HashMap::new()),
             committed: Mutex::new(vec![genesis]),
+            certificates: Mutex::new(vec![None]),
             proposals: Mutex::new(0),
+            schedule,
         }
     }
 
@@ -137,7 +162,7 @@ impl Chain for MemChain {
         }
     }
 
-    fn finalized(&self, block: &Block, _certificate: Option<Vec<u8>>) -> Result<(), String> {
+    fn finalized(&self, block: &Block, certificate: Option<Vec<u8>>) -> Result<(), String> {
         let mut committed = self.committed.lock();
         let number = block.header().number as usize;
         if number < committed.len() {
@@ -152,6 +177,7 @@ impl Chain for MemChain {
             return Err(format!("node {}: finalized #{number} does not extend #{}", self.id, committed.len() - 1));
         }
         committed.push(block.clone());
+        self.certificates.lock().push(certificate);
         self.held.lock().retain(|_, b| b.header().number as usize > number);
         Ok(())
     }
@@ -161,6 +187,10 @@ impl Chain for MemChain {
     }
 
     fn gossiped(&self, _extrinsic: Vec<u8>) {}
+
+    fn validators_after(&self, block: &Block) -> Vec<[u8; 32]> {
+        (self.schedule)(block.header().number)
+    }
 }
 
 struct Sim {
@@ -170,6 +200,8 @@ struct Sim {
     chains: Vec<Arc<MemChain>>,
     handles: Vec<Option<Handles>>,
     restarts: Vec<u32>,
+    /// How many of the nodes (the first ones) are the genesis validators.
+    genesis: usize,
 }
 
 fn link(lossy: bool) -> Link {
@@ -181,12 +213,20 @@ fn link(lossy: bool) -> Link {
 }
 
 impl Sim {
-    async fn new(context: deterministic::Context, lossy: bool) -> Sim {
-        let keys: Vec<ed25519::PrivateKey> = (0..VALIDATORS as u64).map(ed25519::PrivateKey::from_seed).collect();
+    /// `nodes` nodes, all connected, of which the first `genesis` are the genesis
+    /// validators; the others vote once a set names them.
+    async fn new(
+        context: deterministic::Context,
+        lossy: bool,
+        nodes: usize,
+        genesis: usize,
+        schedule: Schedule,
+    ) -> Sim {
+        let keys: Vec<ed25519::PrivateKey> = (0..nodes as u64).map(ed25519::PrivateKey::from_seed).collect();
         let publics: Vec<ed25519::PublicKey> = keys.iter().map(|k| k.public_key()).collect();
         let config = simulated::Config {
             max_size: 1 << 20,
-            max_peers_per_set: NZUsize!(VALIDATORS),
+            max_peers_per_set: NZUsize!(8),
             disconnect_on_block: true,
             tracked_peer_sets: NZUsize!(1),
         };
@@ -199,16 +239,17 @@ impl Sim {
                 }
             }
         }
-        let chains = (0..VALIDATORS).map(|i| Arc::new(MemChain::new(i as u8))).collect();
+        let chains = (0..nodes).map(|i| Arc::new(MemChain::new(i as u8, schedule))).collect();
         let mut sim = Sim {
             context,
             oracle,
             keys,
             chains,
-            handles: (0..VALIDATORS).map(|_| None).collect(),
-            restarts: vec![0; VALIDATORS],
+            handles: (0..nodes).map(|_| None).collect(),
+            restarts: vec![0; nodes],
+            genesis,
         };
-        for i in 0..VALIDATORS {
+        for i in 0..nodes {
             sim.start(i).await;
         }
         sim
@@ -230,14 +271,16 @@ impl Sim {
         let mut next = || channel.next().unwrap();
         let channels =
             Channels { votes: next(), certs: next(), fetch: next(), backfill: next(), blocks: next(), txs: next() };
-        let set = Set::try_from(self.publics()).unwrap();
-        let scheme = Scheme::signer(NAMESPACE, set, self.keys[i].clone()).unwrap();
+        let set = Set::try_from(self.publics()[..self.genesis].to_vec()).unwrap();
+        let sets = EpochProvider::new(NAMESPACE, set, Some(self.keys[i].clone()));
         let (_gossip, gossip_rx) = mpsc::channel(16);
         // Kept open for the node's life: a closed gossip queue would stop its gossip task.
         std::mem::forget(_gossip);
         let wiring = Wiring {
             me,
-            scheme,
+            sets,
+            epoch_length: NZU64!(EPOCH_LENGTH),
+            tracker: Box::new(|_, _| {}),
             timing: Timing::for_block_time(Duration::from_millis(100)),
             chain: self.chains[i].clone(),
             metrics: Arc::new(ConsensusMetrics::default()),
@@ -306,7 +349,7 @@ fn run(seed: u64) -> Vec<Vec<H256>> {
     let lossy = seed % 2 == 1;
     let config = deterministic::Config::new().with_seed(seed).with_timeout(Some(Duration::from_secs(1200)));
     deterministic::Runner::new(config).start(|context| async move {
-        let mut sim = Sim::new(context, lossy).await;
+        let mut sim = Sim::new(context, lossy, VALIDATORS, VALIDATORS, no_changes).await;
         let all = [0, 1, 2, 3];
         sim.until(&all, 5, Duration::from_secs(120), "start").await;
 
@@ -357,4 +400,65 @@ fn a_seed_replays_exactly() {
     let seed = seeds()[0];
     println!("replay seed {seed} (ACCORD_SIM_SEED={seed} reproduces)");
     assert_eq!(run(seed), run(seed), "seed {seed} did not replay identically");
+}
+
+/// Epoch 2 on, node 4 joins the four genesis validators; epoch 4 on, node 0 is out.
+fn join_then_leave(height: u32) -> Vec<[u8; 32]> {
+    let boundary = |epoch: u64| (epoch * EPOCH_LENGTH - 1) as u32;
+    if height >= boundary(4) {
+        raw([1, 2, 3, 4])
+    } else if height >= boundary(2) {
+        raw([0, 1, 2, 3, 4])
+    } else {
+        raw([0, 1, 2, 3])
+    }
+}
+
+/// The set of `epoch` under [`join_then_leave`].
+fn set_in(epoch: u64) -> Vec<ed25519::PublicKey> {
+    let mut keys: Vec<ed25519::PublicKey> = match epoch {
+        0 | 1 => (0..4).map(public).collect(),
+        2 | 3 => (0..5).map(public).collect(),
+        _ => (1..5).map(public).collect(),
+    };
+    keys.sort();
+    keys
+}
+
+#[test]
+fn validator_set_changes_at_epoch_boundaries() {
+    let seed = seeds()[0];
+    println!("validator-set seed {seed} (ACCORD_SIM_SEED={seed} reproduces)");
+    let config = deterministic::Config::new().with_seed(seed).with_timeout(Some(Duration::from_secs(1200)));
+    deterministic::Runner::new(config).start(|context| async move {
+        let mut sim = Sim::new(context, false, 5, 4, join_then_leave).await;
+        let all = [0, 1, 2, 3, 4];
+        // Into epoch 5: node 4 joined at 2, node 0 left at 4.
+        sim.until(&all, (5 * EPOCH_LENGTH + 2) as u32, Duration::from_secs(300), "across the changes").await;
+        // With node 1 down, only nodes 2, 3 and 4 vote: a quorum of epoch 5's four only if
+        // node 4's votes count (node 0's do not).
+        sim.crash(1);
+        let at = sim.heights().into_iter().max().unwrap();
+        sim.until(&[0, 2, 3, 4], at + 2 * EPOCH_LENGTH as u32, Duration::from_secs(300), "without node 1").await;
+        sim.assert_safe();
+
+        // Every certificate verifies against its epoch's set, and none after node 0 left
+        // carries its signature.
+        let chain = &sim.chains[2];
+        let certificates = chain.certificates.lock().clone();
+        let mut checked = 0;
+        for (height, certificate) in certificates.iter().enumerate().skip(1) {
+            let Some(certificate) = certificate else { continue };
+            let block = chain.committed.lock()[height].hash();
+            let epoch = height as u64 / EPOCH_LENGTH;
+            let certified = crate::certificate::verify(certificate, NAMESPACE, &set_in(epoch), Some(block))
+                .unwrap_or_else(|e| panic!("certificate of #{height} (epoch {epoch}): {e}"));
+            assert_eq!(certified.epoch, epoch, "#{height}");
+            if epoch >= 4 {
+                assert!(!certified.signed_by.contains(&public(0)), "#{height}: a removed validator's vote counted");
+            }
+            checked += 1;
+        }
+        assert!(checked > 20, "only {checked} certificates");
+    });
 }

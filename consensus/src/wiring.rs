@@ -2,7 +2,7 @@
 //! same code runs on Commonware's tokio runtime with authenticated p2p ([`crate::Engine`])
 //! and under its deterministic runtime with simulated links (the simulation tests).
 
-use std::num::NonZeroUsize;
+use std::num::{NonZeroU64, NonZeroUsize};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,24 +15,27 @@ use commonware_consensus::simplex;
 use commonware_consensus::simplex::config::{ForwardPolicy, SkipBudget, SkipPolicy};
 use commonware_consensus::simplex::elector::RoundRobin;
 use commonware_consensus::simplex::scheme::ed25519::Scheme;
-use commonware_consensus::types::{Epoch, FixedEpocher, ViewDelta};
-use commonware_cryptography::certificate::ConstantProvider;
+use commonware_consensus::simplex::types::Activity;
+use commonware_consensus::types::{Epoch, Epocher as _, FixedEpocher, ViewDelta};
+use commonware_consensus::Reporter;
 use commonware_cryptography::{ed25519, sha256::Sha256, Digestible};
-use commonware_p2p::{Blocker, Provider, Receiver, Recipients, Sender};
+use commonware_p2p::{Blocker, Provider, Receiver, Sender};
 use commonware_parallel::Sequential;
 use commonware_runtime::buffer::paged::CacheRef;
 use commonware_runtime::{Clock, Handle, Metrics, Spawner, Storage};
 use commonware_storage::archive::immutable;
 use commonware_utils::{NZDuration, NZUsize, NZU16, NZU64};
 use futures::channel::mpsc;
-use futures::{FutureExt as _, StreamExt as _};
 
 use crate::application::{
-    blocking, commit_finalized, follow_notarized, Application, Finalizer, Observer, FOLLOW_QUEUE,
+    commit_finalized, follow_notarized, Application, Committer, Finalizer, Observer, FOLLOW_QUEUE,
 };
 use crate::block::{Block, Digest};
 use crate::chain::Chain;
 use crate::engine::Timing;
+use crate::epochs::{
+    current_epoch, orchestrate, EngineStarter, EpochProvider, EpochStore, Orchestration, PeerTracker, SubChannel,
+};
 use crate::metrics::ConsensusMetrics;
 
 /// Marshal's mailbox for Accord blocks.
@@ -62,8 +65,13 @@ pub struct Channels<S, R> {
 pub struct Wiring {
     /// This node's public key.
     pub me: ed25519::PublicKey,
-    /// Its signing scheme (a signer for a validator, a verifier for a full node).
-    pub scheme: Scheme,
+    /// The validator sets (made with the genesis set and this node's signer, if it votes);
+    /// the changes stored since are added to it.
+    pub sets: EpochProvider,
+    /// Blocks per epoch (at least 2); the set may change between epochs.
+    pub epoch_length: NonZeroU64,
+    /// Tells the network the validators of an epoch (they are dialed).
+    pub tracker: PeerTracker,
     /// Consensus timing.
     pub timing: Timing,
     /// The node.
@@ -81,7 +89,7 @@ pub struct Wiring {
 pub struct Handles {
     /// Marshal.
     pub marshal: Handle<()>,
-    /// Simplex.
+    /// The epochs' simplex engines.
     pub simplex: Handle<()>,
     /// The commit of finalized blocks.
     pub commit: Handle<()>,
@@ -119,7 +127,7 @@ where
     R: Receiver<PublicKey = ed25519::PublicKey>,
 {
     let Channels { votes, certs, fetch, backfill, blocks, txs } = channels;
-    let Wiring { me, scheme, timing, chain, metrics, gossip, partitions } = wiring;
+    let Wiring { me, sets, epoch_length, tracker, timing, chain, metrics, gossip, partitions } = wiring;
     // Marshal: block broadcast, backfill, finalized blocks in order.
     let resolver = marshal_resolver::init(
         context.child("resolver"),
@@ -149,12 +157,14 @@ where
     );
     broadcast.start(blocks);
 
+    // The validator sets: the genesis one, and every change stored since.
+    let store = EpochStore::open(context.child("epochs"), format!("{partitions}epochs"), &sets).await;
     let page_cache = CacheRef::new(PAGE_SIZE, PAGE_CACHE_PAGES);
-    let epocher = FixedEpocher::new(NZU64!(u64::MAX));
+    let epocher = FixedEpocher::new(epoch_length);
     let genesis = chain.genesis();
     let genesis_digest = genesis.digest();
     let marshal_config = marshal::Config {
-        provider: ConstantProvider::new(scheme.clone()),
+        provider: sets.clone(),
         epocher: epocher.clone(),
         start: marshal::Start::Genesis(commonware_cryptography::Digested::precomputed(genesis, genesis_digest)),
         partition_prefix: format!("{partitions}marshal"),
@@ -179,60 +189,69 @@ where
     )
     .await;
     let finalized_blocks = archive(&context, &partitions, "blocks", &page_cache, ()).await;
-    let (actor, mailbox, _floor) =
+    let (actor, mailbox, floor) =
         MarshalActor::init(context.child("marshal"), finalizations, finalized_blocks, marshal_config).await;
+    let processed = floor.processed().map_or(0, |p| p.height().get());
     let (finalizer, deliveries) = Finalizer::new();
     let marshal_handle = actor.start(finalizer, buffer, resolver);
+
+    // Where this node is: the epoch of the block after the last one it processed, whose
+    // genesis is the previous epoch's last block.
+    let epoch = current_epoch(&epocher, processed);
+    let floor = match epoch.previous().and_then(|previous| epocher.last(previous)) {
+        None => genesis_digest,
+        Some(boundary) => match mailbox.get_block(boundary).await {
+            Some(block) => block.digest(),
+            None => panic!("marshal has not the boundary block #{} of epoch {}", boundary.get(), epoch.get()),
+        },
+    };
+    let (transitions, transitions_rx) = mpsc::channel(1);
     let commit = context.child("commit").spawn({
-        let (chain, mailbox, metrics) = (chain.clone(), mailbox.clone(), metrics.clone());
-        move |ctx| commit_finalized(ctx, chain, mailbox, metrics, deliveries)
+        let committer = Committer {
+            chain: chain.clone(),
+            marshal: mailbox.clone(),
+            metrics: metrics.clone(),
+            epocher: epocher.clone(),
+            transitions,
+        };
+        move |ctx| commit_finalized(ctx, committer, deliveries)
     });
 
-    // Simplex over marshal.
+    // Simplex over marshal, one engine per epoch.
     let application = Application::new(chain.clone(), timing.block_time);
-    let inline = Inline::new(context.child("inline"), application, mailbox.clone(), epocher);
+    let inline = Inline::new(context.child("inline"), application, mailbox.clone(), epocher.clone());
     let (unknown, unknown_rx) = mpsc::channel(FOLLOW_QUEUE);
     let reporter = Observer::new(inline.clone(), chain.clone(), metrics.clone(), unknown);
     let follow = context.child("follow").spawn({
         let (chain, mailbox) = (chain.clone(), mailbox.clone());
         move |ctx| follow_notarized(ctx, chain, mailbox, unknown_rx)
     });
-    let engine = simplex::Engine::new(
-        context.child("simplex"),
-        simplex::config::Config {
-            scheme,
-            elector: RoundRobin::<Sha256>::default(),
-            blocker: blocker.clone(),
-            automaton: inline.clone(),
-            relay: inline,
-            reporter,
-            strategy: Sequential,
-            partition: format!("{partitions}simplex-epoch-0"),
-            mailbox_size: MAILBOX,
-            epoch: Epoch::zero(),
-            floor: simplex::config::Floor::Genesis(genesis_digest),
-            replay_buffer: NZUsize!(1024 * 1024),
-            write_buffer: NZUsize!(1024 * 1024),
-            page_cache,
-            leader_timeout: timing.leader_timeout,
-            certification_timeout: timing.certification_timeout,
-            timeout_retry: timing.timeout_retry,
-            view_retention: ViewDelta::new(64),
-            skip: SkipPolicy::Enabled {
-                timeout: timing.certification_timeout + timing.timeout_retry + Duration::from_secs(1),
-                budget: SkipBudget::Participants,
-            },
-            fetch_timeout: NZDuration!(Duration::from_secs(2)),
-            fetch_retry_delay: Duration::from_millis(200),
-            forward: ForwardPolicy::SilentLeader,
-            track_historical_votes: false,
-        },
-    );
-    let simplex = engine.start(votes, certs, fetch);
+    let starter = Simplex {
+        context: context.child("simplex"),
+        blocker: blocker.clone(),
+        inline,
+        reporter,
+        timing,
+        page_cache,
+        partitions: partitions.clone(),
+    };
+    let orchestration = Orchestration {
+        provider: sets,
+        store,
+        epocher,
+        start: (epoch, floor),
+        starter,
+        tracker,
+        transitions: transitions_rx,
+        marshal: mailbox.clone(),
+        metrics: metrics.clone(),
+    };
+    let simplex = context.child("epochs").spawn(move |ctx| orchestrate(ctx, votes, certs, fetch, orchestration));
 
     let gossip_task = context.child("gossip").spawn({
         let (chain, metrics) = (chain.clone(), metrics.clone());
-        move |ctx| gossip_loop(ctx, txs, gossip, chain, metrics)
+        let blocker = blocker.clone();
+        move |ctx| crate::gossip::gossip_loop(ctx, txs, gossip, chain, metrics, blocker)
     });
     let refresh = context.child("metrics").spawn({
         let metrics = metrics.clone();
@@ -244,6 +263,70 @@ where
         }
     });
     Handles { marshal: marshal_handle, simplex, commit, gossip: gossip_task, refresh, follow }
+}
+
+/// Starts each epoch's simplex engine with the node's automaton, relay and reporter.
+struct Simplex<E: Spawner + Clock + Metrics, B, R> {
+    context: E,
+    blocker: B,
+    inline: InlineApp<E>,
+    reporter: R,
+    timing: Timing,
+    page_cache: CacheRef,
+    partitions: String,
+}
+
+/// Marshal's inline wrapper around [`Application`].
+type InlineApp<E> = Inline<E, Scheme, Application, Block, FixedEpocher>;
+
+impl<E, B, R, S> EngineStarter<S> for Simplex<E, B, R>
+where
+    E: Spawner + Clock + Storage + Metrics + rand010::CryptoRng,
+    B: Blocker<PublicKey = ed25519::PublicKey>,
+    R: Reporter<Activity = Activity<Scheme, Digest>> + Clone,
+    S: Sender<PublicKey = ed25519::PublicKey>,
+{
+    fn start(
+        &mut self,
+        epoch: Epoch,
+        floor: Digest,
+        scheme: Scheme,
+        (votes, certs, fetch): (SubChannel<S>, SubChannel<S>, SubChannel<S>),
+    ) -> Handle<()> {
+        let timing = self.timing;
+        let engine = simplex::Engine::new(
+            self.context.child("engine").with_attribute("epoch", epoch.get()),
+            simplex::config::Config {
+                scheme,
+                elector: RoundRobin::<Sha256>::default(),
+                blocker: self.blocker.clone(),
+                automaton: self.inline.clone(),
+                relay: self.inline.clone(),
+                reporter: self.reporter.clone(),
+                strategy: Sequential,
+                partition: format!("{}simplex-epoch-{}", self.partitions, epoch.get()),
+                mailbox_size: MAILBOX,
+                epoch,
+                floor: simplex::config::Floor::Genesis(floor),
+                replay_buffer: NZUsize!(1024 * 1024),
+                write_buffer: NZUsize!(1024 * 1024),
+                page_cache: self.page_cache.clone(),
+                leader_timeout: timing.leader_timeout,
+                certification_timeout: timing.certification_timeout,
+                timeout_retry: timing.timeout_retry,
+                view_retention: ViewDelta::new(64),
+                skip: SkipPolicy::Enabled {
+                    timeout: timing.certification_timeout + timing.timeout_retry + Duration::from_secs(1),
+                    budget: SkipBudget::Participants,
+                },
+                fetch_timeout: NZDuration!(Duration::from_secs(2)),
+                fetch_retry_delay: Duration::from_millis(200),
+                forward: ForwardPolicy::SilentLeader,
+                track_historical_votes: false,
+            },
+        );
+        engine.start(votes, certs, fetch)
+    }
 }
 
 /// An immutable archive (marshal's finalized blocks or certificates) under `name`.
@@ -284,68 +367,4 @@ where
     )
     .await
     .unwrap_or_else(|e| panic!("opening marshal's {name} archive: {e}"))
-}
-
-/// The most transactions one gossip message carries.
-pub const GOSSIP_BATCH_MAX: usize = 512;
-
-/// How long the gossip waits after a transaction for more to send with it (at most one
-/// message per linger: 50 a second, under the transaction channel's 64 per peer).
-pub const GOSSIP_LINGER: Duration = Duration::from_millis(20);
-
-/// The most bytes of transactions one gossip message carries.
-pub const GOSSIP_BATCH_BYTES: usize = 1024 * 1024;
-
-/// Sends the node's queued transactions to every peer, in batches (one message per batch:
-/// the channel's rate limit counts messages), and hands those peers send to the node's pool,
-/// which validates them like any submission. A message that does not decode is dropped.
-async fn gossip_loop<E, S, R>(
-    context: E,
-    (mut sender, mut receiver): (S, R),
-    mut outgoing: mpsc::Receiver<Vec<u8>>,
-    chain: Arc<dyn Chain>,
-    metrics: Arc<ConsensusMetrics>,
-) where
-    E: Spawner + Clock,
-    S: Sender<PublicKey = ed25519::PublicKey>,
-    R: Receiver<PublicKey = ed25519::PublicKey>,
-{
-    loop {
-        futures::select! {
-            xt = outgoing.next() => {
-                let Some(xt) = xt else { return };
-                // Linger for more: one message per GOSSIP_LINGER at most stays under the
-                // channel's per-peer rate, which would otherwise drop messages.
-                context.sleep(GOSSIP_LINGER).await;
-                let mut bytes = xt.len();
-                let mut batch = vec![xt];
-                while batch.len() < GOSSIP_BATCH_MAX && bytes < GOSSIP_BATCH_BYTES {
-                    match outgoing.try_recv() {
-                        Ok(xt) => {
-                            bytes += xt.len();
-                            batch.push(xt);
-                        }
-                        _ => break,
-                    }
-                }
-                metrics.on_gossip_out(batch.len() as u64);
-                let _ = sender.send(Recipients::All, codec::Encode::encode(&batch), false);
-            },
-            message = receiver.recv().fuse() => {
-                let Ok((_peer, bytes)) = message else { return };
-                let Ok(batch) = <Vec<Vec<u8>> as codec::Decode>::decode(&mut bytes.as_ref()) else { continue };
-                if batch.len() > GOSSIP_BATCH_MAX {
-                    continue;
-                }
-                metrics.on_gossip_in(batch.len() as u64);
-                let chain = chain.clone();
-                let _ = blocking(context.child("pool"), move || {
-                    for xt in batch {
-                        chain.gossiped(xt);
-                    }
-                })
-                .await;
-            },
-        }
-    }
 }

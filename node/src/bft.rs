@@ -276,13 +276,13 @@ impl BftChain {
             tokio::time::sleep(FINALIZED_STATUS_DELAY).await;
             pool.on_finalized(hash, &txs);
         });
-        let (peers, view, timeouts) = self.metrics.consensus().map_or((0, 0, 0), |c| {
+        let (peers, epoch, view, timeouts) = self.metrics.consensus().map_or((0, 0, 0, 0), |c| {
             let s = c.status();
-            (c.peers(), s.view, s.nullifications)
+            (c.peers(), s.epoch, s.view, s.nullifications)
         });
         info!(
-            "finalized #{number} ({hash}), {} extrinsics, txpool {} ready {} future, peers {peers}, view {view}, \
-             timeouts {timeouts} (commit {commit_ms} ms)",
+            "finalized #{number} ({hash}), {} extrinsics, txpool {} ready {} future, peers {peers}, epoch {epoch} \
+             view {view}, timeouts {timeouts} (commit {commit_ms} ms)",
             block.inner().extrinsics.len(),
             status.ready,
             status.future,
@@ -367,6 +367,39 @@ impl accord_consensus::Chain for BftChain {
     fn gossiped(&self, extrinsic: Vec<u8>) {
         (self.submit)(extrinsic);
     }
+
+    fn validators_after(&self, block: &ConsensusBlock) -> Vec<[u8; 32]> {
+        let backend = self.client.backend();
+        let number = block.header().number;
+        if backend.hash_of(number).ok().flatten() != Some(block.hash()) {
+            warn!("validator set asked of #{number} {:?}, which is not committed", block.hash());
+            return Vec::new();
+        }
+        let key = accord_pallet_validators::VALIDATORS.key();
+        match backend.state_at(number) {
+            Ok(Some(state)) => state.get_typed::<Vec<[u8; 32]>>(&key).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// `accord_validators` over the engine's validator sets.
+fn epoch_validators(
+    sets: accord_consensus::epochs::EpochProvider,
+    epoch_length: u64,
+) -> impl Fn(Option<u64>) -> accord_rpc::EpochValidators + Send + Sync + 'static {
+    move |epoch| {
+        let current = sets.current();
+        let epoch = epoch.unwrap_or(current);
+        let validators = sets.validators(epoch).map(|keys| keys.iter().map(public_bytes).collect());
+        accord_rpc::EpochValidators { current, epoch_length, epoch, validators }
+    }
+}
+
+fn public_bytes(key: &accord_consensus::PublicKey) -> [u8; 32] {
+    let mut bytes = [0; 32];
+    bytes.copy_from_slice(key.as_ref());
+    bytes
 }
 
 /// Starts BFT consensus for this node: the chain over `client` and `pool`, the engine on its
@@ -394,6 +427,8 @@ pub fn start(
     let config = accord_consensus::EngineConfig {
         key,
         validators,
+        vote: settings.vote,
+        epoch_length: settings.epoch_length,
         listen: settings.listen,
         peers,
         storage: settings.storage.clone(),
@@ -411,8 +446,10 @@ pub fn start(
         settings.peers.len()
     );
     metrics.set_consensus(engine.metrics().clone());
+    let epoch_length = settings.epoch_length;
     let _ = api.consensus.set(ConsensusHandle {
         gossip: Box::new(engine.gossiper()),
+        validators: Box::new(epoch_validators(engine.validator_sets(), epoch_length)),
         metrics: engine.metrics().clone(),
         chain,
     });

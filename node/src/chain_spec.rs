@@ -53,10 +53,19 @@ pub struct ConsensusSpec {
     pub validators: Vec<[u8; 32]>,
     /// The least time between a block and its child.
     pub block_time_ms: u64,
+    /// Blocks per epoch: the validator set root sets (`Validators.Validators`) takes effect
+    /// at the next epoch boundary.
+    pub epoch_length: u64,
 }
 
-/// The most validators a chain spec may name.
-pub const VALIDATORS_MAX: usize = 128;
+/// The most validators a chain spec (and an epoch) may name.
+pub const VALIDATORS_MAX: usize = accord_consensus::VALIDATORS_MAX;
+
+/// The default epoch length: ten minutes of one-second blocks.
+pub const EPOCH_LENGTH_DEFAULT: u64 = 600;
+
+/// The epoch lengths a chain spec may give.
+pub const EPOCH_LENGTH_RANGE: std::ops::RangeInclusive<u64> = 2..=1_000_000;
 
 /// The secret URI of the `i`-th validator of test chains: //Alice..//Ferdie, then
 /// //Validator7, //Validator8, ...
@@ -78,12 +87,12 @@ impl ConsensusSpec {
                     .public()
             })
             .collect();
-        ConsensusSpec { validators, block_time_ms: 1000 }
+        ConsensusSpec { validators, block_time_ms: 1000, epoch_length: EPOCH_LENGTH_DEFAULT }
     }
 
     fn to_json(&self) -> Value {
         let validators: Vec<String> = self.validators.iter().map(|v| format!("0x{}", hex::encode(v))).collect();
-        json!({ "validators": validators, "blockTimeMs": self.block_time_ms })
+        json!({ "validators": validators, "blockTimeMs": self.block_time_ms, "epochLength": self.epoch_length })
     }
 
     fn from_json(v: &Value) -> Result<ConsensusSpec, ChainSpecError> {
@@ -113,7 +122,17 @@ impl ConsensusSpec {
                 .filter(|t| (50..=600_000).contains(t))
                 .ok_or_else(|| invalid("consensus.blockTimeMs must be 50 to 600000"))?,
         };
-        Ok(ConsensusSpec { validators, block_time_ms })
+        let epoch_length = match v.get("epochLength") {
+            None => EPOCH_LENGTH_DEFAULT,
+            Some(l) => l.as_u64().filter(|l| EPOCH_LENGTH_RANGE.contains(l)).ok_or_else(|| {
+                invalid(format!(
+                    "consensus.epochLength must be {} to {} blocks",
+                    EPOCH_LENGTH_RANGE.start(),
+                    EPOCH_LENGTH_RANGE.end()
+                ))
+            })?,
+        };
+        Ok(ConsensusSpec { validators, block_time_ms, epoch_length })
     }
 }
 
@@ -172,7 +191,7 @@ impl ChainSpec {
                 balances,
                 timestamp_ms: 0,
                 sudo_key: Some(Pair::dev("Alice").account()),
-                funded: None,
+                ..GenesisConfig::default()
             }),
             consensus: Some(ConsensusSpec::dev_validators(4)),
             boot_nodes: Vec::new(),
@@ -185,8 +204,23 @@ impl ChainSpec {
         if count == 0 || count > VALIDATORS_MAX {
             return Err(invalid(format!("1 to {VALIDATORS_MAX} validators")));
         }
-        let block_time_ms = self.consensus.as_ref().map_or(1000, |c| c.block_time_ms);
-        self.consensus = Some(ConsensusSpec { block_time_ms, ..ConsensusSpec::dev_validators(count) });
+        let (block_time_ms, epoch_length) =
+            self.consensus.as_ref().map_or((1000, EPOCH_LENGTH_DEFAULT), |c| (c.block_time_ms, c.epoch_length));
+        self.consensus = Some(ConsensusSpec { block_time_ms, epoch_length, ..ConsensusSpec::dev_validators(count) });
+        Ok(())
+    }
+
+    /// Sets the BFT epoch length (the chain must have a consensus section).
+    pub fn set_epoch_length(&mut self, blocks: u64) -> Result<(), ChainSpecError> {
+        let consensus = self.consensus.as_mut().ok_or_else(|| invalid("the chain has no consensus section"))?;
+        if !EPOCH_LENGTH_RANGE.contains(&blocks) {
+            return Err(invalid(format!(
+                "the epoch length must be {} to {} blocks",
+                EPOCH_LENGTH_RANGE.start(),
+                EPOCH_LENGTH_RANGE.end()
+            )));
+        }
+        consensus.epoch_length = blocks;
         Ok(())
     }
 
@@ -325,6 +359,10 @@ impl ChainSpec {
     pub fn genesis_state(&self) -> Result<(BTreeMap<Vec<u8>, Vec<u8>>, Header), ChainSpecError> {
         match &self.genesis {
             Genesis::Runtime(cfg) => {
+                // The genesis validator set lives in the consensus section; the state holds
+                // it too (`Validators.Validators`), where root changes it.
+                let mut cfg = cfg.clone();
+                cfg.validators = self.consensus.as_ref().map(|c| c.validators.clone()).unwrap_or_default();
                 let (state, header) = cfg.build()?;
                 Ok((state.map, header))
             }
@@ -385,6 +423,7 @@ mod tests {
         );
         let round = ChainSpec::from_json(&local.to_json(false).unwrap()).unwrap();
         assert_eq!(round, local);
+        assert_eq!(consensus.epoch_length, EPOCH_LENGTH_DEFAULT);
         let mut seven = ChainSpec::local();
         seven.set_dev_validators(7).unwrap();
         assert_eq!(seven.consensus.as_ref().unwrap().validators.len(), 7);
@@ -400,6 +439,10 @@ mod tests {
             (
                 r#"{"validators":["0x0101010101010101010101010101010101010101010101010101010101010101"],"blockTimeMs":1}"#,
                 "blockTimeMs",
+            ),
+            (
+                r#"{"validators":["0x0101010101010101010101010101010101010101010101010101010101010101"],"epochLength":1}"#,
+                "epochLength",
             ),
         ] {
             let err = ChainSpec::from_json(&spec(bad)).unwrap_err().to_string();

@@ -124,6 +124,10 @@ pub enum Command {
         /// //Validator7 ...).
         #[arg(long, value_name = "N")]
         validators: Option<usize>,
+        /// Blocks per BFT epoch: a validator set root sets takes effect at the next epoch
+        /// boundary (default 600; needs a consensus section).
+        #[arg(long, value_name = "BLOCKS")]
+        epoch_length: Option<u64>,
     },
     /// Check a block's finalization certificate (hex, as `accord_getFinalityCertificate`
     /// returns it) against the chain spec's validator set.
@@ -133,6 +137,10 @@ pub enum Command {
         /// The block it must finalize (hex hash); any block if omitted.
         #[arg(long)]
         block: Option<String>,
+        /// The validator set of the certificate's epoch, comma-separated hex keys (as
+        /// `accord_validators <epoch>` returns them); default: the chain spec's (epoch 0).
+        #[arg(long, value_delimiter = ',')]
+        validators: Vec<String>,
     },
     /// Delete the chain's database.
     PurgeChain {
@@ -282,10 +290,11 @@ impl Cli {
             let seed = crate::keys::node_key_from(source)?;
             let public = Ed25519Pair::from_seed(&seed).public();
             if !consensus.validators.contains(&public) {
-                return Err(format!(
-                    "validator key 0x{} is not in the chain spec's validator set",
+                // Root may add it (`Validators`): it votes from the epoch after that.
+                tracing::warn!(
+                    "validator key 0x{} is not in the genesis validator set: this node follows until an epoch's set names it",
                     hex::encode(public)
-                ));
+                );
             }
             seed
         } else if self.validator_key.is_some() {
@@ -304,7 +313,9 @@ impl Cli {
         }
         Ok(Some(ConsensusSettings {
             key,
+            vote: self.validator,
             validators: consensus.validators.clone(),
+            epoch_length: consensus.epoch_length,
             listen: self.listen_addr,
             peers,
             storage: chain_dir.join("consensus"),

@@ -65,16 +65,19 @@ fn dispatch(cli: Cli) -> Result<(), String> {
             println!("{}", hex::encode(accord_primitives::crypto::Ed25519Pair::from_seed(&seed).public()));
             Ok(())
         }
-        Some(Command::VerifyCertificate { certificate, block }) => {
-            verify_certificate(&cli, certificate, block.as_deref())
+        Some(Command::VerifyCertificate { certificate, block, validators }) => {
+            verify_certificate(&cli, certificate, block.as_deref(), validators)
         }
-        Some(Command::BuildSpec { raw, funded_accounts, funded_balance, validators }) => {
+        Some(Command::BuildSpec { raw, funded_accounts, funded_balance, validators, epoch_length }) => {
             let mut spec = cli.spec()?;
             if let Some(count) = funded_accounts {
                 spec.fund_accounts(*count, *funded_balance).map_err(|e| e.to_string())?;
             }
             if let Some(count) = validators {
                 spec.set_dev_validators(*count).map_err(|e| e.to_string())?;
+            }
+            if let Some(length) = epoch_length {
+                spec.set_epoch_length(*length).map_err(|e| e.to_string())?;
             }
             println!("{}", spec.to_json(*raw).map_err(|e| e.to_string())?);
             Ok(())
@@ -101,7 +104,7 @@ fn generate_node_key(file: Option<&std::path::Path>) -> Result<(), String> {
     Ok(())
 }
 
-fn verify_certificate(cli: &Cli, certificate: &str, block: Option<&str>) -> Result<(), String> {
+fn verify_certificate(cli: &Cli, certificate: &str, block: Option<&str>, validators: &[String]) -> Result<(), String> {
     let spec = cli.spec()?;
     let consensus = spec.consensus.as_ref().ok_or("the chain has no consensus section, so no certificates")?;
     let bytes = hex::decode(certificate.trim().trim_start_matches("0x")).map_err(|e| format!("certificate: {e}"))?;
@@ -109,14 +112,36 @@ fn verify_certificate(cli: &Cli, certificate: &str, block: Option<&str>) -> Resu
         .map(|b| accord_primitives::H256::from_hex(b).map_err(|_| format!("--block {b:?} is not a 32-byte hex hash")))
         .transpose()?;
     let (_, genesis) = spec.genesis_state().map_err(|e| e.to_string())?;
-    let validators = consensus
-        .validators
+    let given = !validators.is_empty();
+    let keys = if given {
+        validators
+            .iter()
+            .map(|v| {
+                let bytes =
+                    hex::decode(v.trim().trim_start_matches("0x")).map_err(|e| format!("--validators {v:?}: {e}"))?;
+                <[u8; 32]>::try_from(bytes).map_err(|_| format!("--validators {v:?} is not a 32-byte key"))
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        consensus.validators.clone()
+    };
+    let validators = keys
         .iter()
         .map(|v| accord_consensus::PublicKey::try_from(&v[..]).map_err(|e| format!("validator key: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
-    let certified =
-        accord_consensus::verify_certificate(&bytes, &consensus_namespace(genesis.hash()), &validators, block)
-            .map_err(|e| e.to_string())?;
+    let certified = accord_consensus::verify_certificate(
+        &bytes,
+        &consensus_namespace(genesis.hash()),
+        &validators,
+        block,
+    )
+    .map_err(|e| {
+        if given {
+            e.to_string()
+        } else {
+            format!("{e} (checked against the genesis set: for a later epoch pass --validators, see accord_validators)")
+        }
+    })?;
     println!(
         "valid: finalizes block {:?} (epoch {}, view {}), signed by {} of {} validators",
         certified.block,

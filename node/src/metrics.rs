@@ -114,7 +114,14 @@ fn render_consensus(out: &mut String, consensus: &accord_consensus::ConsensusMet
     let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
     };
-    metric("accord_consensus_view", "gauge", "Latest consensus view seen notarized or finalized.", status.view);
+    metric(
+        "accord_consensus_view",
+        "gauge",
+        "Latest consensus view of the epoch seen notarized or finalized.",
+        status.view,
+    );
+    metric("accord_consensus_epoch", "gauge", "Consensus epoch the node is in.", status.epoch);
+    metric("accord_consensus_validators", "gauge", "Validators in the current epoch.", status.validators);
     metric("accord_consensus_peers", "gauge", "Connected p2p peers.", consensus.peers());
     metric("accord_consensus_bytes_sent_total", "counter", "Bytes sent to peers.", consensus.bytes_sent());
     metric(

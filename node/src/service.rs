@@ -54,11 +54,15 @@ pub struct NodeConfig {
 /// How this node takes part in BFT consensus.
 #[derive(Clone, Debug)]
 pub struct ConsensusSettings {
-    /// The node key's ed25519 seed: its p2p identity and, if it is in `validators`, its
+    /// The node key's ed25519 seed: its p2p identity and, if it is a validator, its
     /// consensus key.
     pub key: [u8; 32],
-    /// The validator set (ed25519 public keys).
+    /// Whether it votes in the epochs whose validator set has its key (`--validator`).
+    pub vote: bool,
+    /// The validator set of epoch 0 (ed25519 public keys).
     pub validators: Vec<[u8; 32]>,
+    /// Blocks per epoch.
+    pub epoch_length: u64,
     /// Where to accept p2p connections.
     pub listen: SocketAddr,
     /// Known peers (public key, address).
@@ -126,6 +130,8 @@ pub struct Api {
 pub struct ConsensusHandle {
     /// Sends a transaction to every peer.
     pub gossip: Box<dyn Fn(Vec<u8>) -> bool + Send + Sync>,
+    /// The validator set of an epoch (default: the current one).
+    pub validators: Box<dyn Fn(Option<u64>) -> accord_rpc::EpochValidators + Send + Sync>,
     /// The engine's figures.
     pub metrics: Arc<accord_consensus::ConsensusMetrics>,
     /// The node's side of consensus: blocks being decided (served to clients that follow
@@ -296,6 +302,10 @@ impl NodeApi for Api {
 
     fn finality_certificate(&self, hash: H256) -> Option<Vec<u8>> {
         self.client.backend().justification(hash).ok().flatten()
+    }
+
+    fn validators(&self, epoch: Option<u64>) -> Option<accord_rpc::EpochValidators> {
+        self.consensus.get().map(|c| (c.validators)(epoch))
     }
 
     fn best_hash(&self) -> H256 {

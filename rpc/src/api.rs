@@ -284,4 +284,23 @@ pub trait NodeApi: Send + Sync + 'static {
     fn finality_certificate(&self, _hash: H256) -> Option<Vec<u8>> {
         None
     }
+    /// The BFT validator set of `epoch` (default: the current epoch); `None` without BFT
+    /// consensus.
+    fn validators(&self, _epoch: Option<u64>) -> Option<EpochValidators> {
+        None
+    }
+}
+
+/// A BFT epoch's validator set, as `accord_validators` returns it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EpochValidators {
+    /// The epoch the node is in.
+    pub current: u64,
+    /// Blocks per epoch.
+    pub epoch_length: u64,
+    /// The epoch asked about.
+    pub epoch: u64,
+    /// Its validators' ed25519 public keys in consensus order; `None` for an epoch the
+    /// node has not reached.
+    pub validators: Option<Vec<[u8; 32]>>,
 }

@@ -28,8 +28,8 @@ use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use api::{
-    ChainInfo, Health, NodeApi, OpKind, OplogEntry, OplogHead, RuntimeVersionInfo, StateError, Submission, SubmitError,
-    TxStatus, WatchedSubmission,
+    ChainInfo, EpochValidators, Health, NodeApi, OpKind, OplogEntry, OplogHead, RuntimeVersionInfo, StateError,
+    Submission, SubmitError, TxStatus, WatchedSubmission,
 };
 
 /// Why the server could not start.

@@ -128,6 +128,25 @@ fn chain(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
         let a = a.at_most(1)?;
         let hash = a.hash(0)?.unwrap_or_else(|| ctx.api.finalized_hash());
         Ok(ctx.api.finality_certificate(hash).map_or(Value::Null, |c| json!(hex0x(&c))))
+    })?;
+    // Accord: the BFT validator set of an epoch (default: the current one); null on a
+    // chain without BFT consensus.
+    method(m, "accord_validators", |a, ctx| {
+        let a = a.at_most(1)?;
+        let epoch = match a.get(0) {
+            None => None,
+            Some(v) => {
+                Some(v.as_u64().ok_or_else(|| invalid_params("parameter 0 (epoch) must be a non-negative integer"))?)
+            }
+        };
+        Ok(ctx.api.validators(epoch).map_or(Value::Null, |v| {
+            json!({
+                "currentEpoch": v.current,
+                "epochLength": v.epoch_length,
+                "epoch": v.epoch,
+                "validators": v.validators.map(|keys| keys.iter().map(|k| hex0x(k)).collect::<Vec<_>>()),
+            })
+        }))
     })
 }
 

@@ -11,6 +11,7 @@ use accord_pallet_records as records;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
+use accord_pallet_validators as validators;
 use accord_support::{DispatchClass, DispatchResult, Ext, Origin, Pays, Weight};
 
 /// Nesting limit when decoding a call from untrusted bytes.
@@ -37,6 +38,9 @@ pub enum RuntimeCall {
     /// Records calls.
     #[codec(index = 5)]
     Records(records::Call),
+    /// Validators calls (root only).
+    #[codec(index = 6)]
+    Validators(validators::Call),
 }
 
 /// Every event of the runtime: `pallet index ++ event`. Pallets without events have no
@@ -58,6 +62,9 @@ pub enum RuntimeEvent {
     /// Records events.
     #[codec(index = 5)]
     Records(records::Event),
+    /// Validators events.
+    #[codec(index = 6)]
+    Validators(validators::Event),
 }
 
 impl RuntimeCall {
@@ -77,6 +84,7 @@ impl RuntimeCall {
             RuntimeCall::Sudo(c) => c.own_weight().saturating_add(c.inner().map_or(Weight::ZERO, |i| i.weight())),
             RuntimeCall::Oplog(c) => c.weight(),
             RuntimeCall::Records(c) => c.weight(),
+            RuntimeCall::Validators(c) => c.weight(),
         }
     }
 
@@ -110,6 +118,7 @@ impl RuntimeCall {
             RuntimeCall::Sudo(c) => sudo::dispatch(ext, origin, c, |ext, origin, inner| inner.dispatch(ext, origin)),
             RuntimeCall::Oplog(c) => oplog::dispatch(ext, origin, c),
             RuntimeCall::Records(c) => records::dispatch(ext, origin, c),
+            RuntimeCall::Validators(c) => validators::dispatch(ext, origin, c),
         }
     }
 }

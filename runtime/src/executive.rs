@@ -19,6 +19,7 @@ use accord_pallet_records as records;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
+use accord_pallet_validators as validators;
 use accord_primitives::extrinsic::{signing_payload, Implicit, Signature};
 use accord_primitives::trie::{ordered_trie_root, StateVersion};
 use accord_primitives::{
@@ -161,6 +162,7 @@ fn on_initialize(ext: &mut Ext<'_>, n: BlockNumber) -> Weight {
         .saturating_add(sudo::Pallet::on_initialize(ext, n))
         .saturating_add(oplog::Pallet::on_initialize(ext, n))
         .saturating_add(records::Pallet::on_initialize(ext, n))
+        .saturating_add(validators::Pallet::on_initialize(ext, n))
 }
 
 /// Runs the runtime's `on_finalize` hooks in pallet order.
@@ -171,6 +173,7 @@ fn on_finalize(ext: &mut Ext<'_>, n: BlockNumber) {
     sudo::Pallet::on_finalize(ext, n);
     oplog::Pallet::on_finalize(ext, n);
     records::Pallet::on_finalize(ext, n);
+    validators::Pallet::on_finalize(ext, n);
 }
 
 fn decode_call(xt: &UncheckedExtrinsic) -> Result<RuntimeCall, TransactionValidityError> {

@@ -12,6 +12,9 @@
 //! endows `count` more accounts without listing them: account `i` is the sr25519 key of the
 //! mini secret [`funded_account_seed`]`(i)`, so the load generator can sign for any of them
 //! (its secret URI is `0x` + the seed in hex).
+//!
+//! The BFT validator set ([`GenesisConfig::validators`]) is not part of this JSON: the node
+//! takes it from the chain spec's `consensus` section.
 
 use serde::Deserialize;
 
@@ -19,6 +22,7 @@ use accord_pallet_balances as balances;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
+use accord_pallet_validators as validators;
 use accord_primitives::crypto::{Sr25519Pair, DEV_ACCOUNT_NAMES};
 use accord_primitives::hashing::blake2_256;
 use accord_primitives::trie::{ordered_trie_root, StateVersion};
@@ -41,6 +45,10 @@ pub struct GenesisConfig {
     pub sudo_key: Option<AccountId32>,
     /// Accounts endowed by index (see [`funded_account`]), for load tests.
     pub funded: Option<FundedAccounts>,
+    /// The BFT validators' ed25519 keys (`Validators.Validators`, stored only if non-empty);
+    /// the node fills it from the chain spec's consensus section, it is not read from the
+    /// genesis JSON (nor written to it).
+    pub validators: Vec<[u8; 32]>,
 }
 
 /// `count` accounts, numbered from 0, each endowed with `balance`.
@@ -164,10 +172,11 @@ impl GenesisConfig {
             }
             Some(f) => Some(FundedAccounts { count: f.count, balance: parse_balance(&f.balance)? }),
         };
-        Ok(GenesisConfig { balances, timestamp_ms: parsed.timestamp_ms, sudo_key, funded })
+        Ok(GenesisConfig { balances, timestamp_ms: parsed.timestamp_ms, sudo_key, funded, validators: Vec::new() })
     }
 
-    /// The JSON form (accounts in SS58 with prefix 42, balances as strings).
+    /// The JSON form (accounts in SS58 with prefix 42, balances as strings); without
+    /// [`GenesisConfig::validators`], which the chain spec carries.
     pub fn to_json(&self) -> String {
         let balances: Vec<serde_json::Value> = self
             .balances
@@ -184,10 +193,16 @@ impl GenesisConfig {
     }
 
     /// The development genesis: //Alice..//Ferdie each endowed with 10^6 units, //Alice the
-    /// sudo key.
+    /// sudo key, no validator set (`--dev` has a single local authority).
     pub fn dev() -> GenesisConfig {
         let balances = DEV_ACCOUNT_NAMES.iter().map(|name| (Pair::dev(name).account(), 1_000_000 * UNIT)).collect();
-        GenesisConfig { balances, timestamp_ms: 0, sudo_key: Some(Pair::dev("Alice").account()), funded: None }
+        GenesisConfig {
+            balances,
+            timestamp_ms: 0,
+            sudo_key: Some(Pair::dev("Alice").account()),
+            funded: None,
+            validators: Vec::new(),
+        }
     }
 
     /// Builds the genesis state and header.
@@ -206,6 +221,7 @@ impl GenesisConfig {
                 endowed.extend(funded_accounts(f.count).into_iter().map(|who| (who, f.balance)));
             }
             balances::GenesisConfig { balances: endowed }.build(&mut ext).map_err(GenesisError::Rejected)?;
+            validators::build_genesis(&mut ext, &self.validators).map_err(GenesisError::Rejected)?;
             ext.into_changes()
         };
         let mut state = MemoryState::default();

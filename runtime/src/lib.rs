@@ -11,6 +11,7 @@
 //! | 3 | Sudo |
 //! | 4 | Oplog |
 //! | 5 | Records |
+//! | 6 | Validators |
 //!
 //! Pallet indices are part of the wire format (calls, events, errors): never reuse one.
 //!
@@ -36,6 +37,7 @@ use accord_pallet_records as records;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
+use accord_pallet_validators as validators;
 use accord_support::{Hooks, PalletIndices};
 
 pub use call::{RuntimeCall, RuntimeEvent};
@@ -53,6 +55,7 @@ pub const PALLETS: PalletIndices = &[
     (sudo::NAME, 3),
     (oplog::NAME, 4),
     (records::NAME, 5),
+    (validators::NAME, 6),
 ];
 
 /// The index of a pallet of this runtime.
@@ -71,6 +74,7 @@ pub fn integrity_check() -> Result<(), String> {
     sudo::Pallet::integrity_check()?;
     oplog::Pallet::integrity_check()?;
     records::Pallet::integrity_check()?;
+    validators::Pallet::integrity_check()?;
     let mut seen = [false; 256];
     for (name, index) in PALLETS {
         if std::mem::replace(&mut seen[*index as usize], true) {
@@ -87,5 +91,6 @@ pub fn check_state(ext: &accord_support::Ext<'_>) -> Result<(), String> {
     balances::Pallet::check_state(ext)?;
     sudo::Pallet::check_state(ext)?;
     oplog::Pallet::check_state(ext)?;
-    records::Pallet::check_state(ext)
+    records::Pallet::check_state(ext)?;
+    validators::Pallet::check_state(ext)
 }

@@ -12,6 +12,7 @@ use accord_pallet_records as records;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
+use accord_pallet_validators as validators;
 use accord_primitives::extrinsic::ExtrinsicTypeInfo;
 use accord_primitives::types::SS58_PREFIX_DEFAULT;
 
@@ -31,6 +32,7 @@ pub fn build() -> RuntimeMetadataPrefixed {
         sudo::metadata::<RuntimeCall>().build(pallet_index(sudo::NAME)),
         oplog::metadata().build(pallet_index(oplog::NAME)),
         records::metadata().build(pallet_index(records::NAME)),
+        validators::metadata().build(pallet_index(validators::NAME)),
     ];
     accord_support::metadata::build_v14(pallets, meta_type::<ExtrinsicTypeInfo<RuntimeCall>>(), meta_type::<Runtime>())
 }

@@ -58,3 +58,14 @@ test('a transfer through the full node goes inBlock, then finalized', async () =
   const after = (await api.query.system.account(bob.address)).data.free.toBigInt();
   assert.equal(after - before, amount);
 });
+
+test('the validator set: on chain (polkadot.js decodes it) and as consensus uses it', async () => {
+  const stored = (await api.query.validators.validators()).map((key) => key.toHex());
+  assert.equal(stored.length, 4, 'the local chain stores its four genesis validators');
+  const epoch = await api.rpc.provider.send('accord_validators', []);
+  assert.equal(epoch.epochLength, 600);
+  assert.equal(epoch.epoch, epoch.currentEpoch);
+  assert.deepEqual([...epoch.validators].sort(), [...stored].sort());
+  const later = await api.rpc.provider.send('accord_validators', [epoch.currentEpoch + 1000]);
+  assert.equal(later.validators, null, 'an epoch not reached has no set yet');
+});

@@ -49,7 +49,9 @@ impl Node {
     pub(crate) fn spawn(base: &Path, args: &[&str]) -> Node {
         let mut cmd = Command::new(node_bin());
         cmd.arg("--base-path").arg(base).args(["--rpc-port", "0"]).args(args);
-        cmd.stdout(Stdio::null()).stderr(Stdio::piped()).env("RUST_LOG", "info");
+        cmd.stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .env("RUST_LOG", std::env::var("ACCORD_TEST_RUST_LOG").unwrap_or_else(|_| "info".into()));
         let mut child = cmd.spawn().expect("spawning accord-node");
         let stderr = child.stderr.take().expect("piped stderr");
         let (tx, rx) = mpsc::channel();

@@ -8,5 +8,6 @@ mod harness;
 mod network;
 mod oplog;
 mod pipeline;
+mod rogue;
 mod rpc;
 mod subxt_e2e;

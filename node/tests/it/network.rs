@@ -1,7 +1,9 @@
 //! A BFT network of real processes on loopback: four validators (//Alice..//Dave, the
-//! `local` chain) and two full nodes (one started late), each with its own base path and
-//! dynamically picked RPC and p2p ports. One network is started and taken through every
-//! phase in turn (starting processes is the expensive part).
+//! `local` chain with epochs of [`EPOCH_LENGTH`] blocks) and two more nodes (one started
+//! late), each with its own base path and dynamically picked RPC and p2p ports. Node 4 runs
+//! as a validator whose key is not in the genesis set: it follows until root adds it. One
+//! network is started and taken through every phase in turn (starting processes is the
+//! expensive part).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -22,14 +24,20 @@ const VALIDATORS: [&str; 4] = ["//Alice", "//Bob", "//Charlie", "//Dave"];
 const FULL_NODE_SEEDS: [[u8; 32]; 2] = [[7; 32], [8; 32]];
 /// Nodes: four validators, then the two full nodes.
 const NODES: usize = 6;
+/// The keys of two misbehaving peers, known to every node (but never started as nodes).
+const ROGUE_SEEDS: [[u8; 32]; 2] = [[9; 32], [10; 32]];
 /// The full node started at the end.
 const LATE: usize = 5;
+
+/// Blocks per epoch: short, so that every phase crosses boundaries.
+const EPOCH_LENGTH: u64 = 8;
 
 /// Long enough for several 1 s blocks with four validators and a full node sharing two cores.
 const PROGRESS: Duration = Duration::from_secs(60);
 
 struct Network {
     _tmp: tempfile::TempDir,
+    spec: String,
     bases: Vec<PathBuf>,
     p2p_ports: Vec<u16>,
     keys: Vec<[u8; 32]>,
@@ -48,8 +56,18 @@ impl Network {
             std::fs::create_dir_all(base).unwrap();
             std::fs::write(base.join("node-key"), hex::encode(seed)).unwrap();
         }
-        let p2p_ports = (0..NODES).map(|_| free_port()).collect();
-        let mut network = Network { _tmp: tmp, bases, p2p_ports, keys, nodes: (0..NODES).map(|_| None).collect() };
+        keys.extend(ROGUE_SEEDS.iter().map(|seed| Ed25519Pair::from_seed(seed).public()));
+        let p2p_ports = (0..NODES + ROGUE_SEEDS.len()).map(|_| free_port()).collect();
+        let spec = tmp.path().join("spec.json");
+        let built = Command::new(node_bin())
+            .args(["build-spec", "--chain", "local", "--epoch-length", &EPOCH_LENGTH.to_string()])
+            .output()
+            .unwrap();
+        assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+        std::fs::write(&spec, &built.stdout).unwrap();
+        let spec = spec.display().to_string();
+        let mut network =
+            Network { _tmp: tmp, spec, bases, p2p_ports, keys, nodes: (0..NODES).map(|_| None).collect() };
         for i in 0..LATE {
             network.launch(i);
         }
@@ -57,7 +75,7 @@ impl Network {
     }
 
     fn peers(&self, except: usize) -> String {
-        (0..NODES)
+        (0..self.keys.len())
             .filter(|i| *i != except)
             .map(|i| format!("{}@127.0.0.1:{}", hex::encode(self.keys[i]), self.p2p_ports[i]))
             .collect::<Vec<_>>()
@@ -69,11 +87,13 @@ impl Network {
         let listen = format!("127.0.0.1:{}", self.p2p_ports[i]);
         let peers = self.peers(i);
         let key_file = self.bases[i].join("node-key").display().to_string();
-        let mut args = vec!["--chain", "local", "--listen-addr", &listen, "--bootnodes", &peers];
-        if i < 4 {
-            args.extend(["--validator", "--validator-key", VALIDATORS[i]]);
-        } else {
-            args.extend(["--node-key-file", &key_file]);
+        let spec = self.spec.clone();
+        let mut args = vec!["--chain", &spec, "--listen-addr", &listen, "--bootnodes", &peers];
+        match i {
+            0..4 => args.extend(["--validator", "--validator-key", VALIDATORS[i]]),
+            // Not in the genesis set: it votes once root adds it.
+            4 => args.extend(["--validator", "--validator-key", &key_file]),
+            _ => args.extend(["--node-key-file", &key_file]),
         }
         self.nodes[i] = Some(Node::spawn(&self.bases[i], &args));
     }
@@ -133,8 +153,10 @@ impl Network {
 }
 
 fn free_balance(account: &serde_json::Value) -> u128 {
-    // System.Account: nonce u32, consumers u32, providers u32, sufficients u32, then free u128.
-    let bytes = hex::decode(account.as_str().unwrap().trim_start_matches("0x")).unwrap();
+    // System.Account: nonce u32, consumers u32, providers u32, sufficients u32, then free u128
+    // (none stored: no account yet).
+    let Some(account) = account.as_str() else { return 0 };
+    let bytes = hex::decode(account.trim_start_matches("0x")).unwrap();
     u128::from_le_bytes(bytes[16..32].try_into().unwrap())
 }
 
@@ -166,6 +188,32 @@ async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_
         .await;
     }
 
+    // A peer that sends malformed votes is blocked by every validator; one that sends a
+    // message over the size limit is disconnected; finality goes on.
+    let namespace = {
+        let mut n = b"accord:".to_vec();
+        n.extend_from_slice(&genesis.0);
+        n
+    };
+    let validators: Vec<([u8; 32], std::net::SocketAddr)> =
+        (0..4).map(|i| (net.keys[i], format!("127.0.0.1:{}", net.p2p_ports[i]).parse().unwrap())).collect();
+    let epoch = call(&net.client(0), "accord_validators", vec![]).await["currentEpoch"].as_u64().unwrap();
+    let rogue = |i: usize, misdeed| {
+        let (validators, namespace) = (validators.clone(), namespace.clone());
+        let listen = format!("127.0.0.1:{}", net.p2p_ports[NODES + i]).parse().unwrap();
+        tokio::task::spawn_blocking(move || {
+            crate::rogue::misbehave(ROGUE_SEEDS[i], listen, validators, namespace, misdeed, Duration::from_secs(4))
+        })
+    };
+    let at = net.min_finalized().await;
+    let malformed = rogue(0, crate::rogue::Misdeed::MalformedVotes { epochs: [epoch, epoch + 1] }).await.unwrap();
+    assert_eq!(malformed.before, 4, "{malformed:?}");
+    assert_eq!(malformed.after, 0, "still connected after malformed votes: {malformed:?}");
+    let oversized = rogue(1, crate::rogue::Misdeed::Oversized { bytes: 8 << 20 }).await.unwrap();
+    assert_eq!(oversized.before, 4, "{oversized:?}");
+    assert_eq!(oversized.after, 0, "still connected after an oversized message: {oversized:?}");
+    net.wait_finalized(at + 3, "after the rogue peers").await;
+
     // The finalized head carries a certificate that verifies against the validator set,
     // and fails for another block or when tampered with.
     // (A block finalized only through a descendant's certificate has none of its own.)
@@ -182,7 +230,7 @@ async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_
     let (head, certificate) = found.expect("one of the last ten finalized blocks has a certificate");
     let verify = |cert: &str, block: &str| {
         Command::new(node_bin())
-            .args(["verify-certificate", "--chain", "local", "--block", block, cert])
+            .args(["verify-certificate", "--chain", &net.spec, "--block", block, cert])
             .output()
             .unwrap()
     };
@@ -196,14 +244,41 @@ async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_
     tampered[last] ^= 1;
     assert!(!verify(&hex0x(&tampered), &head).status.success());
 
-    // kill -9 one validator: the other three keep finalizing; restarted, it catches up
-    // and agrees.
+    // kill -9 one validator under a transfer load: the other three keep finalizing and
+    // lose no transfer; restarted, it catches up and agrees.
+    let charlie = Pair::dev("Charlie");
+    let charlie_key = hex0x(&accord_pallet_system::ACCOUNT.key(&charlie.account()));
+    let charlie_before = free_balance(&call(&full, "state_getStorage", vec![json!(charlie_key)]).await);
+    let load = {
+        let (client, bob) = (net.client(0), Pair::dev("Bob"));
+        let charlie = Pair::dev("Charlie");
+        tokio::spawn(async move {
+            for nonce in 0..LOAD_TRANSFERS {
+                // Above the existential deposit, so that Charlie's account comes to be.
+                let xt = sign(genesis, &bob, &transfer(&charlie, TRANSFER), nonce);
+                call(&client, "author_submitExtrinsic", vec![json!(hex0x(xt.encoded()))]).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
     net.kill9(3);
     let at_kill = net.min_finalized().await;
     net.wait_finalized(at_kill + 3, "without Dave").await;
+    load.await.unwrap();
     net.launch(3);
     let target = net.min_finalized().await.max(at_kill + 3) + 1;
     net.wait_finalized(target, "Dave back").await;
+    let expected = charlie_before + u128::from(LOAD_TRANSFERS) * TRANSFER;
+    for i in net.running() {
+        let client = net.client(i);
+        wait_until(&format!("node {i} to finalize every transfer of the load"), PROGRESS, || async {
+            let (_, head) = finalized(&client).await;
+            let v = call(&client, "state_getStorage", vec![json!(charlie_key), json!(head)]).await;
+            free_balance(&v) == expected
+        })
+        .await;
+    }
     net.assert_agree(net.min_finalized().await).await;
 
     // Two of four stopped: finality halts (no quorum) without any disagreement; one back:
@@ -228,4 +303,77 @@ async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_
     net.launch(LATE);
     net.wait_finalized(head + 2, "the late full node").await;
     net.assert_agree(net.min_finalized().await).await;
+
+    // Root adds node 4 to the validators: from the next epoch it votes. With Dave down,
+    // Alice, Bob, Charlie and node 4 are four of five, a quorum only with node 4's votes.
+    net.launch(3);
+    let sudo_nonce = 1; // Alice's first transfer took nonce 0.
+    net.sudo(genesis, validators_call(Call::add_validator { validator: net.keys[4] }), sudo_nonce).await;
+    net.wait_validators(|set| set.len() == 5 && set.contains(&hex0x(&net.keys[4])), "node 4 to join").await;
+    net.kill9(3);
+    let at = net.min_finalized().await;
+    net.wait_finalized(at + 3, "node 4 voting, Dave down").await;
+
+    // Root removes Dave (down): from the next epoch the set is Alice, Bob, Charlie and
+    // node 4. Dave restarted follows (catching up across the epochs it missed) but no
+    // longer counts: with Charlie and node 4 down, Alice, Bob and Dave cannot finalize.
+    net.sudo(genesis, validators_call(Call::remove_validator { validator: net.keys[3] }), sudo_nonce + 1).await;
+    let without =
+        net.wait_validators(|set| set.len() == 4 && !set.contains(&hex0x(&net.keys[3])), "Dave to be removed").await;
+    net.launch(3);
+    net.wait_finalized(net.min_finalized().await + 2, "Dave following").await;
+    let dave = net.client(3);
+    let epoch = call(&dave, "accord_validators", vec![]).await;
+    assert!(epoch["currentEpoch"].as_u64().unwrap() >= without, "Dave caught up to the epoch: {epoch}");
+    net.kill9(2);
+    net.kill9(4);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let halted = net.min_finalized().await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let mut highest = 0;
+    for i in net.running() {
+        highest = highest.max(finalized(&net.client(i)).await.0);
+    }
+    assert!(highest <= halted + 1, "a removed validator's votes counted: {halted} -> {highest}");
+    net.launch(2);
+    net.wait_finalized(highest + 2, "Charlie back").await;
+    net.assert_agree(net.min_finalized().await).await;
+}
+
+/// Transfers of the load under which a validator is killed.
+const LOAD_TRANSFERS: u32 = 60;
+/// The amount of each.
+const TRANSFER: u128 = accord_runtime::UNIT;
+
+type Call = accord_pallet_validators::Call;
+
+fn validators_call(call: Call) -> accord_runtime::RuntimeCall {
+    accord_runtime::RuntimeCall::Validators(call)
+}
+
+impl Network {
+    /// Alice (the sudo key) submits `call` to node 0, to be dispatched as root.
+    async fn sudo(&self, genesis: accord_primitives::H256, inner: accord_runtime::RuntimeCall, nonce: u32) {
+        let sudo = accord_runtime::RuntimeCall::Sudo(accord_pallet_sudo::Call::sudo { call: Box::new(inner) });
+        let xt = sign(genesis, &Pair::dev("Alice"), &sudo, nonce);
+        call(&self.client(0), "author_submitExtrinsic", vec![json!(hex0x(xt.encoded()))]).await;
+    }
+
+    /// Waits until node 0 is in an epoch whose set (hex keys) satisfies `ok`; returns
+    /// that epoch.
+    async fn wait_validators(&self, ok: impl Fn(&Vec<String>) -> bool, what: &str) -> u64 {
+        let client = self.client(0);
+        let epoch = std::cell::Cell::new(0);
+        wait_until(what, PROGRESS * 2, || async {
+            let v = call(&client, "accord_validators", vec![]).await;
+            let set: Vec<String> = v["validators"]
+                .as_array()
+                .map(|a| a.iter().map(|k| k.as_str().unwrap().to_string()).collect())
+                .unwrap_or_default();
+            epoch.set(v["currentEpoch"].as_u64().unwrap_or(0));
+            ok(&set)
+        })
+        .await;
+        epoch.get()
+    }
 }

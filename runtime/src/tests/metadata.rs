@@ -57,7 +57,15 @@ fn pallets_are_at_their_indices() {
     let pallets: Vec<_> = m.pallets.iter().map(|p| (p.name.as_str(), p.index)).collect();
     assert_eq!(
         pallets,
-        vec![("System", 0), ("Timestamp", 1), ("Balances", 2), ("Sudo", 3), ("Oplog", 4), ("Records", 5)]
+        vec![
+            ("System", 0),
+            ("Timestamp", 1),
+            ("Balances", 2),
+            ("Sudo", 3),
+            ("Oplog", 4),
+            ("Records", 5),
+            ("Validators", 6)
+        ]
     );
 }
 

@@ -7,6 +7,7 @@ mod fuzz;
 mod genesis;
 mod metadata;
 mod scale_walk;
+mod validators;
 
 use codec::{Decode, Encode};
 
