@@ -174,7 +174,7 @@ async fn run(args: Args) -> Result<bool, String> {
         None => args.node_pid.into_iter().collect(),
     };
     let sampler = (!pids.is_empty()).then(|| node::Sampler::start(pids.clone()));
-    let network_before = node.as_ref().map(node::NodeProcess::network_bytes);
+    let network_before = node.as_ref().map(node::NodeProcess::network_counters);
     let own_cpu_start = node::cpu_seconds(std::process::id()).unwrap_or(0.0);
     let report = load::run(&args, &url).await?;
     let own_cpu = node::cpu_seconds(std::process::id()).unwrap_or(0.0) - own_cpu_start;

@@ -124,16 +124,29 @@ impl NodeProcess {
         std::iter::once(&self.child).chain(&self.others).map(Child::id).collect()
     }
 
-    /// Bytes sent by all validators so far (their `accord_consensus_bytes_sent_total`).
-    pub(crate) fn network_bytes(&self) -> u64 {
-        self.metrics_ports.iter().filter_map(|port| metric(*port, "accord_consensus_bytes_sent_total")).sum()
+    /// Bytes sent by all validators so far (their `accord_consensus_bytes_sent_total`), and
+    /// the views that timed out (the most any validator saw,
+    /// `accord_consensus_nullifications_total`).
+    pub(crate) fn network_counters(&self) -> (u64, u64) {
+        let bytes =
+            self.metrics_ports.iter().filter_map(|port| metric(*port, "accord_consensus_bytes_sent_total")).sum();
+        let timeouts = self
+            .metrics_ports
+            .iter()
+            .filter_map(|port| metric(*port, "accord_consensus_nullifications_total"))
+            .max()
+            .unwrap_or(0);
+        (bytes, timeouts)
     }
 
-    /// The BFT figures: CPU per validator and per transfer, network bytes per block.
-    pub(crate) fn print_network(&self, report: &crate::load::Report, bytes_before: u64, usage: &Usage) {
+    /// The BFT figures: CPU per validator and per transfer, network bytes per block, views
+    /// that timed out.
+    pub(crate) fn print_network(&self, report: &crate::load::Report, before: (u64, u64), usage: &Usage) {
         let validators = self.metrics_ports.len().max(1) as f64;
         let blocks = report.blocks.len().max(1) as f64;
-        let sent = self.network_bytes().saturating_sub(bytes_before) as f64;
+        let (bytes, timeouts) = self.network_counters();
+        let sent = bytes.saturating_sub(before.0) as f64;
+        println!("views that timed out during the run (no block): {}", timeouts.saturating_sub(before.1));
         let per_transfer_ms = usage.cpu_seconds / validators / (report.included.max(1) as f64) * 1000.0;
         println!(
             "validators: {validators:.0}, CPU per validator {:.1} s ({:.3} ms per transfer), network {:.0} KiB sent per block with transfers ({:.0} KiB in all, over {blocks:.0} blocks)",

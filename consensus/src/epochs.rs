@@ -221,7 +221,16 @@ pub trait EngineStarter<S: Sender<PublicKey = ed25519::PublicKey>>: Send + 'stat
         scheme: Scheme,
         channels: (SubChannel<S>, SubChannel<S>, SubChannel<S>),
     ) -> Handle<()>;
+
+    /// The storage partition of an epoch's engine (its vote journal).
+    fn partition(&self, epoch: Epoch) -> String;
 }
+
+/// How many epochs before the current one keep their vote journal. The previous one is
+/// needed: a crash before its last block is acknowledged restarts the node in it, where it
+/// must not vote against its journal. One more is kept for safety margin; older ones are
+/// removed (they would otherwise pile up, one per epoch).
+pub const JOURNALS_KEPT: u64 = 2;
 
 /// Tells the network the peers of an epoch's validator set.
 pub type PeerTracker = Box<dyn FnMut(Epoch, &Set<ed25519::PublicKey>) + Send>;
@@ -313,6 +322,14 @@ pub async fn orchestrate<E, S, R, F>(
                 // Dropping the previous epoch's engine stops it.
                 active = next_active;
                 let _ = transition.done.send(());
+                if let Some(old) = epoch.checked_sub(JOURNALS_KEPT + 1) {
+                    let partition = parts.starter.partition(Epoch::new(old));
+                    if let Err(e) = context.remove(&partition, None).await {
+                        if !matches!(e, commonware_runtime::Error::PartitionMissing(_)) {
+                            warn!("cannot remove the vote journal of epoch {old} ({partition}): {e}");
+                        }
+                    }
+                }
             },
             message = vote_backup.recv().fuse() => {
                 let Some((their_epoch, (from, _))) = message else { return };

@@ -460,5 +460,13 @@ fn validator_set_changes_at_epoch_boundaries() {
             checked += 1;
         }
         assert!(checked > 20, "only {checked} certificates");
+
+        // Old epochs' vote journals are removed; the recent ones stay.
+        use commonware_runtime::Storage as _;
+        let epoch = u64::from(sim.chains[2].committed_height()) / EPOCH_LENGTH;
+        assert!(epoch >= 6, "epoch {epoch}");
+        let journal = |e: u64| format!("v2-simplex-epoch-{e}");
+        assert!(matches!(sim.context.scan(&journal(0)).await, Err(commonware_runtime::Error::PartitionMissing(_))));
+        assert!(sim.context.scan(&journal(epoch - 1)).await.is_ok(), "the previous epoch's journal is kept");
     });
 }

@@ -304,7 +304,7 @@ where
                 relay: self.inline.clone(),
                 reporter: self.reporter.clone(),
                 strategy: Sequential,
-                partition: format!("{}simplex-epoch-{}", self.partitions, epoch.get()),
+                partition: EngineStarter::<S>::partition(self, epoch),
                 mailbox_size: MAILBOX,
                 epoch,
                 floor: simplex::config::Floor::Genesis(floor),
@@ -326,6 +326,10 @@ where
             },
         );
         engine.start(votes, certs, fetch)
+    }
+
+    fn partition(&self, epoch: Epoch) -> String {
+        format!("{}simplex-epoch-{}", self.partitions, epoch.get())
     }
 }
 

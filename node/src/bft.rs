@@ -224,6 +224,12 @@ impl BftChain {
         let state = backend.overlay_state(overlay.clone());
         match self.client.execute(&state, block.inner()) {
             Ok(changes) => {
+                if let Some(ahead) = ahead_of_clock(&changes) {
+                    // A proposer whose clock runs ahead would make every later leader wait
+                    // for its timestamp: refuse to vote for it (it may come again later).
+                    warn!("block #{number} ({hash:?}) is {} ms ahead of this node's clock: not voting for it", ahead);
+                    return Some(false);
+                }
                 let trie = backend.trie_update_on(&state, block.header(), &changes);
                 drop(state);
                 self.hold(block.inner().clone(), changes, trie, overlay);
@@ -383,6 +389,19 @@ impl accord_consensus::Chain for BftChain {
     }
 }
 
+/// How far ahead of this node's clock a block's timestamp may be.
+pub const FUTURE_DRIFT_MAX: Duration = Duration::from_secs(2);
+
+/// By how many milliseconds the timestamp a block sets (`Timestamp.Now` in its `changes`)
+/// is ahead of this node's clock plus [`FUTURE_DRIFT_MAX`]; `None` if it is not.
+fn ahead_of_clock(changes: &Changes) -> Option<u64> {
+    let value = changes.get(&timestamp::NOW.key())?.as_ref()?;
+    let set: u64 = codec::Decode::decode(&mut &value[..]).ok()?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_millis() as u64;
+    let limit = now + FUTURE_DRIFT_MAX.as_millis() as u64;
+    (set > limit).then(|| set - now)
+}
+
 /// `accord_validators` over the engine's validator sets.
 fn epoch_validators(
     sets: accord_consensus::epochs::EpochProvider,
@@ -454,4 +473,25 @@ pub fn start(
         chain,
     });
     Ok(engine)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setting(ms: u64) -> Changes {
+        let mut changes = Changes::new();
+        changes.insert(timestamp::NOW.key(), Some(codec::Encode::encode(&ms)));
+        changes
+    }
+
+    #[test]
+    fn a_timestamp_beyond_the_drift_bound_is_ahead() {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+        assert_eq!(ahead_of_clock(&setting(now)), None);
+        assert_eq!(ahead_of_clock(&setting(now + 1_000)), None, "within the bound");
+        let ahead = ahead_of_clock(&setting(now + 60_000)).expect("a minute ahead");
+        assert!((57_000..=60_000).contains(&ahead), "{ahead}");
+        assert_eq!(ahead_of_clock(&Changes::new()), None, "no timestamp set");
+    }
 }
