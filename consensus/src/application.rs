@@ -278,9 +278,18 @@ pub async fn commit_finalized<E: Spawner + Clock + Metrics>(
         if let Some(info) = epocher.containing(height).filter(|info| info.last() == height) {
             let read_chain = chain.clone();
             let inner = block.inner().clone();
-            let validators = blocking(context.child("validators"), move || read_chain.validators_after(&inner))
-                .await
-                .unwrap_or_default();
+            let read = blocking(context.child("validators"), move || read_chain.validators_after(&inner)).await;
+            let validators = match read {
+                Some(Ok(validators)) => validators.unwrap_or_default(),
+                Some(Err(e)) => {
+                    warn!("reading the validator set after #{} failed: {e}; consensus stops", height.get());
+                    return;
+                }
+                None => {
+                    warn!("the validator-set read after #{} failed; consensus stops", height.get());
+                    return;
+                }
+            };
             let (done, entered) = oneshot::channel();
             let transition = Transition { epoch: info.epoch().next(), validators, boundary: block.digest(), done };
             if committer.transitions.send(transition).await.is_err() || entered.await.is_err() {

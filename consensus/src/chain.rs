@@ -48,7 +48,8 @@ pub trait Chain: Send + Sync + 'static {
     fn gossiped(&self, extrinsic: Vec<u8>);
 
     /// The validators (ed25519 public keys) the state of the committed block `block` names
-    /// for the next epoch (`Validators.Validators`); empty if it names none. Called for the
-    /// last block of each epoch, right after its commit.
-    fn validators_after(&self, block: &Block) -> Vec<[u8; 32]>;
+    /// for the next epoch (`Validators.Validators`); `None` if it names none (the set stays).
+    /// Called for the last block of each epoch, right after its commit. An error (the state
+    /// cannot be read) stops consensus: guessing would let nodes disagree on the set.
+    fn validators_after(&self, block: &Block) -> Result<Option<Vec<[u8; 32]>>, String>;
 }

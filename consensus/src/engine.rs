@@ -224,30 +224,34 @@ fn check_peers(config: &EngineConfig) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// The tracked peers of an epoch: its validators are primary (dialed), other known peers
-/// secondary (accepted when they connect). A validator missing from the address book
-/// cannot be reached: it is reported.
+/// The tracked peers of an epoch. For a validator of the epoch, the epoch's validators are
+/// primary (dialed) and the other known peers secondary (accepted when they connect). A node
+/// that does not validate in the epoch (a full node, a retired validator, a node that is
+/// behind) dials every known peer, so it reaches whoever still runs; the address book is at
+/// most [`PEERS_MAX`]. A validator of the epoch missing from the address book cannot be
+/// reached: it is reported.
 fn address_book(
     config: &EngineConfig,
     validators: &Set<ed25519::PublicKey>,
 ) -> AddressableTrackedPeers<ed25519::PublicKey> {
     let me = config.key.public_key();
+    let validating = validators.position(&me).is_some();
     let mut primary = Vec::new();
     let mut secondary = Vec::new();
     for (key, addr) in &config.peers {
         let entry = (key.clone(), Address::Symmetric(*addr));
-        if validators.position(key).is_some() {
+        if !validating || validators.position(key).is_some() {
             primary.push(entry);
         } else {
             secondary.push(entry);
         }
     }
     // We listen on our own address.
-    if validators.position(&me).is_some() && !primary.iter().any(|(k, _)| *k == me) {
+    if validating && !primary.iter().any(|(k, _)| *k == me) {
         primary.push((me.clone(), Address::Symmetric(config.listen)));
     }
     for validator in validators.iter() {
-        if !primary.iter().any(|(k, _)| k == validator) {
+        if *validator != me && !primary.iter().any(|(k, _)| k == validator) {
             warn!("validator {validator} has no address in the peer list: it cannot be reached");
         }
     }

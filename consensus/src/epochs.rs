@@ -97,7 +97,7 @@ impl EpochProvider {
     }
 
     /// Makes the sets up to `epoch` known.
-    fn reach(&self, epoch: u64) {
+    pub(crate) fn reach(&self, epoch: u64) {
         let mut state = self.inner.write();
         state.current = state.current.max(epoch);
     }
@@ -295,6 +295,7 @@ pub async fn orchestrate<E, S, R, F>(
     let Some(mut active) = enter(&mut parts, epoch, floor, (&mut votes, &mut certs, &mut fetch)).await else {
         return;
     };
+    remove_journals(&context, old_journals(&parts.starter, epoch)).await;
     loop {
         futures::select! {
             transition = parts.transitions.next() => {
@@ -322,14 +323,7 @@ pub async fn orchestrate<E, S, R, F>(
                 // Dropping the previous epoch's engine stops it.
                 active = next_active;
                 let _ = transition.done.send(());
-                if let Some(old) = epoch.checked_sub(JOURNALS_KEPT + 1) {
-                    let partition = parts.starter.partition(Epoch::new(old));
-                    if let Err(e) = context.remove(&partition, None).await {
-                        if !matches!(e, commonware_runtime::Error::PartitionMissing(_)) {
-                            warn!("cannot remove the vote journal of epoch {old} ({partition}): {e}");
-                        }
-                    }
-                }
+                remove_journals(&context, old_journals(&parts.starter, transition.epoch)).await;
             },
             message = vote_backup.recv().fuse() => {
                 let Some((their_epoch, (from, _))) = message else { return };
@@ -339,6 +333,31 @@ pub async fn orchestrate<E, S, R, F>(
                 let Some((their_epoch, (from, _))) = message else { return };
                 hint(&parts, active.epoch, their_epoch, from);
             },
+        }
+    }
+}
+
+/// How many epochs below the kept ones are looked at for a journal to remove: a crash
+/// between a transition and its removal leaves one behind, which the next removal takes.
+const JOURNALS_SWEPT: u64 = 8;
+
+/// The vote journals of the epochs before `current` beyond [`JOURNALS_KEPT`] to remove.
+fn old_journals<S, F>(starter: &F, current: Epoch) -> Vec<String>
+where
+    S: Sender<PublicKey = ed25519::PublicKey>,
+    F: EngineStarter<S>,
+{
+    let Some(newest) = current.get().checked_sub(JOURNALS_KEPT + 1) else { return Vec::new() };
+    (newest.saturating_sub(JOURNALS_SWEPT)..=newest).map(|old| starter.partition(Epoch::new(old))).collect()
+}
+
+/// Removes `partitions` (vote journals), those already gone aside.
+async fn remove_journals<E: Storage>(context: &E, partitions: Vec<String>) {
+    for partition in partitions {
+        if let Err(e) = context.remove(&partition, None).await {
+            if !matches!(e, commonware_runtime::Error::PartitionMissing(_)) {
+                warn!("cannot remove the vote journal {partition}: {e}");
+            }
         }
     }
 }

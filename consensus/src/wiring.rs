@@ -191,13 +191,14 @@ where
     let finalized_blocks = archive(&context, &partitions, "blocks", &page_cache, ()).await;
     let (actor, mailbox, floor) =
         MarshalActor::init(context.child("marshal"), finalizations, finalized_blocks, marshal_config).await;
+    // Where this node is: the epoch of the block after the last one it processed (its set
+    // is known before marshal runs, so marshal can check that epoch's certificates at once);
+    // the epoch's genesis is the previous epoch's last block.
     let processed = floor.processed().map_or(0, |p| p.height().get());
+    let epoch = current_epoch(&epocher, processed);
+    sets.reach(epoch.get());
     let (finalizer, deliveries) = Finalizer::new();
     let marshal_handle = actor.start(finalizer, buffer, resolver);
-
-    // Where this node is: the epoch of the block after the last one it processed, whose
-    // genesis is the previous epoch's last block.
-    let epoch = current_epoch(&epocher, processed);
     let floor = match epoch.previous().and_then(|previous| epocher.last(previous)) {
         None => genesis_digest,
         Some(boundary) => match mailbox.get_block(boundary).await {

@@ -206,7 +206,10 @@ impl BftChain {
         Ok(Some(ConsensusBlock::new(block)))
     }
 
-    fn verify_on(&self, parent: &ConsensusBlock, block: &ConsensusBlock) -> Option<bool> {
+    /// Executes `block` on `parent`'s state and holds it if valid; `vote`: the answer is a
+    /// vote, so a block too far ahead of the clock is refused (a block that is already
+    /// notarized is followed whatever its timestamp).
+    fn verify_on(&self, parent: &ConsensusBlock, block: &ConsensusBlock, vote: bool) -> Option<bool> {
         let hash = block.hash();
         if self.held.lock().contains_key(&hash) {
             return Some(true);
@@ -224,7 +227,7 @@ impl BftChain {
         let state = backend.overlay_state(overlay.clone());
         match self.client.execute(&state, block.inner()) {
             Ok(changes) => {
-                if let Some(ahead) = ahead_of_clock(&changes) {
+                if let Some(ahead) = ahead_of_clock(&changes).filter(|_| vote) {
                     // A proposer whose clock runs ahead would make every later leader wait
                     // for its timestamp: refuse to vote for it (it may come again later).
                     warn!("block #{number} ({hash:?}) is {} ms ahead of this node's clock: not voting for it", ahead);
@@ -319,7 +322,7 @@ impl accord_consensus::Chain for BftChain {
     }
 
     fn verify(&self, parent: &ConsensusBlock, block: &ConsensusBlock) -> Option<bool> {
-        self.verify_on(parent, block)
+        self.verify_on(parent, block, true)
     }
 
     fn notarized(&self, hash: H256) -> bool {
@@ -344,7 +347,7 @@ impl accord_consensus::Chain for BftChain {
                 .flatten()
         });
         let Some(parent) = parent else { return };
-        if self.verify_on(&parent, block) == Some(true) {
+        if self.verify_on(&parent, block, false) == Some(true) {
             self.notarized(block.hash());
         }
     }
@@ -374,17 +377,22 @@ impl accord_consensus::Chain for BftChain {
         (self.submit)(extrinsic);
     }
 
-    fn validators_after(&self, block: &ConsensusBlock) -> Vec<[u8; 32]> {
+    fn validators_after(&self, block: &ConsensusBlock) -> Result<Option<Vec<[u8; 32]>>, String> {
         let backend = self.client.backend();
         let number = block.header().number;
-        if backend.hash_of(number).ok().flatten() != Some(block.hash()) {
-            warn!("validator set asked of #{number} {:?}, which is not committed", block.hash());
-            return Vec::new();
+        if backend.hash_of(number).map_err(|e| e.to_string())? != Some(block.hash()) {
+            return Err(format!("#{number} {:?} is not the committed block at its height", block.hash()));
         }
+        let state = backend
+            .state_at(number)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("the state of #{number} is no longer kept (pruned)"))?;
         let key = accord_pallet_validators::VALIDATORS.key();
-        match backend.state_at(number) {
-            Ok(Some(state)) => state.get_typed::<Vec<[u8; 32]>>(&key).unwrap_or_default(),
-            _ => Vec::new(),
+        match accord_support::StateRead::get(&state, &key) {
+            None => Ok(None),
+            Some(value) => codec::Decode::decode(&mut &value[..])
+                .map(Some)
+                .map_err(|e| format!("Validators.Validators at #{number} does not decode: {e}")),
         }
     }
 }
@@ -442,7 +450,8 @@ pub fn start(
     let submit = api.gossip_submitter(tokio::runtime::Handle::current());
     let chain = BftChain::new(client.clone(), pool.clone(), metrics.clone(), settings.block_time, submit)
         .map_err(|e| consensus_error(&e))?;
-    let namespace = crate::consensus_namespace(client.backend().genesis_hash());
+    let namespace =
+        crate::consensus_namespace(client.backend().genesis_hash(), settings.epoch_length, &settings.validators);
     let config = accord_consensus::EngineConfig {
         key,
         validators,

@@ -131,7 +131,7 @@ fn verify_certificate(cli: &Cli, certificate: &str, block: Option<&str>, validat
         .collect::<Result<Vec<_>, _>>()?;
     let certified = accord_consensus::verify_certificate(
         &bytes,
-        &consensus_namespace(genesis.hash()),
+        &consensus_namespace(genesis.hash(), consensus.epoch_length, &consensus.validators),
         &validators,
         block,
     )
@@ -142,6 +142,13 @@ fn verify_certificate(cli: &Cli, certificate: &str, block: Option<&str>, validat
             format!("{e} (checked against the genesis set: for a later epoch pass --validators, see accord_validators)")
         }
     })?;
+    if !given && certified.epoch != 0 {
+        // The genesis set only validates epoch 0: a quorum of retired keys must not pass.
+        return Err(format!(
+            "the certificate is of epoch {}: pass that epoch's set with --validators (accord_validators {})",
+            certified.epoch, certified.epoch
+        ));
+    }
     println!(
         "valid: finalizes block {:?} (epoch {}, view {}), signed by {} of {} validators",
         certified.block,
@@ -153,10 +160,15 @@ fn verify_certificate(cli: &Cli, certificate: &str, block: Option<&str>, validat
     Ok(())
 }
 
-/// The namespace of a chain's consensus signatures and p2p connections.
-pub fn consensus_namespace(genesis: accord_primitives::H256) -> Vec<u8> {
+/// The namespace of a chain's consensus signatures and p2p connections: `"accord:"`, the
+/// genesis hash, then `blake2_256(SCALE(epoch length as u64, epoch-0 validators))`. Nodes
+/// that disagree on where epochs end, or on who validates first, neither connect nor accept
+/// each other's certificates.
+pub fn consensus_namespace(genesis: accord_primitives::H256, epoch_length: u64, validators: &[[u8; 32]]) -> Vec<u8> {
     let mut namespace = b"accord:".to_vec();
     namespace.extend_from_slice(&genesis.0);
+    let rules = codec::Encode::encode(&(epoch_length, validators));
+    namespace.extend_from_slice(&accord_primitives::hashing::blake2_256(&rules));
     namespace
 }
 

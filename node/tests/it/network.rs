@@ -190,19 +190,18 @@ async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_
 
     // A peer that sends malformed votes is blocked by every validator; one that sends a
     // message over the size limit is disconnected; finality goes on.
-    let namespace = {
-        let mut n = b"accord:".to_vec();
-        n.extend_from_slice(&genesis.0);
-        n
-    };
+    let namespace = accord_node::consensus_namespace(genesis, EPOCH_LENGTH, &net.keys[..4]);
     let validators: Vec<([u8; 32], std::net::SocketAddr)> =
         (0..4).map(|i| (net.keys[i], format!("127.0.0.1:{}", net.p2p_ports[i]).parse().unwrap())).collect();
     let epoch = call(&net.client(0), "accord_validators", vec![]).await["currentEpoch"].as_u64().unwrap();
+    let others: Vec<([u8; 32], std::net::SocketAddr)> =
+        (4..NODES).map(|i| (net.keys[i], format!("127.0.0.1:{}", net.p2p_ports[i]).parse().unwrap())).collect();
     let rogue = |i: usize, misdeed| {
-        let (validators, namespace) = (validators.clone(), namespace.clone());
+        let (validators, others, namespace) = (validators.clone(), others.clone(), namespace.clone());
         let listen = format!("127.0.0.1:{}", net.p2p_ports[NODES + i]).parse().unwrap();
         tokio::task::spawn_blocking(move || {
-            crate::rogue::misbehave(ROGUE_SEEDS[i], listen, validators, namespace, misdeed, Duration::from_secs(4))
+            let watch = Duration::from_secs(4);
+            crate::rogue::misbehave(ROGUE_SEEDS[i], listen, validators, others, namespace, misdeed, watch)
         })
     };
     let at = net.min_finalized().await;
@@ -228,9 +227,13 @@ async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_
         }
     }
     let (head, certificate) = found.expect("one of the last ten finalized blocks has a certificate");
+    // The set has not changed yet: the current epoch's is the certificate's epoch's.
+    let set = call(&net.client(0), "accord_validators", vec![]).await;
+    let set: Vec<&str> = set["validators"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
+    let set = set.join(",");
     let verify = |cert: &str, block: &str| {
         Command::new(node_bin())
-            .args(["verify-certificate", "--chain", &net.spec, "--block", block, cert])
+            .args(["verify-certificate", "--chain", &net.spec, "--validators", &set, "--block", block, cert])
             .output()
             .unwrap()
     };

@@ -35,12 +35,14 @@ pub(crate) struct Outcome {
     pub(crate) after: usize,
 }
 
-/// Connects as `key` (listening on `listen`) to `validators` and, once connected to all
-/// of them, commits `misdeed`; watches for `watch` how many stay connected.
+/// Connects as `key` (listening on `listen`) to `validators` (and accepts the other known
+/// `peers`, which dial every known key) and, once connected to all validators, commits
+/// `misdeed`; watches for `watch` how many validators stay connected.
 pub(crate) fn misbehave(
     key: [u8; 32],
     listen: SocketAddr,
     validators: Vec<([u8; 32], SocketAddr)>,
+    peers: Vec<([u8; 32], SocketAddr)>,
     namespace: Vec<u8>,
     misdeed: Misdeed,
     watch: Duration,
@@ -64,15 +66,22 @@ pub(crate) fn misbehave(
             let mut config =
                 lookup::Config::recommended(upgrader, &namespace, listen, NZUsize!(16), 16 << 20, NZUsize!(64));
             config.allow_private_ips = true;
-            config.allowed_handshake_rate_per_ip = Quota::per_second(NZU32!(8));
+            // Every node on this machine dials us from one address.
+            config.allowed_handshake_rate_per_ip = Quota::per_second(NZU32!(100));
             config.dial_frequency = Duration::from_millis(200);
             let (mut network, mut oracle) = lookup::Network::new(context.child("network"), config);
-            let peers: Vec<(ed25519::PublicKey, Address)> = validators
-                .iter()
-                .map(|(k, a)| (ed25519::PublicKey::try_from(&k[..]).unwrap(), Address::Symmetric(*a)))
-                .collect();
-            let count = peers.len();
-            let _ = oracle.track(0, AddressableTrackedPeers::new(Map::try_from(peers).unwrap(), Map::default()));
+            let entries = |list: &[([u8; 32], SocketAddr)]| -> Vec<(ed25519::PublicKey, Address)> {
+                list.iter()
+                    .map(|(k, a)| (ed25519::PublicKey::try_from(&k[..]).unwrap(), Address::Symmetric(*a)))
+                    .collect()
+            };
+            let validator_keys: Vec<ed25519::PublicKey> = entries(&validators).into_iter().map(|(k, _)| k).collect();
+            let count = validator_keys.len();
+            let book = AddressableTrackedPeers::new(
+                Map::try_from(entries(&validators)).unwrap(),
+                Map::try_from(entries(&peers)).unwrap(),
+            );
+            let _ = oracle.track(0, book);
             // Every channel the nodes use (a message on an unknown channel ends the
             // connection), with what arrives drained.
             let quota = Quota::per_second(NZU32!(1000));
@@ -88,7 +97,10 @@ pub(crate) fn misbehave(
             // A probe: an empty transaction batch, which an honest node may send too. It
             // reaches the peers we are connected to.
             let empty_batch = vec![0u8];
-            let mut connected = || txs.send(Recipients::All, empty_batch.clone(), false).len();
+            let mut connected = || {
+                let reached = txs.send(Recipients::All, empty_batch.clone(), false);
+                reached.iter().filter(|k| validator_keys.contains(k)).count()
+            };
             let start = Instant::now();
             let mut before = connected();
             while before < count {
