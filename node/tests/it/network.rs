@@ -288,14 +288,7 @@ async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_
     // it resumes.
     net.kill9(2);
     net.kill9(3);
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let halted = net.min_finalized().await;
-    tokio::time::sleep(Duration::from_secs(6)).await;
-    let mut highest = 0;
-    for i in net.running() {
-        highest = highest.max(finalized(&net.client(i)).await.0);
-    }
-    assert!(highest <= halted + 1, "finality went on with two of four validators down: {halted} -> {highest}");
+    let highest = net.assert_halted("two of four validators down").await;
     net.launch(2);
     net.wait_finalized(highest + 2, "Charlie back").await;
     net.assert_agree(net.min_finalized().await).await;
@@ -332,14 +325,7 @@ async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_
     net.wait_finalized(net.min_finalized().await + 2, "Dave following").await;
     net.kill9(2);
     net.kill9(4);
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let halted = net.min_finalized().await;
-    tokio::time::sleep(Duration::from_secs(6)).await;
-    let mut highest = 0;
-    for i in net.running() {
-        highest = highest.max(finalized(&net.client(i)).await.0);
-    }
-    assert!(highest <= halted + 1, "a removed validator's votes counted: {halted} -> {highest}");
+    let highest = net.assert_halted("a removed validator's votes counted").await;
     net.launch(2);
     net.wait_finalized(highest + 2, "Charlie back").await;
     net.assert_agree(net.min_finalized().await).await;
@@ -357,6 +343,20 @@ fn validators_call(call: Call) -> accord_runtime::RuntimeCall {
 }
 
 impl Network {
+    /// Checks over 9 s that finality has halted (at most one more block, one that was
+    /// already being finalized); returns the highest finalized height.
+    async fn assert_halted(&self, why: &str) -> u32 {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let halted = self.min_finalized().await;
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        let mut highest = 0;
+        for i in self.running() {
+            highest = highest.max(finalized(&self.client(i)).await.0);
+        }
+        assert!(highest <= halted + 1, "finality went on ({why}): {halted} -> {highest}");
+        highest
+    }
+
     /// Alice (the sudo key) submits `call` to node 0, to be dispatched as root.
     async fn sudo(&self, genesis: accord_primitives::H256, inner: accord_runtime::RuntimeCall, nonce: u32) {
         let sudo = accord_runtime::RuntimeCall::Sudo(accord_pallet_sudo::Call::sudo { call: Box::new(inner) });
