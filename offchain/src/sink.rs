@@ -9,6 +9,8 @@
 //! accord_breaks(subscription, log_index, data_id, expected, found)
 //! ```
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::entry::{Entry, Subscription};
@@ -139,9 +141,19 @@ impl SqliteSink {
             .query_row("SELECT next_index FROM accord_cursor WHERE id = 0", [], |r| r.get::<_, i64>(0))
             .map_err(err)? as u64;
         check_sequence(&path, expected, entries)?;
-        let mut statements = SqliteTx { tx, path: path.clone() };
-        let outcome = apply_entries(&mut statements, entries, subs)?;
-        statements.tx.commit().map_err(err)?;
+        let plan = plan(entries, subs, |sub, data_id| {
+            tx.query_row(
+                "SELECT state FROM accord_state WHERE subscription = ?1 AND data_id = ?2",
+                params![sub, data_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)
+        })?;
+        SqliteSink::write(&tx, &plan).map_err(err)?;
+        let outcome = plan.outcome;
+        drop(plan);
+        tx.commit().map_err(err)?;
         Ok(outcome)
     }
 
@@ -219,204 +231,212 @@ impl Sink for PostgresSink {
         let mut tx = self.client.transaction().map_err(err)?;
         let row = tx.query_one("SELECT next_index FROM accord_cursor WHERE id = 0 FOR UPDATE", &[]).map_err(err)?;
         check_sequence(&url, row.get::<_, i64>(0) as u64, entries)?;
-        let mut statements = PgTx { tx, url: url.clone() };
-        let outcome = apply_entries(&mut statements, entries, subs)?;
-        statements.tx.commit().map_err(err)?;
+        let stored = PostgresSink::stored_states(&mut tx, entries, subs).map_err(err)?;
+        let plan = plan(entries, subs, |sub, data_id| Ok(stored.get(&(sub.to_string(), data_id.to_vec())).cloned()))?;
+        PostgresSink::write(&mut tx, &plan).map_err(err)?;
+        let outcome = plan.outcome;
+        drop(plan);
+        tx.commit().map_err(err)?;
         Ok(outcome)
     }
 }
 
-/// The statements applying entries takes, inside a sink's open transaction.
-trait Statements {
-    /// The stored state of `data_id` in `sub`.
-    fn stored_state(&mut self, sub: &str, data_id: &[u8]) -> Result<Option<Vec<u8>>, SinkError>;
-    /// Records that `e` does not continue the stored state `expected`.
-    fn record_break(&mut self, sub: &str, e: &Entry, expected: &[u8]) -> Result<(), SinkError>;
-    /// Appends `e` to the history of `sub`.
-    fn insert_history(&mut self, sub: &str, e: &Entry) -> Result<(), SinkError>;
-    /// Sets (or, for a delete, removes) the current state of `e`'s data id.
-    fn write_state(&mut self, sub: &str, e: &Entry) -> Result<(), SinkError>;
-    /// Moves the cursor.
-    fn set_cursor(&mut self, next_index: u64) -> Result<(), SinkError>;
+/// What a batch writes, decided in memory before any write: the continuity check of each
+/// entry against the state its data id has at that point (stored, or set by an earlier
+/// entry of the batch). The one logic both sinks share; each writes the plan its own way
+/// (PostgreSQL in a few multi-row statements).
+struct Plan<'e> {
+    outcome: BatchOutcome,
+    /// Entries applied, per subscription, in order.
+    history: Vec<(&'e str, &'e Entry)>,
+    /// Entries that do not continue their data id's state, with the state they should have
+    /// continued.
+    breaks: Vec<(&'e str, &'e Entry, Vec<u8>)>,
+    /// The state each touched (subscription, data id) ends the batch with: its state and
+    /// the index of the entry that set it, or `None` if it was deleted.
+    states: BTreeMap<(&'e str, &'e [u8]), Option<(&'e [u8], u64)>>,
+    /// Where the cursor moves.
+    cursor: Option<u64>,
 }
 
-/// Applies `entries` to every matching subscription and moves the cursor past them: the one
-/// logic both sinks share.
-fn apply_entries(
-    tx: &mut impl Statements,
-    entries: &[Entry],
-    subs: &[Subscription],
-) -> Result<BatchOutcome, SinkError> {
-    let mut outcome = BatchOutcome::default();
+/// Plans `entries` for every matching subscription; `stored` reads the state a (subscription,
+/// data id) had before the batch (once per pair).
+fn plan<'e>(
+    entries: &'e [Entry],
+    subs: &'e [Subscription],
+    mut stored: impl FnMut(&str, &[u8]) -> Result<Option<Vec<u8>>, SinkError>,
+) -> Result<Plan<'e>, SinkError> {
+    let mut plan = Plan {
+        outcome: BatchOutcome::default(),
+        history: Vec::new(),
+        breaks: Vec::new(),
+        states: BTreeMap::new(),
+        cursor: None,
+    };
+    // The state of each pair as the batch goes.
+    let mut current: HashMap<(&str, &[u8]), Option<Vec<u8>>> = HashMap::new();
     for e in entries {
         let matched: Vec<&Subscription> = subs.iter().filter(|s| s.matches(e)).collect();
         if matched.is_empty() {
-            outcome.unmatched += 1;
+            plan.outcome.unmatched += 1;
         } else {
-            outcome.applied += 1;
+            plan.outcome.applied += 1;
         }
         for sub in matched {
-            if let Some(stored) = tx.stored_state(&sub.name, &e.data_id)?.filter(|s| *s != e.source_state) {
-                tx.record_break(&sub.name, e, &stored)?;
-                outcome.breaks += 1;
+            let key = (sub.name.as_str(), e.data_id.as_slice());
+            let state = match current.get(&key) {
+                Some(state) => state.clone(),
+                None => stored(key.0, key.1)?,
+            };
+            if let Some(expected) = state.filter(|s| *s != e.source_state) {
+                plan.breaks.push((key.0, e, expected.clone()));
+                plan.outcome.breaks += 1;
+                current.insert(key, Some(expected));
                 continue;
             }
-            tx.insert_history(&sub.name, e)?;
-            tx.write_state(&sub.name, e)?;
+            plan.history.push((key.0, e));
+            let deleted = e.op_type == "Delete";
+            current.insert(key, (!deleted).then(|| e.result_state.clone()));
+            plan.states.insert(key, (!deleted).then_some((e.result_state.as_slice(), e.index)));
         }
     }
-    if let Some(last) = entries.last() {
-        tx.set_cursor(last.index + 1)?;
-    }
-    Ok(outcome)
+    plan.cursor = entries.last().map(|last| last.index + 1);
+    Ok(plan)
 }
 
-struct SqliteTx<'c> {
-    tx: rusqlite::Transaction<'c>,
-    path: String,
-}
-
-impl SqliteTx<'_> {
-    fn err(&self, source: rusqlite::Error) -> SinkError {
-        SinkError::Sql { path: self.path.clone(), source }
+impl SqliteSink {
+    /// Writes `plan` in the open transaction `tx`, with cached prepared statements.
+    fn write(tx: &rusqlite::Transaction<'_>, plan: &Plan<'_>) -> rusqlite::Result<()> {
+        let mut history = tx.prepare_cached(
+            "INSERT INTO accord_history (subscription, log_index, block, extrinsic_index, operator, data_id, \
+             source_state, result_state, op_type, timestamp_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for (sub, e) in &plan.history {
+            history.execute(params![
+                sub,
+                e.index as i64,
+                e.block,
+                e.extrinsic_index,
+                e.operator,
+                e.data_id,
+                e.source_state,
+                e.result_state,
+                e.op_type,
+                e.timestamp_ms as i64
+            ])?;
+        }
+        let mut breaks = tx.prepare_cached(
+            "INSERT INTO accord_breaks (subscription, log_index, data_id, expected, found) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (sub, e, expected) in &plan.breaks {
+            breaks.execute(params![sub, e.index as i64, e.data_id, expected, e.source_state])?;
+        }
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO accord_state (subscription, data_id, state, last_index) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (subscription, data_id) DO UPDATE SET state = excluded.state, last_index = excluded.last_index",
+        )?;
+        let mut delete = tx.prepare_cached("DELETE FROM accord_state WHERE subscription = ?1 AND data_id = ?2")?;
+        for ((sub, data_id), state) in &plan.states {
+            match state {
+                Some((state, index)) => upsert.execute(params![sub, data_id, state, *index as i64])?,
+                None => delete.execute(params![sub, data_id])?,
+            };
+        }
+        if let Some(next) = plan.cursor {
+            tx.execute("UPDATE accord_cursor SET next_index = ?1 WHERE id = 0", params![next as i64])?;
+        }
+        Ok(())
     }
 }
 
-impl Statements for SqliteTx<'_> {
-    fn stored_state(&mut self, sub: &str, data_id: &[u8]) -> Result<Option<Vec<u8>>, SinkError> {
-        self.tx
-            .query_row(
-                "SELECT state FROM accord_state WHERE subscription = ?1 AND data_id = ?2",
-                params![sub, data_id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))
+impl PostgresSink {
+    /// The stored states of the (subscription, data id) pairs `entries` touch, in one query
+    /// per subscription.
+    fn stored_states(
+        tx: &mut postgres::Transaction<'_>,
+        entries: &[Entry],
+        subs: &[Subscription],
+    ) -> Result<HashMap<(String, Vec<u8>), Vec<u8>>, postgres::Error> {
+        let mut stored = HashMap::new();
+        for sub in subs {
+            let ids: BTreeSet<&[u8]> =
+                entries.iter().filter(|e| sub.matches(e)).map(|e| e.data_id.as_slice()).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let ids: Vec<&[u8]> = ids.into_iter().collect();
+            let rows = tx.query(
+                "SELECT data_id, state FROM accord_state WHERE subscription = $1 AND data_id = ANY($2)",
+                &[&sub.name, &ids],
+            )?;
+            for row in rows {
+                stored.insert((sub.name.clone(), row.get::<_, Vec<u8>>(0)), row.get::<_, Vec<u8>>(1));
+            }
+        }
+        Ok(stored)
     }
 
-    fn record_break(&mut self, sub: &str, e: &Entry, expected: &[u8]) -> Result<(), SinkError> {
-        self.tx
-            .execute(
-                "INSERT INTO accord_breaks (subscription, log_index, data_id, expected, found) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![sub, e.index as i64, e.data_id, expected, e.source_state],
-            )
-            .map(|_| ())
-            .map_err(|err| self.err(err))
-    }
-
-    fn insert_history(&mut self, sub: &str, e: &Entry) -> Result<(), SinkError> {
-        self.tx
-            .execute(
+    /// Writes `plan` in the open transaction `tx`: one multi-row statement per table.
+    fn write(tx: &mut postgres::Transaction<'_>, plan: &Plan<'_>) -> Result<(), postgres::Error> {
+        if !plan.history.is_empty() {
+            let h = &plan.history;
+            let subs: Vec<&str> = h.iter().map(|(s, _)| *s).collect();
+            let index: Vec<i64> = h.iter().map(|(_, e)| e.index as i64).collect();
+            let block: Vec<i64> = h.iter().map(|(_, e)| i64::from(e.block)).collect();
+            let xt: Vec<i64> = h.iter().map(|(_, e)| i64::from(e.extrinsic_index)).collect();
+            let operator: Vec<&str> = h.iter().map(|(_, e)| e.operator.as_str()).collect();
+            let data_id: Vec<&[u8]> = h.iter().map(|(_, e)| e.data_id.as_slice()).collect();
+            let source: Vec<&[u8]> = h.iter().map(|(_, e)| e.source_state.as_slice()).collect();
+            let result: Vec<&[u8]> = h.iter().map(|(_, e)| e.result_state.as_slice()).collect();
+            let op_type: Vec<&str> = h.iter().map(|(_, e)| e.op_type.as_str()).collect();
+            let time: Vec<i64> = h.iter().map(|(_, e)| e.timestamp_ms as i64).collect();
+            tx.execute(
                 "INSERT INTO accord_history (subscription, log_index, block, extrinsic_index, operator, data_id, \
-                 source_state, result_state, op_type, timestamp_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    sub,
-                    e.index as i64,
-                    e.block,
-                    e.extrinsic_index,
-                    e.operator,
-                    e.data_id,
-                    e.source_state,
-                    e.result_state,
-                    e.op_type,
-                    e.timestamp_ms as i64
-                ],
-            )
-            .map(|_| ())
-            .map_err(|err| self.err(err))
-    }
-
-    fn write_state(&mut self, sub: &str, e: &Entry) -> Result<(), SinkError> {
-        let result = if e.op_type == "Delete" {
-            self.tx
-                .execute("DELETE FROM accord_state WHERE subscription = ?1 AND data_id = ?2", params![sub, e.data_id])
-        } else {
-            self.tx.execute(
-                "INSERT INTO accord_state (subscription, data_id, state, last_index) VALUES (?1, ?2, ?3, ?4) \
+                 source_state, result_state, op_type, timestamp_ms) \
+                 SELECT * FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::text[], $6::bytea[], \
+                 $7::bytea[], $8::bytea[], $9::text[], $10::int8[])",
+                &[&subs, &index, &block, &xt, &operator, &data_id, &source, &result, &op_type, &time],
+            )?;
+        }
+        if !plan.breaks.is_empty() {
+            let b = &plan.breaks;
+            let subs: Vec<&str> = b.iter().map(|(s, _, _)| *s).collect();
+            let index: Vec<i64> = b.iter().map(|(_, e, _)| e.index as i64).collect();
+            let data_id: Vec<&[u8]> = b.iter().map(|(_, e, _)| e.data_id.as_slice()).collect();
+            let expected: Vec<&[u8]> = b.iter().map(|(_, _, x)| x.as_slice()).collect();
+            let found: Vec<&[u8]> = b.iter().map(|(_, e, _)| e.source_state.as_slice()).collect();
+            tx.execute(
+                "INSERT INTO accord_breaks (subscription, log_index, data_id, expected, found) \
+                 SELECT * FROM UNNEST($1::text[], $2::int8[], $3::bytea[], $4::bytea[], $5::bytea[])",
+                &[&subs, &index, &data_id, &expected, &found],
+            )?;
+        }
+        let (set, deleted): (Vec<_>, Vec<_>) = plan.states.iter().partition(|(_, state)| state.is_some());
+        if !set.is_empty() {
+            let subs: Vec<&str> = set.iter().map(|((s, _), _)| *s).collect();
+            let data_id: Vec<&[u8]> = set.iter().map(|((_, d), _)| *d).collect();
+            let state: Vec<&[u8]> = set.iter().filter_map(|(_, st)| st.map(|(s, _)| s)).collect();
+            let index: Vec<i64> = set.iter().filter_map(|(_, st)| st.map(|(_, i)| i as i64)).collect();
+            tx.execute(
+                "INSERT INTO accord_state (subscription, data_id, state, last_index) \
+                 SELECT * FROM UNNEST($1::text[], $2::bytea[], $3::bytea[], $4::int8[]) \
                  ON CONFLICT (subscription, data_id) DO UPDATE SET state = excluded.state, last_index = excluded.last_index",
-                params![sub, e.data_id, e.result_state, e.index as i64],
-            )
-        };
-        result.map(|_| ()).map_err(|err| self.err(err))
-    }
-
-    fn set_cursor(&mut self, next_index: u64) -> Result<(), SinkError> {
-        self.tx
-            .execute("UPDATE accord_cursor SET next_index = ?1 WHERE id = 0", params![next_index as i64])
-            .map(|_| ())
-            .map_err(|err| self.err(err))
-    }
-}
-
-struct PgTx<'c> {
-    tx: postgres::Transaction<'c>,
-    url: String,
-}
-
-impl PgTx<'_> {
-    fn err(&self, source: postgres::Error) -> SinkError {
-        SinkError::Postgres { url: self.url.clone(), source }
-    }
-}
-
-impl Statements for PgTx<'_> {
-    fn stored_state(&mut self, sub: &str, data_id: &[u8]) -> Result<Option<Vec<u8>>, SinkError> {
-        let row = self
-            .tx
-            .query_opt("SELECT state FROM accord_state WHERE subscription = $1 AND data_id = $2", &[&sub, &data_id]);
-        row.map(|r| r.map(|r| r.get::<_, Vec<u8>>(0))).map_err(|e| self.err(e))
-    }
-
-    fn record_break(&mut self, sub: &str, e: &Entry, expected: &[u8]) -> Result<(), SinkError> {
-        self.tx
-            .execute(
-                "INSERT INTO accord_breaks (subscription, log_index, data_id, expected, found) VALUES ($1, $2, $3, $4, $5)",
-                &[&sub, &(e.index as i64), &e.data_id, &expected, &e.source_state],
-            )
-            .map(|_| ())
-            .map_err(|err| self.err(err))
-    }
-
-    fn insert_history(&mut self, sub: &str, e: &Entry) -> Result<(), SinkError> {
-        self.tx
-            .execute(
-                "INSERT INTO accord_history (subscription, log_index, block, extrinsic_index, operator, data_id, \
-                 source_state, result_state, op_type, timestamp_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                &[
-                    &sub,
-                    &(e.index as i64),
-                    &(e.block as i64),
-                    &(e.extrinsic_index as i64),
-                    &e.operator,
-                    &e.data_id,
-                    &e.source_state,
-                    &e.result_state,
-                    &e.op_type,
-                    &(e.timestamp_ms as i64),
-                ],
-            )
-            .map(|_| ())
-            .map_err(|err| self.err(err))
-    }
-
-    fn write_state(&mut self, sub: &str, e: &Entry) -> Result<(), SinkError> {
-        let result = if e.op_type == "Delete" {
-            self.tx.execute("DELETE FROM accord_state WHERE subscription = $1 AND data_id = $2", &[&sub, &e.data_id])
-        } else {
-            self.tx.execute(
-                "INSERT INTO accord_state (subscription, data_id, state, last_index) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (subscription, data_id) DO UPDATE SET state = excluded.state, last_index = excluded.last_index",
-                &[&sub, &e.data_id, &e.result_state, &(e.index as i64)],
-            )
-        };
-        result.map(|_| ()).map_err(|err| self.err(err))
-    }
-
-    fn set_cursor(&mut self, next_index: u64) -> Result<(), SinkError> {
-        self.tx
-            .execute("UPDATE accord_cursor SET next_index = $1 WHERE id = 0", &[&(next_index as i64)])
-            .map(|_| ())
-            .map_err(|err| self.err(err))
+                &[&subs, &data_id, &state, &index],
+            )?;
+        }
+        if !deleted.is_empty() {
+            let subs: Vec<&str> = deleted.iter().map(|((s, _), _)| *s).collect();
+            let data_id: Vec<&[u8]> = deleted.iter().map(|((_, d), _)| *d).collect();
+            tx.execute(
+                "DELETE FROM accord_state s USING UNNEST($1::text[], $2::bytea[]) AS d(subscription, data_id) \
+                 WHERE s.subscription = d.subscription AND s.data_id = d.data_id",
+                &[&subs, &data_id],
+            )?;
+        }
+        if let Some(next) = plan.cursor {
+            tx.execute("UPDATE accord_cursor SET next_index = $1 WHERE id = 0", &[&(next as i64)])?;
+        }
+        Ok(())
     }
 }
 
@@ -481,5 +501,43 @@ mod tests {
         assert!(matches!(gap, Err(SinkError::Sequence { expected: 1, found: 5, .. })));
         assert_eq!(sink.read_cursor().unwrap(), 1, "nothing of the failed batch was kept");
         assert!(sink.history("all", &[2]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_batch_sees_its_own_earlier_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sink = SqliteSink::open(dir.path().join("db").to_str().unwrap()).unwrap();
+        sink.apply_batch(&[entry(0, 2, b"", b"y")], &all()).unwrap();
+        let delete = Entry { op_type: "Delete".into(), ..entry(2, 1, b"a", b"") };
+        let batch = [
+            entry(1, 1, b"", b"a"),
+            delete,
+            // After the delete, id 1 has no state: anything continues it.
+            entry(3, 1, b"q", b"b"),
+            // id 2 is "y" (stored before the batch): "x" breaks, "y" continues.
+            entry(4, 2, b"x", b"z"),
+            entry(5, 2, b"y", b"w"),
+            // And the batch's own write is what the next entry of id 2 continues.
+            entry(6, 2, b"w", b"v"),
+        ];
+        let out = sink.apply_batch(&batch, &all()).unwrap();
+        assert_eq!(out, BatchOutcome { applied: 6, unmatched: 0, breaks: 1 });
+        let state = |id: u8| -> Option<(Vec<u8>, i64)> {
+            sink.conn
+                .query_row(
+                    "SELECT state, last_index FROM accord_state WHERE subscription = 'all' AND data_id = ?1",
+                    params![vec![id]],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .unwrap()
+        };
+        assert_eq!(state(1), Some((b"b".to_vec(), 3)));
+        assert_eq!(state(2), Some((b"v".to_vec(), 6)));
+        let ids: Vec<u64> = sink.history("all", &[2]).unwrap().into_iter().map(|(i, _, _)| i).collect();
+        assert_eq!(ids, vec![0, 5, 6], "the break (4) is not in the history");
+        let breaks: i64 = sink.conn.query_row("SELECT COUNT(*) FROM accord_breaks", [], |r| r.get(0)).unwrap();
+        assert_eq!(breaks, 1);
+        assert_eq!(sink.read_cursor().unwrap(), 7);
     }
 }
