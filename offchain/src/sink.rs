@@ -151,10 +151,8 @@ impl SqliteSink {
             .map_err(err)
         })?;
         SqliteSink::write(&tx, &plan).map_err(err)?;
-        let outcome = plan.outcome;
-        drop(plan);
         tx.commit().map_err(err)?;
-        Ok(outcome)
+        Ok(plan.outcome)
     }
 
     /// The history of `data_id` in `subscription`: (index, source, result), in order.
@@ -234,10 +232,8 @@ impl Sink for PostgresSink {
         let stored = PostgresSink::stored_states(&mut tx, entries, subs).map_err(err)?;
         let plan = plan(entries, subs, |sub, data_id| Ok(stored.get(&(sub.to_string(), data_id.to_vec())).cloned()))?;
         PostgresSink::write(&mut tx, &plan).map_err(err)?;
-        let outcome = plan.outcome;
-        drop(plan);
         tx.commit().map_err(err)?;
-        Ok(outcome)
+        Ok(plan.outcome)
     }
 }
 
