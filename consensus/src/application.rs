@@ -243,11 +243,10 @@ pub struct Committer {
 /// only once the next epoch is entered (see [`crate::epochs`]).
 pub async fn commit_finalized<E: Spawner + Clock + Metrics>(
     context: E,
-    mut committer: Committer,
+    committer: Committer,
     mut deliveries: mpsc::Receiver<Delivery>,
 ) {
-    let Committer { chain, marshal, metrics, epocher, .. } = &committer;
-    let (chain, marshal, metrics, epocher) = (chain.clone(), marshal.clone(), metrics.clone(), epocher.clone());
+    let Committer { chain, marshal, metrics, epocher, mut transitions } = committer;
     while let Some(update) = deliveries.next().await {
         let (block, ack) = match update {
             Update::Tip(_, height, _) => {
@@ -261,42 +260,43 @@ pub async fn commit_finalized<E: Spawner + Clock + Metrics>(
         let commit_chain = chain.clone();
         let inner = block.inner().clone();
         let committed = blocking(context.child("commit"), move || commit_chain.finalized(&inner, certificate)).await;
-        match committed {
-            Some(Ok(())) => {
-                debug!("committed finalized block #{}", height.get());
-                metrics.set_finalized(height.get());
-            }
-            Some(Err(e)) => {
-                warn!("committing finalized block #{} failed: {e}; consensus stops", height.get());
-                return;
-            }
-            None => {
-                warn!("the commit task of block #{} failed; consensus stops", height.get());
-                return;
-            }
+        if or_stop(committed, || format!("committing finalized block #{}", height.get())).is_none() {
+            return;
         }
+        debug!("committed finalized block #{}", height.get());
+        metrics.set_finalized(height.get());
         if let Some(info) = epocher.containing(height).filter(|info| info.last() == height) {
             let read_chain = chain.clone();
             let inner = block.inner().clone();
             let read = blocking(context.child("validators"), move || read_chain.validators_after(&inner)).await;
-            let validators = match read {
-                Some(Ok(validators)) => validators.unwrap_or_default(),
-                Some(Err(e)) => {
-                    warn!("reading the validator set after #{} failed: {e}; consensus stops", height.get());
-                    return;
-                }
-                None => {
-                    warn!("the validator-set read after #{} failed; consensus stops", height.get());
-                    return;
-                }
+            let Some(validators) = or_stop(read, || format!("reading the validator set after #{}", height.get()))
+            else {
+                return;
             };
+            let validators = validators.unwrap_or_default();
             let (done, entered) = oneshot::channel();
             let transition = Transition { epoch: info.epoch().next(), validators, boundary: block.digest(), done };
-            if committer.transitions.send(transition).await.is_err() || entered.await.is_err() {
+            if transitions.send(transition).await.is_err() || entered.await.is_err() {
                 // The orchestrator is gone (stopping): leave the block unacknowledged.
                 return;
             }
         }
         ack.acknowledge();
+    }
+}
+
+/// The value of a node call run on the blocking pool (`None`: the task itself failed), or
+/// `None` after logging that `what` failed and consensus stops.
+fn or_stop<T>(result: Option<Result<T, String>>, what: impl Fn() -> String) -> Option<T> {
+    match result {
+        Some(Ok(value)) => Some(value),
+        Some(Err(e)) => {
+            warn!("{} failed: {e}; consensus stops", what());
+            None
+        }
+        None => {
+            warn!("{}: its task failed; consensus stops", what());
+            None
+        }
     }
 }
