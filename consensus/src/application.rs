@@ -149,7 +149,7 @@ pub async fn follow_notarized<E: Spawner + Clock + Metrics>(
     use commonware_consensus::marshal::core::DigestFallback;
     while let Some((digest, round)) = unknown.next().await {
         let block = marshal.subscribe_by_digest(digest, DigestFallback::FetchByRound { round });
-        let block = futures::select! {
+        let block = futures::select_biased! {
             block = futures::FutureExt::fuse(block) => block,
             _ = futures::FutureExt::fuse(context.sleep(FOLLOW_TIMEOUT)) => continue,
         };

@@ -297,7 +297,7 @@ pub async fn orchestrate<E, S, R, F>(
     };
     remove_journals(&context, old_journals(&parts.starter, epoch)).await;
     loop {
-        futures::select! {
+        futures::select_biased! {
             transition = parts.transitions.next() => {
                 let Some(transition) = transition else { return };
                 if transition.epoch <= active.epoch {

@@ -57,7 +57,7 @@ pub(crate) async fn gossip_loop<E, S, R, B>(
     R: Receiver<PublicKey = ed25519::PublicKey>,
 {
     loop {
-        futures::select! {
+        futures::select_biased! {
             xt = outgoing.next() => {
                 let Some(xt) = xt else { return };
                 // Linger for more: one message per GOSSIP_LINGER at most stays under the
