@@ -290,7 +290,7 @@ pub(crate) async fn run(args: &Args, url: &str) -> Result<Report, String> {
     let stored: Value = control.request("state_getStorage", rpc_params![key]).await.map_err(|e| e.to_string())?;
     if stored.is_null() {
         return Err(format!(
-            "funded account {} does not exist on this chain: start the node with a spec from `accord-node build-spec --funded-accounts {}`",
+            "funded account {} does not exist on this chain: start the node with a spec from `accord-node build-spec --open --funded-accounts {}`",
             args.accounts - 1,
             args.accounts
         ));

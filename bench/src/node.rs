@@ -36,15 +36,16 @@ fn node_binary(args: &Args) -> Result<PathBuf, String> {
 }
 
 impl NodeProcess {
-    /// Writes the chain spec (`build-spec --dev --funded-accounts N`, or with `--validators`
-    /// `build-spec --chain local --validators V --funded-accounts N`) and starts the node (or
+    /// Writes the chain spec (`build-spec --open --dev --funded-accounts N`, or with `--validators`
+    /// `build-spec --open --chain local --validators V --funded-accounts N`) and starts the node (or
     /// the validators).
     pub(crate) async fn start(args: &Args) -> Result<NodeProcess, String> {
         let bin = node_binary(args)?;
         let dir = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
         let spec_path = dir.path().join("spec.json");
         let started = Instant::now();
-        let mut spec_args = vec!["build-spec".to_string(), "--funded-accounts".into(), args.accounts.to_string()];
+        let mut spec_args =
+            vec!["build-spec".to_string(), "--open".into(), "--funded-accounts".into(), args.accounts.to_string()];
         match args.validators {
             Some(n) => spec_args.extend(["--chain".into(), "local".into(), "--validators".into(), n.to_string()]),
             None => spec_args.push("--dev".into()),

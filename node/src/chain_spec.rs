@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use accord_primitives::trie::{ordered_trie_root, trie_root, StateVersion};
 use accord_primitives::types::SS58_PREFIX_DEFAULT;
 use accord_primitives::{AccountId32, Digest, Header, Pair, H256};
+use accord_runtime::genesis::dev_organization;
 use accord_runtime::{GenesisConfig, UNIT};
 
 /// Where the genesis state comes from.
@@ -178,7 +179,8 @@ impl ChainSpec {
     }
 
     /// A local testnet: four validators (//Alice..//Dave, ed25519) finalizing by BFT
-    /// consensus, a block a second; Alice and Bob endowed.
+    /// consensus, a block a second; Alice and Bob endowed; the development organization
+    /// (//Alice admin, //Bob..//Ferdie members) the only one, the chain closed to others.
     pub fn local() -> ChainSpec {
         let balances: Vec<(AccountId32, u128)> =
             ["Alice", "Bob"].iter().map(|n| (Pair::dev(n).account(), 1_000_000 * UNIT)).collect();
@@ -191,6 +193,7 @@ impl ChainSpec {
                 balances,
                 timestamp_ms: 0,
                 sudo_key: Some(Pair::dev("Alice").account()),
+                organizations: vec![dev_organization()],
                 ..GenesisConfig::default()
             }),
             consensus: Some(ConsensusSpec::dev_validators(4)),
@@ -234,6 +237,18 @@ impl ChainSpec {
         match &mut self.genesis {
             Genesis::Runtime(cfg) => {
                 cfg.funded = Some(FundedAccounts { count, balance });
+                Ok(())
+            }
+            Genesis::Raw(_) => Err(invalid("a raw chain spec's genesis cannot be changed")),
+        }
+    }
+
+    /// Opens the chain (any funded account may transact) or closes it (`openChain`). Only a
+    /// runtime genesis can be changed.
+    pub fn set_open(&mut self, open: bool) -> Result<(), ChainSpecError> {
+        match &mut self.genesis {
+            Genesis::Runtime(cfg) => {
+                cfg.open_chain = open;
                 Ok(())
             }
             Genesis::Raw(_) => Err(invalid("a raw chain spec's genesis cannot be changed")),

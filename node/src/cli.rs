@@ -115,6 +115,7 @@ pub enum Command {
         raw: bool,
         /// Also endow this many indexed accounts (`fundedAccounts`, for load tests: account
         /// i's secret is `runtime::genesis::funded_account_seed(i)`; see `accord-bench`).
+        /// They belong to no organization: add `--open` for them to transact.
         #[arg(long, value_name = "N")]
         funded_accounts: Option<u32>,
         /// The free balance of each funded account, in plancks (default 10^6 units).
@@ -128,6 +129,10 @@ pub enum Command {
         /// boundary (default 600; needs a consensus section).
         #[arg(long, value_name = "BLOCKS")]
         epoch_length: Option<u64>,
+        /// Open the chain (`openChain`): any funded account may transact, not only the
+        /// accounts of active organizations (for load tests and experiments).
+        #[arg(long)]
+        open: bool,
     },
     /// Check a block's finalization certificate (hex, as `accord_getFinalityCertificate`
     /// returns it) against the chain spec's validator set.

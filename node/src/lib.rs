@@ -68,8 +68,11 @@ fn dispatch(cli: Cli) -> Result<(), String> {
         Some(Command::VerifyCertificate { certificate, block, validators }) => {
             verify_certificate(&cli, certificate, block.as_deref(), validators)
         }
-        Some(Command::BuildSpec { raw, funded_accounts, funded_balance, validators, epoch_length }) => {
+        Some(Command::BuildSpec { raw, funded_accounts, funded_balance, validators, epoch_length, open }) => {
             let mut spec = cli.spec()?;
+            if *open {
+                spec.set_open(true).map_err(|e| e.to_string())?;
+            }
             if let Some(count) = funded_accounts {
                 spec.fund_accounts(*count, *funded_balance).map_err(|e| e.to_string())?;
             }

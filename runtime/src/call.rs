@@ -7,6 +7,7 @@ use scale_info::TypeInfo;
 
 use accord_pallet_balances as balances;
 use accord_pallet_oplog as oplog;
+use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
@@ -41,6 +42,9 @@ pub enum RuntimeCall {
     /// Validators calls (root only).
     #[codec(index = 6)]
     Validators(validators::Call),
+    /// Organizations calls.
+    #[codec(index = 7)]
+    Organizations(organizations::Call),
 }
 
 /// Every event of the runtime: `pallet index ++ event`. Pallets without events have no
@@ -65,6 +69,9 @@ pub enum RuntimeEvent {
     /// Validators events.
     #[codec(index = 6)]
     Validators(validators::Event),
+    /// Organizations events.
+    #[codec(index = 7)]
+    Organizations(organizations::Event),
 }
 
 impl RuntimeCall {
@@ -85,6 +92,7 @@ impl RuntimeCall {
             RuntimeCall::Oplog(c) => c.weight(),
             RuntimeCall::Records(c) => c.weight(),
             RuntimeCall::Validators(c) => c.weight(),
+            RuntimeCall::Organizations(c) => c.weight(),
         }
     }
 
@@ -119,6 +127,7 @@ impl RuntimeCall {
             RuntimeCall::Oplog(c) => oplog::dispatch(ext, origin, c),
             RuntimeCall::Records(c) => records::dispatch(ext, origin, c),
             RuntimeCall::Validators(c) => validators::dispatch(ext, origin, c),
+            RuntimeCall::Organizations(c) => organizations::dispatch(ext, origin, c),
         }
     }
 }

@@ -15,6 +15,7 @@ use codec::Encode;
 
 use accord_pallet_balances as balances;
 use accord_pallet_oplog as oplog;
+use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
@@ -256,6 +257,11 @@ fn check(
         Signatures::Verify => verify_signature(ext, xt.call(), sig, &who, n, &|s, m, w| s.verify(m, w))?,
         Signatures::VerifyWith(verify) => verify_signature(ext, xt.call(), sig, &who, n, verify)?,
         Signatures::Verified => {}
+    }
+    // The membership gate: after the signature (so a refusal names the real sender), before
+    // anything that depends on the account's state.
+    if !organizations::may_transact(ext, &who) {
+        return Err(InvalidTransaction::Custom(crate::validity::custom::NOT_A_MEMBER).into());
     }
     let account_nonce = system::account_nonce(ext, &who);
     if sig.extra.nonce < account_nonce {

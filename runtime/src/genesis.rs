@@ -13,12 +13,17 @@
 //! mini secret [`funded_account_seed`]`(i)`, so the load generator can sign for any of them
 //! (its secret URI is `0x` + the seed in hex).
 //!
+//! The founding organizations and the membership gate (`organizations`, `openChain`) are
+//! described in `genesis_orgs.rs`: a chain is closed unless `"openChain": true`, and a closed
+//! chain needs an organization with an account.
+//!
 //! The BFT validator set ([`GenesisConfig::validators`]) is not part of this JSON: the node
 //! takes it from the chain spec's `consensus` section.
 
 use serde::Deserialize;
 
 use accord_pallet_balances as balances;
+use accord_pallet_organizations::{self as organizations, Category, GenesisOrg};
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
@@ -29,6 +34,7 @@ use accord_primitives::trie::{ordered_trie_root, StateVersion};
 use accord_primitives::{AccountId32, Balance, Digest, Header, Pair, H256};
 use accord_support::{Ext, MemoryState};
 
+use crate::genesis_orgs::JsonOrg;
 use crate::PALLETS;
 
 /// One unit of the native token: 10^12 (12 decimals).
@@ -49,6 +55,25 @@ pub struct GenesisConfig {
     /// the node fills it from the chain spec's consensus section, it is not read from the
     /// genesis JSON (nor written to it).
     pub validators: Vec<[u8; 32]>,
+    /// The founding organizations (codes 1, 2, ... in this order).
+    pub organizations: Vec<GenesisOrg>,
+    /// Whether any account may transact (`Organizations.Open`); otherwise only accounts of
+    /// active organizations may.
+    pub open_chain: bool,
+}
+
+/// The development organization: "Development" (off-cloud, no resource space), //Alice its
+/// admin, //Bob..//Ferdie its members.
+pub fn dev_organization() -> GenesisOrg {
+    GenesisOrg {
+        name: b"Development".to_vec(),
+        category: Category::OffCloud,
+        space: None,
+        admins: vec![Pair::dev("Alice").account()],
+        members: DEV_ACCOUNT_NAMES[1..].iter().map(|name| Pair::dev(name).account()).collect(),
+        nodes: Vec::new(),
+        credentials: Default::default(),
+    }
 }
 
 /// `count` accounts, numbered from 0, each endowed with `balance`.
@@ -125,6 +150,10 @@ struct JsonGenesis {
     sudo_key: Option<String>,
     #[serde(default)]
     funded_accounts: Option<JsonFunded>,
+    #[serde(default)]
+    organizations: Vec<JsonOrg>,
+    #[serde(default)]
+    open_chain: bool,
 }
 
 #[derive(Deserialize)]
@@ -172,7 +201,16 @@ impl GenesisConfig {
             }
             Some(f) => Some(FundedAccounts { count: f.count, balance: parse_balance(&f.balance)? }),
         };
-        Ok(GenesisConfig { balances, timestamp_ms: parsed.timestamp_ms, sudo_key, funded, validators: Vec::new() })
+        let organizations = parsed.organizations.into_iter().map(JsonOrg::parse).collect::<Result<_, _>>()?;
+        Ok(GenesisConfig {
+            balances,
+            timestamp_ms: parsed.timestamp_ms,
+            sudo_key,
+            funded,
+            validators: Vec::new(),
+            organizations,
+            open_chain: parsed.open_chain,
+        })
     }
 
     /// The JSON form (accounts in SS58 with prefix 42, balances as strings); without
@@ -189,11 +227,15 @@ impl GenesisConfig {
         if let Some(f) = self.funded {
             json["fundedAccounts"] = serde_json::json!({ "count": f.count, "balance": f.balance.to_string() });
         }
+        json["openChain"] = serde_json::json!(self.open_chain);
+        let orgs: Vec<JsonOrg> = self.organizations.iter().map(JsonOrg::render).collect();
+        json["organizations"] = serde_json::to_value(orgs).expect("organizations serialize; qed");
         serde_json::to_string_pretty(&json).expect("a JSON value serializes; qed")
     }
 
     /// The development genesis: //Alice..//Ferdie each endowed with 10^6 units, //Alice the
-    /// sudo key, no validator set (`--dev` has a single local authority).
+    /// sudo key, no validator set (`--dev` has a single local authority); one organization,
+    /// [`dev_organization`], holds the six accounts, and the chain is closed to others.
     pub fn dev() -> GenesisConfig {
         let balances = DEV_ACCOUNT_NAMES.iter().map(|name| (Pair::dev(name).account(), 1_000_000 * UNIT)).collect();
         GenesisConfig {
@@ -202,6 +244,8 @@ impl GenesisConfig {
             sudo_key: Some(Pair::dev("Alice").account()),
             funded: None,
             validators: Vec::new(),
+            organizations: vec![dev_organization()],
+            open_chain: false,
         }
     }
 
@@ -222,6 +266,16 @@ impl GenesisConfig {
             }
             balances::GenesisConfig { balances: endowed }.build(&mut ext).map_err(GenesisError::Rejected)?;
             validators::build_genesis(&mut ext, &self.validators).map_err(GenesisError::Rejected)?;
+            organizations::build_genesis(&mut ext, &self.organizations, self.open_chain)
+                .map_err(GenesisError::Rejected)?;
+            if let Some(sudo) = self.sudo_key.filter(|_| !self.open_chain) {
+                if organizations::org_of(&ext, &sudo).is_none() {
+                    return Err(GenesisError::Rejected(format!(
+                        "the sudo key {} is in no organization: on a closed chain it could not send a transaction",
+                        sudo.to_ss58_default()
+                    )));
+                }
+            }
             ext.into_changes()
         };
         let mut state = MemoryState::default();

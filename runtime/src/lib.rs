@@ -12,6 +12,7 @@
 //! | 4 | Oplog |
 //! | 5 | Records |
 //! | 6 | Validators |
+//! | 7 | Organizations |
 //!
 //! Pallet indices are part of the wire format (calls, events, errors): never reuse one.
 //!
@@ -23,6 +24,7 @@ pub mod call;
 pub mod executive;
 pub mod fees;
 pub mod genesis;
+mod genesis_orgs;
 pub mod limits;
 pub mod metadata;
 pub mod validity;
@@ -33,6 +35,7 @@ mod tests;
 
 use accord_pallet_balances as balances;
 use accord_pallet_oplog as oplog;
+use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
@@ -56,6 +59,7 @@ pub const PALLETS: PalletIndices = &[
     (oplog::NAME, 4),
     (records::NAME, 5),
     (validators::NAME, 6),
+    (organizations::NAME, 7),
 ];
 
 /// The index of a pallet of this runtime.
@@ -75,6 +79,7 @@ pub fn integrity_check() -> Result<(), String> {
     oplog::Pallet::integrity_check()?;
     records::Pallet::integrity_check()?;
     validators::Pallet::integrity_check()?;
+    organizations::Pallet::integrity_check()?;
     let mut seen = [false; 256];
     for (name, index) in PALLETS {
         if std::mem::replace(&mut seen[*index as usize], true) {
@@ -92,5 +97,6 @@ pub fn check_state(ext: &accord_support::Ext<'_>) -> Result<(), String> {
     sudo::Pallet::check_state(ext)?;
     oplog::Pallet::check_state(ext)?;
     records::Pallet::check_state(ext)?;
-    validators::Pallet::check_state(ext)
+    validators::Pallet::check_state(ext)?;
+    organizations::Pallet::check_state(ext)
 }

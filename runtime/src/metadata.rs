@@ -8,6 +8,7 @@ use scale_info::{meta_type, TypeInfo};
 
 use accord_pallet_balances as balances;
 use accord_pallet_oplog as oplog;
+use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
@@ -33,6 +34,7 @@ pub fn build() -> RuntimeMetadataPrefixed {
         oplog::metadata().build(pallet_index(oplog::NAME)),
         records::metadata().build(pallet_index(records::NAME)),
         validators::metadata().build(pallet_index(validators::NAME)),
+        organizations::metadata().build(pallet_index(organizations::NAME)),
     ];
     accord_support::metadata::build_v14(pallets, meta_type::<ExtrinsicTypeInfo<RuntimeCall>>(), meta_type::<Runtime>())
 }

@@ -3,6 +3,21 @@
 
 use codec::{Decode, Encode};
 
+/// This runtime's [`InvalidTransaction::Custom`] codes.
+pub mod custom {
+    /// The sender is not an account of an active organization, and the chain is closed
+    /// (`Organizations.Open` is false).
+    pub const NOT_A_MEMBER: u8 = 1;
+
+    /// What a custom code means, as the RPC error's data says it.
+    pub fn describe(code: u8) -> Option<&'static str> {
+        match code {
+            NOT_A_MEMBER => Some("sender is not a member of an active organization"),
+            _ => None,
+        }
+    }
+}
+
 /// Why a transaction is invalid (`sp_runtime::InvalidTransaction`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
 pub enum InvalidTransaction {
@@ -69,6 +84,12 @@ impl From<UnknownTransaction> for TransactionValidityError {
 
 impl std::fmt::Display for TransactionValidityError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let TransactionValidityError::Invalid(InvalidTransaction::Custom(code)) = self {
+            return match custom::describe(*code) {
+                Some(text) => write!(f, "Custom error {code}: {text}"),
+                None => write!(f, "Custom error {code}"),
+            };
+        }
         let text = match self {
             TransactionValidityError::Invalid(i) => match i {
                 InvalidTransaction::Call => "Transaction call is not expected",
@@ -147,5 +168,8 @@ mod tests {
         });
         assert_eq!(ok.encode(), vec![0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 1, 2, 0, 0, 0, 0, 0, 0, 0, 1]);
         assert_eq!(e.to_string(), "Transaction has a bad signature");
+        let not_member = TransactionValidityError::from(InvalidTransaction::Custom(custom::NOT_A_MEMBER));
+        assert_eq!(not_member.to_string(), "Custom error 1: sender is not a member of an active organization");
+        assert_eq!(TransactionValidityError::from(InvalidTransaction::Custom(200)).to_string(), "Custom error 200");
     }
 }

@@ -364,6 +364,31 @@ where
         ext.kill(self.key(k1, k2));
     }
 
+    /// Up to `limit` entries under `k1`, in key order: the second keys and values. Requires
+    /// a concat or identity second hasher to recover the keys.
+    pub fn iter_prefix1(&self, ext: &Ext<'_>, k1: &K1, limit: u32) -> Vec<(K2, V)>
+    where
+        K2: Decode,
+    {
+        let prefix = self.prefix1(k1);
+        let mut cursor = prefix.clone();
+        let mut out = Vec::new();
+        while out.len() < limit as usize {
+            let Some(key) = ext.next_key(&cursor) else {
+                break;
+            };
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            let raw_key = &key[prefix.len() + H2::PREFIX_LEN..];
+            if let (Ok(k2), Some(v)) = (K2::decode(&mut &raw_key[..]), ext.get(&key).and_then(decode_stored)) {
+                out.push((k2, v));
+            }
+            cursor = key;
+        }
+        out
+    }
+
     /// Deletes up to `limit` entries under `k1`; returns how many and whether more remain.
     pub fn clear_prefix(&self, ext: &mut Ext<'_>, k1: &K1, limit: u32) -> (u32, bool) {
         ext.clear_prefix(&self.prefix1(k1), limit)

@@ -60,11 +60,12 @@ async fn bad_extrinsics_get_author_errors() {
     assert!(data.unwrap().contains("outdated"));
 
     // An unaffordable transfer from an account without funds.
-    let poor = Pair::dev("Nobody");
-    let xt = sign(genesis, &poor, &transfer(&bob, 1), 0);
+    // An account of no organization, on the closed dev chain: the gate's reason.
+    let stranger = Pair::dev("Nobody");
+    let xt = sign(genesis, &stranger, &transfer(&bob, 1), 0);
     let (code, _, data) = error_of(&c, "author_submitExtrinsic", vec![json!(hex0x(xt.encoded()))]).await;
     assert_eq!(code, 1010);
-    assert!(data.unwrap().contains("pay"));
+    assert!(data.unwrap().contains("sender is not a member of an active organization"));
 
     // A lower-priority replacement of a pooled nonce.
     let future = sign(genesis, &alice, &transfer(&bob, 1_000_000_000_000), 5);

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod crash;
+mod gate;
 mod genesis;
 mod harness;
 mod network;

@@ -28,6 +28,7 @@ fn spec_with_c_and_d(dir: &std::path::Path) -> std::path::PathBuf {
                 [ss58("Dave"), (100 * UNIT).to_string()],
             ],
             "sudoKey": ss58("Alice"),
+            "openChain": true,
         } },
     });
     let path = dir.join("spec.json");

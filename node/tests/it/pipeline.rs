@@ -37,7 +37,11 @@ fn open(genesis: &GenesisConfig) -> Chain {
 }
 
 fn genesis() -> GenesisConfig {
-    GenesisConfig { funded: Some(FundedAccounts { count: ACCOUNTS, balance: 1_000 * UNIT }), ..GenesisConfig::dev() }
+    GenesisConfig {
+        funded: Some(FundedAccounts { count: ACCOUNTS, balance: 1_000 * UNIT }),
+        open_chain: true,
+        ..GenesisConfig::dev()
+    }
 }
 
 /// Block `b`'s transfers: every sender once, nonce `b`, to destinations that differ per block.

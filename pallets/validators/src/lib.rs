@@ -228,6 +228,29 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
     Ok(())
 }
 
+/// Removes those of `keys` that are in the set (for other pallets: an organization that
+/// exits or deregisters a node takes its keys out), emitting `ValidatorRemoved` for each.
+/// Returns how many were removed. Fails with [`Error::NoValidators`], changing nothing, if
+/// the set would be left empty; a set that is absent or holds none of the keys is left as is.
+pub fn remove_keys(ext: &mut Ext<'_>, keys: &[ValidatorKey]) -> Result<u32, Error> {
+    let mut kept = VALIDATORS.get(ext);
+    let gone: Vec<ValidatorKey> = kept.iter().filter(|v| keys.contains(v)).copied().collect();
+    if gone.is_empty() {
+        return Ok(0);
+    }
+    if gone.len() == kept.len() {
+        return Err(Error::NoValidators);
+    }
+    for validator in &gone {
+        kept.remove_first(|v| v == validator);
+    }
+    VALIDATORS.put(ext, &kept);
+    for validator in &gone {
+        deposit_event(ext, Event::ValidatorRemoved { validator: *validator });
+    }
+    Ok(gone.len() as u32)
+}
+
 /// Genesis: the initial set, stored only if `validators` is non-empty (so a chain without
 /// one, such as the development chain, has the same genesis state as before this pallet).
 ///

@@ -66,7 +66,7 @@ fn bad_configs_get_clear_errors() {
 fn funded_accounts_are_endowed_by_index() {
     use crate::genesis::{funded_account, funded_account_seed, funded_accounts, FundedAccounts, FUNDED_ACCOUNTS_MAX};
     let json = r#"{"balances": [["5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", 5000000000000]],
-        "fundedAccounts": {"count": 37, "balance": "2000000000000"}}"#;
+        "fundedAccounts": {"count": 37, "balance": "2000000000000"}, "openChain": true}"#;
     let config = GenesisConfig::from_json(json).unwrap();
     assert_eq!(config.funded, Some(FundedAccounts { count: 37, balance: 2 * UNIT }));
     assert_eq!(GenesisConfig::from_json(&config.to_json()).unwrap(), config);

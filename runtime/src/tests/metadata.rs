@@ -64,7 +64,8 @@ fn pallets_are_at_their_indices() {
             ("Sudo", 3),
             ("Oplog", 4),
             ("Records", 5),
-            ("Validators", 6)
+            ("Validators", 6),
+            ("Organizations", 7)
         ]
     );
 }

@@ -6,6 +6,7 @@ mod executive;
 mod fuzz;
 mod genesis;
 mod metadata;
+mod organizations;
 mod scale_walk;
 mod validators;
 
@@ -39,7 +40,16 @@ pub(crate) struct Chain {
 
 impl Chain {
     pub(crate) fn dev() -> Chain {
-        let (state, header) = GenesisConfig::dev().build().unwrap();
+        Chain::from_config(&GenesisConfig::dev())
+    }
+
+    /// The development chain, opened: any funded account may transact.
+    pub(crate) fn open_dev() -> Chain {
+        Chain::from_config(&GenesisConfig { open_chain: true, ..GenesisConfig::dev() })
+    }
+
+    pub(crate) fn from_config(config: &GenesisConfig) -> Chain {
+        let (state, header) = config.build().unwrap();
         Chain { state, headers: vec![header], time_ms: 1_700_000_000_000 }
     }
 
