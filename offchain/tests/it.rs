@@ -37,7 +37,7 @@ fn two_business_systems_follow_the_worked_example() {
         "genesis": {"runtimeGenesis": {"balances": [
             [ss58("Alice"), (1_000_000 * UNIT).to_string()],
             [ss58("Charlie"), (500 * UNIT).to_string()],
-            [ss58("Dave"), (100 * UNIT).to_string()]]}}
+            [ss58("Dave"), (100 * UNIT).to_string()]], "openChain": true}}
     });
     let spec_path = dir.path().join("spec.json");
     std::fs::write(&spec_path, spec.to_string()).unwrap();

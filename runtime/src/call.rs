@@ -5,6 +5,7 @@
 use codec::{Decode, Encode};
 use scale_info::TypeInfo;
 
+use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
 use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
@@ -45,6 +46,9 @@ pub enum RuntimeCall {
     /// Organizations calls.
     #[codec(index = 7)]
     Organizations(organizations::Call),
+    /// Alliances calls.
+    #[codec(index = 8)]
+    Alliances(alliances::Call),
 }
 
 /// Every event of the runtime: `pallet index ++ event`. Pallets without events have no
@@ -72,6 +76,9 @@ pub enum RuntimeEvent {
     /// Organizations events.
     #[codec(index = 7)]
     Organizations(organizations::Event),
+    /// Alliances events.
+    #[codec(index = 8)]
+    Alliances(alliances::Event),
 }
 
 impl RuntimeCall {
@@ -92,7 +99,12 @@ impl RuntimeCall {
             RuntimeCall::Oplog(c) => c.weight(),
             RuntimeCall::Records(c) => c.weight(),
             RuntimeCall::Validators(c) => c.weight(),
+            // An exit also takes the organization out of every alliance.
+            RuntimeCall::Organizations(c @ organizations::Call::exit_org { .. }) => {
+                c.weight().saturating_add(alliances::weights::org_exited())
+            }
             RuntimeCall::Organizations(c) => c.weight(),
+            RuntimeCall::Alliances(c) => c.weight(),
         }
     }
 
@@ -127,7 +139,8 @@ impl RuntimeCall {
             RuntimeCall::Oplog(c) => oplog::dispatch(ext, origin, c),
             RuntimeCall::Records(c) => records::dispatch(ext, origin, c),
             RuntimeCall::Validators(c) => validators::dispatch(ext, origin, c),
-            RuntimeCall::Organizations(c) => organizations::dispatch(ext, origin, c),
+            RuntimeCall::Organizations(c) => organizations::dispatch_with(ext, origin, c, &alliances::AllianceHooks),
+            RuntimeCall::Alliances(c) => alliances::dispatch(ext, origin, c),
         }
     }
 }

@@ -13,6 +13,7 @@
 
 use codec::Encode;
 
+use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
 use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
@@ -164,6 +165,8 @@ fn on_initialize(ext: &mut Ext<'_>, n: BlockNumber) -> Weight {
         .saturating_add(oplog::Pallet::on_initialize(ext, n))
         .saturating_add(records::Pallet::on_initialize(ext, n))
         .saturating_add(validators::Pallet::on_initialize(ext, n))
+        .saturating_add(organizations::Pallet::on_initialize(ext, n))
+        .saturating_add(alliances::Pallet::on_initialize(ext, n))
 }
 
 /// Runs the runtime's `on_finalize` hooks in pallet order.
@@ -175,6 +178,8 @@ fn on_finalize(ext: &mut Ext<'_>, n: BlockNumber) {
     oplog::Pallet::on_finalize(ext, n);
     records::Pallet::on_finalize(ext, n);
     validators::Pallet::on_finalize(ext, n);
+    organizations::Pallet::on_finalize(ext, n);
+    alliances::Pallet::on_finalize(ext, n);
 }
 
 fn decode_call(xt: &UncheckedExtrinsic) -> Result<RuntimeCall, TransactionValidityError> {

@@ -22,6 +22,7 @@
 
 use serde::Deserialize;
 
+use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
 use accord_pallet_organizations::{self as organizations, Category, GenesisOrg};
 use accord_pallet_sudo as sudo;
@@ -268,6 +269,7 @@ impl GenesisConfig {
             validators::build_genesis(&mut ext, &self.validators).map_err(GenesisError::Rejected)?;
             organizations::build_genesis(&mut ext, &self.organizations, self.open_chain)
                 .map_err(GenesisError::Rejected)?;
+            alliances::build_genesis(&mut ext);
             if let Some(sudo) = self.sudo_key.filter(|_| !self.open_chain) {
                 if organizations::org_of(&ext, &sudo).is_none() {
                     return Err(GenesisError::Rejected(format!(

@@ -13,6 +13,7 @@
 //! | 5 | Records |
 //! | 6 | Validators |
 //! | 7 | Organizations |
+//! | 8 | Alliances |
 //!
 //! Pallet indices are part of the wire format (calls, events, errors): never reuse one.
 //!
@@ -33,6 +34,7 @@ pub mod version;
 #[cfg(test)]
 mod tests;
 
+use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
 use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
@@ -60,6 +62,7 @@ pub const PALLETS: PalletIndices = &[
     (records::NAME, 5),
     (validators::NAME, 6),
     (organizations::NAME, 7),
+    (alliances::NAME, 8),
 ];
 
 /// The index of a pallet of this runtime.
@@ -80,6 +83,7 @@ pub fn integrity_check() -> Result<(), String> {
     records::Pallet::integrity_check()?;
     validators::Pallet::integrity_check()?;
     organizations::Pallet::integrity_check()?;
+    alliances::Pallet::integrity_check()?;
     let mut seen = [false; 256];
     for (name, index) in PALLETS {
         if std::mem::replace(&mut seen[*index as usize], true) {
@@ -98,5 +102,6 @@ pub fn check_state(ext: &accord_support::Ext<'_>) -> Result<(), String> {
     oplog::Pallet::check_state(ext)?;
     records::Pallet::check_state(ext)?;
     validators::Pallet::check_state(ext)?;
-    organizations::Pallet::check_state(ext)
+    organizations::Pallet::check_state(ext)?;
+    alliances::Pallet::check_state(ext)
 }

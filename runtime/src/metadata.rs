@@ -6,6 +6,7 @@ use codec::Encode;
 use frame_metadata::RuntimeMetadataPrefixed;
 use scale_info::{meta_type, TypeInfo};
 
+use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
 use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
@@ -35,6 +36,7 @@ pub fn build() -> RuntimeMetadataPrefixed {
         records::metadata().build(pallet_index(records::NAME)),
         validators::metadata().build(pallet_index(validators::NAME)),
         organizations::metadata().build(pallet_index(organizations::NAME)),
+        alliances::metadata().build(pallet_index(alliances::NAME)),
     ];
     accord_support::metadata::build_v14(pallets, meta_type::<ExtrinsicTypeInfo<RuntimeCall>>(), meta_type::<Runtime>())
 }

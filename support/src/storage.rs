@@ -443,8 +443,14 @@ where
 }
 
 /// A vector of at most `N` items: encodes as a `Vec`, refuses to decode or grow past `N`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Encode)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Encode)]
 pub struct BoundedVec<T, const N: u32>(Vec<T>);
+
+impl<T, const N: u32> Default for BoundedVec<T, N> {
+    fn default() -> Self {
+        BoundedVec(Vec::new())
+    }
+}
 
 impl<T, const N: u32> BoundedVec<T, N> {
     /// The bound.
@@ -475,6 +481,11 @@ impl<T, const N: u32> BoundedVec<T, N> {
     /// The items.
     pub fn as_slice(&self) -> &[T] {
         &self.0
+    }
+
+    /// The items, to change in place (the length cannot change this way).
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        &mut self.0
     }
 
     /// Unwraps the inner vector.

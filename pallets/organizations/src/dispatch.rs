@@ -141,8 +141,14 @@ fn delete_node(ext: &mut Ext<'_>, key: &NodeKey, node: &NodeInfo) {
     NODES.remove(ext, key);
 }
 
-/// Dispatches an organizations call.
+/// Dispatches an organizations call with no pallet built on the registry.
 pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult {
+    dispatch_with(ext, origin, call, &NoHooks)
+}
+
+/// Dispatches an organizations call, asking and telling `hooks` about node removals and
+/// exits.
+pub fn dispatch_with(ext: &mut Ext<'_>, origin: Origin, call: Call, hooks: &dyn RegistryHooks) -> DispatchResult {
     match call {
         Call::register_org { name, category, admins, credentials } => {
             origin.ensure_root()?;
@@ -268,6 +274,9 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
         Call::remove_node { key } => {
             let node = NODES.get(ext, &key).ok_or_else(|| fail(ext, Error::UnknownNode))?;
             let mut org = managed(ext, &origin, node.org, RootMay::AlsoSuspended)?;
+            if hooks.node_in_use(ext, &key) {
+                return Err(fail(ext, Error::NodeInUse));
+            }
             // The last check, and the first write: it changes nothing when it fails.
             validators::remove_keys(ext, &[key]).map_err(|_| fail(ext, Error::LastValidator))?;
             delete_node(ext, &key, &node);
@@ -341,6 +350,7 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             let node_keys = org_node_keys(ext, code);
             validators::remove_keys(ext, &node_keys).map_err(|_| fail(ext, Error::LastValidator))?;
             exit(ext, code, org, &node_keys);
+            hooks.org_exited(ext, code);
         }
         Call::set_credentials { org: code, credentials } => {
             let mut org = managed(ext, &origin, code, RootMay::ActiveOnly)?;

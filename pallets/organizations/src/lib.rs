@@ -68,7 +68,7 @@ use accord_support::{
     StorageDoubleMap, StorageMap, StorageValue, Twox64Concat, ValueQuery, Weight,
 };
 
-pub use dispatch::dispatch;
+pub use dispatch::{dispatch, dispatch_with};
 pub use genesis::{build_genesis, GenesisNode, GenesisOrg};
 
 /// The pallet's name in the runtime.
@@ -389,7 +389,8 @@ pub enum Call {
     ///
     /// - Origin: admin of the node's organization, or root.
     /// - Events: `NodeRemoved` (and `Validators.ValidatorRemoved`).
-    /// - Errors: `UnknownNode`, `OrgNotActive`, `NotAdmin`, `LastValidator`.
+    /// - Errors: `UnknownNode`, `OrgNotActive`, `NotAdmin`, `NodeInUse` (a business chain
+    ///   uses it), `LastValidator`.
     /// - Cost: [`weights::remove_node`].
     #[codec(index = 6)]
     remove_node {
@@ -449,7 +450,8 @@ pub enum Call {
         org: OrgCode,
     },
     /// An organization leaves the consortium for good: all its accounts leave, its space is
-    /// released, its nodes are deregistered and leave the validator set.
+    /// released, its nodes are deregistered and leave the validator set, and it leaves every
+    /// alliance and business chain.
     ///
     /// - Origin: admin of `org`, or root (also for a suspended organization).
     /// - Events: `OrgExited` (and `Validators.ValidatorRemoved` per validator key).
@@ -657,6 +659,8 @@ pub enum Error {
     CertificateExpired,
     /// No active organization has an account: closing the chain would stop it.
     NoActiveMembers,
+    /// A business chain uses the node: it cannot be deregistered.
+    NodeInUse,
 }
 
 impl PalletError for Error {
@@ -766,6 +770,27 @@ pub fn is_active(ext: &Ext<'_>, org: OrgCode) -> bool {
 /// [`ORGS_MAX`]).
 pub fn active_orgs(ext: &Ext<'_>) -> Vec<OrgCode> {
     (1..=LAST_ORG_CODE.get(ext)).filter(|code| is_active(ext, *code)).collect()
+}
+
+/// What the pallets built on the registry must be asked before, and told after, a change
+/// to it (the alliances pallet: business chains use nodes, alliances have member
+/// organizations). The runtime passes them to [`dispatch_with`].
+pub trait RegistryHooks {
+    /// Whether `key` serves something that needs it, so that it may not be deregistered.
+    fn node_in_use(&self, ext: &Ext<'_>, key: &NodeKey) -> bool;
+    /// `org` exited the consortium (its records are already cleared): remove everything
+    /// else that hangs off it.
+    fn org_exited(&self, ext: &mut Ext<'_>, org: OrgCode);
+}
+
+/// No pallet built on the registry (the pallet's own tests).
+pub struct NoHooks;
+
+impl RegistryHooks for NoHooks {
+    fn node_in_use(&self, _ext: &Ext<'_>, _key: &NodeKey) -> bool {
+        false
+    }
+    fn org_exited(&self, _ext: &mut Ext<'_>, _org: OrgCode) {}
 }
 
 /// The organizations pallet's hooks: no block hooks, only the storage invariants.

@@ -65,7 +65,8 @@ fn pallets_are_at_their_indices() {
             ("Oplog", 4),
             ("Records", 5),
             ("Validators", 6),
-            ("Organizations", 7)
+            ("Organizations", 7),
+            ("Alliances", 8)
         ]
     );
 }
