@@ -33,6 +33,27 @@ async fn request(
     client.request::<Value, _>(method, params).await.map_err(|e| format!("{method}: {e}"))
 }
 
+/// Signs `call` with `pair` (immortal, the account's next nonce as the node counts it, pool
+/// included) and submits it; returns the transaction hash the node reports.
+pub async fn submit_signed(client: &HttpClient, pair: &Pair, call: &RuntimeCall) -> Result<String, String> {
+    let genesis = request(client, "chain_getBlockHash", rpc_params![0]).await?;
+    let genesis = H256::from_hex(genesis.as_str().ok_or("no genesis hash")?).map_err(|e| e.to_string())?;
+    let version = request(client, "state_getRuntimeVersion", rpc_params![]).await?;
+    let account = pair.account().to_ss58_default();
+    let nonce = request(client, "system_accountNextIndex", rpc_params![account]).await?;
+    let implicit = Implicit {
+        spec_version: version["specVersion"].as_u64().ok_or("no specVersion")? as u32,
+        transaction_version: version["transactionVersion"].as_u64().ok_or("no transactionVersion")? as u32,
+        genesis_hash: genesis,
+        era_birth_hash: genesis,
+    };
+    let extra = SignedExtra { era: Era::Immortal, nonce: nonce.as_u64().ok_or("no nonce")? as u32, tip: 0 };
+    let xt = UncheckedExtrinsic::new_signed(&call.encode(), pair, extra, &implicit);
+    let hash =
+        request(client, "author_submitExtrinsic", rpc_params![format!("0x{}", hex::encode(xt.encoded()))]).await?;
+    Ok(hash.as_str().unwrap_or_default().to_string())
+}
+
 impl Acknowledger {
     /// The acknowledger of `config` (already checked).
     pub fn new(config: &ConsumerConfig) -> Result<Acknowledger, String> {
@@ -42,21 +63,7 @@ impl Acknowledger {
     }
 
     async fn submit(&self, client: &HttpClient, call: RuntimeCall) -> Result<(), String> {
-        let genesis = request(client, "chain_getBlockHash", rpc_params![0]).await?;
-        let genesis = H256::from_hex(genesis.as_str().ok_or("no genesis hash")?).map_err(|e| e.to_string())?;
-        let version = request(client, "state_getRuntimeVersion", rpc_params![]).await?;
-        let account = self.pair.account().to_ss58_default();
-        let nonce = request(client, "system_accountNextIndex", rpc_params![account]).await?;
-        let implicit = Implicit {
-            spec_version: version["specVersion"].as_u64().ok_or("no specVersion")? as u32,
-            transaction_version: version["transactionVersion"].as_u64().ok_or("no transactionVersion")? as u32,
-            genesis_hash: genesis,
-            era_birth_hash: genesis,
-        };
-        let extra = SignedExtra { era: Era::Immortal, nonce: nonce.as_u64().ok_or("no nonce")? as u32, tip: 0 };
-        let xt = UncheckedExtrinsic::new_signed(&call.encode(), &self.pair, extra, &implicit);
-        request(client, "author_submitExtrinsic", rpc_params![format!("0x{}", hex::encode(xt.encoded()))]).await?;
-        Ok(())
+        submit_signed(client, &self.pair, &call).await.map(|_| ())
     }
 
     /// Registers the consumer starting at `cursor` (a consumer already registered under

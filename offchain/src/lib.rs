@@ -4,13 +4,16 @@
 //! serve. The first is the operation-log consumer: it follows `oplog_getLogs` over
 //! finalized blocks from its cursor, in order, and keeps a SQL database in sync — the data
 //! and the cursor in one transaction, so a crash neither loses nor duplicates an entry — with
-//! a continuity check per data id (see `pipeline.rs` and `sink.rs`).
+//! a continuity check per data id (see `pipeline.rs` and `sink.rs`). The second is the
+//! provisioning driver (`provision/`): it starts and stops an organization's nodes for the
+//! business chains of the registry and reports each task's outcome on chain.
 
 pub mod ack;
 pub mod config;
 pub mod entry;
 pub mod metrics;
 pub mod pipeline;
+pub mod provision;
 pub mod sink;
 
 pub use config::Config;

@@ -2,6 +2,7 @@
 //! files and a real PostgreSQL server. The node binary comes from `ACCORD_NODE_BIN` or the
 //! release build in the target folder (`./scripts/test` builds it first).
 
+mod provision;
 mod support;
 
 use std::path::{Path, PathBuf};
