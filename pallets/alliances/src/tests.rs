@@ -586,3 +586,47 @@ fn every_call_weighs_less_than_a_normal_block() {
     assert!(!hook.any_gt(accord_support::Weight::from_ref_time(2_000_000_000_000)), "{hook:?}");
     assert!(!weights::org_exited().any_gt(limit));
 }
+
+#[test]
+fn every_bound_is_a_clear_error() {
+    new_ext().execute_with(|ext| {
+        let id = alliance_of(ext, &[2]);
+        ok(ext, admin(3), create(3, &[4], 50));
+        // The deadline slots around a block are all taken.
+        let at = system::block_number(ext) + 40;
+        for b in at..at + 16 {
+            for _ in 0..DEADLINES_PER_BLOCK_MAX {
+                tasks::schedule(ext, b, Due::Deletion(999));
+            }
+        }
+        noop(ext, admin(1), create(1, &[5], 40), Error::DeadlinesFull);
+        // The states below are forced into storage (they take too long to build by calls),
+        // so the invariants are not checked.
+        let refused = |ext: &mut Ext<'_>, origin: Origin, call: Call, error: Error| {
+            assert_noop(ext, err(error), |ext| dispatch(ext, origin, call));
+        };
+        LAST_ALLIANCE.put(ext, &ALLIANCES_MAX);
+        refused(ext, admin(1), create(1, &[5], 50), Error::AllianceLimitReached);
+        LAST_ALLIANCE.put(ext, &2);
+        for a in 100..100 + ORG_ALLIANCES_MAX {
+            ORG_ALLIANCES.insert(ext, &5, &a, &());
+        }
+        refused(ext, admin(5), Call::request_join { alliance: id, org: 5, deadline: 30 }, Error::TooManyAlliances);
+        refused(ext, admin(5), create(5, &[1], 50), Error::TooManyAlliances);
+        ORG_ALLIANCES.clear_prefix(ext, &5, u32::MAX);
+        for org in 100..100 + JOIN_REQUESTS_MAX {
+            JOIN_REQUESTS.insert(ext, &id, &org, &JoinRequest { task: 1, deadline: 99 });
+        }
+        refused(ext, admin(5), Call::request_join { alliance: id, org: 5, deadline: 30 }, Error::TooManyRequests);
+        JOIN_REQUESTS.clear_prefix(ext, &id, u32::MAX);
+        let mut full = ALLIANCES.get(ext, &id).unwrap();
+        full.members = OrgList::try_from_vec([1].into_iter().chain(101..100 + ALLIANCE_MEMBERS_MAX).collect()).unwrap();
+        ALLIANCES.insert(ext, &id, &full);
+        refused(ext, admin(5), Call::request_join { alliance: id, org: 5, deadline: 30 }, Error::AllianceFull);
+        let mut forming = ALLIANCES.get(ext, &2).unwrap();
+        forming.members =
+            OrgList::try_from_vec([3].into_iter().chain(201..200 + ALLIANCE_MEMBERS_MAX).collect()).unwrap();
+        ALLIANCES.insert(ext, &2, &forming);
+        refused(ext, admin(4), Call::accept_invitation { alliance: 2, org: 4 }, Error::AllianceFull);
+    });
+}

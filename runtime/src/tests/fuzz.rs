@@ -27,12 +27,52 @@ fn iterations(default: u32) -> u32 {
     std::env::var("ACCORD_FUZZ_ITERATIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
 }
 
+fn bounded<const N: u32>(bytes: &[u8]) -> accord_support::BoundedVec<u8, N> {
+    accord_support::BoundedVec::try_from_vec(bytes.to_vec()).unwrap()
+}
+
 fn samples(chain: &Chain) -> Vec<Vec<u8>> {
     let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));
     let transfer =
         RuntimeCall::Balances(balances::Call::transfer_keep_alive { dest: MultiAddress::Id(bob.account()), value: 7 });
     let remark = RuntimeCall::System(system::Call::remark_with_event { remark: vec![9; 40] });
+    let endpoint = accord_pallet_organizations::Endpoint { host: bounded(b"10.0.0.1"), port: 30333 };
+    let bind = RuntimeCall::Organizations(accord_pallet_organizations::Call::bind_resource_space {
+        org: 1,
+        space: accord_pallet_organizations::ResourceSpace::Physical(
+            accord_support::BoundedVec::try_from_vec(vec![endpoint.clone()]).unwrap(),
+        ),
+    });
+    let node = RuntimeCall::Organizations(accord_pallet_organizations::Call::register_node {
+        org: 1,
+        key: [3; 32],
+        address: endpoint,
+        role: accord_pallet_organizations::NodeRole::Observer,
+        medium: accord_pallet_organizations::StorageMedium::Nvm,
+        proof: [4; 64],
+    });
+    let blockchain = accord_pallet_alliances::Blockchain {
+        external_id: bounded(b"x"),
+        name: bounded(b"y"),
+        platform: 1,
+        orgs: accord_support::BoundedVec::try_from_vec(vec![1]).unwrap(),
+        nodes: accord_support::BoundedVec::try_from_vec(vec![[3; 32]]).unwrap(),
+        node_spec: bounded(b"cpu=1"),
+        chain_spec: bounded(b"consensus=bft"),
+        extra: bounded(b"{}"),
+    };
+    let business = RuntimeCall::Alliances(accord_pallet_alliances::Call::create_business_chain {
+        alliance: 1,
+        org: 1,
+        name: bounded(b"z"),
+        mode: accord_pallet_alliances::ChainMode::Private,
+        orgs: accord_support::BoundedVec::try_from_vec(vec![1]).unwrap(),
+        blockchains: accord_support::BoundedVec::try_from_vec(vec![blockchain]).unwrap(),
+    });
     vec![
+        chain.signed(&alice, &bind, 0).into_encoded(),
+        chain.signed(&alice, &node, 0).into_encoded(),
+        chain.signed(&alice, &business, 0).into_encoded(),
         chain.signed(&alice, &transfer, 0).into_encoded(),
         chain.sign(&alice, &remark, 1, Era::mortal(64, 0), 5).into_encoded(),
         timestamp_inherent(12345).into_encoded(),
