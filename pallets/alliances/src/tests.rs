@@ -630,3 +630,31 @@ fn every_bound_is_a_clear_error() {
         refused(ext, admin(4), Call::accept_invitation { alliance: 2, org: 4 }, Error::AllianceFull);
     });
 }
+
+#[test]
+fn a_member_leaving_takes_its_nodes_out_and_its_driver_confirms() {
+    new_ext().execute_with(|ext| {
+        let id = alliance_of(ext, &[2]);
+        ok(
+            ext,
+            admin(1),
+            chain_call(id, 1, ChainMode::MultiSubchain, &[1, 2], vec![blockchain("a", &[1, 2], &[1, 3, 4])]),
+        );
+        let creation = CHAINS.get(ext, &1).unwrap().task;
+        ok(ext, admin(2), Call::exit_alliance { alliance: id, org: 2 });
+        let chain = CHAINS.get(ext, &1).unwrap();
+        assert_eq!(chain.orgs.as_slice(), &[1]);
+        assert_eq!(chain.blockchains[0].nodes.as_slice(), &[node(1)]);
+        assert_eq!(task(ext, creation).parts.as_slice(), &[(1, PartStatus::Waiting)], "2's part went with it");
+        let exit = LAST_TASK.get(ext);
+        assert_eq!(task(ext, exit).kind, TaskKind::ExitAlliance { org: 2 });
+        assert_eq!(task(ext, exit).parts.as_slice(), &[(2, PartStatus::Waiting)]);
+        // Its nodes are free at once; its driver confirms they stopped.
+        organizations::dispatch_with(ext, admin(2), organizations::Call::remove_node { key: node(3) }, &AllianceHooks)
+            .unwrap();
+        ok(ext, driver(2), Call::report_task { task: exit, org: 2, success: true });
+        assert_eq!(task(ext, exit).status, TaskStatus::Succeeded);
+        ok(ext, driver(1), Call::report_task { task: creation, org: 1, success: true });
+        assert_eq!(CHAINS.get(ext, &1).unwrap().status, ChainStatus::Active);
+    });
+}
