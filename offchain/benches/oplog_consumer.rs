@@ -3,6 +3,11 @@
 //!
 //! `cargo bench -p accord-offchain --bench oplog_consumer` (needs the release node binary:
 //! `cargo build --release -p accord-node`). Prints one line per figure.
+//!
+//! `cargo bench -p accord-offchain --bench oplog_consumer -- --flat-out [seconds]` instead
+//! follows a chain loaded flat out by `accord-bench` (10k funded accounts, an open chain)
+//! with a PostgreSQL consumer and prints its lag, in entries and in blocks (also needs the
+//! release `accord-bench`).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -45,6 +50,12 @@ fn catch_up(config: Config, until: u64) -> f64 {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--flat-out") {
+        let seconds = args.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(40);
+        flat_out(seconds);
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let (_node, url) = start_node(&dir.path().join("node"), "dev");
     let g = genesis(&url);
@@ -107,5 +118,78 @@ fn main() {
     let max = *lags.last().unwrap();
     println!(
         "lag at 300 entries/s into sqlite (finalized head minus processed, sampled every 100 ms): p50 {p50} entries, max {max} entries (a 2 s block holds ~600)"
+    );
+}
+
+/// The lag of a PostgreSQL consumer behind a chain that `accord-bench` loads flat out for
+/// about `seconds` (4,000 transfers per second of load): finalized oplog head minus processed entries, and finalized height minus the
+/// block of the first unprocessed entry, sampled every 200 ms while the load runs.
+fn flat_out(seconds: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let node = support::node_bin();
+    let spec = std::process::Command::new(&node)
+        .args(["build-spec", "--dev", "--open", "--funded-accounts", "10000"])
+        .output()
+        .expect("accord-node build-spec");
+    assert!(spec.status.success(), "build-spec failed");
+    let spec_path = dir.path().join("spec.json");
+    std::fs::write(&spec_path, &spec.stdout).unwrap();
+    let (_node, url) = start_node(&dir.path().join("node"), spec_path.to_str().unwrap());
+    let pg = Postgres::start();
+    let cfg = config(&url, &pg.create_database("follow"));
+    let stop = Arc::new(AtomicBool::new(false));
+    let cursor = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let consumer = {
+        let (stop, cursor) = (stop.clone(), cursor.clone());
+        std::thread::spawn(move || {
+            accord_offchain::run(cfg, stop, move |p| cursor.store(p.cursor, Ordering::SeqCst)).unwrap()
+        })
+    };
+    let bench = node.with_file_name("accord-bench");
+    let ws = url.replace("http://", "ws://");
+    let mut load = std::process::Command::new(&bench)
+        .args(["--url", &ws, "--accounts", "10000", "--count", &(seconds * 4_000).to_string(), "--skip-limit"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("accord-bench (cargo build --release -p accord-bench)");
+    let (mut entry_lags, mut block_lags) = (Vec::new(), Vec::new());
+    let started = Instant::now();
+    while load.try_wait().unwrap().is_none() {
+        let head = rpc(&url, "oplog_head", json!([]))["nextIndex"].as_u64().unwrap_or(0);
+        let done = cursor.load(Ordering::SeqCst);
+        entry_lags.push(head.saturating_sub(done));
+        let final_hash = rpc(&url, "chain_getFinalizedHead", json!([]));
+        let header = rpc(&url, "chain_getHeader", json!([final_hash]));
+        let height =
+            u64::from_str_radix(header["number"].as_str().unwrap_or("0x0").trim_start_matches("0x"), 16).unwrap();
+        let next = rpc(&url, "oplog_getLogs", json!([done, 1]));
+        let behind = next
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(|e| e["block"].as_u64())
+            .map_or(0, |b| height.saturating_sub(b));
+        block_lags.push(behind);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let output = load.wait_with_output().unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    let included = report.lines().find(|l| l.starts_with("included:")).unwrap_or("included: ?").to_string();
+    let head = rpc(&url, "oplog_head", json!([]))["nextIndex"].as_u64().unwrap_or(0);
+    wait_for("the consumer to catch up after the load", Duration::from_secs(300), || {
+        cursor.load(Ordering::SeqCst) >= head
+    });
+    let caught_up = started.elapsed().as_secs_f64();
+    stop.store(true, Ordering::SeqCst);
+    let _ = consumer.join();
+    let summary = |v: &mut Vec<u64>| {
+        v.sort_unstable();
+        (v[v.len() / 2], *v.last().unwrap())
+    };
+    let (e50, emax) = summary(&mut entry_lags);
+    let (b50, bmax) = summary(&mut block_lags);
+    println!("load: {included}");
+    println!(
+        "postgresql consumer following a flat-out chain for {seconds} s ({} samples): lag p50 {e50} / max {emax} entries, p50 {b50} / max {bmax} blocks; {head} entries all applied {caught_up:.1} s after the start",
+        entry_lags.len()
     );
 }
