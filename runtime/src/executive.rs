@@ -264,8 +264,9 @@ fn check(
         Signatures::Verified => {}
     }
     // The membership gate: after the signature (so a refusal names the real sender), before
-    // anything that depends on the account's state.
-    if !organizations::may_transact(ext, &who) {
+    // anything that depends on the account's state. The sudo key always passes: root must
+    // stay reachable even if its account's organization was suspended, left, or removed it.
+    if !organizations::may_transact(ext, &who) && sudo::KEY.get(ext) != Some(who) {
         return Err(InvalidTransaction::Custom(crate::validity::custom::NOT_A_MEMBER).into());
     }
     let account_nonce = system::account_nonce(ext, &who);

@@ -63,7 +63,7 @@ impl Driver for LocalProcesses {
         let mut names = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if entry.path().is_dir() && self.pid_of(&name).is_some() {
+            if entry.path().is_dir() && super::chain_of(&name).is_some() && self.pid_of(&name).is_some() {
                 names.push(name);
             }
         }
@@ -74,10 +74,12 @@ impl Driver for LocalProcesses {
     fn known(&mut self) -> Result<Vec<String>, String> {
         let entries =
             std::fs::read_dir(&self.work_dir).map_err(|e| format!("cannot list {}: {e}", self.work_dir.display()))?;
+        // Only folders named as units: anything else in the folder is not the driver's.
         Ok(entries
             .flatten()
             .filter(|e| e.path().is_dir())
             .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| super::chain_of(name).is_some())
             .collect())
     }
 
@@ -92,12 +94,19 @@ impl Driver for LocalProcesses {
         *attempts += 1;
         let dir = self.work_dir.join(&unit.name);
         std::fs::create_dir_all(dir.join("data")).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        // The spec is written once: a unit's genesis never changes under its data, even if
+        // the registry changed since (a member left).
         let spec = dir.join("spec.json");
-        std::fs::write(&spec, &unit.spec).map_err(|e| format!("cannot write {}: {e}", spec.display()))?;
+        if !spec.exists() {
+            std::fs::write(&spec, &unit.spec).map_err(|e| format!("cannot write {}: {e}", spec.display()))?;
+        }
         let _ = std::fs::remove_file(dir.join("rpc"));
+        // A fresh log per start, so readiness reads this start's lines only.
+        let _ = std::fs::rename(dir.join("node.log"), dir.join("node.log.previous"));
         let log = std::fs::OpenOptions::new()
             .create(true)
-            .append(true)
+            .truncate(true)
+            .write(true)
             .open(dir.join("node.log"))
             .map_err(|e| format!("cannot open the node log: {e}"))?;
         let mut command = Command::new(&self.node_binary);
@@ -121,6 +130,12 @@ impl Driver for LocalProcesses {
     }
 
     fn stop(&mut self, name: &str) -> Result<(), String> {
+        self.halt(name)?;
+        let dir = self.unit_dir(name);
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))
+    }
+
+    fn halt(&mut self, name: &str) -> Result<(), String> {
         if let Some(pid) = self.pid_of(name) {
             // SAFETY: kill(2) with a pid this driver found running its unit.
             unsafe { libc::kill(pid, libc::SIGTERM) };
@@ -135,8 +150,7 @@ impl Driver for LocalProcesses {
             }
         }
         self.attempts.remove(name);
-        let dir = self.unit_dir(name);
-        std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))
+        Ok(())
     }
 
     fn ready(&mut self, name: &str) -> bool {
@@ -149,12 +163,14 @@ impl Driver for LocalProcesses {
             self.attempts.remove(name);
             return true;
         }
-        let Ok(log) = std::fs::read_to_string(dir.join("node.log")) else { return false };
-        // The last start's RPC address (the log is appended across restarts).
-        let Some(addr) = log.rsplit("Running JSON-RPC server: addr=").next().filter(|_| log.contains("addr=")) else {
+        let Ok(log) = std::fs::read_to_string(dir.join("node.log")) else {
             return false;
         };
-        let addr = addr.split_whitespace().next().unwrap_or_default();
+        const PREFIX: &str = "Running JSON-RPC server: addr=";
+        let Some(at) = log.find(PREFIX) else {
+            return false;
+        };
+        let addr = log[at + PREFIX.len()..].split_whitespace().next().unwrap_or_default();
         std::fs::write(dir.join("rpc"), format!("http://{addr}\n")).is_ok()
     }
 

@@ -18,7 +18,9 @@
 //!
 //! A restarted driver picks up from what exists: it finds running units again, starts only
 //! what is missing, and reports only parts still waiting on chain. If the organization is
-//! not active (suspended or exited), it stops everything it runs.
+//! not active (suspended or exited), it halts its units and keeps their data; a reading that
+//! does not know the organization at all changes nothing. It manages only folders named as
+//! units, and writes a unit's chain spec once.
 
 pub mod config;
 pub mod local;
@@ -42,7 +44,8 @@ pub use config::ProvisionConfig;
 /// One node to run: a unit of a driver.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnitPlan {
-    /// Its name: `bc<chain>-<blockchain index>-<first 8 bytes of the node key, hex>`.
+    /// Its name: `bc<chain>-<blockchain tag ([`spec::tag`])>-<first 8 bytes of the node key,
+    /// hex>`: stable for the unit's life.
     pub name: String,
     /// The business chain it serves.
     pub chain: ChainId,
@@ -64,17 +67,22 @@ pub trait Driver {
     fn known(&mut self) -> Result<Vec<String>, String>;
     /// Starts a unit (nothing if it runs).
     fn start(&mut self, unit: &UnitPlan) -> Result<(), String>;
-    /// Stops a unit and reclaims its resources.
+    /// Stops a unit and reclaims its resources (its data goes).
     fn stop(&mut self, name: &str) -> Result<(), String>;
+    /// Stops a unit's process, keeping its data (its organization is suspended).
+    fn halt(&mut self, name: &str) -> Result<(), String>;
     /// Whether a unit runs and serves.
     fn ready(&mut self, name: &str) -> bool;
     /// Whether a unit's start failed for good.
     fn failed(&self, name: &str) -> bool;
 }
 
-/// The chain a unit's name belongs to.
-fn chain_of(name: &str) -> Option<ChainId> {
-    name.strip_prefix("bc")?.split('-').next()?.parse().ok()
+/// The chain a unit's name belongs to, if it is a unit's name (`bc<n>-<16 hex>-<16 hex>`).
+pub fn chain_of(name: &str) -> Option<ChainId> {
+    let mut parts = name.strip_prefix("bc")?.split('-');
+    let chain = parts.next()?.parse().ok()?;
+    let hex16 = |p: Option<&str>| p.is_some_and(|p| p.len() == 16 && p.bytes().all(|b| b.is_ascii_hexdigit()));
+    (hex16(parts.next()) && hex16(parts.next()) && parts.next().is_none()).then_some(chain)
 }
 
 /// The units the registry asks of this organization, and the chains it cannot serve (a
@@ -86,6 +94,13 @@ pub fn plan(snapshot: &registry::Snapshot, config: &ProvisionConfig) -> (Vec<Uni
         return (units, broken);
     }
     for (id, chain) in &snapshot.chains {
+        // One process per node: the local driver cannot run a node key twice.
+        let mut keys: Vec<&[u8; 32]> = chain.blockchains.iter().flat_map(|b| b.nodes.iter()).collect();
+        keys.sort();
+        if keys.windows(2).any(|w| w[0] == w[1]) {
+            broken.insert(*id, "a node serves two of its blockchains: the local driver runs one chain per node".into());
+            continue;
+        }
         for (index, b) in chain.blockchains.iter().enumerate() {
             for key in b.nodes.iter() {
                 let Some(node) = snapshot.nodes.get(key).filter(|n| n.org == config.org) else { continue };
@@ -100,7 +115,7 @@ pub fn plan(snapshot: &registry::Snapshot, config: &ProvisionConfig) -> (Vec<Uni
                 }
                 match spec::chain_spec(*id, chain, index, &snapshot.nodes) {
                     Ok(spec) => units.push(UnitPlan {
-                        name: format!("bc{id}-{index}-{}", hex::encode(&key[..8])),
+                        name: format!("bc{id}-{}-{}", spec::tag(b), hex::encode(&key[..8])),
                         chain: *id,
                         spec,
                         listen,
@@ -114,6 +129,24 @@ pub fn plan(snapshot: &registry::Snapshot, config: &ProvisionConfig) -> (Vec<Uni
             }
         }
     }
+    // A node in two business chains: the later chain cannot get it.
+    let mut seen = BTreeMap::new();
+    units.retain(|u| {
+        let key = u.key_file.clone();
+        match seen.get(&key) {
+            Some(first) if *first != u.chain => {
+                broken.insert(
+                    u.chain,
+                    format!("its node is already serving chain {first}: the local driver runs one chain per node"),
+                );
+                false
+            }
+            _ => {
+                seen.insert(key, u.chain);
+                true
+            }
+        }
+    });
     (units, broken)
 }
 
@@ -147,9 +180,19 @@ impl<D: Driver> Provisioner<D> {
     async fn round(&mut self) -> Result<Round, String> {
         let (snapshot, first_task) = registry::read(&self.client, self.config.org, self.first_task).await?;
         self.first_task = first_task;
+        let mut round = Round::default();
+        if !snapshot.org_active {
+            // Suspended or exited: nothing runs for it, but data is kept (a suspension ends).
+            for name in self.driver.running()? {
+                tracing::info!("halting {name}: organization {} is not active", self.config.org);
+                self.driver.halt(&name)?;
+                round.stopped += 1;
+            }
+            return Ok(round);
+        }
         let (plans, broken) = plan(&snapshot, &self.config);
         let planned: BTreeSet<&str> = plans.iter().map(|u| u.name.as_str()).collect();
-        let mut round = Round { planned: plans.len(), ..Round::default() };
+        round.planned = plans.len();
         for name in self.driver.known()? {
             if !planned.contains(name.as_str()) {
                 tracing::info!("stopping {name}: no live chain of the registry needs it");

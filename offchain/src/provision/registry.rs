@@ -57,9 +57,12 @@ async fn finalized(client: &HttpClient) -> Result<H256, String> {
 pub async fn read(client: &HttpClient, org: OrgCode, first_task: TaskId) -> Result<(Snapshot, TaskId), String> {
     let at = finalized(client).await?;
     let mut snapshot = Snapshot { at, ..Snapshot::default() };
-    snapshot.org_active = storage::<organizations::Organization>(client, &organizations::ORGS.key(&org), at)
+    // An organization the chain does not know means the wrong chain or an unsynced node:
+    // nothing is changed on such a reading.
+    let record = storage::<organizations::Organization>(client, &organizations::ORGS.key(&org), at)
         .await?
-        .is_some_and(|o| o.status == organizations::OrgStatus::Active);
+        .ok_or_else(|| format!("organization {org} is not registered at the finalized head: nothing changed"))?;
+    snapshot.org_active = record.status == organizations::OrgStatus::Active;
     let last_chain: ChainId = storage(client, &alliances::LAST_CHAIN.key(), at).await?.unwrap_or(0);
     for id in 1..=last_chain {
         let Some(chain) = storage::<BusinessChain>(client, &alliances::CHAINS.key(&id), at).await? else { continue };

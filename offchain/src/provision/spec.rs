@@ -1,7 +1,9 @@
 //! The chain spec of one blockchain of a business chain, derived from the registry alone,
 //! so that every organization's driver writes the same one and their nodes form one chain.
 //!
-//! - `id`: `bc<chain>-<index>`; `name`: `<business chain name> / <blockchain name>`;
+//! - `id`: `bc<chain>-<tag>`, the tag being the first 8 bytes (hex) of the blake2-256 of the
+//!   blockchain's external id (unique within its business chain, and stable when other
+//!   blockchains go); `name`: `<business chain name> / <blockchain name>`;
 //! - `consensus.validators`: the blockchain's `Validator` nodes, in its on-chain order;
 //!   `blockTimeMs` and `epochLength` from its chain spec text (`key=value` pairs separated by
 //!   `;`, e.g. `consensus=bft;blockTimeMs=500`), else 1000 and 600;
@@ -20,6 +22,11 @@ use accord_pallet_organizations::{NodeInfo, NodeKey, NodeRole};
 fn parameter(text: &[u8], name: &str) -> Option<u64> {
     let text = std::str::from_utf8(text).ok()?;
     text.split(';').filter_map(|pair| pair.split_once('=')).find(|(k, _)| k.trim() == name)?.1.trim().parse().ok()
+}
+
+/// A blockchain's stable tag: the first 8 bytes, hex, of blake2-256 of its external id.
+pub fn tag(b: &Blockchain) -> String {
+    hex::encode(&accord_primitives::hashing::blake2_256(&b.external_id)[..8])
 }
 
 /// The address `host:port` of a node.
@@ -52,7 +59,7 @@ pub fn chain_spec(
     let epoch_length = parameter(&b.chain_spec, "epochLength").unwrap_or(600);
     let spec = json!({
         "name": format!("{} / {}", String::from_utf8_lossy(&chain.name), String::from_utf8_lossy(&b.name)),
-        "id": format!("bc{id}-{index}"),
+        "id": format!("bc{id}-{}", tag(b)),
         "chainType": "Live",
         "properties": { "ss58Format": 42, "tokenDecimals": 12, "tokenSymbol": "ACD" },
         "genesis": { "runtimeGenesis": { "openChain": true } },

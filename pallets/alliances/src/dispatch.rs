@@ -142,6 +142,9 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             if JOIN_REQUESTS.get(ext, &id, &org).is_some() {
                 return Err(fail(ext, Error::RequestExists));
             }
+            if INVITATIONS.get(ext, &id, &org).is_some() {
+                return Err(fail(ext, Error::AlreadyInvited));
+            }
             if JOIN_REQUESTS.iter_prefix1(ext, &id, JOIN_REQUESTS_MAX).len() as u32 >= JOIN_REQUESTS_MAX {
                 return Err(fail(ext, Error::TooManyRequests));
             }
@@ -160,6 +163,9 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             ensure_admin(ext, &origin, member)?;
             let request = join_part(ext, id, joiner, member)?;
             let record = alliance(ext, id)?;
+            if record.status != AllianceStatus::Active {
+                return Err(fail(ext, Error::AllianceNotActive));
+            }
             if record.members.len() as u32 >= ALLIANCE_MEMBERS_MAX {
                 return Err(fail(ext, Error::AllianceFull));
             }
@@ -223,6 +229,14 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             if !record.members.contains(&org) {
                 return Err(fail(ext, Error::NotMember));
             }
+            // Failed chains keep their records but no longer count against the bound.
+            let live: Vec<ChainId> = record
+                .chains
+                .iter()
+                .copied()
+                .filter(|c| CHAINS.get(ext, c).is_some_and(|c| registry::is_live(c.status)))
+                .collect();
+            record.chains = BoundedVec::try_from_vec(live).unwrap_or_default();
             let chain = BusinessChain {
                 alliance: id,
                 creator: org,

@@ -15,7 +15,8 @@
 //!   member, whatever their number (with two members, both; with one, that one). Any member's
 //!   `reject_join` ends the request; a member that never answers lets the request **expire**
 //!   at its deadline (the request fails, the organization may ask again). A member that
-//!   leaves the alliance meanwhile no longer counts.
+//!   leaves the alliance meanwhile no longer counts; one that joins meanwhile must approve
+//!   too. An invited organization accepts its invitation instead of asking.
 //! - `exit_alliance`: any member but the leader while others remain; the leader, once alone,
 //!   may exit, which removes the alliance. The leaver leaves the alliance's business chains
 //!   at once; a task waits for its driver to confirm its nodes stopped.
@@ -477,8 +478,8 @@ pub enum Call {
     /// - Origin: an admin of `org`.
     /// - Events: `JoinRequested`, `TaskStarted`.
     /// - Errors: `NotAdmin`, `UnknownAlliance`, `AllianceNotActive`, `AlreadyMember`,
-    ///   `RequestExists`, `TooManyRequests`, `AllianceFull`, `TooManyAlliances`,
-    ///   `BadDeadline`, `DeadlinesFull`.
+    ///   `RequestExists`, `AlreadyInvited`, `TooManyRequests`, `AllianceFull`,
+    ///   `TooManyAlliances`, `BadDeadline`, `DeadlinesFull`.
     /// - Cost: [`weights::request_join`].
     #[codec(index = 4)]
     request_join {
@@ -493,8 +494,8 @@ pub enum Call {
     ///
     /// - Origin: an admin of `member`.
     /// - Events: `JoinApproved`; `MemberJoined` and `TaskSucceeded` on the last approval.
-    /// - Errors: `NotAdmin`, `NoRequest`, `NotMember`, `AlreadyAnswered`, `AllianceFull`,
-    ///   `TooManyAlliances`.
+    /// - Errors: `NotAdmin`, `NoRequest`, `NotMember`, `AlreadyAnswered`,
+    ///   `AllianceNotActive` (being deleted), `AllianceFull`, `TooManyAlliances`.
     /// - Cost: [`weights::answer`].
     #[codec(index = 5)]
     approve_join {
@@ -862,6 +863,8 @@ pub enum Error {
     NotADriverTask,
     /// The chain has created [`ALLIANCES_MAX`] alliances.
     AllianceLimitReached,
+    /// The organization has an open invitation to this alliance: it accepts that instead.
+    AlreadyInvited,
 }
 
 impl PalletError for Error {

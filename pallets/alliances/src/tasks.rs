@@ -149,6 +149,17 @@ pub(crate) fn admit(ext: &mut Ext<'_>, id: AllianceId, org: OrgCode) -> bool {
     ALLIANCES.insert(ext, &id, &alliance);
     ORG_ALLIANCES.insert(ext, &org, &id, &());
     deposit(ext, Event::MemberJoined { alliance: id, org });
+    // Every current member approves a join: the newcomer too, for the requests still open.
+    for (joiner, request) in JOIN_REQUESTS.iter_prefix1(ext, &id, JOIN_REQUESTS_MAX + 1) {
+        if joiner == org {
+            continue;
+        }
+        if let Some(mut task) = TASKS.get(ext, &request.task).filter(|t| t.status == TaskStatus::Running) {
+            if !task.parts.iter().any(|(o, _)| *o == org) && task.parts.try_push((org, PartStatus::Waiting)).is_ok() {
+                TASKS.insert(ext, &request.task, &task);
+            }
+        }
+    }
     true
 }
 

@@ -658,3 +658,32 @@ fn a_member_leaving_takes_its_nodes_out_and_its_driver_confirms() {
         assert_eq!(CHAINS.get(ext, &1).unwrap().status, ChainStatus::Active);
     });
 }
+
+#[test]
+fn review_fixes_hold() {
+    new_ext().execute_with(|ext| {
+        ok(ext, admin(1), create(1, &[2, 3], 100));
+        ok(ext, admin(2), Call::accept_invitation { alliance: 1, org: 2 });
+        // An invited organization accepts its invitation; it cannot also ask to join.
+        noop(ext, admin(3), Call::request_join { alliance: 1, org: 3, deadline: 30 }, Error::AlreadyInvited);
+        // A member that joins while a request is open must approve it too.
+        ok(ext, admin(4), Call::request_join { alliance: 1, org: 4, deadline: 30 });
+        ok(ext, admin(3), Call::accept_invitation { alliance: 1, org: 3 });
+        ok(ext, admin(1), Call::approve_join { alliance: 1, joiner: 4, member: 1 });
+        ok(ext, admin(2), Call::approve_join { alliance: 1, joiner: 4, member: 2 });
+        assert!(!ALLIANCES.get(ext, &1).unwrap().members.contains(&4), "3 has not approved yet");
+        // No approval completes a join into an alliance being deleted.
+        ok(ext, admin(1), Call::delete_alliance { alliance: 1, notice: 20 });
+        noop(ext, admin(3), Call::approve_join { alliance: 1, joiner: 4, member: 3 }, Error::AllianceNotActive);
+    });
+    new_ext().execute_with(|ext| {
+        // Failed chains do not use up the alliance's bound.
+        let id = alliance_of(ext, &[2]);
+        for _ in 0..CHAINS_MAX + 2 {
+            ok(ext, admin(1), chain_call(id, 1, ChainMode::MultiSubchain, &[1], vec![blockchain("a", &[1], &[1])]));
+            let t = CHAINS.get(ext, &LAST_CHAIN.get(ext)).unwrap().task;
+            ok(ext, driver(1), Call::report_task { task: t, org: 1, success: false });
+        }
+        assert_eq!(LAST_CHAIN.get(ext), CHAINS_MAX + 2);
+    });
+}

@@ -256,6 +256,10 @@ pub fn dispatch_with(ext: &mut Ext<'_>, origin: Origin, call: Call, hooks: &dyn 
             if NODE_ADDRESSES.contains_key(ext, &endpoint_key(&address)) {
                 return Err(fail(ext, Error::AddressTaken));
             }
+            if space_taken(ext, code, &[endpoint_key(&address)]) {
+                // Another organization's physical set holds this endpoint.
+                return Err(fail(ext, Error::SpaceTaken));
+            }
             if let Some(error) = node_place_error(org.category, org.space.as_ref(), &address) {
                 return Err(fail(ext, error));
             }
@@ -291,6 +295,12 @@ pub fn dispatch_with(ext: &mut Ext<'_>, origin: Origin, call: Call, hooks: &dyn 
             }
             let keys = space_keys(&space);
             if space_taken(ext, code, &keys) {
+                return Err(fail(ext, Error::SpaceTaken));
+            }
+            let foreign_node =
+                |k: &H256| NODE_ADDRESSES.get(ext, k).and_then(|n| NODES.get(ext, &n)).is_some_and(|n| n.org != code);
+            if keys.iter().any(foreign_node) {
+                // Another organization's node is registered at one of these endpoints.
                 return Err(fail(ext, Error::SpaceTaken));
             }
             for node_key in org_node_keys(ext, code) {

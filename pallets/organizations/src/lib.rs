@@ -366,7 +366,8 @@ pub enum Call {
     /// - Origin: admin of `org`, or root.
     /// - Events: `NodeRegistered`.
     /// - Errors: `UnknownOrg`, `OrgNotActive`, `NotAdmin`, `BadAddress`, `BadNodeProof`,
-    ///   `NodeExists`, `AddressTaken`, `NoResourceSpace` / `NodeOutsideSpace` (off-cloud),
+    ///   `NodeExists`, `AddressTaken`, `SpaceTaken` (the endpoint is in another
+    ///   organization's physical set), `NoResourceSpace` / `NodeOutsideSpace` (off-cloud),
     ///   `TooManyNodes`.
     /// - Cost: [`weights::register_node`] (one signature check).
     #[codec(index = 5)]
@@ -404,7 +405,8 @@ pub enum Call {
     /// - Origin: admin of `org`, or root.
     /// - Events: `ResourceSpaceBound`.
     /// - Errors: `UnknownOrg`, `OrgNotActive`, `NotAdmin`, `WrongCategory`, `EmptyName`,
-    ///   `BadAddress`, `DuplicateEndpoint`, `SpaceTaken`, `NodeOutsideSpace`.
+    ///   `BadAddress`, `DuplicateEndpoint`, `SpaceTaken` (held by another organization, or
+    ///   another organization's node is registered at an endpoint), `NodeOutsideSpace`.
     /// - Cost: [`weights::bind_resource_space`], linear in the endpoints.
     #[codec(index = 7)]
     bind_resource_space {

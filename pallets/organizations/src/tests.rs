@@ -391,7 +391,7 @@ fn nodes_prove_their_keys_and_stay_inside_their_space() {
         noop(ext, signed(1), Call::register_node { org: 1, key, address, role, medium, proof }, Error::BadNodeProof);
         // An off-cloud organization without a space has nowhere to put a node.
         let delta = register(ext, "Delta", Category::OffCloud, 21);
-        noop(ext, signed(21), node_call(delta, 3, 30002), Error::NoResourceSpace);
+        noop(ext, signed(21), node_call(delta, 3, 39998), Error::NoResourceSpace);
         // An on-cloud organization's nodes may be anywhere, but not at a taken address.
         ok(ext, signed(10), node_call(2, 4, 50000));
         noop(ext, signed(10), node_call(2, 5, 30001), Error::AddressTaken);
@@ -554,4 +554,17 @@ fn every_call_has_a_weight_within_a_block() {
         let w = call.weight();
         assert!(w.ref_time > 0 && !w.any_gt(limit), "{call:?}: {w:?}");
     }
+}
+
+#[test]
+fn an_endpoint_of_a_physical_set_is_not_anyone_elses_node_address() {
+    new_ext().execute_with(|ext| {
+        // Beta (on-cloud) may put nodes anywhere, but not at Alpha's endpoints.
+        noop(ext, signed(10), node_call(2, 4, 30001), Error::SpaceTaken);
+        ok(ext, signed(10), node_call(2, 4, 50000));
+        // And an off-cloud set may not take an endpoint where another's node is registered.
+        let delta = register(ext, "Delta", Category::OffCloud, 21);
+        let at_beta = ResourceSpace::Physical(BoundedVec::try_from_vec(vec![ep("10.0.0.1", 50000)]).unwrap());
+        noop(ext, signed(21), Call::bind_resource_space { org: delta, space: at_beta }, Error::SpaceTaken);
+    });
 }
