@@ -103,6 +103,33 @@ fn decode_stored<V: Decode>(bytes: Vec<u8>) -> Option<V> {
     }
 }
 
+/// Up to `limit` entries with keys under `prefix`, in key order, after the storage key
+/// `start`: each key decoded from the bytes that follow `prefix` and `hash_len` hash bytes.
+fn entries_under<K: Decode, V: Decode>(
+    ext: &Ext<'_>,
+    prefix: &[u8],
+    hash_len: usize,
+    start: Vec<u8>,
+    limit: u32,
+) -> Vec<(K, V)> {
+    let mut cursor = start;
+    let mut out = Vec::new();
+    while out.len() < limit as usize {
+        let Some(key) = ext.next_key(&cursor) else {
+            break;
+        };
+        if !key.starts_with(prefix) {
+            break;
+        }
+        let raw_key = &key[prefix.len() + hash_len..];
+        if let (Ok(k), Some(v)) = (K::decode(&mut &raw_key[..]), ext.get(&key).and_then(decode_stored)) {
+            out.push((k, v));
+        }
+        cursor = key;
+    }
+    out
+}
+
 /// Metadata of one storage item.
 pub trait StorageEntry {
     /// The item's metadata entry.
@@ -259,22 +286,8 @@ impl<K: Encode + Decode, V: Encode + Decode, H: StorageHasher, Q: QueryKind> Sto
     /// the first). Requires a concat or identity hasher to recover keys.
     pub fn iter_from(&self, ext: &Ext<'_>, after: Option<&[u8]>, limit: u32) -> Vec<(K, V)> {
         let prefix = self.prefix();
-        let mut cursor = after.map(|a| a.to_vec()).unwrap_or_else(|| prefix.clone());
-        let mut out = Vec::new();
-        while out.len() < limit as usize {
-            let Some(key) = ext.next_key(&cursor) else {
-                break;
-            };
-            if !key.starts_with(&prefix) {
-                break;
-            }
-            let raw_key = &key[prefix.len() + H::PREFIX_LEN..];
-            if let (Ok(k), Some(v)) = (K::decode(&mut &raw_key[..]), ext.get(&key).and_then(decode_stored)) {
-                out.push((k, v));
-            }
-            cursor = key;
-        }
-        out
+        let start = after.map(|a| a.to_vec()).unwrap_or_else(|| prefix.clone());
+        entries_under(ext, &prefix, H::PREFIX_LEN, start, limit)
     }
 }
 
@@ -371,22 +384,7 @@ where
         K2: Decode,
     {
         let prefix = self.prefix1(k1);
-        let mut cursor = prefix.clone();
-        let mut out = Vec::new();
-        while out.len() < limit as usize {
-            let Some(key) = ext.next_key(&cursor) else {
-                break;
-            };
-            if !key.starts_with(&prefix) {
-                break;
-            }
-            let raw_key = &key[prefix.len() + H2::PREFIX_LEN..];
-            if let (Ok(k2), Some(v)) = (K2::decode(&mut &raw_key[..]), ext.get(&key).and_then(decode_stored)) {
-                out.push((k2, v));
-            }
-            cursor = key;
-        }
-        out
+        entries_under(ext, &prefix, H2::PREFIX_LEN, prefix.clone(), limit)
     }
 
     /// Deletes up to `limit` entries under `k1`; returns how many and whether more remain.
