@@ -203,10 +203,14 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
         }
         Call::delete_alliance { alliance: id, notice } => {
             let record = alliance(ext, id)?;
-            ensure_admin(ext, &origin, record.leader).map_err(|e| match e {
-                DispatchError::BadOrigin => e,
-                _ => fail(ext, Error::NotLeader),
-            })?;
+            let who = origin.ensure_signed()?;
+            if !organizations::is_active_admin(ext, record.leader, &who) {
+                // The leader's own admin refused (its organization is not active) is not
+                // an admin now; anyone else is not the leader.
+                let leaders_admin =
+                    organizations::MEMBERS.get(ext, &record.leader, &who) == Some(organizations::Role::Admin);
+                return Err(fail(ext, if leaders_admin { Error::NotAdmin } else { Error::NotLeader }));
+            }
             if matches!(record.status, AllianceStatus::Deleting { .. }) {
                 return Err(fail(ext, Error::AlreadyDeleting));
             }

@@ -85,7 +85,17 @@ pub(crate) fn settle(ext: &mut Ext<'_>, id: TaskId) {
     let Some(task) = TASKS.get(ext, &id).filter(|t| t.status == TaskStatus::Running) else {
         return;
     };
-    let waiting = task.parts.iter().any(|(_, p)| *p == PartStatus::Waiting);
+    let driver_task =
+        matches!(task.kind, TaskKind::ExitAlliance { .. } | TaskKind::DeleteAlliance | TaskKind::CreateChain { .. });
+    // An organization that left the consortium has no driver any more: its part of a driver
+    // task does not hold the task up.
+    let gone = |org: &OrgCode| {
+        driver_task
+            && !accord_pallet_organizations::ORGS
+                .get(ext, org)
+                .is_some_and(|o| o.status != accord_pallet_organizations::OrgStatus::Exited)
+    };
+    let waiting = task.parts.iter().any(|(o, p)| *p == PartStatus::Waiting && !gone(o));
     let failed = task.parts.iter().find(|(_, p)| *p == PartStatus::Failed).map(|(o, _)| *o);
     match task.kind {
         TaskKind::CreateAlliance => {
@@ -218,7 +228,11 @@ fn expire(ext: &mut Ext<'_>, id: TaskId) {
             deposit(ext, Event::JoinExpired { alliance: task.alliance, joiner: org });
             fail(ext, id, TaskFailure::Expired);
         }
-        _ => fail(ext, id, TaskFailure::Expired),
+        _ => {
+            // Parts of exited organizations do not count (see `settle`): it may be done.
+            settle(ext, id);
+            fail(ext, id, TaskFailure::Expired);
+        }
     }
 }
 

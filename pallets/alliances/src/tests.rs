@@ -687,3 +687,41 @@ fn review_fixes_hold() {
         assert_eq!(LAST_CHAIN.get(ext), CHAINS_MAX + 2);
     });
 }
+
+#[test]
+fn an_exited_organization_does_not_hold_up_driver_tasks() {
+    new_ext().execute_with(|ext| {
+        let id = alliance_of(ext, &[2, 3]);
+        ok(
+            ext,
+            admin(1),
+            chain_call(id, 1, ChainMode::MultiSubchain, &[1, 2], vec![blockchain("a", &[1, 2], &[1, 3])]),
+        );
+        let t = CHAINS.get(ext, &1).unwrap().task;
+        ok(ext, driver(1), Call::report_task { task: t, org: 1, success: true });
+        ok(ext, driver(2), Call::report_task { task: t, org: 2, success: true });
+        ok(ext, admin(2), Call::exit_alliance { alliance: id, org: 2 });
+        let exit = LAST_TASK.get(ext);
+        // Org 2 then leaves the consortium: nobody can report its exit task any more.
+        organizations::dispatch_with(ext, admin(2), organizations::Call::exit_org { org: 2 }, &AllianceHooks).unwrap();
+        check(ext);
+        run_to(ext, task(ext, exit).deadline);
+        assert_eq!(task(ext, exit).status, TaskStatus::Succeeded, "not failed in the name of an organization gone");
+
+        // A deletion afterwards waits only on the driver still running the chain's nodes.
+        ok(ext, admin(1), Call::delete_alliance { alliance: id, notice: 10 });
+        let at = system::block_number(ext) + 10;
+        run_to(ext, at);
+        let deletion = LAST_TASK.get(ext);
+        assert_eq!(task(ext, deletion).kind, TaskKind::DeleteAlliance);
+        assert_eq!(task(ext, deletion).parts.as_slice(), &[(1, PartStatus::Waiting)]);
+    });
+    new_ext().execute_with(|ext| {
+        let id = alliance_of(ext, &[2]);
+        // The leader's admin, its organization suspended, is refused as not an admin; another
+        // organization's admin as not the leader.
+        organizations::dispatch(ext, Origin::Root, organizations::Call::suspend_org { org: 1 }).unwrap();
+        noop(ext, admin(1), Call::delete_alliance { alliance: id, notice: 10 }, Error::NotAdmin);
+        noop(ext, admin(2), Call::delete_alliance { alliance: id, notice: 10 }, Error::NotLeader);
+    });
+}

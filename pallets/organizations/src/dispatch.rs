@@ -326,7 +326,7 @@ pub fn dispatch_with(ext: &mut Ext<'_>, origin: Origin, call: Call, hooks: &dyn 
             let Some(space) = org.space.take() else {
                 return Err(fail(ext, Error::NoResourceSpace));
             };
-            if org.nodes > 0 {
+            if org.nodes > 0 && org.category == Category::OffCloud {
                 return Err(fail(ext, Error::SpaceHasNodes));
             }
             for key in space_keys(&space) {

@@ -421,7 +421,8 @@ pub enum Call {
     ///   suspended organization holds).
     /// - Events: `ResourceSpaceReleased`.
     /// - Errors: `UnknownOrg`, `OrgNotActive`, `NotAdmin`, `NoResourceSpace`, `SpaceHasNodes`
-    ///   (an off-cloud organization's nodes live in it: remove them first).
+    ///   (an off-cloud organization's nodes live in it: remove them first; an on-cloud
+    ///   organization's nodes are not tied to its tenant space).
     /// - Cost: [`weights::bind_resource_space`].
     #[codec(index = 8)]
     release_resource_space {

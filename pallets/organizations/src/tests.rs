@@ -392,9 +392,12 @@ fn nodes_prove_their_keys_and_stay_inside_their_space() {
         // An off-cloud organization without a space has nowhere to put a node.
         let delta = register(ext, "Delta", Category::OffCloud, 21);
         noop(ext, signed(21), node_call(delta, 3, 39998), Error::NoResourceSpace);
-        // An on-cloud organization's nodes may be anywhere, but not at a taken address.
+        // An on-cloud organization's nodes may be anywhere, but not at a taken address; they
+        // are not tied to its tenant space, which it may release with nodes registered.
         ok(ext, signed(10), node_call(2, 4, 50000));
         noop(ext, signed(10), node_call(2, 5, 30001), Error::AddressTaken);
+        ok(ext, signed(10), Call::bind_resource_space { org: 2, space: tenant("t9", "p9") });
+        ok(ext, signed(10), Call::release_resource_space { org: 2 });
 
         // Replacing a space must keep the nodes inside; releasing it needs them gone.
         noop(ext, signed(1), Call::bind_resource_space { org: 1, space: physical(&[30002]) }, Error::NodeOutsideSpace);
