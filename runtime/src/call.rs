@@ -7,6 +7,7 @@ use scale_info::TypeInfo;
 
 use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
+use accord_pallet_governance as governance;
 use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
@@ -49,6 +50,9 @@ pub enum RuntimeCall {
     /// Alliances calls.
     #[codec(index = 8)]
     Alliances(alliances::Call),
+    /// Governance calls (wrapping management calls).
+    #[codec(index = 9)]
+    Governance(governance::Call<RuntimeCall>),
 }
 
 /// Every event of the runtime: `pallet index ++ event`. Pallets without events have no
@@ -79,6 +83,9 @@ pub enum RuntimeEvent {
     /// Alliances events.
     #[codec(index = 8)]
     Alliances(alliances::Event),
+    /// Governance events.
+    #[codec(index = 9)]
+    Governance(governance::Event),
 }
 
 impl RuntimeCall {
@@ -105,6 +112,7 @@ impl RuntimeCall {
             }
             RuntimeCall::Organizations(c) => c.weight(),
             RuntimeCall::Alliances(c) => c.weight(),
+            RuntimeCall::Governance(c) => c.weight(),
         }
     }
 
@@ -141,6 +149,39 @@ impl RuntimeCall {
             RuntimeCall::Validators(c) => validators::dispatch(ext, origin, c),
             RuntimeCall::Organizations(c) => organizations::dispatch_with(ext, origin, c, &alliances::AllianceHooks),
             RuntimeCall::Alliances(c) => alliances::dispatch(ext, origin, c),
+            RuntimeCall::Governance(c) => {
+                governance::dispatch(ext, origin, c, |ext, inner| inner.dispatch(ext, Origin::Root))
+            }
         }
+    }
+}
+
+/// Management operations are the calls that need root: a governance proposal may carry only
+/// these, and each belongs to the class of its pallet (its index).
+impl governance::ManagementCall for RuntimeCall {
+    fn management_class(&self) -> Option<governance::Class> {
+        use accord_pallet_organizations::Call as O;
+        let class = match self {
+            RuntimeCall::Balances(balances::Call::force_transfer { .. } | balances::Call::force_set_balance { .. }) => {
+                2
+            }
+            RuntimeCall::Oplog(oplog::Call::set_retention { .. }) => 4,
+            RuntimeCall::Validators(_) => 6,
+            RuntimeCall::Organizations(
+                O::register_org { .. } | O::suspend_org { .. } | O::resume_org { .. } | O::set_open { .. },
+            ) => 7,
+            RuntimeCall::Alliances(alliances::Call::register_platform { .. }) => 8,
+            RuntimeCall::Governance(governance::Call::set_rules { .. } | governance::Call::set_weight { .. }) => 9,
+            _ => return None,
+        };
+        Some(class)
+    }
+
+    fn call_weight(&self) -> Weight {
+        self.weight()
+    }
+
+    fn decode_stored(bytes: &[u8]) -> Option<Self> {
+        RuntimeCall::decode_all(bytes)
     }
 }

@@ -15,6 +15,7 @@ use codec::Encode;
 
 use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
+use accord_pallet_governance as governance;
 use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
@@ -167,6 +168,8 @@ fn on_initialize(ext: &mut Ext<'_>, n: BlockNumber) -> Weight {
         .saturating_add(validators::Pallet::on_initialize(ext, n))
         .saturating_add(organizations::Pallet::on_initialize(ext, n))
         .saturating_add(alliances::Pallet::on_initialize(ext, n))
+        // Governance's hook dispatches passed calls as root: it needs the runtime's dispatcher.
+        .saturating_add(governance::on_initialize::<RuntimeCall>(ext, n, |ext, call| call.dispatch(ext, Origin::Root)))
 }
 
 /// Runs the runtime's `on_finalize` hooks in pallet order.

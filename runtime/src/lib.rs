@@ -14,6 +14,7 @@
 //! | 6 | Validators |
 //! | 7 | Organizations |
 //! | 8 | Alliances |
+//! | 9 | Governance |
 //!
 //! Pallet indices are part of the wire format (calls, events, errors): never reuse one.
 //!
@@ -36,6 +37,7 @@ mod tests;
 
 use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
+use accord_pallet_governance as governance;
 use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
@@ -63,6 +65,7 @@ pub const PALLETS: PalletIndices = &[
     (validators::NAME, 6),
     (organizations::NAME, 7),
     (alliances::NAME, 8),
+    (governance::NAME, 9),
 ];
 
 /// The index of a pallet of this runtime.
@@ -84,6 +87,7 @@ pub fn integrity_check() -> Result<(), String> {
     validators::Pallet::integrity_check()?;
     organizations::Pallet::integrity_check()?;
     alliances::Pallet::integrity_check()?;
+    governance::Pallet::integrity_check()?;
     let mut seen = [false; 256];
     for (name, index) in PALLETS {
         if std::mem::replace(&mut seen[*index as usize], true) {
@@ -103,5 +107,6 @@ pub fn check_state(ext: &accord_support::Ext<'_>) -> Result<(), String> {
     records::Pallet::check_state(ext)?;
     validators::Pallet::check_state(ext)?;
     organizations::Pallet::check_state(ext)?;
-    alliances::Pallet::check_state(ext)
+    alliances::Pallet::check_state(ext)?;
+    governance::Pallet::check_state(ext)
 }

@@ -66,7 +66,8 @@ fn pallets_are_at_their_indices() {
             ("Records", 5),
             ("Validators", 6),
             ("Organizations", 7),
-            ("Alliances", 8)
+            ("Alliances", 8),
+            ("Governance", 9)
         ]
     );
 }

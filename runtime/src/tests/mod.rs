@@ -5,6 +5,7 @@ mod apis;
 mod executive;
 mod fuzz;
 mod genesis;
+mod governance;
 mod metadata;
 mod organizations;
 mod scale_walk;
