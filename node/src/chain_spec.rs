@@ -180,7 +180,8 @@ impl ChainSpec {
 
     /// A local testnet: four validators (//Alice..//Dave, ed25519) finalizing by BFT
     /// consensus, a block a second; Alice and Bob endowed; the development organization
-    /// (//Alice admin, //Bob..//Ferdie members) the only one, the chain closed to others.
+    /// (//Alice admin, //Bob..//Ferdie members) the only one, the chain closed to others; no
+    /// sudo key: root comes through governance (`Governance.propose`).
     pub fn local() -> ChainSpec {
         let balances: Vec<(AccountId32, u128)> =
             ["Alice", "Bob"].iter().map(|n| (Pair::dev(n).account(), 1_000_000 * UNIT)).collect();
@@ -192,7 +193,7 @@ impl ChainSpec {
             genesis: Genesis::Runtime(GenesisConfig {
                 balances,
                 timestamp_ms: 0,
-                sudo_key: Some(Pair::dev("Alice").account()),
+                sudo_key: None,
                 organizations: vec![dev_organization()],
                 ..GenesisConfig::default()
             }),
@@ -305,6 +306,16 @@ impl ChainSpec {
         } else {
             return Err(invalid("genesis must hold \"runtimeGenesis\" or \"raw\": {\"top\": ...}"));
         };
+        let has_sudo = match &genesis {
+            Genesis::Runtime(cfg) => cfg.sudo_key.is_some(),
+            Genesis::Raw(raw) => raw.contains_key(&accord_pallet_sudo::KEY.key()),
+        };
+        if has_sudo && chain_type != "Development" {
+            return Err(invalid(format!(
+                "a sudo key is for development chains only (this one's chainType is {chain_type:?}): root comes \
+                 through governance (Governance.propose, vote, execute)"
+            )));
+        }
         let consensus = v.get("consensus").filter(|c| !c.is_null()).map(ConsensusSpec::from_json).transpose()?;
         let boot_nodes = match v.get("bootNodes") {
             None | Some(Value::Null) => Vec::new(),
@@ -475,6 +486,23 @@ mod tests {
         assert!(ChainSpec::from_json(bad_id).unwrap_err().to_string().contains("chain id"));
         let bad_genesis = r#"{"name":"n","id":"x","genesis":{"runtimeGenesis":{"balances":[["nope","1"]]}}}"#;
         assert!(matches!(ChainSpec::from_json(bad_genesis), Err(ChainSpecError::Genesis(_))));
+        // A sudo key outside a development chain: root comes through governance there.
+        let alice = Pair::dev("Alice").account().to_ss58_default();
+        let live_sudo = format!(
+            r#"{{"name":"n","id":"x","chainType":"Live","genesis":{{"runtimeGenesis":{{"sudoKey":"{alice}","openChain":true}}}}}}"#
+        );
+        let e = ChainSpec::from_json(&live_sudo).unwrap_err().to_string();
+        assert!(e.contains("sudo key is for development chains only"), "{e}");
+        let dev_sudo = live_sudo.replace("Live", "Development");
+        assert!(ChainSpec::from_json(&dev_sudo).is_ok());
+        assert_eq!(
+            match ChainSpec::local().genesis {
+                Genesis::Runtime(cfg) => cfg.sudo_key,
+                Genesis::Raw(_) => None,
+            },
+            None,
+            "the local testnet has no sudo key"
+        );
         let bad_raw = r#"{"name":"n","id":"x","genesis":{"raw":{"top":{"0xzz":"0x00"}}}}"#;
         assert!(ChainSpec::from_json(bad_raw).is_err());
         assert!(matches!(ChainSpec::load("/nonexistent/spec.json"), Err(ChainSpecError::Read { .. })));

@@ -300,11 +300,12 @@ async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_
     net.wait_finalized(head + 2, "the late full node").await;
     net.assert_agree(net.min_finalized().await).await;
 
-    // Root adds node 4 to the validators: from the next epoch it votes. With Dave down,
+    // Root adds node 4 to the validators (a proposal the development organization, the
+    // `local` chain's only one, passes): from the next epoch it votes. With Dave down,
     // Alice, Bob, Charlie and node 4 are four of five, a quorum only with node 4's votes.
     net.launch(3);
-    let sudo_nonce = 1; // Alice's first transfer took nonce 0.
-    net.sudo(genesis, validators_call(Call::add_validator { validator: net.keys[4] }), sudo_nonce).await;
+    let nonce = 1; // Alice's first transfer took nonce 0.
+    net.govern(genesis, validators_call(Call::add_validator { validator: net.keys[4] }), nonce, 1).await;
     net.wait_validators(|set| set.len() == 5 && set.contains(&hex0x(&net.keys[4])), "node 4 to join").await;
     net.kill9(3);
     let at = net.min_finalized().await;
@@ -313,7 +314,7 @@ async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_
     // Root removes Dave (down): from the next epoch the set is Alice, Bob, Charlie and
     // node 4. Dave restarted follows (catching up across the epochs it missed) but no
     // longer counts: with Charlie and node 4 down, Alice, Bob and Dave cannot finalize.
-    net.sudo(genesis, validators_call(Call::remove_validator { validator: net.keys[3] }), sudo_nonce + 1).await;
+    net.govern(genesis, validators_call(Call::remove_validator { validator: net.keys[3] }), nonce + 3, 2).await;
     let without =
         net.wait_validators(|set| set.len() == 4 && !set.contains(&hex0x(&net.keys[3])), "Dave to be removed").await;
     net.launch(3);
@@ -357,11 +358,28 @@ impl Network {
         highest
     }
 
-    /// Alice (the sudo key) submits `call` to node 0, to be dispatched as root.
-    async fn sudo(&self, genesis: accord_primitives::H256, inner: accord_runtime::RuntimeCall, nonce: u32) {
-        let sudo = accord_runtime::RuntimeCall::Sudo(accord_pallet_sudo::Call::sudo { call: Box::new(inner) });
-        let xt = sign(genesis, &Pair::dev("Alice"), &sudo, nonce);
-        call(&self.client(0), "author_submitExtrinsic", vec![json!(hex0x(xt.encoded()))]).await;
+    /// Alice, the admin of the chain's one organization, has `inner` dispatched as root by
+    /// governance: she proposes it (proposal `proposal`), votes aye (one organization of one:
+    /// it passes) and executes it, with nonces `nonce`, `nonce + 1` and `nonce + 2`, submitted
+    /// to node 0 together (nonce order applies them in turn).
+    async fn govern(
+        &self,
+        genesis: accord_primitives::H256,
+        inner: accord_runtime::RuntimeCall,
+        nonce: u32,
+        proposal: u32,
+    ) {
+        use accord_pallet_governance::{Call as Gov, VoteKind};
+        use accord_runtime::RuntimeCall::Governance;
+        let calls = [
+            Governance(Gov::propose { org: 1, call: Box::new(inner.clone()) }),
+            Governance(Gov::vote { proposal, org: 1, vote: VoteKind::Aye }),
+            Governance(Gov::execute { proposal, call: Box::new(inner) }),
+        ];
+        for (i, c) in calls.iter().enumerate() {
+            let xt = sign(genesis, &Pair::dev("Alice"), c, nonce + i as u32);
+            call(&self.client(0), "author_submitExtrinsic", vec![json!(hex0x(xt.encoded()))]).await;
+        }
     }
 
     /// Waits until node 0 is in an epoch whose set (hex keys) satisfies `ok`; returns

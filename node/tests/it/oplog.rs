@@ -27,7 +27,6 @@ fn spec_with_c_and_d(dir: &std::path::Path) -> std::path::PathBuf {
                 [ss58("Charlie"), (500 * UNIT).to_string()],
                 [ss58("Dave"), (100 * UNIT).to_string()],
             ],
-            "sudoKey": ss58("Alice"),
             "openChain": true,
         } },
     });
