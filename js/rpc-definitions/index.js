@@ -1,0 +1,84 @@
+// polkadot.js definitions of Accord's own JSON-RPC methods, so that they are decorated on
+// `api.rpc` (and decoded into typed values) instead of showing up as "RPC methods not
+// decorated":
+//
+//   import { ApiPromise, WsProvider } from '@polkadot/api';
+//   import { rpc, types } from '@accord/rpc-definitions';
+//   const api = await ApiPromise.create({ provider: new WsProvider(url), rpc, types });
+//   const head = await api.rpc.oplog.head();                 // { nextIndex, lowestRetained, finalizedBlock }
+//   const entries = await api.rpc.oplog.getLogs(0, 100, { opType: 'Create' });
+//   const unsub = await api.rpc.oplog.subscribeLogs(null, (entry) => { ... });
+//   const set = await api.rpc.accord.validators();          // Option<EpochValidators>
+//
+// The methods are documented in the node's README (Run a BFT test network, the oplog).
+
+/** The types the methods return (JSON objects, decoded field by field). */
+export const types = {
+  OplogHead: {
+    nextIndex: 'u64',
+    lowestRetained: 'u64',
+    finalizedBlock: 'u32',
+  },
+  OplogEntry: {
+    index: 'u64',
+    block: 'u32',
+    extrinsicIndex: 'u32',
+    operator: 'AccountId',
+    dataId: 'Bytes',
+    sourceState: 'Bytes',
+    resultState: 'Bytes',
+    opType: 'Text',
+    timestampMs: 'u64',
+  },
+  OplogFilter: {
+    dataId: 'Option<Bytes>',
+    dataIdPrefix: 'Option<Bytes>',
+    opType: 'Option<Text>',
+    operator: 'Option<AccountId>',
+  },
+  EpochValidators: {
+    currentEpoch: 'u64',
+    epochLength: 'u64',
+    epoch: 'u64',
+    validators: 'Option<Vec<H256>>',
+  },
+};
+
+const filter = { name: 'filter', type: 'OplogFilter', isOptional: true };
+
+/** The methods, by section (`oplog_head` is `rpc.oplog.head`). */
+export const rpc = {
+  oplog: {
+    head: {
+      description: 'The operation log at the finalized head: the next index, the lowest retained, the block.',
+      params: [],
+      type: 'OplogHead',
+    },
+    getLogs: {
+      description: 'Up to `limit` (at most 1000) entries from `fromIndex` on, of finalized blocks, that match the filter.',
+      params: [{ name: 'fromIndex', type: 'u64' }, { name: 'limit', type: 'u64' }, filter],
+      type: 'Vec<OplogEntry>',
+    },
+    subscribeLogs: {
+      description: 'Every new entry of finalized blocks that matches the filter, in order.',
+      params: [filter],
+      pubsub: ['logs', 'subscribeLogs', 'unsubscribeLogs'],
+      type: 'OplogEntry',
+    },
+  },
+  accord: {
+    validators: {
+      description: 'The BFT validator set of an epoch (default: the current one); null without BFT consensus.',
+      params: [{ name: 'epoch', type: 'u64', isOptional: true }],
+      type: 'Option<EpochValidators>',
+    },
+    getFinalityCertificate: {
+      description: "A block's finalization certificate (default: the finalized head's); null if there is none.",
+      params: [{ name: 'blockHash', type: 'Hash', isOptional: true }],
+      type: 'Option<Bytes>',
+    },
+  },
+};
+
+/** Both, for `ApiPromise.create({ ...definitions })`. */
+export const definitions = { rpc, types };
