@@ -69,7 +69,15 @@ fn samples(chain: &Chain) -> Vec<Vec<u8>> {
         orgs: accord_support::BoundedVec::try_from_vec(vec![1]).unwrap(),
         blockchains: accord_support::BoundedVec::try_from_vec(vec![blockchain]).unwrap(),
     });
+    let proposal = RuntimeCall::Governance(accord_pallet_governance::Call::propose {
+        org: 1,
+        call: Box::new(RuntimeCall::Balances(balances::Call::force_set_balance {
+            who: MultiAddress::Id(bob.account()),
+            new_free: 5,
+        })),
+    });
     vec![
+        chain.signed(&alice, &proposal, 0).into_encoded(),
         chain.signed(&alice, &bind, 0).into_encoded(),
         chain.signed(&alice, &node, 0).into_encoded(),
         chain.signed(&alice, &business, 0).into_encoded(),
