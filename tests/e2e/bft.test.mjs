@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
+import { rpc, types } from '@accord/rpc-definitions';
 import { startNetwork } from './node.mjs';
 
 let net;
@@ -14,7 +15,7 @@ let provider;
 before(async () => {
   net = await startNetwork();
   provider = new WsProvider(net.wsUrl);
-  api = await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
+  api = await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true, rpc, types });
 });
 
 after(async () => {
@@ -70,4 +71,10 @@ test('the validator set: on chain (polkadot.js decodes it) and as consensus uses
   assert.deepEqual([...epoch.validators].sort(), [...stored].sort());
   const later = await provider.send('accord_validators', [epoch.currentEpoch + 1000]);
   assert.equal(later.validators, null, 'an epoch not reached has no set yet');
+  // The same through the decorated, typed method of @accord/rpc-definitions.
+  const typed = (await api.rpc.accord.validators()).unwrap();
+  assert.equal(typed.epochLength.toNumber(), 600);
+  assert.deepEqual(typed.validators.unwrap().map((k) => k.toHex()).sort(), [...stored].sort());
+  const certificate = await api.rpc.accord.getFinalityCertificate();
+  assert.ok(certificate.isSome && certificate.unwrap().length > 0, 'the finalized head has a certificate');
 });
