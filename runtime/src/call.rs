@@ -167,8 +167,16 @@ impl governance::ManagementCall for RuntimeCall {
             }
             RuntimeCall::Oplog(oplog::Call::set_retention { .. }) => 4,
             RuntimeCall::Validators(_) => 6,
+            // Root-only calls, and those root may make on any organization (expel it, free its
+            // space or a node), which only governance can do on a chain without sudo.
             RuntimeCall::Organizations(
-                O::register_org { .. } | O::suspend_org { .. } | O::resume_org { .. } | O::set_open { .. },
+                O::register_org { .. }
+                | O::suspend_org { .. }
+                | O::resume_org { .. }
+                | O::set_open { .. }
+                | O::exit_org { .. }
+                | O::release_resource_space { .. }
+                | O::remove_node { .. },
             ) => 7,
             RuntimeCall::Alliances(alliances::Call::register_platform { .. }) => 8,
             RuntimeCall::Governance(governance::Call::set_rules { .. } | governance::Call::set_weight { .. }) => 9,

@@ -73,8 +73,11 @@ pub const NAME: &str = "Governance";
 pub const CALL_LEN_MAX: u32 = 4096;
 /// The heaviest call a proposal may carry (half a second of reference computation).
 pub const CALL_WEIGHT_MAX: Weight = Weight::from_ref_time(500_000_000_000);
-/// The most organizations in an electorate.
-pub const ELECTORATE_MAX: u32 = 64;
+/// The most organizations in an electorate: the most that may be active at once.
+pub const ELECTORATE_MAX: u32 = accord_pallet_organizations::ACTIVE_ORGS_MAX;
+/// The most weight the block hook spends on execute-on-pass calls per block (half a block);
+/// the rest waits for the next block.
+pub const EXECUTION_BUDGET: Weight = Weight::from_ref_time(1_000_000_000_000);
 /// The most open proposals and live permissions together.
 pub const OPEN_MAX: u32 = 32;
 /// The most open proposals of one organization.

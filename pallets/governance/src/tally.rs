@@ -121,17 +121,30 @@ pub fn on_initialize<C: ManagementCall>(
     let mut weight = weights::hook_base();
     let queue = EXECUTE_QUEUE.get(ext);
     if !queue.is_empty() {
-        EXECUTE_QUEUE.kill(ext);
+        // Within a budget per block: calls over it wait for the next block, in order.
+        let mut spent = Weight::ZERO;
+        let mut waiting = BoundedVec::<ProposalId, OPEN_MAX>::new();
         for id in queue.iter() {
             let Some(mut proposal) = PROPOSALS.get(ext, id) else { continue };
-            let Some(call) = C::decode_stored(&proposal.call) else { continue };
-            weight = weight.saturating_add(call.call_weight()).saturating_add(weights::execute());
-            let result = ext.transactional(|ext| dispatch_root(ext, call));
+            let call = C::decode_stored(&proposal.call);
+            let cost = call.as_ref().map_or(Weight::ZERO, |c| c.call_weight()).saturating_add(weights::execute());
+            if !waiting.is_empty() || (spent != Weight::ZERO && spent.saturating_add(cost).any_gt(EXECUTION_BUDGET)) {
+                let _ = waiting.try_push(*id);
+                continue;
+            }
+            spent = spent.saturating_add(cost);
+            // A stored call that no longer decodes (the runtime changed) closes as failed.
+            let result = match call {
+                Some(call) => ext.transactional(|ext| dispatch_root(ext, call)),
+                None => Err(accord_support::DispatchError::Other("the proposal's call no longer decodes")),
+            };
             proposal.status = ProposalStatus::Executed;
             PROPOSALS.insert(ext, id, &proposal);
             unlive(ext, *id);
             deposit(ext, Event::Executed { proposal: *id, result });
         }
+        EXECUTE_QUEUE.put(ext, &waiting);
+        weight = weight.saturating_add(spent);
     }
     let live = LIVE.get(ext);
     weight = weight.saturating_add(weights::per_live().saturating_mul(live.len() as u64));

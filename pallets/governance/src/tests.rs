@@ -184,15 +184,17 @@ fn propose_refuses_what_could_never_execute_or_overflow() {
         }
         noop(ext, admin(1), propose(1, TestCall::SetFlag(9)), err(Error::TooManyProposals));
         ok(ext, admin(2), propose(2, TestCall::SetFlag(9)));
-        // With every organization suspended there is no electorate.
-        for org in 1..=3 {
+        // The last active organization cannot be suspended, so an electorate always exists.
+        for org in [2, 3] {
             organizations::dispatch(ext, Origin::Root, organizations::Call::suspend_org { org }).unwrap();
         }
-        organizations::dispatch(ext, Origin::Root, organizations::Call::resume_org { org: 1 }).unwrap();
-        organizations::dispatch(ext, Origin::Root, organizations::Call::suspend_org { org: 1 }).unwrap();
-        assert_noop(ext, err(Error::NotAdmin), |ext| {
-            dispatch(ext, admin(1), propose(1, TestCall::SetFlag(1)), run_root)
+        let last = organizations::Call::suspend_org { org: 1 };
+        let refused = DispatchError::Module(ModuleError {
+            index: 7,
+            error: [organizations::Error::LastActiveOrg as u8, 0, 0, 0],
         });
+        assert_eq!(organizations::dispatch(ext, Origin::Root, last), Err(refused));
+        assert_eq!(organizations::active_orgs(ext), vec![1]);
     });
 }
 
@@ -350,4 +352,39 @@ fn every_call_weighs_less_than_a_normal_block() {
         assert!(!call.weight().any_gt(limit), "{call:?}");
     }
     assert!(!weights::execute().saturating_add(CALL_WEIGHT_MAX).any_gt(limit));
+}
+
+#[test]
+fn the_execution_queue_spends_a_budget_per_block_and_closes_undecodable_calls() {
+    new_ext(1).execute_with(|ext| {
+        let instant = Rules { execute_on_pass: true, ..DEFAULT_RULES };
+        ok(ext, Origin::Root, Call::set_rules { class: Some(2), rules: instant });
+        // Three passes in one block; a stored call corrupted before it runs.
+        for v in 1..=3 {
+            ok(ext, admin(1), propose(1, TestCall::SetFlag(v)));
+            ok(ext, admin(1), vote(v as u32, 1, VoteKind::Aye));
+        }
+        PROPOSALS.mutate_existing_for_test(ext, 3);
+        run_to(ext, 2);
+        assert_eq!(flag(ext), Some(2), "proposals 1 and 2 ran in order");
+        assert_eq!(status(ext, 3), ProposalStatus::Executed);
+        assert!(events(ext).iter().any(|e| matches!(e, Event::Executed { proposal: 3, result: Err(_) })));
+        assert!(EXECUTE_QUEUE.get(ext).is_empty() && LIVE.get(ext).is_empty());
+    });
+}
+
+trait CorruptForTest {
+    fn mutate_existing_for_test(&self, ext: &mut Ext<'_>, id: ProposalId);
+}
+
+impl CorruptForTest
+    for accord_support::StorageMap<ProposalId, Proposal, accord_support::Twox64Concat, accord_support::OptionQuery>
+{
+    /// Replaces the stored call with bytes no `TestCall` decodes from (keeping the hash in step).
+    fn mutate_existing_for_test(&self, ext: &mut Ext<'_>, id: ProposalId) {
+        let mut p = self.get(ext, &id).unwrap();
+        p.call = accord_support::BoundedVec::try_from_vec(vec![0xff]).unwrap();
+        p.call_hash = crate::tally::blake2_hash(&p.call);
+        self.insert(ext, &id, &p);
+    }
 }

@@ -162,6 +162,10 @@ pub fn dispatch_with(ext: &mut Ext<'_>, origin: Origin, call: Call, hooks: &dyn 
             if last >= ORGS_MAX {
                 return Err(fail(ext, Error::TooManyOrgs));
             }
+            let active = ACTIVE_ORGS.get(ext);
+            if active >= ACTIVE_ORGS_MAX {
+                return Err(fail(ext, Error::TooManyActiveOrgs));
+            }
             if let Some(error) = credentials_error(ext, &credentials) {
                 return Err(fail(ext, error));
             }
@@ -182,6 +186,7 @@ pub fn dispatch_with(ext: &mut Ext<'_>, origin: Origin, call: Call, hooks: &dyn 
             };
             ORGS.insert(ext, &code, &org);
             LAST_ORG_CODE.put(ext, &code);
+            ACTIVE_ORGS.put(ext, &(active + 1));
             deposit_event(ext, Event::OrgRegistered { org: code, name });
         }
         Call::add_member { org: code, who } => {
@@ -341,8 +346,13 @@ pub fn dispatch_with(ext: &mut Ext<'_>, origin: Origin, call: Call, hooks: &dyn 
             if org.status != OrgStatus::Active {
                 return Err(fail(ext, Error::OrgNotActive));
             }
+            let active = ACTIVE_ORGS.get(ext);
+            if active <= 1 {
+                return Err(fail(ext, Error::LastActiveOrg));
+            }
             org.status = OrgStatus::Suspended;
             ORGS.insert(ext, &code, &org);
+            ACTIVE_ORGS.put(ext, &(active - 1));
             deposit_event(ext, Event::OrgSuspended { org: code });
         }
         Call::resume_org { org: code } => {
@@ -351,14 +361,26 @@ pub fn dispatch_with(ext: &mut Ext<'_>, origin: Origin, call: Call, hooks: &dyn 
             if org.status != OrgStatus::Suspended {
                 return Err(fail(ext, Error::NotSuspended));
             }
+            let active = ACTIVE_ORGS.get(ext);
+            if active >= ACTIVE_ORGS_MAX {
+                return Err(fail(ext, Error::TooManyActiveOrgs));
+            }
             org.status = OrgStatus::Active;
             ORGS.insert(ext, &code, &org);
+            ACTIVE_ORGS.put(ext, &(active + 1));
             deposit_event(ext, Event::OrgResumed { org: code });
         }
         Call::exit_org { org: code } => {
             let org = managed(ext, &origin, code, RootMay::AlsoSuspended)?;
+            let active = ACTIVE_ORGS.get(ext);
+            if org.status == OrgStatus::Active && active <= 1 {
+                return Err(fail(ext, Error::LastActiveOrg));
+            }
             let node_keys = org_node_keys(ext, code);
             validators::remove_keys(ext, &node_keys).map_err(|_| fail(ext, Error::LastValidator))?;
+            if org.status == OrgStatus::Active {
+                ACTIVE_ORGS.put(ext, &(active - 1));
+            }
             exit(ext, code, org, &node_keys);
             hooks.org_exited(ext, code);
         }

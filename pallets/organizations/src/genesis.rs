@@ -47,8 +47,11 @@ pub struct GenesisNode {
 /// the wrong kind or held twice, a node twice, at a taken address or outside its space, too
 /// many accounts, admins or nodes.
 pub fn build_genesis(ext: &mut Ext<'_>, orgs: &[GenesisOrg], open: bool) -> Result<(), String> {
-    if orgs.len() > ORGS_MAX as usize {
-        return Err(format!("{} organizations, more than the limit of {ORGS_MAX}", orgs.len()));
+    if orgs.len() > ACTIVE_ORGS_MAX as usize {
+        return Err(format!(
+            "{} organizations, more than the {ACTIVE_ORGS_MAX} that may be active at once",
+            orgs.len()
+        ));
     }
     for (i, org) in orgs.iter().enumerate() {
         let code = i as OrgCode + 1;
@@ -63,6 +66,7 @@ pub fn build_genesis(ext: &mut Ext<'_>, orgs: &[GenesisOrg], open: bool) -> Resu
     if open {
         OPEN.put(ext, &true);
     }
+    ACTIVE_ORGS.put(ext, &(orgs.len() as u32));
     Ok(())
 }
 

@@ -25,6 +25,10 @@ pub(crate) fn check(ext: &Ext<'_>) -> Result<(), String> {
     if orgs.len() != last as usize || orgs.iter().any(|(code, _)| *code == 0 || *code > last) {
         return Err(format!("{} organizations stored for codes 1..={last}", orgs.len()));
     }
+    let active = orgs.iter().filter(|(_, o)| o.status == OrgStatus::Active).count() as u32;
+    if active != ACTIVE_ORGS.get(ext) || active > ACTIVE_ORGS_MAX {
+        return Err(format!("{active} organizations active, ActiveOrgs says {}", ACTIVE_ORGS.get(ext)));
+    }
     let mut held = BTreeSet::new();
     for (code, org) in &orgs {
         check_org(ext, *code, org, &mut held).map_err(|e| format!("organization {code}: {e}"))?;

@@ -88,6 +88,8 @@ pub const SPACE_ENDPOINTS_MAX: u32 = 64;
 pub const ORG_NODES_MAX: u32 = 64;
 /// The most organizations a chain may register (exited ones included).
 pub const ORGS_MAX: u32 = 10_000;
+/// The most organizations active at once (each votes in governance: the electorate's bound).
+pub const ACTIVE_ORGS_MAX: u32 = 64;
 
 /// An organization's code: assigned by the chain, from 1, never reused.
 pub type OrgCode = u32;
@@ -249,6 +251,13 @@ pub const OPEN: StorageValue<bool, ValueQuery> = StorageValue::new(
 pub const LAST_ORG_CODE: StorageValue<OrgCode, ValueQuery> =
     StorageValue::new(NAME, "LastOrgCode", &[" The code the latest organization got (0: none yet)."]);
 
+/// `Organizations.ActiveOrgs`: how many organizations are active.
+pub const ACTIVE_ORGS: StorageValue<u32, ValueQuery> = StorageValue::new(
+    NAME,
+    "ActiveOrgs",
+    &[" How many organizations are active (at most ActiveOrgsMax, at least one once there is one)."],
+);
+
 /// `Organizations.Orgs`: the organizations by code.
 pub const ORGS: StorageMap<OrgCode, Organization, Twox64Concat, OptionQuery> =
     StorageMap::new(NAME, "Orgs", &[" The organizations by code, exited ones included."]);
@@ -292,7 +301,8 @@ pub enum Call {
     /// - Origin: root.
     /// - Events: `OrgRegistered`.
     /// - Errors: `EmptyName`, `NoAdmins`, `DuplicateAccount`, `AlreadyMember` (an admin
-    ///   belongs to another organization), `TooManyOrgs`, `CertificateExpired`.
+    ///   belongs to another organization), `TooManyOrgs`, `TooManyActiveOrgs`,
+    ///   `CertificateExpired`.
     /// - Cost: [`weights::register_org`], linear in the admins.
     #[codec(index = 0)]
     register_org {
@@ -434,7 +444,7 @@ pub enum Call {
     ///
     /// - Origin: root.
     /// - Events: `OrgSuspended`.
-    /// - Errors: `UnknownOrg`, `OrgNotActive`.
+    /// - Errors: `UnknownOrg`, `OrgNotActive`, `LastActiveOrg`.
     /// - Cost: [`weights::set_status`].
     #[codec(index = 9)]
     suspend_org {
@@ -445,7 +455,7 @@ pub enum Call {
     ///
     /// - Origin: root.
     /// - Events: `OrgResumed`.
-    /// - Errors: `UnknownOrg`, `NotSuspended`.
+    /// - Errors: `UnknownOrg`, `NotSuspended`, `TooManyActiveOrgs`.
     /// - Cost: [`weights::set_status`].
     #[codec(index = 10)]
     resume_org {
@@ -459,7 +469,7 @@ pub enum Call {
     /// - Origin: admin of `org`, or root (also for a suspended organization).
     /// - Events: `OrgExited` (and `Validators.ValidatorRemoved` per validator key).
     /// - Errors: `UnknownOrg`, `OrgNotActive` (already exited; or suspended and not root),
-    ///   `NotAdmin`, `LastValidator` (its nodes are the whole validator set).
+    ///   `NotAdmin`, `LastActiveOrg`, `LastValidator` (its nodes are the whole validator set).
     /// - Cost: [`weights::exit_org`], linear in [`MEMBERS_MAX`] and [`ORG_NODES_MAX`].
     #[codec(index = 11)]
     exit_org {
@@ -664,6 +674,11 @@ pub enum Error {
     NoActiveMembers,
     /// A business chain uses the node: it cannot be deregistered.
     NodeInUse,
+    /// [`ACTIVE_ORGS_MAX`] organizations are active.
+    TooManyActiveOrgs,
+    /// The last active organization cannot be suspended or exit: nobody could govern the
+    /// chain any more.
+    LastActiveOrg,
 }
 
 impl PalletError for Error {
@@ -769,10 +784,20 @@ pub fn is_active(ext: &Ext<'_>, org: OrgCode) -> bool {
     ORGS.get(ext, &org).is_some_and(|o| o.status == OrgStatus::Active)
 }
 
-/// The codes of the active organizations, in code order (reads every organization: at most
-/// [`ORGS_MAX`]).
+/// The codes of the active organizations, in code order (at most [`ACTIVE_ORGS_MAX`]; reads
+/// organizations in code order until it found them all, at most [`ORGS_MAX`]).
 pub fn active_orgs(ext: &Ext<'_>) -> Vec<OrgCode> {
-    (1..=LAST_ORG_CODE.get(ext)).filter(|code| is_active(ext, *code)).collect()
+    let count = ACTIVE_ORGS.get(ext) as usize;
+    let mut out = Vec::with_capacity(count);
+    for code in 1..=LAST_ORG_CODE.get(ext) {
+        if out.len() >= count {
+            break;
+        }
+        if is_active(ext, code) {
+            out.push(code);
+        }
+    }
+    out
 }
 
 /// What the pallets built on the registry must be asked before, and told after, a change
@@ -816,6 +841,7 @@ pub fn metadata() -> PalletMeta {
         storage: vec![
             OPEN.metadata(),
             LAST_ORG_CODE.metadata(),
+            ACTIVE_ORGS.metadata(),
             ORGS.metadata(),
             MEMBERS.metadata(),
             ACCOUNT_ORG.metadata(),
@@ -835,6 +861,7 @@ pub fn metadata() -> PalletMeta {
             constant("SpaceEndpointsMax", &SPACE_ENDPOINTS_MAX, &[" The most endpoints of a physical resource set."]),
             constant("OrgNodesMax", &ORG_NODES_MAX, &[" The most nodes of one organization."]),
             constant("OrgsMax", &ORGS_MAX, &[" The most organizations of a chain."]),
+            constant("ActiveOrgsMax", &ACTIVE_ORGS_MAX, &[" The most organizations active at once."]),
         ],
     }
 }

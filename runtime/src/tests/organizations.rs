@@ -220,18 +220,28 @@ fn clients_see_the_pallet_in_metadata() {
 #[test]
 fn the_sudo_key_stays_reachable_whatever_happens_to_its_organization() {
     let mut chain = Chain::dev();
-    let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));
+    let (alice, bob, eve) = (Pair::dev("Alice"), Pair::dev("Bob"), Pair::dev("Eve"));
+    // A second organization led by Eve, so that the first may be suspended.
+    let remove_eve = RuntimeCall::Organizations(organizations::Call::remove_member { org: 1, who: eve.account() });
+    let register = sudo(organizations::Call::register_org {
+        name: organizations::Name::try_from_vec(b"Second".to_vec()).unwrap(),
+        category: organizations::Category::OnCloud,
+        admins: organizations::AdminList::try_from_vec(vec![eve.account()]).unwrap(),
+        credentials: Default::default(),
+    });
+    let outcomes = chain.produce(&[chain.signed(&alice, &remove_eve, 0), chain.signed(&alice, &register, 1)]);
+    assert!(outcomes.iter().all(|o| o.as_ref().unwrap().result.is_ok()));
     // Bob, made admin, removes Alice from the development organization ...
     let promote = RuntimeCall::Organizations(organizations::Call::add_admin { org: 1, who: bob.account() });
-    assert_eq!(chain.produce(&[chain.signed(&alice, &promote, 0)])[0].as_ref().unwrap().result, Ok(()));
+    assert_eq!(chain.produce(&[chain.signed(&alice, &promote, 2)])[0].as_ref().unwrap().result, Ok(()));
     let remove = RuntimeCall::Organizations(organizations::Call::remove_member { org: 1, who: alice.account() });
     assert_eq!(chain.produce(&[chain.signed(&bob, &remove, 0)])[0].as_ref().unwrap().result, Ok(()));
     chain.read(|ext| assert_eq!(organizations::org_of(ext, &alice.account()), None));
     // ... and root suspends the organization: Alice, the sudo key, still sends root calls.
     let suspend = sudo(organizations::Call::suspend_org { org: 1 });
-    assert_eq!(chain.produce(&[chain.signed(&alice, &suspend, 1)])[0].as_ref().unwrap().result, Ok(()));
+    assert_eq!(chain.produce(&[chain.signed(&alice, &suspend, 3)])[0].as_ref().unwrap().result, Ok(()));
     assert_eq!(chain.validate(&chain.signed(&bob, &transfer(&alice, 1), 1)), Err(NOT_A_MEMBER));
     let resume = sudo(organizations::Call::resume_org { org: 1 });
-    assert_eq!(chain.produce(&[chain.signed(&alice, &resume, 2)])[0].as_ref().unwrap().result, Ok(()));
+    assert_eq!(chain.produce(&[chain.signed(&alice, &resume, 4)])[0].as_ref().unwrap().result, Ok(()));
     assert!(chain.validate(&chain.signed(&bob, &transfer(&alice, 1), 1)).is_ok());
 }
