@@ -522,10 +522,50 @@ fn the_gate_opens_and_closes() {
         assert!(may_transact(ext, &acc(99)));
         ok(ext, Origin::Root, Call::set_open { open: false });
         assert!(!may_transact(ext, &acc(99)));
-        ok(ext, Origin::Root, Call::set_open { open: true });
+        // The last active organization stays: it can be neither suspended nor exit.
         ok(ext, Origin::Root, Call::suspend_org { org: 1 });
-        ok(ext, Origin::Root, Call::exit_org { org: 2 });
+        noop(ext, Origin::Root, Call::exit_org { org: 2 }, Error::LastActiveOrg);
+        noop(ext, signed(10), Call::exit_org { org: 2 }, Error::LastActiveOrg);
+        noop(ext, Origin::Root, Call::suspend_org { org: 2 }, Error::LastActiveOrg);
+        assert_eq!(ACTIVE_ORGS.get(ext), 1);
+        ok(ext, Origin::Root, Call::exit_org { org: 1 });
+        assert_eq!(ACTIVE_ORGS.get(ext), 1, "a suspended organization's exit leaves the count");
+    });
+    // An open chain without organizations cannot be closed.
+    let mut t = TestExternalities::new(PALLETS);
+    t.execute_with(|ext| {
+        build_genesis(ext, &[], true).unwrap();
         noop(ext, Origin::Root, Call::set_open { open: false }, Error::NoActiveMembers);
+    });
+}
+
+#[test]
+fn at_most_active_orgs_max_are_active() {
+    new_ext().execute_with(|ext| {
+        for i in 0..(ACTIVE_ORGS_MAX - 2) as u8 {
+            dispatch(
+                ext,
+                Origin::Root,
+                Call::register_org {
+                    name: name("x"),
+                    category: Category::OnCloud,
+                    admins: admins(&[100 + i]),
+                    credentials: Credentials::default(),
+                },
+            )
+            .unwrap();
+        }
+        check(ext);
+        let one_more = Call::register_org {
+            name: name("y"),
+            category: Category::OnCloud,
+            admins: admins(&[99]),
+            credentials: Credentials::default(),
+        };
+        noop(ext, Origin::Root, one_more.clone(), Error::TooManyActiveOrgs);
+        ok(ext, Origin::Root, Call::suspend_org { org: 1 });
+        ok(ext, Origin::Root, one_more);
+        noop(ext, Origin::Root, Call::resume_org { org: 1 }, Error::TooManyActiveOrgs);
     });
 }
 
