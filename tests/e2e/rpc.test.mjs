@@ -31,17 +31,20 @@ test('a transfer shows up in oplog.getLogs and oplog.subscribeLogs, typed', asyn
   const before = await api.rpc.oplog.head();
   assert.equal(typeof before.nextIndex.toNumber(), 'number');
   const seen = [];
-  // polkadot.js resolves a subscription's promise with its first value: start it, then send.
+  // Start the subscription and give it time to be set up before the transfer (its promise
+  // may resolve only with its first value, so it is awaited after the transfer).
   const subscribed = api.rpc.oplog.subscribeLogs({ operator: alice.address }, (entry) => seen.push(entry));
+  await new Promise((r) => setTimeout(r, 500));
   await new Promise((resolve, reject) => {
     api.tx.balances.transferKeepAlive(bob.address, 10n ** 12n).signAndSend(alice, (r) => {
       if (r.status.isFinalized) resolve();
       if (r.isError) reject(new Error('transfer failed'));
     }).catch(reject);
   });
+  for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(seen.length > 0, 'the subscription delivered the transfer');
   const unsub = await subscribed;
   unsub();
-  assert.ok(seen.length > 0, 'the subscription delivered the transfer');
   assert.equal(seen[0].operator.toString(), alice.address);
   const head = await api.rpc.oplog.head();
   assert.ok(head.nextIndex.toNumber() > before.nextIndex.toNumber());
