@@ -154,6 +154,7 @@ fn flat_out(seconds: u64) {
         .expect("accord-bench (cargo build --release -p accord-bench)");
     let (mut entry_lags, mut block_lags) = (Vec::new(), Vec::new());
     let started = Instant::now();
+    let cpu_before = process_cpu();
     while load.try_wait().unwrap().is_none() {
         let head = rpc(&url, "oplog_head", json!([]))["nextIndex"].as_u64().unwrap_or(0);
         let done = cursor.load(Ordering::SeqCst);
@@ -179,6 +180,8 @@ fn flat_out(seconds: u64) {
         cursor.load(Ordering::SeqCst) >= head
     });
     let caught_up = started.elapsed().as_secs_f64();
+    // This process is the consumer (and the 200 ms sampler): its CPU per entry applied.
+    let cpu = process_cpu() - cpu_before;
     stop.store(true, Ordering::SeqCst);
     let _ = consumer.join();
     let summary = |v: &mut Vec<u64>| {
@@ -192,4 +195,21 @@ fn flat_out(seconds: u64) {
         "postgresql consumer following a flat-out chain for {seconds} s ({} samples): lag p50 {e50} / max {emax} entries, p50 {b50} / max {bmax} blocks; {head} entries all applied {caught_up:.1} s after the start",
         entry_lags.len()
     );
+    println!(
+        "consumer process CPU: {cpu:.1} s for {head} entries = {:.1} µs per entry ({:.0} entries per CPU-second)",
+        cpu * 1e6 / head.max(1) as f64,
+        head as f64 / cpu.max(1e-9)
+    );
+}
+
+/// This process's CPU time (user + system) so far, in seconds.
+fn process_cpu() -> f64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes the struct it is given.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
