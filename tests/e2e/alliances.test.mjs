@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { startNode } from './node.mjs';
+import { send as sendWith, find } from './tx.mjs';
+
+const send = (tx, signer) => sendWith(api, tx, signer);
 
 let node;
 let api;
@@ -26,25 +29,7 @@ after(async () => {
   await node?.stop();
 });
 
-// Submits and resolves with the events once in a block; rejects on a dispatch error.
-function send(tx, signer) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, (result) => {
-      if (result.status.isInBlock) {
-        const failed = result.events.find(({ event }) => api.events.system.ExtrinsicFailed.is(event));
-        if (failed) {
-          const error = failed.event.data.dispatchError;
-          reject(new Error(error.isModule ? JSON.stringify(api.registry.findMetaError(error.asModule)) : error.toString()));
-        } else {
-          resolve(result.events.map(({ event }) => event));
-        }
-      }
-      if (result.status.isInvalid || result.status.isDropped) reject(new Error(`transaction ${result.status.type}`));
-    }).catch(reject);
-  });
-}
 
-const find = (events, kind) => events.find((e) => kind.is(e));
 
 test('three organizations: Development (from genesis), Beta and Gamma; Delta comes later', async () => {
   const credentials = { accessKeyHash: null, tokenHash: null, tls: null };

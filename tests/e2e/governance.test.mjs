@@ -7,6 +7,9 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { startNode } from './node.mjs';
+import { send as sendWith, find } from './tx.mjs';
+
+const send = (tx, signer) => sendWith(api, tx, signer);
 
 let node;
 let api;
@@ -28,24 +31,7 @@ after(async () => {
   await node?.stop();
 });
 
-function send(tx, signer) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, (result) => {
-      if (result.status.isInBlock) {
-        const failed = result.events.find(({ event }) => api.events.system.ExtrinsicFailed.is(event));
-        if (failed) {
-          const error = failed.event.data.dispatchError;
-          reject(new Error(error.isModule ? JSON.stringify(api.registry.findMetaError(error.asModule)) : error.toString()));
-        } else {
-          resolve(result.events.map(({ event }) => event));
-        }
-      }
-      if (result.status.isInvalid || result.status.isDropped) reject(new Error(`transaction ${result.status.type}`));
-    }).catch(reject);
-  });
-}
 
-const find = (events, kind) => events.find((e) => kind.is(e));
 
 // Proposes `call` for the development organization (Alice), then has `voters` vote.
 async function decide(call, votes) {

@@ -8,6 +8,9 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { u8aConcat, stringToU8a, u8aToHex } from '@polkadot/util';
 import { startNode } from './node.mjs';
+import { send as sendWith, names } from './tx.mjs';
+
+const send = (tx, signer) => sendWith(api, tx, signer);
 
 let node;
 let api;
@@ -30,28 +33,6 @@ after(async () => {
   await node?.stop();
 });
 
-// Submits and resolves with the result once in a block; rejects on a dispatch error.
-function send(tx, signer) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, (result) => {
-      if (result.status.isInBlock || result.status.isFinalized) {
-        const failed = result.events.find(({ event }) => api.events.system.ExtrinsicFailed.is(event));
-        if (failed) {
-          const error = failed.event.data.dispatchError;
-          const text = error.isModule ? JSON.stringify(api.registry.findMetaError(error.asModule)) : error.toString();
-          reject(new Error(`dispatch failed: ${text}`));
-        } else {
-          resolve(result);
-        }
-      }
-      if (result.status.isInvalid || result.status.isDropped || result.status.isUsurped) {
-        reject(new Error(`transaction ${result.status.type}`));
-      }
-    }).catch(reject);
-  });
-}
-
-const eventNames = (result) => result.events.map(({ event }) => `${event.section}.${event.method}`);
 
 test('the development organization is decoded from storage', async () => {
   const dev = (await api.query.organizations.orgs(1)).unwrap();
@@ -80,14 +61,14 @@ test('a stranger is refused by the membership gate, with the reason', async () =
 test('root registers two more organizations: a consortium of three', async () => {
   for (const who of [beta, gamma]) await send(api.tx.balances.transferKeepAlive(who.address, 10n ** 15n), alice);
   const credentials = { accessKeyHash: null, tokenHash: u8aToHex(new Uint8Array(32).fill(7)), tls: null };
-  const result = await send(
+  const events = await send(
     api.tx.sudo.sudo(api.tx.organizations.registerOrg('Beta', 'OffCloud', [beta.address], credentials)),
     alice,
   );
-  const registered = result.events.find(({ event }) => api.events.organizations.OrgRegistered.is(event));
-  assert.ok(registered, eventNames(result).join(','));
-  assert.equal(registered.event.data.org.toNumber(), 2);
-  assert.equal(registered.event.data.name.toUtf8(), 'Beta');
+  const registered = events.find((event) => api.events.organizations.OrgRegistered.is(event));
+  assert.ok(registered, names(events).join(','));
+  assert.equal(registered.data.org.toNumber(), 2);
+  assert.equal(registered.data.name.toUtf8(), 'Beta');
   await send(api.tx.sudo.sudo(api.tx.organizations.registerOrg('Gamma', 'OnCloud', [gamma.address], credentials)), alice);
   assert.equal((await api.query.organizations.lastOrgCode()).toNumber(), 3);
   const all = await api.query.organizations.orgs.entries();
@@ -98,9 +79,9 @@ test('root registers two more organizations: a consortium of three', async () =>
 
 test("an admin adds a member; a non-admin's call fails with the pallet's error", async () => {
   const member = keyring.addFromUri('//BetaMember');
-  const result = await send(api.tx.organizations.addMember(2, member.address), beta);
-  const added = result.events.find(({ event }) => api.events.organizations.MemberAdded.is(event));
-  assert.equal(added.event.data.who.toString(), member.address);
+  const events = await send(api.tx.organizations.addMember(2, member.address), beta);
+  const added = events.find((event) => api.events.organizations.MemberAdded.is(event));
+  assert.equal(added.data.who.toString(), member.address);
   await assert.rejects(send(api.tx.organizations.addMember(3, member.address), beta), /NotAdmin/);
   const org = (await api.query.organizations.orgs(2)).unwrap();
   assert.equal(org.members.toNumber(), 2);
@@ -118,8 +99,8 @@ test('Beta binds a physical set and registers a node that proves its key', async
   const payload = u8aConcat(stringToU8a('accord/register-node:'), genesis, org, nodeKey.publicKey);
   const proof = nodeKey.sign(payload);
   const address = { host: '127.0.0.1', port: 30333 };
-  const result = await send(api.tx.organizations.registerNode(2, nodeKey.publicKey, address, 'Validator', 'Nvm', proof), beta);
-  assert.ok(result.events.some(({ event }) => api.events.organizations.NodeRegistered.is(event)), eventNames(result).join(','));
+  const events = await send(api.tx.organizations.registerNode(2, nodeKey.publicKey, address, 'Validator', 'Nvm', proof), beta);
+  assert.ok(events.some((event) => api.events.organizations.NodeRegistered.is(event)), names(events).join(','));
   const stored = (await api.query.organizations.nodes(nodeKey.publicKey)).unwrap();
   assert.equal(stored.org.toNumber(), 2);
   assert.equal(stored.address.host.toUtf8(), '127.0.0.1');
@@ -140,10 +121,10 @@ test('suspension blocks the organization, exit revokes everything', async () => 
   await send(api.tx.sudo.sudo(api.tx.organizations.resumeOrg(3)), alice);
   await send(api.tx.balances.transferKeepAlive(alice.address, 1), gamma);
 
-  const result = await send(api.tx.organizations.exitOrg(2), beta);
-  const exited = result.events.find(({ event }) => api.events.organizations.OrgExited.is(event));
-  assert.equal(exited.event.data.members.toNumber(), 2);
-  assert.equal(exited.event.data.nodes.toNumber(), 1);
+  const events = await send(api.tx.organizations.exitOrg(2), beta);
+  const exited = events.find((event) => api.events.organizations.OrgExited.is(event));
+  assert.equal(exited.data.members.toNumber(), 2);
+  assert.equal(exited.data.nodes.toNumber(), 1);
   assert.ok((await api.query.organizations.orgs(2)).unwrap().status.isExited);
   assert.ok((await api.query.organizations.accountOrg(beta.address)).isNone);
   assert.equal((await api.query.organizations.nodes.entries()).length, 0);

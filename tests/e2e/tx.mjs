@@ -1,0 +1,30 @@
+// Sending transactions in the e2e tests: sign, submit, wait for inclusion.
+
+// Signs and submits `tx` with `signer`; resolves with the block's events of the
+// transaction (polkadot.js `Event`s) once it is in a block, rejects with the pallet error's
+// name (e.g. `{"section":"alliances","name":"NotLeader",...}`) if its dispatch failed, or with
+// the pool's reason if it was refused.
+export function send(api, tx, signer) {
+  return new Promise((resolve, reject) => {
+    tx.signAndSend(signer, (result) => {
+      if (result.status.isInBlock) {
+        const failed = result.events.find(({ event }) => api.events.system.ExtrinsicFailed.is(event));
+        if (failed) {
+          const error = failed.event.data.dispatchError;
+          reject(new Error(error.isModule ? JSON.stringify(api.registry.findMetaError(error.asModule)) : error.toString()));
+        } else {
+          resolve(result.events.map(({ event }) => event));
+        }
+      }
+      if (result.status.isInvalid || result.status.isDropped || result.status.isUsurped) {
+        reject(new Error(`transaction ${result.status.type}`));
+      }
+    }).catch(reject);
+  });
+}
+
+// The first event of `kind` (e.g. `api.events.alliances.AllianceCreated`) among `events`.
+export const find = (events, kind) => events.find((e) => kind.is(e));
+
+// `section.method` of each event, for assertion messages.
+export const names = (events) => events.map((e) => `${e.section}.${e.method}`);
