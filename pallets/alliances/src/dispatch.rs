@@ -76,6 +76,9 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             if invitees.iter().enumerate().any(|(i, o)| bad(i, o)) {
                 return Err(fail(ext, Error::BadInvitee));
             }
+            if invitees.iter().any(|o| INVITATION_COUNT.get(ext, o) >= ORG_INVITATIONS_MAX) {
+                return Err(fail(ext, Error::TooManyInvitations));
+            }
             if alliance_count(ext, org) >= ORG_ALLIANCES_MAX {
                 return Err(fail(ext, Error::TooManyAlliances));
             }
@@ -100,7 +103,7 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             ORG_ALLIANCES.insert(ext, &org, &id, &());
             deposit(ext, Event::AllianceCreated { alliance: id, leader: org });
             for invitee in invitees.iter() {
-                INVITATIONS.insert(ext, &id, invitee, &task);
+                registry::add_invitation(ext, id, *invitee, task);
                 deposit(ext, Event::Invited { alliance: id, org: *invitee, deadline: at });
             }
         }
@@ -117,7 +120,7 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             if alliance_count(ext, org) >= ORG_ALLIANCES_MAX {
                 return Err(fail(ext, Error::TooManyAlliances));
             }
-            INVITATIONS.remove(ext, &id, &org);
+            registry::remove_invitation(ext, id, org);
             deposit(ext, Event::InvitationAccepted { alliance: id, org });
             // Checked above: there is room, and `org` is active and below its bound.
             tasks::admit(ext, id, org);
@@ -126,7 +129,7 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
         Call::reject_invitation { alliance: id, org } => {
             ensure_admin(ext, &origin, org)?;
             let task = INVITATIONS.get(ext, &id, &org).ok_or_else(|| fail(ext, Error::NoInvitation))?;
-            INVITATIONS.remove(ext, &id, &org);
+            registry::remove_invitation(ext, id, org);
             deposit(ext, Event::InvitationRejected { alliance: id, org });
             tasks::answer(ext, task, org, PartStatus::Declined);
         }

@@ -86,6 +86,17 @@ pub(crate) fn check(ext: &Ext<'_>) -> Result<(), String> {
             }
         }
     }
+    let mut invited: std::collections::BTreeMap<OrgCode, u32> = Default::default();
+    for (id, _) in &alliances {
+        for (org, _) in INVITATIONS.iter_prefix1(ext, id, u32::MAX) {
+            *invited.entry(org).or_default() += 1;
+        }
+    }
+    let counted: std::collections::BTreeMap<OrgCode, u32> =
+        INVITATION_COUNT.iter_from(ext, None, u32::MAX).into_iter().collect();
+    if invited != counted || counted.values().any(|c| *c == 0 || *c > ORG_INVITATIONS_MAX) {
+        return Err(format!("InvitationCount {counted:?} does not count the open invitations {invited:?}"));
+    }
     let indexed = count_prefix(ext, &storage_prefix(NAME, "OrgAlliances"));
     if indexed != memberships {
         return Err(format!("OrgAlliances has {indexed} entries, the alliances {memberships} members"));

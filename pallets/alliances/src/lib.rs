@@ -102,6 +102,8 @@ pub const CHAIN_NODES_MAX: u32 = 16;
 pub const EXTRA_LEN_MAX: u32 = 1024;
 /// The longest node spec or chain spec of a blockchain, in bytes.
 pub const SPEC_LEN_MAX: u32 = 256;
+/// The most open invitations one organization may have (bounds the work of its exit).
+pub const ORG_INVITATIONS_MAX: u32 = 16;
 /// The most open join requests of one alliance.
 pub const JOIN_REQUESTS_MAX: u32 = 8;
 /// The most platform types.
@@ -377,6 +379,9 @@ pub const ORG_ALLIANCES: StorageDoubleMap<OrgCode, Twox64Concat, AllianceId, Two
 /// `Alliances.Invitations`: (alliance, invitee) -> the creation task.
 pub const INVITATIONS: StorageDoubleMap<AllianceId, Twox64Concat, OrgCode, Twox64Concat, TaskId, OptionQuery> =
     StorageDoubleMap::new(NAME, "Invitations", &[" Open invitations: (alliance, invitee) -> the creation task."]);
+/// `Alliances.InvitationCount`: how many open invitations each organization has.
+pub const INVITATION_COUNT: StorageMap<OrgCode, u32, Twox64Concat, ValueQuery> =
+    StorageMap::new(NAME, "InvitationCount", &[" How many open invitations each invited organization has."]);
 /// `Alliances.JoinRequests`: (alliance, org) -> request.
 pub const JOIN_REQUESTS: StorageDoubleMap<AllianceId, Twox64Concat, OrgCode, Twox64Concat, JoinRequest, OptionQuery> =
     StorageDoubleMap::new(NAME, "JoinRequests", &[" Open requests to join: (alliance, organization) -> request."]);
@@ -428,8 +433,8 @@ pub enum Call {
     /// - Origin: an admin of `org` (active).
     /// - Events: `AllianceCreated`, `Invited` per invitee, `TaskStarted`.
     /// - Errors: `NotAdmin`, `EmptyName`, `UnknownPlatform`, `NoInvitees`, `BadInvitee`
-    ///   (unknown, inactive, `org` itself, or twice), `BadDeadline`, `TooManyAlliances`,
-    ///   `AllianceLimitReached`, `DeadlinesFull`.
+    ///   (unknown, inactive, `org` itself, or twice), `TooManyInvitations`, `BadDeadline`,
+    ///   `TooManyAlliances`, `AllianceLimitReached`, `DeadlinesFull`.
     /// - Cost: [`weights::create_alliance`], linear in the invitees.
     #[codec(index = 1)]
     create_alliance {
@@ -865,6 +870,8 @@ pub enum Error {
     AllianceLimitReached,
     /// The organization has an open invitation to this alliance: it accepts that instead.
     AlreadyInvited,
+    /// An invitee has [`ORG_INVITATIONS_MAX`] open invitations.
+    TooManyInvitations,
 }
 
 impl PalletError for Error {
@@ -938,6 +945,7 @@ pub fn metadata() -> PalletMeta {
             LAST_ALLIANCE.metadata(),
             ORG_ALLIANCES.metadata(),
             INVITATIONS.metadata(),
+            INVITATION_COUNT.metadata(),
             JOIN_REQUESTS.metadata(),
             CHAINS.metadata(),
             LAST_CHAIN.metadata(),

@@ -28,7 +28,7 @@ impl RegistryHooks for AllianceHooks {
         }
         let invited = invitations_of(ext, org);
         for (alliance, task) in invited {
-            INVITATIONS.remove(ext, &alliance, &org);
+            remove_invitation(ext, alliance, org);
             tasks::answer(ext, task, org, PartStatus::Failed);
         }
         for (alliance, request) in requests_by(ext, org) {
@@ -38,9 +38,39 @@ impl RegistryHooks for AllianceHooks {
     }
 }
 
-/// Open invitations of `org` (one read per alliance id ever assigned).
+/// Open invitations of `org` (one read per alliance id ever assigned, stopping once all its
+/// counted invitations are found: at most [`ORG_INVITATIONS_MAX`]).
 fn invitations_of(ext: &Ext<'_>, org: OrgCode) -> Vec<(AllianceId, TaskId)> {
-    (1..=LAST_ALLIANCE.get(ext)).filter_map(|a| INVITATIONS.get(ext, &a, &org).map(|t| (a, t))).collect()
+    let count = INVITATION_COUNT.get(ext, &org) as usize;
+    let mut out = Vec::with_capacity(count);
+    for a in 1..=LAST_ALLIANCE.get(ext) {
+        if out.len() >= count {
+            break;
+        }
+        if let Some(t) = INVITATIONS.get(ext, &a, &org) {
+            out.push((a, t));
+        }
+    }
+    out
+}
+
+/// Records an invitation and counts it.
+pub(crate) fn add_invitation(ext: &mut Ext<'_>, alliance: AllianceId, org: OrgCode, task: TaskId) {
+    INVITATIONS.insert(ext, &alliance, &org, &task);
+    INVITATION_COUNT.mutate(ext, &org, |c| *c += 1);
+}
+
+/// Removes an invitation (if open) and uncounts it.
+pub(crate) fn remove_invitation(ext: &mut Ext<'_>, alliance: AllianceId, org: OrgCode) {
+    if INVITATIONS.get(ext, &alliance, &org).is_some() {
+        INVITATIONS.remove(ext, &alliance, &org);
+        let left = INVITATION_COUNT.get(ext, &org).saturating_sub(1);
+        if left == 0 {
+            INVITATION_COUNT.remove(ext, &org);
+        } else {
+            INVITATION_COUNT.insert(ext, &org, &left);
+        }
+    }
 }
 
 /// Open join requests by `org`.
@@ -228,10 +258,10 @@ pub(crate) fn remove_alliance(ext: &mut Ext<'_>, id: AllianceId) -> Vec<OrgCode>
     for member in alliance.members.iter() {
         ORG_ALLIANCES.remove(ext, member, &id);
     }
-    for (_, task) in INVITATIONS.iter_prefix1(ext, &id, ALLIANCE_MEMBERS_MAX + 1) {
+    for (invitee, task) in INVITATIONS.iter_prefix1(ext, &id, ALLIANCE_MEMBERS_MAX + 1) {
         tasks::fail(ext, task, TaskFailure::Cancelled);
+        remove_invitation(ext, id, invitee);
     }
-    INVITATIONS.clear_prefix(ext, &id, ALLIANCE_MEMBERS_MAX + 1);
     for (_, request) in JOIN_REQUESTS.iter_prefix1(ext, &id, JOIN_REQUESTS_MAX + 1) {
         tasks::fail(ext, request.task, TaskFailure::Cancelled);
     }

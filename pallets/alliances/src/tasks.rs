@@ -217,7 +217,7 @@ fn expire(ext: &mut Ext<'_>, id: TaskId) {
             for (org, part) in task.parts.as_mut_slice().iter_mut() {
                 if *part == PartStatus::Waiting {
                     *part = PartStatus::Failed;
-                    INVITATIONS.remove(ext, &task.alliance, org);
+                    registry::remove_invitation(ext, task.alliance, *org);
                     deposit(ext, Event::InvitationExpired { alliance: task.alliance, org: *org });
                 }
             }

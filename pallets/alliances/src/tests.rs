@@ -605,6 +605,9 @@ fn every_bound_is_a_clear_error() {
         let refused = |ext: &mut Ext<'_>, origin: Origin, call: Call, error: Error| {
             assert_noop(ext, err(error), |ext| dispatch(ext, origin, call));
         };
+        INVITATION_COUNT.insert(ext, &5, &ORG_INVITATIONS_MAX);
+        refused(ext, admin(1), create(1, &[5], 50), Error::TooManyInvitations);
+        INVITATION_COUNT.remove(ext, &5);
         LAST_ALLIANCE.put(ext, &ALLIANCES_MAX);
         refused(ext, admin(1), create(1, &[5], 50), Error::AllianceLimitReached);
         LAST_ALLIANCE.put(ext, &2);

@@ -83,9 +83,11 @@ pub fn due_item() -> Weight {
     Weight::from_ref_time(5_000_000).saturating_add(settle()).saturating_add(remove_alliance())
 }
 
-/// An organization leaving the consortium: every alliance it is in, every invitation and
-/// join request it has (one read per alliance ever created).
+/// An organization leaving the consortium: every alliance it is in, every invitation (each
+/// answered, which may remove its alliance) and join request it has (one read per alliance
+/// ever created to find them).
 pub fn org_exited() -> Weight {
     BASE.saturating_add(db_weight::reads_writes(2 * ALLIANCES_MAX as u64, 0))
         .saturating_add(exit_alliance().saturating_mul(ORG_ALLIANCES_MAX as u64))
+        .saturating_add(answer().saturating_mul(crate::ORG_INVITATIONS_MAX as u64))
 }
