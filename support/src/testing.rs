@@ -2,6 +2,8 @@
 //! [`assert_noop`], which checks that a failing call returned the expected error and changed
 //! nothing.
 
+use codec::Decode;
+
 use crate::dispatch::DispatchError;
 use crate::ext::{Ext, PalletIndices};
 use crate::state::MemoryState;
@@ -44,4 +46,17 @@ pub fn assert_noop<R: std::fmt::Debug>(
     let result = f(ext);
     assert_eq!(result.map(|_| ()).unwrap_err(), expected, "wrong error");
     assert!(ext.snapshot() == before, "a failing call changed storage or events");
+}
+
+/// The events the pallet at `index` deposited in `ext` so far, decoded as its `E`.
+///
+/// # Panics
+/// If one does not decode as `E`: the test's event type is not the pallet's.
+#[track_caller]
+pub fn pallet_events<E: Decode>(ext: &Ext<'_>, index: u8) -> Vec<E> {
+    ext.events()
+        .iter()
+        .filter(|e| e.event.first() == Some(&index))
+        .map(|e| E::decode(&mut &e.event[1..]).expect("the pallet's event decodes"))
+        .collect()
 }

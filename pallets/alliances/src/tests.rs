@@ -1,5 +1,3 @@
-use codec::Decode;
-
 use accord_pallet_organizations::{
     self as organizations, Category, Credentials, Endpoint, GenesisNode, GenesisOrg, NodeRole, ResourceSpace,
     StorageMedium,
@@ -51,7 +49,7 @@ fn err(e: Error) -> DispatchError {
 }
 
 fn events(ext: &Ext<'_>) -> Vec<Event> {
-    ext.events().iter().filter(|e| e.event[0] == INDEX).map(|e| Event::decode(&mut &e.event[1..]).unwrap()).collect()
+    accord_support::testing::pallet_events(ext, INDEX)
 }
 
 #[track_caller]
@@ -174,6 +172,13 @@ fn chain_call(alliance: AllianceId, org: OrgCode, mode: ChainMode, orgs_: &[OrgC
         orgs: orgs(orgs_),
         blockchains: BoundedVec::try_from_vec(chains).unwrap(),
     }
+}
+
+/// Business chain `LastChain + 1` of organizations 1 and 2 in alliance `id`, one
+/// blockchain on //Node1 (of 1) and //Node3 (of 2), created by 1's admin; its creation task.
+fn two_org_chain(ext: &mut Ext<'_>, id: AllianceId) -> TaskId {
+    ok(ext, admin(1), chain_call(id, 1, ChainMode::MultiSubchain, &[1, 2], vec![blockchain("a", &[1, 2], &[1, 3])]));
+    CHAINS.get(ext, &LAST_CHAIN.get(ext)).unwrap().task
 }
 
 fn task(ext: &Ext<'_>, id: TaskId) -> Task {
@@ -393,12 +398,7 @@ fn a_business_chain_is_active_once_every_driver_reported() {
 fn a_failed_or_late_creation_fails_the_chain_and_frees_its_nodes() {
     new_ext().execute_with(|ext| {
         let id = alliance_of(ext, &[2]);
-        ok(
-            ext,
-            admin(1),
-            chain_call(id, 1, ChainMode::MultiSubchain, &[1, 2], vec![blockchain("a", &[1, 2], &[1, 3])]),
-        );
-        let t = CHAINS.get(ext, &1).unwrap().task;
+        let t = two_org_chain(ext, id);
         ok(ext, driver(1), Call::report_task { task: t, org: 1, success: true });
         ok(ext, driver(2), Call::report_task { task: t, org: 2, success: false });
         assert_eq!(task(ext, t).status, TaskStatus::Failed(TaskFailure::Reported { org: 2 }));
@@ -468,12 +468,7 @@ fn chain_modes_and_shapes_are_checked_against_the_registry() {
 fn deletion_takes_effect_after_the_notice_and_drivers_confirm() {
     new_ext().execute_with(|ext| {
         let id = alliance_of(ext, &[2]);
-        ok(
-            ext,
-            admin(1),
-            chain_call(id, 1, ChainMode::MultiSubchain, &[1, 2], vec![blockchain("a", &[1, 2], &[1, 3])]),
-        );
-        let t = CHAINS.get(ext, &1).unwrap().task;
+        let t = two_org_chain(ext, id);
         ok(ext, driver(1), Call::report_task { task: t, org: 1, success: true });
         ok(ext, driver(2), Call::report_task { task: t, org: 2, success: true });
 
@@ -515,11 +510,7 @@ fn deletion_takes_effect_after_the_notice_and_drivers_confirm() {
 fn an_organization_leaving_the_consortium_leaves_every_alliance() {
     new_ext().execute_with(|ext| {
         let id = alliance_of(ext, &[2, 3]);
-        ok(
-            ext,
-            admin(1),
-            chain_call(id, 1, ChainMode::MultiSubchain, &[1, 2], vec![blockchain("a", &[1, 2], &[1, 3])]),
-        );
+        two_org_chain(ext, id);
         ok(ext, admin(4), Call::request_join { alliance: id, org: 4, deadline: 30 });
         ok(ext, admin(2), create(2, &[5], 50));
         // The leader (1) exits the consortium: 2 leads, the chain keeps 2's node only.
@@ -695,12 +686,7 @@ fn review_fixes_hold() {
 fn an_exited_organization_does_not_hold_up_driver_tasks() {
     new_ext().execute_with(|ext| {
         let id = alliance_of(ext, &[2, 3]);
-        ok(
-            ext,
-            admin(1),
-            chain_call(id, 1, ChainMode::MultiSubchain, &[1, 2], vec![blockchain("a", &[1, 2], &[1, 3])]),
-        );
-        let t = CHAINS.get(ext, &1).unwrap().task;
+        let t = two_org_chain(ext, id);
         ok(ext, driver(1), Call::report_task { task: t, org: 1, success: true });
         ok(ext, driver(2), Call::report_task { task: t, org: 2, success: true });
         ok(ext, admin(2), Call::exit_alliance { alliance: id, org: 2 });

@@ -69,7 +69,7 @@ fn err(e: Error) -> DispatchError {
 }
 
 fn events(ext: &Ext<'_>) -> Vec<Event> {
-    ext.events().iter().filter(|e| e.event[0] == INDEX).map(|e| Event::decode(&mut &e.event[1..]).unwrap()).collect()
+    accord_support::testing::pallet_events(ext, INDEX)
 }
 
 #[track_caller]

@@ -1,5 +1,3 @@
-use codec::Decode;
-
 use accord_support::testing::assert_noop;
 use accord_support::{BoundedVec, DispatchError, Ext, Hooks, ModuleError, Origin, Phase};
 
@@ -15,11 +13,7 @@ fn err(e: Error) -> DispatchError {
 }
 
 fn events(ext: &Ext<'_>) -> Vec<Event> {
-    ext.events()
-        .iter()
-        .filter(|e| e.event[0] == OPLOG_INDEX)
-        .map(|e| Event::decode(&mut &e.event[1..]).unwrap())
-        .collect()
+    accord_support::testing::pallet_events(ext, OPLOG_INDEX)
 }
 
 fn log(ext: &mut Ext<'_>, id: &[u8]) -> u64 {

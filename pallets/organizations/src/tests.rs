@@ -1,5 +1,3 @@
-use codec::Decode;
-
 use accord_pallet_validators as validators;
 use accord_primitives::crypto::Ed25519Pair;
 use accord_primitives::{AccountId32, H256};
@@ -66,7 +64,7 @@ fn err(e: Error) -> DispatchError {
 }
 
 fn events(ext: &Ext<'_>) -> Vec<Event> {
-    ext.events().iter().filter(|e| e.event[0] == INDEX).map(|e| Event::decode(&mut &e.event[1..]).unwrap()).collect()
+    accord_support::testing::pallet_events(ext, INDEX)
 }
 
 fn org(ext: &Ext<'_>, code: OrgCode) -> Organization {
