@@ -9,6 +9,8 @@
 //   const entries = await api.rpc.oplog.getLogs(0, 100, { opType: 'Create' });
 //   const unsub = await api.rpc.oplog.subscribeLogs(null, (entry) => { ... });
 //   const set = await api.rpc.accord.validators();          // Option<EpochValidators>
+//   const r = await api.rpc.releases.route('Records', 'production', 'order-1');
+//                                        // { version, release, stage, shareBp, bucket }
 //
 // The methods are documented in the node's README (Run a BFT test network, the oplog).
 
@@ -35,6 +37,13 @@ export const types = {
     dataIdPrefix: 'Option<Bytes>',
     opType: 'Option<Text>',
     operator: 'Option<AccountId>',
+  },
+  ReleaseRoute: {
+    version: 'u16',
+    release: 'Option<u32>',
+    stage: 'Option<Text>',
+    shareBp: 'Option<u16>',
+    bucket: 'Option<u16>',
   },
   EpochValidators: {
     currentEpoch: 'u64',
@@ -64,6 +73,19 @@ export const rpc = {
       params: [filter],
       pubsub: ['logs', 'subscribeLogs', 'unsubscribeLogs'],
       type: 'OplogEntry',
+    },
+  },
+  releases: {
+    route: {
+      description:
+        'The logic version a call of `target` (Records) in traffic class `class` (production, preReleaseTest, grayTest) about `dataId` would run (at the best block by default), with the release that routes it.',
+      params: [
+        { name: 'target', type: 'Text' },
+        { name: 'class', type: 'Text' },
+        { name: 'dataId', type: 'Bytes' },
+        { name: 'at', type: 'Hash', isOptional: true },
+      ],
+      type: 'ReleaseRoute',
     },
   },
   accord: {

@@ -448,6 +448,10 @@ pub fn start(
     let peers =
         settings.peers.iter().map(|(key, addr)| Ok((public(key)?, *addr))).collect::<Result<Vec<_>, NodeError>>()?;
     let submit = api.gossip_submitter(tokio::runtime::Handle::current());
+    if settings.vote {
+        let pair = accord_primitives::crypto::Ed25519Pair::from_seed(&settings.key);
+        client.set_logic_signer(crate::client::LogicSigner { pair, versions: settings.logic_versions.clone() });
+    }
     let chain = BftChain::new(client.clone(), pool.clone(), metrics.clone(), settings.block_time, submit)
         .map_err(|e| consensus_error(&e))?;
     let namespace =

@@ -103,6 +103,12 @@ pub struct Cli {
     /// accepted when they connect.
     #[arg(long, value_name = "KEY@IP:PORT", value_delimiter = ',')]
     pub bootnodes: Vec<String>,
+    /// The logic versions this validator announces on chain, `Target:version` pairs,
+    /// comma-separated (`Records:1,Records:2`); default: every version this binary ships. A
+    /// release cannot enter a stage until every validator announces its new version, so an
+    /// operator holds one back with this (tests use it to stand in for an older binary).
+    #[arg(long, value_name = "LIST")]
+    pub logic_versions: Option<String>,
 }
 
 /// Subcommands.
@@ -281,7 +287,7 @@ impl Cli {
     /// authority).
     fn consensus_settings(&self, spec: &ChainSpec, base: &Path) -> Result<Option<ConsensusSettings>, String> {
         let Some(consensus) = &spec.consensus else {
-            if self.validator || self.validator_key.is_some() {
+            if self.validator || self.validator_key.is_some() || self.logic_versions.is_some() {
                 return Err(format!(
                     "chain {:?} has no consensus section: it runs one local authority, without validators",
                     spec.id
@@ -325,6 +331,12 @@ impl Cli {
             peers,
             storage: chain_dir.join("consensus"),
             block_time: Duration::from_millis(consensus.block_time_ms),
+            logic_versions: match &self.logic_versions {
+                Some(list) => {
+                    accord_runtime::parse_logic_versions(list).map_err(|e| format!("--logic-versions: {e}"))?
+                }
+                None => accord_runtime::logic_versions(),
+            },
         }))
     }
 }

@@ -66,6 +66,16 @@ pub struct Client {
     best_heads: broadcast::Sender<Header>,
     finalized_heads: broadcast::Sender<Header>,
     metrics: Arc<Metrics>,
+    logic_signer: std::sync::OnceLock<LogicSigner>,
+}
+
+/// A validator's signal of the logic versions it runs, added to the blocks it builds when
+/// the chain's stored signal differs (see `Releases.signal_support`).
+pub struct LogicSigner {
+    /// The validator key.
+    pub pair: accord_primitives::crypto::Ed25519Pair,
+    /// The versions to announce, sorted.
+    pub versions: Vec<(accord_runtime::LogicTarget, accord_runtime::LogicVersion)>,
 }
 
 impl Client {
@@ -75,7 +85,19 @@ impl Client {
         let (finalized_heads, _) = broadcast::channel(NOTIFICATION_CAPACITY);
         let best = backend.best();
         metrics.set_heights(best.number, backend.finalized().number);
-        Client { backend, import_lock: Mutex::new(()), best_heads, finalized_heads, metrics }
+        Client {
+            backend,
+            import_lock: Mutex::new(()),
+            best_heads,
+            finalized_heads,
+            metrics,
+            logic_signer: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Makes the blocks this node builds carry its validator's logic-version signal (once).
+    pub fn set_logic_signer(&self, signer: LogicSigner) {
+        let _ = self.logic_signer.set(signer);
     }
 
     /// The storage.
@@ -146,6 +168,15 @@ impl Client {
         exec.apply(&timestamp_inherent(now_ms)).map_err(|e| {
             ClientError::InvalidBlock(accord_runtime::BlockError::InvalidExtrinsic { index: 0, error: e })
         })?;
+        if let Some(signer) = self.logic_signer.get() {
+            let public = signer.pair.public();
+            let sign = |message: &[u8]| signer.pair.sign(message);
+            if let Some(xt) = accord_runtime::logic_signal_inherent(exec.ext(), &public, &signer.versions, &sign) {
+                if let Err(e) = exec.apply(&xt) {
+                    tracing::warn!("the logic-version signal does not apply: {e:?}");
+                }
+            }
+        }
         let mut included = Vec::new();
         let mut invalid = Vec::new();
         for tx in candidates {

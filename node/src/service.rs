@@ -71,6 +71,9 @@ pub struct ConsensusSettings {
     pub storage: PathBuf,
     /// The least time between blocks.
     pub block_time: std::time::Duration,
+    /// The logic versions a validator announces (`--logic-versions`; default: all this
+    /// binary ships).
+    pub logic_versions: Vec<(accord_runtime::LogicTarget, accord_runtime::LogicVersion)>,
 }
 
 impl ConsensusSettings {
@@ -427,6 +430,33 @@ impl NodeApi for Api {
 
     fn subscribe_finalized_heads(&self) -> broadcast::Receiver<Header> {
         self.client.subscribe_finalized_heads()
+    }
+
+    fn release_route(
+        &self,
+        at: H256,
+        target: &str,
+        class: &str,
+        data_id: &[u8],
+    ) -> Result<Result<accord_rpc::ReleaseRoute, String>, StateError> {
+        use accord_pallet_releases::Stage;
+        let state = self.client.state_at(at)?;
+        let ext = accord_support::Ext::new(&state, accord_runtime::PALLETS);
+        Ok(accord_runtime::route_answer(&ext, target, class, data_id).map(|answer| accord_rpc::ReleaseRoute {
+            version: answer.version,
+            release: answer.release,
+            stage: answer.stage.map(|s| match s {
+                Stage::PreRelease => "PreRelease",
+                Stage::Gray { .. } => "Gray",
+                Stage::Switched => "Switched",
+                Stage::RolledBack { .. } => "RolledBack",
+            }),
+            share_bp: match answer.stage {
+                Some(Stage::Gray { share_bp }) => Some(share_bp),
+                _ => None,
+            },
+            bucket: answer.bucket,
+        }))
     }
 
     fn oplog_head(&self, at: H256) -> Result<OplogHead, StateError> {

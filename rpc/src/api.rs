@@ -289,6 +289,32 @@ pub trait NodeApi: Send + Sync + 'static {
     fn validators(&self, _epoch: Option<u64>) -> Option<EpochValidators> {
         None
     }
+    /// Which logic version a call of `target` in traffic class `class` about `data_id` would
+    /// run at block `at`; the inner `Err` says which parameter is bad.
+    fn release_route(
+        &self,
+        _at: H256,
+        _target: &str,
+        _class: &str,
+        _data_id: &[u8],
+    ) -> Result<Result<ReleaseRoute, String>, StateError> {
+        Ok(Err("this node does not route releases".into()))
+    }
+}
+
+/// What `releases_route` answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReleaseRoute {
+    /// The version the call would run.
+    pub version: u16,
+    /// The live release that routes it (`None`: the target's current version).
+    pub release: Option<u32>,
+    /// That release's stage: `PreRelease`, `Gray`, `Switched`.
+    pub stage: Option<&'static str>,
+    /// In gray, the share of production that runs the new version, in basis points.
+    pub share_bp: Option<u16>,
+    /// The data id's bucket (0 to 9,999) under the release: below the share means new.
+    pub bucket: Option<u16>,
 }
 
 /// A BFT epoch's validator set, as `accord_validators` returns it.

@@ -17,6 +17,7 @@ mod errors;
 pub mod json;
 pub mod methods;
 pub mod oplog;
+mod releases;
 mod subscriptions;
 
 use std::net::SocketAddr;
@@ -28,8 +29,8 @@ use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use api::{
-    ChainInfo, EpochValidators, Health, NodeApi, OpKind, OplogEntry, OplogHead, RuntimeVersionInfo, StateError,
-    Submission, SubmitError, TxStatus, WatchedSubmission,
+    ChainInfo, EpochValidators, Health, NodeApi, OpKind, OplogEntry, OplogHead, ReleaseRoute, RuntimeVersionInfo,
+    StateError, Submission, SubmitError, TxStatus, WatchedSubmission,
 };
 
 /// Why the server could not start.
@@ -109,6 +110,7 @@ pub fn module(api: Arc<dyn NodeApi>) -> Result<RpcModule<methods::Ctx>, RpcError
     methods::register(&mut module)?;
     subscriptions::register(&mut module)?;
     oplog::register(&mut module)?;
+    releases::register(&mut module)?;
     let mut names: Vec<&'static str> = module.method_names().collect();
     names.push("rpc_methods");
     names.sort_unstable();

@@ -11,6 +11,7 @@ use accord_pallet_governance as governance;
 use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
+use accord_pallet_releases as releases;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
@@ -53,6 +54,9 @@ pub enum RuntimeCall {
     /// Governance calls (wrapping management calls).
     #[codec(index = 9)]
     Governance(governance::Call<RuntimeCall>),
+    /// Releases calls (one wraps a call in a traffic class).
+    #[codec(index = 10)]
+    Releases(releases::Call<RuntimeCall>),
 }
 
 /// Every event of the runtime: `pallet index ++ event`. Pallets without events have no
@@ -86,6 +90,9 @@ pub enum RuntimeEvent {
     /// Governance events.
     #[codec(index = 9)]
     Governance(governance::Event),
+    /// Releases events.
+    #[codec(index = 10)]
+    Releases(releases::Event),
 }
 
 impl RuntimeCall {
@@ -104,7 +111,8 @@ impl RuntimeCall {
             RuntimeCall::Balances(c) => c.weight(),
             RuntimeCall::Sudo(c) => c.own_weight().saturating_add(c.inner().map_or(Weight::ZERO, |i| i.weight())),
             RuntimeCall::Oplog(c) => c.weight(),
-            RuntimeCall::Records(c) => c.weight(),
+            // Routing and the health count come with every call of a release target.
+            RuntimeCall::Records(c) => c.weight().saturating_add(releases::weights::routed()),
             RuntimeCall::Validators(c) => c.weight(),
             // An exit also takes the organization out of every alliance.
             RuntimeCall::Organizations(c @ organizations::Call::exit_org { .. }) => {
@@ -113,13 +121,19 @@ impl RuntimeCall {
             RuntimeCall::Organizations(c) => c.weight(),
             RuntimeCall::Alliances(c) => c.weight(),
             RuntimeCall::Governance(c) => c.weight(),
+            RuntimeCall::Releases(releases::Call::as_class { call, .. }) => {
+                releases::weights::as_class().saturating_add(call.weight())
+            }
+            RuntimeCall::Releases(releases::Call::signal_support { .. }) => releases::weights::signal_support(),
+            RuntimeCall::Releases(_) => releases::weights::stage_change(),
         }
     }
 
     /// The dispatch class: inherents are mandatory.
     pub fn class(&self) -> DispatchClass {
         match self {
-            RuntimeCall::Timestamp(timestamp::Call::set { .. }) => DispatchClass::Mandatory,
+            RuntimeCall::Timestamp(timestamp::Call::set { .. })
+            | RuntimeCall::Releases(releases::Call::signal_support { .. }) => DispatchClass::Mandatory,
             _ => DispatchClass::Normal,
         }
     }
@@ -134,7 +148,34 @@ impl RuntimeCall {
 
     /// Whether this call is an inherent: unsigned, included by the block author.
     pub fn is_inherent(&self) -> bool {
-        matches!(self, RuntimeCall::Timestamp(timestamp::Call::set { .. }))
+        matches!(
+            self,
+            RuntimeCall::Timestamp(timestamp::Call::set { .. })
+                | RuntimeCall::Releases(releases::Call::signal_support { .. })
+        )
+    }
+
+    /// Where the top-level call goes, if it is a call of a release target (alone, or in
+    /// `as_class`): decided on the state before its dispatch.
+    pub fn route(&self, ext: &Ext<'_>) -> Option<releases::Routed> {
+        let (class, call) = match self {
+            RuntimeCall::Releases(releases::Call::as_class { class, call }) => (*class, &**call),
+            call => (releases::TrafficClass::Production, call),
+        };
+        let (target, data_id) = releases::RoutedCall::routed(call)?;
+        Some(releases::route(ext, target, class, data_id))
+    }
+
+    /// Dispatches in traffic class `class`: a call of a release target runs the version its
+    /// route names.
+    fn dispatch_in_class(self, ext: &mut Ext<'_>, origin: Origin, class: releases::TrafficClass) -> DispatchResult {
+        match self {
+            RuntimeCall::Records(c) => {
+                let version = releases::route(ext, releases::Target::Records, class, c.data_id()).version;
+                records::dispatch_version(ext, origin, c, version)
+            }
+            other => other.dispatch(ext, origin),
+        }
     }
 
     /// Dispatches to the pallet.
@@ -145,13 +186,16 @@ impl RuntimeCall {
             RuntimeCall::Balances(c) => balances::dispatch(ext, origin, c),
             RuntimeCall::Sudo(c) => sudo::dispatch(ext, origin, c, |ext, origin, inner| inner.dispatch(ext, origin)),
             RuntimeCall::Oplog(c) => oplog::dispatch(ext, origin, c),
-            RuntimeCall::Records(c) => records::dispatch(ext, origin, c),
+            call @ RuntimeCall::Records(_) => call.dispatch_in_class(ext, origin, releases::TrafficClass::Production),
             RuntimeCall::Validators(c) => validators::dispatch(ext, origin, c),
             RuntimeCall::Organizations(c) => organizations::dispatch_with(ext, origin, c, &alliances::AllianceHooks),
             RuntimeCall::Alliances(c) => alliances::dispatch(ext, origin, c),
             RuntimeCall::Governance(c) => {
                 governance::dispatch(ext, origin, c, |ext, inner| inner.dispatch(ext, Origin::Root))
             }
+            RuntimeCall::Releases(c) => releases::dispatch(ext, origin, c, |ext, origin, class, inner| {
+                inner.dispatch_in_class(ext, origin, class)
+            }),
         }
     }
 }
@@ -180,6 +224,14 @@ impl governance::ManagementCall for RuntimeCall {
             ) => 7,
             RuntimeCall::Alliances(alliances::Call::register_platform { .. }) => 8,
             RuntimeCall::Governance(governance::Call::set_rules { .. } | governance::Call::set_weight { .. }) => 9,
+            RuntimeCall::Releases(
+                releases::Call::open_release { .. }
+                | releases::Call::start_gray { .. }
+                | releases::Call::switch { .. }
+                | releases::Call::rollback { .. }
+                | releases::Call::set_cohort { .. }
+                | releases::Call::set_health_rules { .. },
+            ) => 10,
             _ => return None,
         };
         Some(class)
@@ -191,5 +243,15 @@ impl governance::ManagementCall for RuntimeCall {
 
     fn decode_stored(bytes: &[u8]) -> Option<Self> {
         RuntimeCall::decode_all(bytes)
+    }
+}
+
+/// The calls of release targets, and the data id each is about.
+impl releases::RoutedCall for RuntimeCall {
+    fn routed(&self) -> Option<(releases::Target, &[u8])> {
+        match self {
+            RuntimeCall::Records(c) => Some((releases::Target::Records, c.data_id())),
+            _ => None,
+        }
     }
 }

@@ -19,6 +19,7 @@ use accord_pallet_governance as governance;
 use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
+use accord_pallet_releases as releases;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
@@ -168,6 +169,7 @@ fn on_initialize(ext: &mut Ext<'_>, n: BlockNumber) -> Weight {
         .saturating_add(validators::Pallet::on_initialize(ext, n))
         .saturating_add(organizations::Pallet::on_initialize(ext, n))
         .saturating_add(alliances::Pallet::on_initialize(ext, n))
+        .saturating_add(releases::Pallet::on_initialize(ext, n))
         // Governance's hook dispatches passed calls as root: it needs the runtime's dispatcher.
         .saturating_add(governance::on_initialize::<RuntimeCall>(ext, n, |ext, call| call.dispatch(ext, Origin::Root)))
 }
@@ -183,6 +185,7 @@ fn on_finalize(ext: &mut Ext<'_>, n: BlockNumber) {
     validators::Pallet::on_finalize(ext, n);
     organizations::Pallet::on_finalize(ext, n);
     alliances::Pallet::on_finalize(ext, n);
+    releases::Pallet::on_finalize(ext, n);
 }
 
 fn decode_call(xt: &UncheckedExtrinsic) -> Result<RuntimeCall, TransactionValidityError> {
@@ -249,6 +252,9 @@ fn check(
         if !call.is_inherent() {
             return Err(UnknownTransaction::NoUnsignedValidator.into());
         }
+        if let RuntimeCall::Releases(releases::Call::signal_support { signal, signature }) = &call {
+            releases::verify_signal(ext, signal, signature).map_err(|_| InvalidTransaction::BadProof)?;
+        }
         return Ok(Checked { origin: Origin::None, call, info, len, fee: 0, signer: None });
     };
     let who = match &sig.address {
@@ -271,6 +277,15 @@ fn check(
     // stay reachable even if its account's organization was suspended, left, or removed it.
     if !organizations::may_transact(ext, &who) && sudo::KEY.get(ext) != Some(who) {
         return Err(InvalidTransaction::Custom(crate::validity::custom::NOT_A_MEMBER).into());
+    }
+    // A traffic class: only on a release target's call, a test class only from the cohort.
+    if let RuntimeCall::Releases(releases::Call::as_class { class, call: inner }) = &call {
+        let Some((target, _)) = releases::RoutedCall::routed(&**inner) else {
+            return Err(InvalidTransaction::Custom(crate::validity::custom::NOT_ROUTED).into());
+        };
+        if releases::check_class(ext, &who, target, *class).is_err() {
+            return Err(InvalidTransaction::Custom(crate::validity::custom::NOT_IN_COHORT).into());
+        }
     }
     let account_nonce = system::account_nonce(ext, &who);
     if sig.extra.nonce < account_nonce {
@@ -419,7 +434,13 @@ impl<'a> BlockExecution<'a> {
             }
             system::inc_account_nonce(&mut self.ext, who);
         }
+        // A call of a release target: routed on the state before it, its outcome counted
+        // after its layer closed (so a failure counts too).
+        let routed = checked.call.route(&self.ext);
         let (result, storage) = self.dispatch_in_layer(checked.call, checked.origin);
+        if let Some(routed) = &routed {
+            releases::note_outcome(&mut self.ext, routed, result.is_ok());
+        }
         if mandatory && result.is_err() {
             // A failed inherent invalidates the block; `check` guarantees nothing was
             // written outside the rolled-back layer for unsigned extrinsics.

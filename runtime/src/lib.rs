@@ -15,6 +15,7 @@
 //! | 7 | Organizations |
 //! | 8 | Alliances |
 //! | 9 | Governance |
+//! | 10 | Releases |
 //!
 //! Pallet indices are part of the wire format (calls, events, errors): never reuse one.
 //!
@@ -29,6 +30,7 @@ pub mod genesis;
 mod genesis_orgs;
 pub mod limits;
 pub mod metadata;
+mod releases_glue;
 pub mod validity;
 pub mod version;
 
@@ -41,18 +43,23 @@ use accord_pallet_governance as governance;
 use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
+use accord_pallet_releases as releases;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
 use accord_pallet_validators as validators;
 use accord_support::{Hooks, PalletIndices};
 
+pub use accord_pallet_releases::{Target as LogicTarget, Version as LogicVersion};
 pub use call::{RuntimeCall, RuntimeEvent};
 pub use executive::{
     execute_block, execute_block_with, timestamp_inherent, validate_transaction, validate_transaction_with,
     ApplyOutcome, BlockError, BlockExecution, BuiltBlock, Signatures,
 };
 pub use genesis::{GenesisConfig, GenesisError, UNIT};
+pub use releases_glue::{
+    logic_signal_inherent, logic_versions, parse_logic_versions, route_answer, traffic_class_from_name, RouteAnswer,
+};
 
 /// The pallets and their indices.
 pub const PALLETS: PalletIndices = &[
@@ -66,6 +73,7 @@ pub const PALLETS: PalletIndices = &[
     (organizations::NAME, 7),
     (alliances::NAME, 8),
     (governance::NAME, 9),
+    (releases::NAME, 10),
 ];
 
 /// The index of a pallet of this runtime.
@@ -88,6 +96,7 @@ pub fn integrity_check() -> Result<(), String> {
     organizations::Pallet::integrity_check()?;
     alliances::Pallet::integrity_check()?;
     governance::Pallet::integrity_check()?;
+    releases::Pallet::integrity_check()?;
     let mut seen = [false; 256];
     for (name, index) in PALLETS {
         if std::mem::replace(&mut seen[*index as usize], true) {
@@ -108,5 +117,6 @@ pub fn check_state(ext: &accord_support::Ext<'_>) -> Result<(), String> {
     validators::Pallet::check_state(ext)?;
     organizations::Pallet::check_state(ext)?;
     alliances::Pallet::check_state(ext)?;
-    governance::Pallet::check_state(ext)
+    governance::Pallet::check_state(ext)?;
+    releases::Pallet::check_state(ext)
 }

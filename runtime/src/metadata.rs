@@ -12,6 +12,7 @@ use accord_pallet_governance as governance;
 use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
+use accord_pallet_releases as releases;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
@@ -39,6 +40,7 @@ pub fn build() -> RuntimeMetadataPrefixed {
         organizations::metadata().build(pallet_index(organizations::NAME)),
         alliances::metadata().build(pallet_index(alliances::NAME)),
         governance::metadata::<RuntimeCall>().build(pallet_index(governance::NAME)),
+        releases::metadata::<RuntimeCall>().build(pallet_index(releases::NAME)),
     ];
     accord_support::metadata::build_v14(pallets, meta_type::<ExtrinsicTypeInfo<RuntimeCall>>(), meta_type::<Runtime>())
 }

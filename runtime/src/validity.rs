@@ -8,11 +8,18 @@ pub mod custom {
     /// The sender is not an account of an active organization, and the chain is closed
     /// (`Organizations.Open` is false).
     pub const NOT_A_MEMBER: u8 = 1;
+    /// A test traffic class (`Releases.as_class`) from an account outside the test cohort of
+    /// the target's live release, or for a target without one.
+    pub const NOT_IN_COHORT: u8 = 2;
+    /// `Releases.as_class` around a call that no release routes.
+    pub const NOT_ROUTED: u8 = 3;
 
     /// What a custom code means, as the RPC error's data says it.
     pub fn describe(code: u8) -> Option<&'static str> {
         match code {
             NOT_A_MEMBER => Some("sender is not a member of an active organization"),
+            NOT_IN_COHORT => Some("test traffic from an account outside the test cohort of the target's live release"),
+            NOT_ROUTED => Some("a traffic class applies only to calls of a release target"),
             _ => None,
         }
     }

@@ -14,7 +14,20 @@
 //!
 //! So for each record id, every entry's source state equals the previous entry's result
 //! state: the continuity consumers check.
+//!
+//! ## Logic versions
+//! The pallet ships two versions of its logic side by side, and the runtime picks one per
+//! call (the `Releases` pallet routes them, see its README section):
+//! - **version 1** (the base): the rules above;
+//! - **version 2**, *strict, revisioned records*: every state must be non-empty
+//!   (`EmptyState`), an `update_state` must change the state (`UnchangedState`: version 1
+//!   logs a no-op update), and each record carries a revision (`Revisions`): 1 at `create`,
+//!   one more at each `update_state` and `transfer_ownership` that version 2 runs, announced
+//!   by a `Revised` event. `delete` removes the revision in both versions.
+//!
+//! Both versions log the same entries: a consumer sees no difference but the refusals.
 
+mod v2;
 pub mod weights;
 
 #[cfg(test)]
@@ -39,6 +52,11 @@ pub const OP_TRANSFER_OWNERSHIP: u16 = 1;
 /// The most accounts a record's owner may authorize.
 pub const AUTHORIZED_MAX: u32 = 16;
 
+/// The logic versions this pallet ships, oldest first.
+pub const VERSIONS: &[u16] = &[1, 2];
+/// The version that runs when no release routes the call elsewhere.
+pub const BASE_VERSION: u16 = 1;
+
 /// A record id: at most the oplog's data id length.
 pub type RecordId = BoundedVec<u8, { oplog::DATA_ID_LEN_MAX }>;
 /// A record's state: at most the oplog's state length.
@@ -60,6 +78,13 @@ pub struct Record {
 /// `Records.Records`.
 pub const RECORDS: StorageMap<RecordId, Record, Blake2_128Concat, OptionQuery> =
     StorageMap::new(NAME, "Records", &[" The records by id."]);
+
+/// `Records.Revisions`: version 2's revision counters.
+pub const REVISIONS: StorageMap<RecordId, u32, Blake2_128Concat, OptionQuery> = StorageMap::new(
+    NAME,
+    "Revisions",
+    &[" Each record's revision under logic version 2: 1 at creation, one more per change version 2 made."],
+);
 
 /// The calls of the records pallet.
 #[allow(non_camel_case_types)]
@@ -191,6 +216,13 @@ pub enum Event {
         /// The account.
         who: AccountId32,
     },
+    /// Logic version 2 changed a record: its new revision.
+    Revised {
+        /// The id.
+        id: RecordId,
+        /// The revision.
+        revision: u32,
+    },
 }
 
 /// The errors of the records pallet.
@@ -210,6 +242,12 @@ pub enum Error {
     NotAuthorized,
     /// [`AUTHORIZED_MAX`] accounts are authorized.
     TooManyAuthorized,
+    /// Version 2: a record's state may not be empty.
+    EmptyState,
+    /// Version 2: the new state equals the current one.
+    UnchangedState,
+    /// No logic version of this pallet has this number.
+    UnknownVersion,
 }
 
 impl PalletError for Error {
@@ -220,13 +258,27 @@ impl PalletError for Error {
 }
 
 impl Call {
-    /// The weight of the call, before dispatch.
+    /// The weight of the call, before dispatch, whichever version runs it (version 2's
+    /// revision counter included).
     pub fn weight(&self) -> Weight {
-        match self {
+        let logic = match self {
             Call::create { state, .. } => weights::create(state.len() as u32),
             Call::update_state { state, .. } => weights::update_state(state.len() as u32),
             Call::transfer_ownership { .. } | Call::delete { .. } => weights::owner_operation(),
             Call::authorize { .. } | Call::deauthorize { .. } => weights::authorization(),
+        };
+        logic.saturating_add(weights::revision())
+    }
+
+    /// The id of the record the call is about: the data id releases route by.
+    pub fn data_id(&self) -> &[u8] {
+        match self {
+            Call::create { id, .. }
+            | Call::update_state { id, .. }
+            | Call::transfer_ownership { id, .. }
+            | Call::delete { id }
+            | Call::authorize { id, .. }
+            | Call::deauthorize { id, .. } => id.as_slice(),
         }
     }
 }
@@ -244,8 +296,22 @@ fn owned(ext: &Ext<'_>, id: &RecordId, who: &AccountId32) -> Result<Record, Disp
     Ok(record)
 }
 
-/// Dispatches a records call.
+/// Dispatches a records call with the base logic version.
 pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult {
+    dispatch_version(ext, origin, call, BASE_VERSION)
+}
+
+/// Dispatches a records call with logic `version` (one of [`VERSIONS`]).
+pub fn dispatch_version(ext: &mut Ext<'_>, origin: Origin, call: Call, version: u16) -> DispatchResult {
+    match version {
+        1 => dispatch_v1(ext, origin, call),
+        2 => v2::dispatch(ext, origin, call),
+        _ => Err(ext.error(Error::UnknownVersion)),
+    }
+}
+
+/// Version 1 of the logic.
+fn dispatch_v1(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult {
     let who = origin.ensure_signed()?;
     match call {
         Call::create { id, state, payload_hash } => {
@@ -280,6 +346,7 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
         Call::delete { id } => {
             let record = owned(ext, &id, &who)?;
             RECORDS.remove(ext, &id);
+            REVISIONS.remove(ext, &id);
             oplog::append(ext, who, &id, &record.state, &[], OpType::Delete)?;
             deposit_event(ext, Event::Deleted { id });
         }
@@ -319,14 +386,17 @@ impl Hooks for Pallet {
 pub fn metadata() -> PalletMeta {
     PalletMeta {
         name: NAME,
-        storage: vec![RECORDS.metadata()],
+        storage: vec![RECORDS.metadata(), REVISIONS.metadata()],
         call: Some(meta_type::<Call>()),
         event: Some(meta_type::<Event>()),
         error: Some(meta_type::<Error>()),
-        constants: vec![accord_support::constant(
-            "AuthorizedMax",
-            &AUTHORIZED_MAX,
-            &[" The most authorized accounts per record."],
-        )],
+        constants: vec![
+            accord_support::constant("AuthorizedMax", &AUTHORIZED_MAX, &[" The most authorized accounts per record."]),
+            accord_support::constant(
+                "LogicVersions",
+                &VERSIONS.to_vec(),
+                &[" The logic versions this runtime ships (see the Releases pallet)."],
+            ),
+        ],
     }
 }

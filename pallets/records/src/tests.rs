@@ -141,3 +141,40 @@ fn oversized_ids_and_states_do_not_decode() {
     let bytes = (0u8, long_id, vec![1u8], H256([0; 32])).encode();
     assert!(Call::decode(&mut &bytes[..]).is_err());
 }
+
+#[test]
+fn version_2_refuses_empty_and_unchanged_states_and_counts_revisions() {
+    new_ext().execute_with(|ext| {
+        let v2 = |ext: &mut Ext<'_>, who: u8, call: Call| dispatch_version(ext, Origin::Signed(acc(who)), call, 2);
+        let create_call = |state: &str| Call::create { id: rid("r"), state: st(state), payload_hash: H256([7; 32]) };
+        assert_noop(ext, err(Error::EmptyState), |ext| v2(ext, 1, create_call("")));
+        v2(ext, 1, create_call("a")).unwrap();
+        assert_eq!(REVISIONS.get(ext, &rid("r")), Some(1));
+        let update = |state: &str| Call::update_state { id: rid("r"), state: st(state) };
+        assert_noop(ext, err(Error::UnchangedState), |ext| v2(ext, 1, update("a")));
+        assert_noop(ext, err(Error::EmptyState), |ext| v2(ext, 1, update("")));
+        assert_noop(ext, err(Error::NotAllowed), |ext| v2(ext, 2, update("b")));
+        v2(ext, 1, update("b")).unwrap();
+        v2(ext, 1, Call::transfer_ownership { id: rid("r"), new_owner: MultiAddress::Id(acc(2)) }).unwrap();
+        assert_eq!(REVISIONS.get(ext, &rid("r")), Some(3));
+        let revised: Vec<u32> = accord_support::testing::pallet_events::<Event>(ext, 5)
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Revised { revision, .. } => Some(revision),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(revised, vec![1, 2, 3]);
+        // Version 1 accepts what version 2 refuses, and does not count.
+        dispatch_version(ext, Origin::Signed(acc(2)), update("b"), 1).unwrap();
+        assert_eq!(REVISIONS.get(ext, &rid("r")), Some(3));
+        // Both versions log the same entries, and delete drops the revision.
+        assert_eq!(log(ext).len(), 4);
+        v2(ext, 2, Call::delete { id: rid("r") }).unwrap();
+        assert_eq!(REVISIONS.get(ext, &rid("r")), None);
+        assert_noop(ext, err(Error::UnknownVersion), |ext| {
+            dispatch_version(ext, Origin::Signed(acc(1)), create_call("a"), 3)
+        });
+        assert_noop(ext, DispatchError::BadOrigin, |ext| dispatch_version(ext, Origin::Root, create_call("a"), 2));
+    });
+}

@@ -23,3 +23,8 @@ pub fn owner_operation() -> Weight {
 pub fn authorization() -> Weight {
     Weight::from_ref_time(10_000_000).saturating_add(db_weight::reads_writes(1, 1))
 }
+
+/// Version 2's revision counter: one read, one write (charged whichever version runs).
+pub fn revision() -> Weight {
+    db_weight::reads_writes(1, 1)
+}

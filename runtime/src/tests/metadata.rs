@@ -67,7 +67,8 @@ fn pallets_are_at_their_indices() {
             ("Validators", 6),
             ("Organizations", 7),
             ("Alliances", 8),
-            ("Governance", 9)
+            ("Governance", 9),
+            ("Releases", 10)
         ]
     );
 }

@@ -8,6 +8,7 @@ mod genesis;
 mod governance;
 mod metadata;
 mod organizations;
+mod releases;
 mod scale_walk;
 mod validators;
 

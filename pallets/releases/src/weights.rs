@@ -1,0 +1,33 @@
+//! Weights of the releases pallet: storage access counts and a base cost.
+
+use accord_support::dispatch::db_weight;
+use accord_support::Weight;
+
+use crate::{COHORT_MAX, SIGNAL_VERSIONS_MAX};
+
+/// `as_class`: the cohort check (the latest release, with its cohort), on top of the call's
+/// own weight and [`routed`].
+pub fn as_class() -> Weight {
+    Weight::from_ref_time(5_000_000 + 200_000 * COHORT_MAX as u64).saturating_add(db_weight::reads_writes(2, 0))
+}
+
+/// What routing adds to a call of a release target: the routing table entry and the current
+/// version before dispatch; after it, the health rules, the release and the version's
+/// window read, the window written, the event; and the worst case, an automatic rollback
+/// (three routes, the release, the current version written).
+pub fn routed() -> Weight {
+    Weight::from_ref_time(20_000_000).saturating_add(db_weight::reads_writes(5, 6))
+}
+
+/// A stage change, a cohort or health rules: the release, the latest release of its target,
+/// every validator's signal (at most 64), the routing table and the release written.
+pub fn stage_change() -> Weight {
+    Weight::from_ref_time(30_000_000).saturating_add(db_weight::reads_writes(68, 7))
+}
+
+/// `signal_support`: the validator set, the stored signal, the genesis hash, one ed25519
+/// verification, the signal written.
+pub fn signal_support() -> Weight {
+    Weight::from_ref_time(60_000_000 + 100_000 * SIGNAL_VERSIONS_MAX as u64)
+        .saturating_add(db_weight::reads_writes(3, 1))
+}

@@ -1,0 +1,99 @@
+//! The node's side of releases: the logic versions this binary runs, how an operator names
+//! them, and the signal inherent a validator adds to the blocks it proposes.
+
+use codec::Encode;
+
+use accord_pallet_releases::{self as releases, Target, Version};
+use accord_primitives::UncheckedExtrinsic;
+use accord_support::Ext;
+
+use crate::call::RuntimeCall;
+
+/// Every (target, version) this runtime ships, sorted.
+pub fn logic_versions() -> Vec<(Target, Version)> {
+    let mut all: Vec<(Target, Version)> =
+        Target::ALL.iter().flat_map(|t| t.versions().iter().map(move |v| (*t, *v))).collect();
+    all.sort();
+    all
+}
+
+/// Parses an operator's list of the versions to announce, `Target:version` pairs separated
+/// by commas (`Records:1,Records:2`); each must be one this runtime ships. Sorted, without
+/// duplicates.
+pub fn parse_logic_versions(text: &str) -> Result<Vec<(Target, Version)>, String> {
+    let mut out = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (name, version) =
+            item.split_once(':').ok_or_else(|| format!("{item:?}: expected Target:version, like Records:2"))?;
+        let target = Target::from_name(name.trim()).ok_or_else(|| {
+            let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
+            format!("{name:?}: no such target (targets: {})", names.join(", "))
+        })?;
+        let version: Version = version.trim().parse().map_err(|_| format!("{item:?}: the version must be a number"))?;
+        if !target.versions().contains(&version) {
+            return Err(format!("{item:?}: this binary ships {} versions {:?}", target.name(), target.versions()));
+        }
+        out.push((target, version));
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The `Releases.signal_support` inherent validator `key` should add to the block being built
+/// on `ext` (after its `on_initialize`), signed with `sign`; `None` when its stored signal
+/// already names `versions` or it is not a validator.
+pub fn logic_signal_inherent(
+    ext: &Ext<'_>,
+    key: &[u8; 32],
+    versions: &[(Target, Version)],
+    sign: &dyn Fn(&[u8]) -> [u8; 64],
+) -> Option<UncheckedExtrinsic> {
+    let signal = releases::signal_to_send(ext, key, versions)?;
+    let genesis = accord_pallet_system::block_hash(ext, 0)?;
+    let signature = sign(&releases::signal_payload(&genesis, &signal));
+    let call = RuntimeCall::Releases(releases::Call::signal_support { signal, signature });
+    Some(UncheckedExtrinsic::new_unsigned(&call.encode()))
+}
+
+/// What `releases_route` answers: the version a call would run now, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteAnswer {
+    /// The version.
+    pub version: Version,
+    /// The live release that routes it (`None`: the target's current version).
+    pub release: Option<releases::ReleaseId>,
+    /// That release's stage.
+    pub stage: Option<releases::Stage>,
+    /// The data id's bucket (0 to 9,999) under that release: below a gray share means new.
+    pub bucket: Option<u16>,
+}
+
+/// The traffic class called `name` (`production`, `preReleaseTest`, `grayTest`, any case).
+pub fn traffic_class_from_name(name: &str) -> Option<releases::TrafficClass> {
+    use releases::TrafficClass::*;
+    [("production", Production), ("preReleaseTest", PreReleaseTest), ("grayTest", GrayTest)]
+        .into_iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, class)| class)
+}
+
+/// The version a call of target `target` (by name) about `data_id` would run in class
+/// `class` (by name) on `ext`; `Err` names the bad parameter.
+pub fn route_answer(ext: &Ext<'_>, target: &str, class: &str, data_id: &[u8]) -> Result<RouteAnswer, String> {
+    let names = |all: &[&str]| all.join(", ");
+    let target = Target::from_name(target).ok_or_else(|| {
+        let all: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
+        format!("unknown target {target:?} (targets: {})", names(&all))
+    })?;
+    let class = traffic_class_from_name(class).ok_or_else(|| {
+        format!("unknown traffic class {class:?} (classes: {})", names(&["production", "preReleaseTest", "grayTest"]))
+    })?;
+    if data_id.len() > accord_pallet_oplog::DATA_ID_LEN_MAX as usize {
+        return Err(format!("the data id is longer than {} bytes", accord_pallet_oplog::DATA_ID_LEN_MAX));
+    }
+    let routed = releases::route(ext, target, class, data_id);
+    let stage = routed.release.and_then(|id| releases::RELEASES.get(ext, &id)).map(|r| r.stage);
+    let bucket = routed.release.map(|id| releases::bucket_of(id, data_id));
+    Ok(RouteAnswer { version: routed.version, release: routed.release, stage, bucket })
+}
