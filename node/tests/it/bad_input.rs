@@ -94,6 +94,24 @@ async fn bad_requests_get_json_rpc_errors() {
     assert_eq!(code, 4003);
     assert!(message.contains("Unknown block"));
     assert_eq!(error_of(&c, "state_call", vec![json!("Nope_nope"), json!("0x")]).await.0, 4003);
+    // releases_route names the bad parameter.
+    let route = |target: &str, class: &str, data: Value| {
+        let c = c.clone();
+        let (target, class) = (target.to_string(), class.to_string());
+        async move { error_of(&c, "releases_route", vec![json!(target), json!(class), data]).await }
+    };
+    let (code, message, _) = route("Ledger", "production", json!("0x01")).await;
+    assert_eq!(code, -32602);
+    assert!(message.contains("unknown target \"Ledger\" (targets: Records)"), "{message}");
+    let (code, message, _) = route("Records", "beta", json!("0x01")).await;
+    assert_eq!(code, -32602);
+    assert!(message.contains("unknown traffic class"), "{message}");
+    assert_eq!(route("Records", "production", json!("order-1")).await.0, -32602, "the data id is hex");
+    assert_eq!(route("Records", "production", json!(null)).await.0, -32602, "the data id is required");
+    let long = format!("0x{}", "ab".repeat(accord_pallet_oplog::DATA_ID_LEN_MAX as usize + 1));
+    assert!(route("Records", "production", json!(long)).await.1.contains("longer"));
+    let answer = call(&c, "releases_route", vec![json!("Records"), json!("grayTest"), json!("0x01")]).await;
+    assert_eq!(answer, json!({ "version": 1, "release": null, "stage": null, "shareBp": null, "bucket": null }));
 
     // A request over the 1 MiB limit is refused at the HTTP level.
     let big = format!(

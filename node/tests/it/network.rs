@@ -1,7 +1,9 @@
 //! A BFT network of real processes on loopback: four validators (//Alice..//Dave, the
 //! `local` chain with epochs of [`EPOCH_LENGTH`] blocks) and two more nodes (one started
 //! late), each with its own base path and dynamically picked RPC and p2p ports. Node 4 runs
-//! as a validator whose key is not in the genesis set: it follows until root adds it. One
+//! as a validator whose key is not in the genesis set: it follows until root adds it; it
+//! announces only version 1 of the Records logic (`--logic-versions`), as an older binary
+//! would, so a release of version 2 is refused while it validates. One
 //! network is started and taken through every phase in turn (starting processes is the
 //! expensive part).
 
@@ -92,7 +94,7 @@ impl Network {
         match i {
             0..4 => args.extend(["--validator", "--validator-key", VALIDATORS[i]]),
             // Not in the genesis set: it votes once root adds it.
-            4 => args.extend(["--validator", "--validator-key", &key_file]),
+            4 => args.extend(["--validator", "--validator-key", &key_file, "--logic-versions", "Records:1"]),
             _ => args.extend(["--node-key-file", &key_file]),
         }
         self.nodes[i] = Some(Node::spawn(&self.bases[i], &args));
@@ -311,10 +313,15 @@ async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_
     let at = net.min_finalized().await;
     net.wait_finalized(at + 3, "node 4 voting, Dave down").await;
 
+    // Each validator signalled the logic versions it runs in a block it proposed; node 4
+    // lacks version 2, so a proposal to release it passes but its execution is refused and
+    // no release opens.
+    net.assert_release_refused(genesis, nonce + 3, 2).await;
+
     // Root removes Dave (down): from the next epoch the set is Alice, Bob, Charlie and
     // node 4. Dave restarted follows (catching up across the epochs it missed) but no
     // longer counts: with Charlie and node 4 down, Alice, Bob and Dave cannot finalize.
-    net.govern(genesis, validators_call(Call::remove_validator { validator: net.keys[3] }), nonce + 3, 2).await;
+    net.govern(genesis, validators_call(Call::remove_validator { validator: net.keys[3] }), nonce + 6, 3).await;
     let without =
         net.wait_validators(|set| set.len() == 4 && !set.contains(&hex0x(&net.keys[3])), "Dave to be removed").await;
     net.launch(3);
@@ -380,6 +387,60 @@ impl Network {
             let xt = sign(genesis, &Pair::dev("Alice"), c, nonce + i as u32);
             call(&self.client(0), "author_submitExtrinsic", vec![json!(hex0x(xt.encoded()))]).await;
         }
+    }
+
+    /// Waits for every validator's signal (node 4: version 1 only), then has governance try
+    /// to release version 2 of Records (proposal `proposal`, Alice's nonces from `nonce`):
+    /// the proposal executes, the release is refused, and calls still run version 1.
+    async fn assert_release_refused(&self, genesis: accord_primitives::H256, nonce: u32, proposal: u32) {
+        use accord_pallet_releases::{self as releases, Signal, Target};
+        let client = self.client(0);
+        let signal_of = |key: [u8; 32]| {
+            let client = client.clone();
+            async move {
+                let key = hex0x(&releases::SUPPORT.key(&key));
+                let value = call(&client, "state_getStorage", vec![json!(key)]).await;
+                value.as_str().map(|v| {
+                    let bytes = hex::decode(v.trim_start_matches("0x")).unwrap();
+                    <Signal as codec::Decode>::decode(&mut &bytes[..]).unwrap()
+                })
+            }
+        };
+        wait_until("every validator to signal its logic versions", PROGRESS * 2, || async {
+            let mut all = true;
+            for key in &self.keys[..5] {
+                all &= signal_of(*key).await.is_some();
+            }
+            all
+        })
+        .await;
+        for (i, key) in self.keys[..5].iter().enumerate() {
+            let signal = signal_of(*key).await.unwrap();
+            assert!(signal.supports(Target::Records, 1), "validator {i}: {signal:?}");
+            assert_eq!(signal.supports(Target::Records, 2), i < 4, "validator {i}: {signal:?}");
+        }
+        let cohort = accord_support::BoundedVec::try_from_vec(vec![Pair::dev("Alice").account()]).unwrap();
+        let open = accord_runtime::RuntimeCall::Releases(releases::Call::open_release {
+            target: Target::Records,
+            new_version: 2,
+            cohort,
+        });
+        self.govern(genesis, open, nonce, proposal).await;
+        let proposal_key = hex0x(&accord_pallet_governance::PROPOSALS.key(&proposal));
+        wait_until("the release proposal to execute", PROGRESS, || async {
+            let value = call(&client, "state_getStorage", vec![json!(proposal_key)]).await;
+            value.as_str().is_some_and(|v| {
+                let bytes = hex::decode(v.trim_start_matches("0x")).unwrap();
+                let p = <accord_pallet_governance::Proposal as codec::Decode>::decode(&mut &bytes[..]).unwrap();
+                p.status == accord_pallet_governance::ProposalStatus::Executed
+            })
+        })
+        .await;
+        let last = call(&client, "state_getStorage", vec![json!(hex0x(&releases::LAST_RELEASE.key()))]).await;
+        assert!(last.is_null(), "no release opened: {last}");
+        let route = call(&client, "releases_route", vec![json!("Records"), json!("production"), json!("0x01")]).await;
+        assert_eq!(route["version"], 1, "{route}");
+        assert!(route["release"].is_null(), "{route}");
     }
 
     /// Waits until node 0 is in an epoch whose set (hex keys) satisfies `ok`; returns

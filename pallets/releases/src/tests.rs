@@ -255,6 +255,7 @@ fn stage_changes_out_of_order_and_bad_input_change_nothing() {
         assert_eq!(RELEASES.get(ext, &3).unwrap().old, 2, "a release replaces the current version");
         noop(ext, Origin::Root, Call::rollback { release: 2 }, err(Error::StageOutOfOrder));
         noop(ext, Origin::Root, Call::set_cohort { release: 3, cohort: cohort(&[]) }, err(Error::EmptyCohort));
+        noop(ext, Origin::Root, Call::set_cohort { release: 4, cohort: cohort(&[1]) }, err(Error::UnknownRelease));
         noop(ext, signed, Call::set_cohort { release: 3, cohort: cohort(&[1]) }, DispatchError::BadOrigin);
         ok(ext, Origin::Root, Call::set_cohort { release: 3, cohort: cohort(&[1, 2]) });
         assert_eq!(RELEASES.get(ext, &3).unwrap().cohort.len(), 2);
@@ -312,6 +313,14 @@ fn a_release_needs_every_validator_to_support_its_version() {
         let call = signed_signal(ext, 3, &[(Target::Records, 1)]);
         ok(ext, Origin::None, call);
         noop(ext, Origin::Root, Call::start_gray { release: 1, share_bp: 100 }, err(Error::NotSupportedByValidators));
+        next_block(ext);
+        let call = signed_signal(ext, 3, &[(Target::Records, 1), (Target::Records, 2)]);
+        ok(ext, Origin::None, call);
+        ok(ext, Origin::Root, Call::start_gray { release: 1, share_bp: 100 });
+        next_block(ext);
+        let call = signed_signal(ext, 3, &[(Target::Records, 1)]);
+        ok(ext, Origin::None, call);
+        noop(ext, Origin::Root, Call::switch { release: 1 }, err(Error::NotSupportedByValidators));
         // A rollback always goes through.
         ok(ext, Origin::Root, Call::rollback { release: 1 });
     });

@@ -76,7 +76,24 @@ fn samples(chain: &Chain) -> Vec<Vec<u8>> {
             new_free: 5,
         })),
     });
+    let classed = RuntimeCall::Releases(accord_pallet_releases::Call::as_class {
+        class: accord_pallet_releases::TrafficClass::GrayTest,
+        call: Box::new(RuntimeCall::Records(accord_pallet_records::Call::update_state {
+            id: bounded(b"order-1"),
+            state: bounded(b"signed"),
+        })),
+    });
+    let signal = RuntimeCall::Releases(accord_pallet_releases::Call::signal_support {
+        signal: accord_pallet_releases::Signal {
+            key: [5; 32],
+            versions: accord_support::BoundedVec::try_from_vec(crate::logic_versions()).unwrap(),
+            at: 1,
+        },
+        signature: [6; 64],
+    });
     vec![
+        chain.signed(&alice, &classed, 0).into_encoded(),
+        UncheckedExtrinsic::new_unsigned(&signal.encode()).into_encoded(),
         chain.signed(&alice, &proposal, 0).into_encoded(),
         chain.signed(&alice, &bind, 0).into_encoded(),
         chain.signed(&alice, &node, 0).into_encoded(),
