@@ -10,6 +10,7 @@
 //! | `TransactionPaymentApi_query_info` | (xt, u32 len) | `RuntimeDispatchInfo` |
 //! | `TransactionPaymentApi_query_fee_details` | (xt, u32 len) | `FeeDetails` |
 //! | `TaggedTransactionQueue_validate_transaction` | (source, xt, block hash) | `TransactionValidity` |
+//! | `MeteringApi_quote` | xt | `Result<metering::Quote, String>` (see `fees::quote`) |
 
 use codec::{Compact, Decode, Encode};
 
@@ -98,13 +99,25 @@ fn take_extrinsic(method: &'static str, input: &mut &[u8]) -> Result<UncheckedEx
     Ok(xt)
 }
 
-fn payment_parts(method: &'static str, input: &[u8]) -> Result<(RuntimeCall, u32, Balance), ApiError> {
+fn payment_parts(method: &'static str, input: &[u8]) -> Result<(UncheckedExtrinsic, RuntimeCall), ApiError> {
     let mut rest = input;
     let xt = take_extrinsic(method, &mut rest)?;
-    let len: u32 = decode_exact(method, rest)?;
+    let _len: u32 = decode_exact(method, rest)?;
     let call = RuntimeCall::decode_all(xt.call()).ok_or_else(|| bad(method, "the call does not decode"))?;
-    let tip = xt.signature.as_ref().map_or(0, |s| s.extra.tip);
-    Ok((call, len, tip))
+    Ok((xt, call))
+}
+
+/// The metered quote of a signed `xt` (see [`fees::quote`]); `None` for a call that pays no
+/// fee. The dry run's parent hash is unknown here and does not change the price.
+fn payment_quote(
+    state: &dyn StateRead,
+    xt: &UncheckedExtrinsic,
+    call: &RuntimeCall,
+) -> Option<accord_pallet_metering::Quote> {
+    if call.pays() != Pays::Yes {
+        return None;
+    }
+    fees::quote(state, xt, H256::ZERO).ok()
 }
 
 /// Calls runtime API `method` with SCALE `input` on `state`.
@@ -123,20 +136,31 @@ pub fn call(state: &dyn StateRead, method: &str, input: &[u8]) -> Result<Vec<u8>
             Ok(system::account_nonce(&ext, &who).encode())
         }
         "TransactionPaymentApi_query_info" => {
-            let (call, len, _) = payment_parts("TransactionPaymentApi_query_info", input)?;
-            let weight = call.weight();
-            let partial_fee = if call.pays() == Pays::Yes { fees::inclusion_fee(len, weight) } else { 0 };
-            Ok(RuntimeDispatchInfo { weight, class: call.class(), partial_fee }.encode())
+            let (xt, call) = payment_parts("TransactionPaymentApi_query_info", input)?;
+            let quote = payment_quote(state, &xt, &call);
+            let partial_fee = quote.map_or(0, |q| q.total - q.fee.tip);
+            Ok(RuntimeDispatchInfo { weight: call.weight(), class: call.class(), partial_fee }.encode())
         }
         "TransactionPaymentApi_query_fee_details" => {
-            let (call, len, tip) = payment_parts("TransactionPaymentApi_query_fee_details", input)?;
-            let weight = call.weight();
-            let inclusion_fee = (call.pays() == Pays::Yes).then(|| InclusionFee {
-                base_fee: fees::BASE_FEE,
-                len_fee: fees::inclusion_fee(len, Weight::ZERO) - fees::BASE_FEE,
-                adjusted_weight_fee: fees::inclusion_fee(0, weight) - fees::BASE_FEE,
+            let (xt, call) = payment_parts("TransactionPaymentApi_query_fee_details", input)?;
+            let quote = payment_quote(state, &xt, &call);
+            let tip = xt.signature.as_ref().map_or(0, |s| s.extra.tip);
+            // Substrate's three parts: no base fee; the length part is the network fee; the
+            // weight part is everything else the metering prices (compute, storage, backup).
+            let inclusion_fee = quote.map(|q| InclusionFee {
+                base_fee: 0,
+                len_fee: q.fee.network,
+                adjusted_weight_fee: q.fee.compute + q.fee.storage + q.fee.backup + q.fee.backup_time,
             });
             Ok(FeeDetails { inclusion_fee, tip }.encode())
+        }
+        "MeteringApi_quote" => {
+            let mut rest = input;
+            let xt = take_extrinsic("MeteringApi_quote", &mut rest)?;
+            if !rest.is_empty() {
+                return Err(bad("MeteringApi_quote", format!("{} trailing bytes", rest.len())));
+            }
+            Ok(fees::quote(state, &xt, H256::ZERO).encode())
         }
         "TaggedTransactionQueue_validate_transaction" => {
             const M: &str = "TaggedTransactionQueue_validate_transaction";

@@ -8,6 +8,7 @@ use scale_info::TypeInfo;
 use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
 use accord_pallet_governance as governance;
+use accord_pallet_metering as metering;
 use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
@@ -57,6 +58,9 @@ pub enum RuntimeCall {
     /// Releases calls (one wraps a call in a traffic class).
     #[codec(index = 10)]
     Releases(releases::Call<RuntimeCall>),
+    /// Metering calls (one wraps a call with another payer).
+    #[codec(index = 11)]
+    Metering(metering::Call<RuntimeCall>),
 }
 
 /// Every event of the runtime: `pallet index ++ event`. Pallets without events have no
@@ -93,6 +97,9 @@ pub enum RuntimeEvent {
     /// Releases events.
     #[codec(index = 10)]
     Releases(releases::Event),
+    /// Metering events.
+    #[codec(index = 11)]
+    Metering(metering::Event),
 }
 
 impl RuntimeCall {
@@ -126,6 +133,12 @@ impl RuntimeCall {
             }
             RuntimeCall::Releases(releases::Call::signal_support { .. }) => releases::weights::signal_support(),
             RuntimeCall::Releases(_) => releases::weights::stage_change(),
+            RuntimeCall::Metering(metering::Call::pay_with { call, .. }) => {
+                metering::weights::pay_with().saturating_add(call.weight())
+            }
+            RuntimeCall::Metering(metering::Call::exchange { .. }) => metering::weights::exchange(),
+            RuntimeCall::Metering(metering::Call::redeem { .. }) => metering::weights::redeem(),
+            RuntimeCall::Metering(_) => metering::weights::admin(),
         }
     }
 
@@ -158,7 +171,11 @@ impl RuntimeCall {
     /// Where the top-level call goes, if it is a call of a release target (alone, or in
     /// `as_class`): decided on the state before its dispatch.
     pub fn route(&self, ext: &Ext<'_>) -> Option<releases::Routed> {
-        let (class, call) = match self {
+        let call = match self {
+            RuntimeCall::Metering(metering::Call::pay_with { call, .. }) => &**call,
+            call => call,
+        };
+        let (class, call) = match call {
             RuntimeCall::Releases(releases::Call::as_class { class, call }) => (*class, &**call),
             call => (releases::TrafficClass::Production, call),
         };
@@ -196,6 +213,9 @@ impl RuntimeCall {
             RuntimeCall::Releases(c) => releases::dispatch(ext, origin, c, |ext, origin, class, inner| {
                 inner.dispatch_in_class(ext, origin, class)
             }),
+            RuntimeCall::Metering(c) => {
+                metering::dispatch(ext, origin, c, |ext, origin, inner| inner.dispatch(ext, origin))
+            }
         }
     }
 }
@@ -232,6 +252,13 @@ impl governance::ManagementCall for RuntimeCall {
                 | releases::Call::set_cohort { .. }
                 | releases::Call::set_health_rules { .. },
             ) => 10,
+            RuntimeCall::Metering(
+                metering::Call::register_issuer { .. }
+                | metering::Call::remove_issuer { .. }
+                | metering::Call::set_prices { .. }
+                | metering::Call::set_mode { .. }
+                | metering::Call::set_payout_rules { .. },
+            ) => 11,
             _ => return None,
         };
         Some(class)

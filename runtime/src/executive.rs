@@ -16,6 +16,7 @@ use codec::Encode;
 use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
 use accord_pallet_governance as governance;
+use accord_pallet_metering as metering;
 use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
@@ -113,7 +114,10 @@ struct Checked {
     call: RuntimeCall,
     info: DispatchInfo,
     len: u32,
+    /// What the payer must hold (the pool's priority is based on it).
     fee: Balance,
+    /// A signed transaction's charge.
+    charge: Option<metering::Charge>,
     signer: Option<(AccountId32, u32, Era)>,
 }
 
@@ -170,6 +174,7 @@ fn on_initialize(ext: &mut Ext<'_>, n: BlockNumber) -> Weight {
         .saturating_add(organizations::Pallet::on_initialize(ext, n))
         .saturating_add(alliances::Pallet::on_initialize(ext, n))
         .saturating_add(releases::Pallet::on_initialize(ext, n))
+        .saturating_add(metering::Pallet::on_initialize(ext, n))
         // Governance's hook dispatches passed calls as root: it needs the runtime's dispatcher.
         .saturating_add(governance::on_initialize::<RuntimeCall>(ext, n, |ext, call| call.dispatch(ext, Origin::Root)))
 }
@@ -186,6 +191,8 @@ fn on_finalize(ext: &mut Ext<'_>, n: BlockNumber) {
     organizations::Pallet::on_finalize(ext, n);
     alliances::Pallet::on_finalize(ext, n);
     releases::Pallet::on_finalize(ext, n);
+    // Last: the block's fee income goes to the platform account.
+    metering::Pallet::on_finalize(ext, n);
 }
 
 fn decode_call(xt: &UncheckedExtrinsic) -> Result<RuntimeCall, TransactionValidityError> {
@@ -255,7 +262,7 @@ fn check(
         if let RuntimeCall::Releases(releases::Call::signal_support { signal, signature }) = &call {
             releases::verify_signal(ext, signal, signature).map_err(|_| InvalidTransaction::BadProof)?;
         }
-        return Ok(Checked { origin: Origin::None, call, info, len, fee: 0, signer: None });
+        return Ok(Checked { origin: Origin::None, call, info, len, fee: 0, charge: None, signer: None });
     };
     let who = match &sig.address {
         MultiAddress::Id(who) => *who,
@@ -279,7 +286,11 @@ fn check(
         return Err(InvalidTransaction::Custom(crate::validity::custom::NOT_A_MEMBER).into());
     }
     // A traffic class: only on a release target's call, a test class only from the cohort.
-    if let RuntimeCall::Releases(releases::Call::as_class { class, call: inner }) = &call {
+    let classed = match &call {
+        RuntimeCall::Metering(metering::Call::pay_with { call, .. }) => &**call,
+        call => call,
+    };
+    if let RuntimeCall::Releases(releases::Call::as_class { class, call: inner }) = classed {
         let Some((target, _)) = releases::RoutedCall::routed(&**inner) else {
             return Err(InvalidTransaction::Custom(crate::validity::custom::NOT_ROUTED).into());
         };
@@ -297,8 +308,19 @@ fn check(
     if info.weight.any_gt(NORMAL_BLOCK_WEIGHT_MAX) || len > NORMAL_BLOCK_LENGTH_MAX {
         return Err(InvalidTransaction::ExhaustsResources.into());
     }
-    let fee = fees::total_fee(len, info.weight, sig.extra.tip);
-    if !balances::can_pay_fee(ext, &who, fee) {
+    let charge = fees::charge_of(ext, &call, &who, info.weight, len, sig.extra.tip);
+    let fee = charge.required(ext);
+    if charge.payer != who {
+        // Another payer: it approved the sender, with an allowance that covers the fee.
+        let approval = metering::APPROVALS.get(ext, &charge.payer, &who);
+        if !approval.is_some_and(|a| a.allowance.is_none_or(|left| left >= fee)) {
+            return Err(InvalidTransaction::Custom(crate::validity::custom::PAYER_NOT_APPROVED).into());
+        }
+    }
+    if !balances::can_pay_fee(ext, &charge.payer, fee) {
+        if matches!(charge.mode, metering::ChargingMode::Admission(_)) {
+            return Err(InvalidTransaction::Custom(crate::validity::custom::BELOW_ADMISSION_THRESHOLD).into());
+        }
         return Err(InvalidTransaction::Payment.into());
     }
     Ok(Checked {
@@ -307,6 +329,7 @@ fn check(
         info,
         len,
         fee,
+        charge: Some(charge),
         signer: Some((who, sig.extra.nonce, sig.extra.era)),
     })
 }
@@ -428,8 +451,8 @@ impl<'a> BlockExecution<'a> {
         self.check_block_limits(&checked)?;
         let index = self.extrinsics.len() as u32;
         self.ext.set_phase(Phase::ApplyExtrinsic(index));
-        if let Some((who, _, _)) = &checked.signer {
-            if !balances::withdraw_fee(&mut self.ext, who, checked.fee) {
+        if let (Some((who, _, _)), Some(charge)) = (&checked.signer, &checked.charge) {
+            if !metering::withdraw(&mut self.ext, charge, charge.precharge()) {
                 return Err(InvalidTransaction::Payment.into());
             }
             system::inc_account_nonce(&mut self.ext, who);
@@ -437,7 +460,7 @@ impl<'a> BlockExecution<'a> {
         // A call of a release target: routed on the state before it, its outcome counted
         // after its layer closed (so a failure counts too).
         let routed = checked.call.route(&self.ext);
-        let (result, storage) = self.dispatch_in_layer(checked.call, checked.origin);
+        let (result, storage, fee) = self.dispatch_in_layer(checked.call, checked.origin, checked.charge.as_ref());
         if let Some(routed) = &routed {
             releases::note_outcome(&mut self.ext, routed, result.is_ok());
         }
@@ -456,7 +479,7 @@ impl<'a> BlockExecution<'a> {
         self.signed_seen |= checked.signer.is_some();
         self.extrinsics.push(xt.encoded().to_vec());
         let usage = ResourceUsage { weight: info.weight, storage, encoded_len: checked.len };
-        Ok(ApplyOutcome { result, info, usage, fee: checked.fee })
+        Ok(ApplyOutcome { result, info, usage, fee })
     }
 
     fn check_block_limits(&self, checked: &Checked) -> Result<(), TransactionValidityError> {
@@ -478,21 +501,28 @@ impl<'a> BlockExecution<'a> {
         Ok(())
     }
 
+    /// Dispatches in a layer; a signed transaction's fee is settled before the layer
+    /// closes (see [`fees::settle`]). Returns the result, the storage delta and the fee.
     fn dispatch_in_layer(
         &mut self,
         call: RuntimeCall,
         origin: Origin,
-    ) -> (DispatchResult, accord_support::StorageDelta) {
+        charge: Option<&metering::Charge>,
+    ) -> (DispatchResult, accord_support::StorageDelta, Balance) {
         if let Err(e) = self.ext.start_layer() {
-            return (Err(e), Default::default());
+            return (Err(e), Default::default(), 0);
         }
         let result = call.dispatch(&mut self.ext, origin);
+        if let Some(charge) = charge {
+            let settled = fees::settle(&mut self.ext, charge, result);
+            return (settled.result, settled.storage, settled.fee);
+        }
         let delta = self.ext.top_layer_delta();
         let closed = if result.is_ok() { self.ext.commit_layer() } else { self.ext.rollback_layer() };
         debug_assert!(closed.is_ok(), "the layer opened above is open");
         match result {
-            Ok(()) => (Ok(()), delta),
-            Err(e) => (Err(e), Default::default()),
+            Ok(()) => (Ok(()), delta, 0),
+            Err(e) => (Err(e), Default::default(), 0),
         }
     }
 

@@ -1,31 +1,141 @@
-//! Transaction fees: the one place that prices an extrinsic. For now a simple
-//! `base + length + weight` fee plus the tip, burned; the resource-pricing model (compute,
-//! storage, network) replaces this module later.
+//! Transaction fees: the one place that prices an extrinsic, with the `Metering` pallet's
+//! prices and charging modes. The executive builds a [`Charge`] in its checks, withdraws the
+//! precharge before dispatch and settles after it ([`settle`]); quotes ([`quote`]) dry-run
+//! the dispatch to measure its storage with the same formula.
 
-use accord_primitives::Balance;
-use accord_support::Weight;
+use codec::Encode;
 
-/// Charged for every signed extrinsic.
-pub const BASE_FEE: Balance = 100_000_000;
-/// Charged per encoded byte.
-pub const LENGTH_FEE_PER_BYTE: Balance = 1_000_000;
-/// Charged per nanosecond of `ref_time` (1000 picoseconds).
-pub const WEIGHT_FEE_PER_NANOSECOND: Balance = 1_000;
+use accord_pallet_metering::{self as metering, Charge, Quote};
+use accord_pallet_releases as releases;
+use accord_pallet_system as system;
+use accord_primitives::{AccountId32, Balance, MultiAddress, UncheckedExtrinsic};
+use accord_support::{DispatchResult, Ext, Origin, StateRead, StorageDelta, Weight};
 
-/// The fee of an extrinsic of `len` bytes and `weight`, before the tip.
-pub fn inclusion_fee(len: u32, weight: Weight) -> Balance {
-    let length_fee = LENGTH_FEE_PER_BYTE.saturating_mul(len as Balance);
-    let weight_fee = WEIGHT_FEE_PER_NANOSECOND.saturating_mul((weight.ref_time / 1_000) as Balance);
-    BASE_FEE.saturating_add(length_fee).saturating_add(weight_fee)
+use crate::call::RuntimeCall;
+use crate::limits::EXTRINSIC_BASE_WEIGHT;
+use crate::PALLETS;
+
+/// The call a wrapper carries (`Metering.pay_with`, `Releases.as_class`), down to the call
+/// that does the work.
+fn innermost(call: &RuntimeCall) -> &RuntimeCall {
+    match call {
+        RuntimeCall::Metering(metering::Call::pay_with { call, .. }) => innermost(call),
+        RuntimeCall::Releases(releases::Call::as_class { call, .. }) => innermost(call),
+        other => other,
+    }
 }
 
-/// The total charged: inclusion fee plus tip.
-pub fn total_fee(len: u32, weight: Weight, tip: Balance) -> Balance {
-    inclusion_fee(len, weight).saturating_add(tip)
+/// Who pays for `call` signed by `signer`: `pay_with`'s payer, else the signer.
+pub fn payer_of(call: &RuntimeCall, signer: &AccountId32) -> AccountId32 {
+    match call {
+        RuntimeCall::Metering(metering::Call::pay_with { payer, .. }) => *payer,
+        RuntimeCall::Releases(releases::Call::as_class { call, .. }) => payer_of(call, signer),
+        _ => *signer,
+    }
 }
 
-/// Pool priority: what the sender pays per byte, so a higher tip orders first and replaces
-/// a same-nonce transaction with a lower one.
+/// The (pallet, call) indices of the call that does the work: its class is the pallet.
+pub fn call_key(call: &RuntimeCall) -> (u8, u8) {
+    let bytes = innermost(call).encode();
+    (bytes[0], bytes.get(1).copied().unwrap_or(0))
+}
+
+/// The charge of a signed transaction of `call` (weight `weight`, `len` bytes, `tip`) by
+/// `signer`, on `ext`.
+pub fn charge_of(
+    ext: &Ext<'_>,
+    call: &RuntimeCall,
+    signer: &AccountId32,
+    weight: Weight,
+    len: u32,
+    tip: Balance,
+) -> Charge {
+    let key = call_key(call);
+    let ref_time = weight.saturating_add(EXTRINSIC_BASE_WEIGHT).ref_time;
+    let usage = metering::attempt_usage(ext, ref_time, len);
+    Charge::new(ext, *signer, payer_of(call, signer), key.0, key, usage, tip)
+}
+
+/// What settling a dispatch did.
+pub struct Settled {
+    /// The dispatch result (`Metering.CannotPayStorage` if its storage could not be paid).
+    pub result: DispatchResult,
+    /// Its storage delta (empty if it was discarded).
+    pub storage: StorageDelta,
+    /// What the payer was charged in all.
+    pub fee: Balance,
+}
+
+/// Settles a dispatch whose layer is still open (the executive dispatched in it, the
+/// precharge was withdrawn before): charges its actual fee (a top-up or a refund) and
+/// commits, or rolls the layer back (a failed dispatch, or a top-up the payer cannot pay)
+/// and charges the attempt.
+pub fn settle(ext: &mut Ext<'_>, charge: &Charge, result: DispatchResult) -> Settled {
+    let delta = ext.top_layer_delta();
+    let pre = charge.precharge();
+    if result.is_ok() {
+        let actual = charge.fee_with(delta.bytes_added).total();
+        let paid = actual <= pre || metering::withdraw(ext, charge, actual - pre);
+        if paid {
+            let closed = ext.commit_layer();
+            debug_assert!(closed.is_ok(), "the executive opened the layer");
+            metering::refund(ext, charge, pre.saturating_sub(actual));
+            metering::note_actual(ext, charge, actual, delta.bytes_added);
+            return Settled { result, storage: delta, fee: actual };
+        }
+    }
+    let closed = ext.rollback_layer();
+    debug_assert!(closed.is_ok(), "the executive opened the layer");
+    let result = result.and_then(|()| Err(ext.error(metering::Error::CannotPayStorage)));
+    let attempt = charge.attempt_fee();
+    let fee = if pre >= attempt {
+        metering::refund(ext, charge, pre - attempt);
+        attempt
+    } else if metering::withdraw(ext, charge, attempt - pre) {
+        attempt
+    } else {
+        // Only if the payer spent what validation saw elsewhere in this block.
+        pre
+    };
+    metering::note_actual(ext, charge, fee, 0);
+    Settled { result, storage: StorageDelta::default(), fee }
+}
+
+/// A quote of `xt` on `state` (the best block's): its dispatch dry-run in the next block's
+/// context without signature or nonce checks, measured and priced as the executive would
+/// charge it; the tip included. `Err` if it is not a signed extrinsic of a decodable call.
+pub fn quote(
+    state: &dyn StateRead,
+    xt: &UncheckedExtrinsic,
+    best_hash: accord_primitives::H256,
+) -> Result<Quote, String> {
+    let call = RuntimeCall::decode_all(xt.call()).ok_or("the call does not decode")?;
+    let sig = xt.signature.as_ref().ok_or("an unsigned extrinsic pays no fee")?;
+    let MultiAddress::Id(signer) = sig.address else {
+        return Err("the signer is not an account id".into());
+    };
+    let mut ext = Ext::new(state, PALLETS);
+    let n = system::block_number(&ext) + 1;
+    system::initialize(&mut ext, n, best_hash);
+    let len = xt.encoded().len() as u32;
+    let charge = charge_of(&ext, &call, &signer, call.weight(), len, sig.extra.tip);
+    let mut storage_added = 0;
+    let mut dispatch_ok = false;
+    if ext.start_layer().is_ok() {
+        let result = call.dispatch(&mut ext, Origin::Signed(signer));
+        if result.is_ok() {
+            storage_added = ext.top_layer_delta().bytes_added;
+            dispatch_ok = true;
+        }
+        let _ = ext.rollback_layer();
+    }
+    let fee = charge.fee_with(storage_added);
+    let usage = metering::Usage { storage_added, ..charge.usage };
+    Ok(Quote { usage, price_version: charge.version, total: fee.total(), fee, mode: charge.mode, dispatch_ok })
+}
+
+/// Pool priority: what the payer offers per byte (its admission requirement), so a higher
+/// tip orders first and replaces a same-nonce transaction with a lower one.
 pub fn priority(len: u32, fee_with_tip: Balance) -> u64 {
     let per_byte = fee_with_tip / (len.max(1) as Balance);
     u64::try_from(per_byte).unwrap_or(u64::MAX)
@@ -36,13 +146,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fee_grows_with_length_weight_and_tip() {
-        let base = inclusion_fee(100, Weight::from_ref_time(1_000_000));
-        assert_eq!(base, BASE_FEE + 100 * LENGTH_FEE_PER_BYTE + 1_000 * WEIGHT_FEE_PER_NANOSECOND);
-        assert!(inclusion_fee(101, Weight::from_ref_time(1_000_000)) > base);
-        assert!(inclusion_fee(100, Weight::from_ref_time(2_000_000)) > base);
-        assert_eq!(total_fee(100, Weight::from_ref_time(1_000_000), 5), base + 5);
-        assert!(priority(100, base + 1_000_000_000) > priority(100, base));
+    fn priority_grows_with_the_fee_per_byte() {
+        assert!(priority(100, 2_000_000_000) > priority(100, 1_000_000_000));
         assert_eq!(priority(0, 10), 10);
+        assert_eq!(priority(1, Balance::MAX), u64::MAX);
     }
 }

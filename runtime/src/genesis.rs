@@ -24,6 +24,7 @@ use serde::Deserialize;
 
 use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
+use accord_pallet_metering as metering;
 use accord_pallet_organizations::{self as organizations, Category, GenesisOrg};
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
@@ -265,11 +266,16 @@ impl GenesisConfig {
             if let Some(f) = self.funded {
                 endowed.extend(funded_accounts(f.count).into_iter().map(|who| (who, f.balance)));
             }
+            // The platform account that fee income goes to exists from the start.
+            if !endowed.iter().any(|(who, _)| *who == metering::PLATFORM) {
+                endowed.push((metering::PLATFORM, balances::EXISTENTIAL_DEPOSIT));
+            }
             balances::GenesisConfig { balances: endowed }.build(&mut ext).map_err(GenesisError::Rejected)?;
             validators::build_genesis(&mut ext, &self.validators).map_err(GenesisError::Rejected)?;
             organizations::build_genesis(&mut ext, &self.organizations, self.open_chain)
                 .map_err(GenesisError::Rejected)?;
             alliances::build_genesis(&mut ext);
+            metering::build_genesis(&mut ext);
             if let Some(sudo) = self.sudo_key.filter(|_| !self.open_chain) {
                 if organizations::org_of(&ext, &sudo).is_none() {
                     return Err(GenesisError::Rejected(format!(

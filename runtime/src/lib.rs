@@ -16,6 +16,7 @@
 //! | 8 | Alliances |
 //! | 9 | Governance |
 //! | 10 | Releases |
+//! | 11 | Metering |
 //!
 //! Pallet indices are part of the wire format (calls, events, errors): never reuse one.
 //!
@@ -40,6 +41,7 @@ mod tests;
 use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
 use accord_pallet_governance as governance;
+use accord_pallet_metering as metering;
 use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
@@ -74,6 +76,7 @@ pub const PALLETS: PalletIndices = &[
     (alliances::NAME, 8),
     (governance::NAME, 9),
     (releases::NAME, 10),
+    (metering::NAME, 11),
 ];
 
 /// The index of a pallet of this runtime.
@@ -97,6 +100,7 @@ pub fn integrity_check() -> Result<(), String> {
     alliances::Pallet::integrity_check()?;
     governance::Pallet::integrity_check()?;
     releases::Pallet::integrity_check()?;
+    metering::Pallet::integrity_check()?;
     let mut seen = [false; 256];
     for (name, index) in PALLETS {
         if std::mem::replace(&mut seen[*index as usize], true) {
@@ -118,5 +122,6 @@ pub fn check_state(ext: &accord_support::Ext<'_>) -> Result<(), String> {
     organizations::Pallet::check_state(ext)?;
     alliances::Pallet::check_state(ext)?;
     governance::Pallet::check_state(ext)?;
-    releases::Pallet::check_state(ext)
+    releases::Pallet::check_state(ext)?;
+    metering::Pallet::check_state(ext)
 }

@@ -9,6 +9,7 @@ use scale_info::{meta_type, TypeInfo};
 use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
 use accord_pallet_governance as governance;
+use accord_pallet_metering as metering;
 use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
@@ -41,6 +42,7 @@ pub fn build() -> RuntimeMetadataPrefixed {
         alliances::metadata().build(pallet_index(alliances::NAME)),
         governance::metadata::<RuntimeCall>().build(pallet_index(governance::NAME)),
         releases::metadata::<RuntimeCall>().build(pallet_index(releases::NAME)),
+        metering::metadata::<RuntimeCall>().build(pallet_index(metering::NAME)),
     ];
     accord_support::metadata::build_v14(pallets, meta_type::<ExtrinsicTypeInfo<RuntimeCall>>(), meta_type::<Runtime>())
 }

@@ -13,6 +13,11 @@ pub mod custom {
     pub const NOT_IN_COHORT: u8 = 2;
     /// `Releases.as_class` around a call that no release routes.
     pub const NOT_ROUTED: u8 = 3;
+    /// The payer's balance is below its call class's admission threshold (`Metering`).
+    pub const BELOW_ADMISSION_THRESHOLD: u8 = 4;
+    /// `Metering.pay_with` names a payer that did not approve the sender, or whose allowance
+    /// for it does not cover the fee.
+    pub const PAYER_NOT_APPROVED: u8 = 5;
 
     /// What a custom code means, as the RPC error's data says it.
     pub fn describe(code: u8) -> Option<&'static str> {
@@ -20,6 +25,12 @@ pub mod custom {
             NOT_A_MEMBER => Some("sender is not a member of an active organization"),
             NOT_IN_COHORT => Some("test traffic from an account outside the test cohort of the target's live release"),
             NOT_ROUTED => Some("a traffic class applies only to calls of a release target"),
+            BELOW_ADMISSION_THRESHOLD => {
+                Some("the payer's balance is below the admission threshold of the call's class")
+            }
+            PAYER_NOT_APPROVED => {
+                Some("the payer has not approved the sender, or its allowance does not cover the fee")
+            }
             _ => None,
         }
     }

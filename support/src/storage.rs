@@ -377,6 +377,11 @@ where
         ext.kill(self.key(k1, k2));
     }
 
+    /// Whether `(k1, k2)` has a value.
+    pub fn contains_key(&self, ext: &Ext<'_>, k1: &K1, k2: &K2) -> bool {
+        ext.exists(&self.key(k1, k2))
+    }
+
     /// Up to `limit` entries under `k1`, in key order: the second keys and values. Requires
     /// a concat or identity second hasher to recover the keys.
     pub fn iter_prefix1(&self, ext: &Ext<'_>, k1: &K1, limit: u32) -> Vec<(K2, V)>

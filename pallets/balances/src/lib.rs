@@ -167,7 +167,17 @@ pub enum Event {
         /// Its new free balance.
         free: Balance,
     },
-    /// An amount was withdrawn from an account (transaction fees), and burned.
+    /// An amount was minted into an account (a fee refund, a VR exchange, the platform's
+    /// block income).
+    #[codec(index = 7)]
+    Deposit {
+        /// The account.
+        who: AccountId32,
+        /// The amount.
+        amount: Balance,
+    },
+    /// An amount was withdrawn from an account and burned (a transaction fee, which the
+    /// metering pallet credits to the platform account at the block's end; a redemption).
     #[codec(index = 8)]
     Withdraw {
         /// The account.
@@ -374,6 +384,44 @@ pub fn withdraw_fee(ext: &mut Ext<'_>, who: &AccountId32, fee: Balance) -> bool 
     TOTAL_ISSUANCE.mutate(ext, |t| *t = t.saturating_sub(fee));
     deposit_event(ext, Event::Withdraw { who: *who, amount: fee });
     true
+}
+
+/// Gives `amount` of a fee back to `who` (the fee's payer, so its account exists), minting
+/// it. Logged as `who`'s own change, as the withdrawal was.
+pub fn refund_fee(ext: &mut Ext<'_>, who: &AccountId32, amount: Balance) {
+    if amount == 0 {
+        return;
+    }
+    if let Ok(info) = plan_credit(ext, who, amount) {
+        apply_credit(ext, who, who, info);
+        TOTAL_ISSUANCE.mutate(ext, |t| *t = t.saturating_add(amount));
+        deposit_event(ext, Event::Deposit { who: *who, amount });
+    }
+}
+
+/// Mints `amount` into `who`'s account (creating it if `amount` reaches the existential
+/// deposit), raising the total issuance; logged with [`ROOT_OPERATOR`].
+pub fn mint(ext: &mut Ext<'_>, who: &AccountId32, amount: Balance) -> DispatchResult {
+    if amount == 0 {
+        return Ok(());
+    }
+    let info = plan_credit(ext, who, amount)?;
+    let issuance =
+        TOTAL_ISSUANCE.get(ext).checked_add(amount).ok_or(DispatchError::Arithmetic(ArithmeticError::Overflow))?;
+    apply_credit(ext, &ROOT_OPERATOR, who, info);
+    TOTAL_ISSUANCE.put(ext, &issuance);
+    deposit_event(ext, Event::Deposit { who: *who, amount });
+    Ok(())
+}
+
+/// Burns `amount` from `who`, who must stay alive, lowering the total issuance; logged as
+/// `who`'s own change.
+pub fn burn(ext: &mut Ext<'_>, who: &AccountId32, amount: Balance) -> DispatchResult {
+    let (info, _) = plan_debit(ext, who, amount, Existence::KeepAlive)?;
+    write_and_log(ext, who, who, info);
+    TOTAL_ISSUANCE.mutate(ext, |t| *t = t.saturating_sub(amount));
+    deposit_event(ext, Event::Withdraw { who: *who, amount });
+    Ok(())
 }
 
 /// Whether `who` could pay `fee` while staying alive.

@@ -9,7 +9,7 @@ use super::Chain;
 use crate::apis::{call, ApiError, FeeDetails, RuntimeDispatchInfo};
 use crate::validity::{InvalidTransaction, TransactionSource, TransactionValidity};
 use crate::version::RuntimeVersion;
-use crate::{fees, RuntimeCall, UNIT};
+use crate::{RuntimeCall, UNIT};
 
 fn transfer_call() -> RuntimeCall {
     RuntimeCall::Balances(balances::Call::transfer_keep_alive {
@@ -66,10 +66,8 @@ fn query_info_does_not_verify_the_signature() {
         RuntimeDispatchInfo::decode(&mut &call(&chain.state, "TransactionPaymentApi_query_info", &input).unwrap()[..])
             .unwrap();
     let weight = transfer_call().weight();
-    assert_eq!(
-        info,
-        RuntimeDispatchInfo { weight, class: DispatchClass::Normal, partial_fee: fees::inclusion_fee(len, weight) }
-    );
+    let quote = chain.quote(&xt);
+    assert_eq!(info, RuntimeDispatchInfo { weight, class: DispatchClass::Normal, partial_fee: quote.total - 7 });
     let details =
         FeeDetails::decode(&mut &call(&chain.state, "TransactionPaymentApi_query_fee_details", &input).unwrap()[..])
             .unwrap();

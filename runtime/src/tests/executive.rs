@@ -9,7 +9,7 @@ use accord_support::{DispatchError, ModuleError, Phase};
 use super::Chain;
 use crate::executive::BlockExecution;
 use crate::validity::{InvalidTransaction as I, TransactionValidityError, UnknownTransaction};
-use crate::{execute_block, fees, timestamp_inherent, BlockError, RuntimeCall, RuntimeEvent, UNIT};
+use crate::{execute_block, timestamp_inherent, BlockError, RuntimeCall, RuntimeEvent, UNIT};
 
 fn transfer(to: &Pair, value: u128) -> RuntimeCall {
     RuntimeCall::Balances(balances::Call::transfer_keep_alive { dest: MultiAddress::Id(to.account()), value })
@@ -36,7 +36,11 @@ fn a_transfer_is_applied_charged_and_reported() {
     let mut chain = Chain::dev();
     let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));
     let xt = chain.signed(&alice, &transfer(&bob, 5 * UNIT), 0);
-    let fee = fees::total_fee(xt.encoded().len() as u32, transfer(&bob, 0).weight(), 0);
+    let quote = chain.quote(&xt);
+    assert!(quote.dispatch_ok && quote.usage.storage_added > 0, "the transfer's log entries are stored: {quote:?}");
+    let fee = quote.total;
+    let platform = |chain: &Chain| chain.read(|ext| balances::free_balance(ext, &accord_pallet_metering::PLATFORM));
+    let platform_before = platform(&chain);
     let (alice_before, bob_before, issuance_before) = (free(&chain, &alice), free(&chain, &bob), issuance(&chain));
     let outcome = chain.produce(&[xt]).remove(0).unwrap();
     assert_eq!(outcome.result, Ok(()));
@@ -44,7 +48,8 @@ fn a_transfer_is_applied_charged_and_reported() {
     assert!(outcome.usage.encoded_len > 100);
     assert_eq!(free(&chain, &alice), alice_before - 5 * UNIT - fee);
     assert_eq!(free(&chain, &bob), bob_before + 5 * UNIT);
-    assert_eq!(issuance(&chain), issuance_before - fee);
+    assert_eq!(issuance(&chain), issuance_before, "the fee went to the platform account");
+    assert_eq!(platform(&chain), platform_before + fee);
     assert_eq!(nonce(&chain, &alice), 1);
     let events = chain.events();
     let at_1: Vec<_> = events
@@ -53,16 +58,23 @@ fn a_transfer_is_applied_charged_and_reported() {
         .map(|r| &r.event)
         .collect();
     let logged = events.iter().filter(|r| matches!(r.event, RuntimeEvent::Oplog(_))).count();
-    assert_eq!(logged, 3, "the fee, and both sides of the transfer");
+    assert_eq!(logged, 4, "both sides of the transfer, the fee, the platform's income at the block's end");
+    let charged = accord_pallet_metering::Event::FeeCharged {
+        payer: alice.account(),
+        fee,
+        storage_added: quote.usage.storage_added,
+        price_version: 1,
+    };
     assert_eq!(
         at_1,
         vec![
-            &RuntimeEvent::Balances(balances::Event::Withdraw { who: alice.account(), amount: fee }),
             &RuntimeEvent::Balances(balances::Event::Transfer {
                 from: alice.account(),
                 to: bob.account(),
                 amount: 5 * UNIT
             }),
+            &RuntimeEvent::Balances(balances::Event::Withdraw { who: alice.account(), amount: fee }),
+            &RuntimeEvent::Metering(charged),
             &RuntimeEvent::System(system::Event::ExtrinsicSuccess { dispatch_info: outcome.info }),
         ]
     );
@@ -75,7 +87,9 @@ fn a_failed_dispatch_keeps_fee_and_nonce_and_rolls_back_the_rest() {
     let mut chain = Chain::dev();
     let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));
     let xt = chain.signed(&alice, &transfer(&bob, 10_000_000 * UNIT), 0);
-    let fee = fees::total_fee(xt.encoded().len() as u32, transfer(&bob, 0).weight(), 0);
+    let quote = chain.quote(&xt);
+    assert!(!quote.dispatch_ok && quote.usage.storage_added == 0);
+    let fee = quote.total;
     let (alice_before, bob_before) = (free(&chain, &alice), free(&chain, &bob));
     let outcome = chain.produce(&[xt]).remove(0).unwrap();
     let error = DispatchError::Module(ModuleError { index: 2, error: [2, 0, 0, 0] });
@@ -91,11 +105,14 @@ fn a_failed_dispatch_keeps_fee_and_nonce_and_rolls_back_the_rest() {
         .map(|r| r.event)
         .collect();
     let next_index = chain.read(|ext| accord_pallet_oplog::NEXT_INDEX.get(ext));
-    assert_eq!(next_index, 1, "only the fee was logged: the failed transfer's entries were rolled back");
+    assert_eq!(next_index, 2, "the fee and the platform's income: the failed transfer's entries were rolled back");
+    let charged =
+        accord_pallet_metering::Event::FeeCharged { payer: alice.account(), fee, storage_added: 0, price_version: 1 };
     assert_eq!(
         events,
         vec![
             RuntimeEvent::Balances(balances::Event::Withdraw { who: alice.account(), amount: fee }),
+            RuntimeEvent::Metering(charged),
             RuntimeEvent::System(system::Event::ExtrinsicFailed { dispatch_error: error, dispatch_info: outcome.info }),
         ]
     );
@@ -108,12 +125,13 @@ fn storage_growth_is_metered() {
     let newcomer = Pair::dev("Newcomer");
     let outcome = chain.produce(&[chain.signed(&alice, &transfer(&newcomer, UNIT), 0)]).remove(0).unwrap();
     // A new System.Account entry (32-byte prefix + 16 + 32 key bytes, 80 value bytes) and
-    // two oplog entries (32-byte prefix + 8 + 8 key bytes each); the fee's entry (index 0) is
-    // written before the dispatch's layer.
+    // two oplog entries (32-byte prefix + 8 + 8 key bytes each); the fee's entry (index 2) is
+    // written after the dispatch was measured.
     let entries: u64 = chain.read(|ext| {
-        (1u64..3).map(|i| 48 + accord_pallet_oplog::ENTRIES.get(ext, &i).unwrap().encoded_size() as u64).sum()
+        (0u64..2).map(|i| 48 + accord_pallet_oplog::ENTRIES.get(ext, &i).unwrap().encoded_size() as u64).sum()
     });
-    assert_eq!(outcome.usage.storage.bytes_added, 32 + 16 + 32 + 80 + entries);
+    // The chain's first entry also creates the oplog's next index (32-byte key, u64 value).
+    assert_eq!(outcome.usage.storage.bytes_added, 32 + 16 + 32 + 80 + entries + 32 + 8);
     assert_eq!(outcome.usage.network_bytes(4), 4 * outcome.usage.encoded_len as u64);
 }
 

@@ -13,7 +13,9 @@ fn dev_genesis_endows_the_six_dev_accounts() {
     assert_eq!(header.number, 0);
     assert_eq!(header.state_root, state.root());
     let chain = Chain::dev();
-    assert_eq!(chain.read(|ext| balances::TOTAL_ISSUANCE.get(ext)), 6 * 1_000_000 * UNIT);
+    // The six accounts and the platform account's existential deposit.
+    let platform = balances::EXISTENTIAL_DEPOSIT;
+    assert_eq!(chain.read(|ext| balances::TOTAL_ISSUANCE.get(ext)), 6 * 1_000_000 * UNIT + platform);
     assert_eq!(chain.read(crate::check_state), Ok(()));
 }
 
@@ -82,7 +84,7 @@ fn funded_accounts_are_endowed_by_index() {
     let (state, _) = config.build().unwrap();
     let ext = accord_support::Ext::new(&state, crate::PALLETS);
     assert_eq!(balances::free_balance(&ext, &ids[36]), 2 * UNIT);
-    assert_eq!(balances::TOTAL_ISSUANCE.get(&ext), 5 * UNIT + 37 * 2 * UNIT);
+    assert_eq!(balances::TOTAL_ISSUANCE.get(&ext), 5 * UNIT + 37 * 2 * UNIT + balances::EXISTENTIAL_DEPOSIT);
     assert_eq!(crate::check_state(&ext), Ok(()));
     let too_many = format!(r#"{{"fundedAccounts": {{"count": {}, "balance": 1}}}}"#, FUNDED_ACCOUNTS_MAX + 1);
     assert!(GenesisConfig::from_json(&too_many).unwrap_err().to_string().contains("above the limit"));

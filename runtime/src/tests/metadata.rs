@@ -68,7 +68,8 @@ fn pallets_are_at_their_indices() {
             ("Organizations", 7),
             ("Alliances", 8),
             ("Governance", 9),
-            ("Releases", 10)
+            ("Releases", 10),
+            ("Metering", 11)
         ]
     );
 }
@@ -197,8 +198,9 @@ fn stored_values_of_a_real_block_decode_by_the_metadata() {
     decode_fully(&m.types, value_ty(storage_entry(&m, "System", "Events")), events).unwrap();
     assert_eq!(
         chain.events().len(),
-        10,
-        "inherent success; withdraw, 3 logged (fee, both sides), transfer, success; withdraw, logged (fee), failed"
+        14,
+        "inherent success; transfer, 3 logged (both sides, fee), withdraw, fee charged, success; withdraw, logged, \
+         fee charged, failed; the platform's deposit and its log entry"
     );
     let account = chain.state.map.get(&system::ACCOUNT.key(&alice.account())).unwrap();
     decode_fully(&m.types, value_ty(storage_entry(&m, "System", "Account")), account).unwrap();

@@ -117,6 +117,11 @@ impl Chain {
         outcomes
     }
 
+    /// The metered quote of `xt` at the best block (what applying it next would charge).
+    pub(crate) fn quote(&self, xt: &UncheckedExtrinsic) -> accord_pallet_metering::Quote {
+        crate::fees::quote(&self.state, xt, self.best().hash()).expect("a signed extrinsic")
+    }
+
     /// The events of the best block.
     pub(crate) fn events(&self) -> Vec<Record> {
         let bytes = self.state.map.get(&system::events_key()).cloned().unwrap_or_default();

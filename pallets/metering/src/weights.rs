@@ -1,0 +1,36 @@
+//! Weights of the metering pallet: storage reads and writes at their bounds plus a fixed
+//! computation share (estimates until the measured-weights harness replaces them).
+
+use accord_support::dispatch::db_weight;
+use accord_support::Weight;
+
+use crate::NODES_PER_ORG_MAX;
+
+const BASE: Weight = Weight::from_ref_time(10_000_000);
+
+/// `exchange`: the issuer, the genesis hash, the serial, one ed25519 verification, the
+/// holder's account (and its log entry), the issuer, totals and the credit written.
+pub fn exchange() -> Weight {
+    Weight::from_ref_time(60_000_000).saturating_add(db_weight::reads_writes(5, 6))
+}
+
+/// `redeem`: the issuer and the account read, the burn, the request written.
+pub fn redeem() -> Weight {
+    BASE.saturating_add(db_weight::reads_writes(4, 6))
+}
+
+/// The governance-set values and approvals: one or two reads, one or two writes.
+pub fn admin() -> Weight {
+    BASE.saturating_add(db_weight::reads_writes(2, 2))
+}
+
+/// `pay_with`: the approval read, on top of the call's weight.
+pub fn pay_with() -> Weight {
+    BASE.saturating_add(db_weight::reads_writes(1, 0))
+}
+
+/// A payout: every active organization (at most 64) with its nodes, a transfer each.
+pub fn payout() -> Weight {
+    let orgs = accord_pallet_organizations::ACTIVE_ORGS_MAX as u64;
+    BASE.saturating_add(db_weight::reads_writes(orgs * (2 + 2 * NODES_PER_ORG_MAX as u64), orgs * 3 + 2))
+}
