@@ -313,7 +313,7 @@ fn check(
     if charge.payer != who {
         // Another payer: it approved the sender, with an allowance that covers the fee.
         let approval = metering::APPROVALS.get(ext, &charge.payer, &who);
-        if !approval.is_some_and(|a| a.allowance.is_none_or(|left| left >= fee)) {
+        if approval.is_none_or(|a| a.allowance.is_some_and(|left| left < fee)) {
             return Err(InvalidTransaction::Custom(crate::validity::custom::PAYER_NOT_APPROVED).into());
         }
     }

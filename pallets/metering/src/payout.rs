@@ -85,7 +85,7 @@ pub(crate) fn on_initialize(ext: &mut Ext<'_>, n: BlockNumber) -> Weight {
     NODE_COUNT.put(ext, &nodes.max(1));
     let mut weight = db_weight::reads_writes(2 + 2 * active.len() as u64, 1);
     let rules = payout_rules(ext);
-    if n > 0 && n % rules.period == 0 {
+    if n > 0 && n.is_multiple_of(rules.period) {
         pay_out(ext);
         weight = weight.saturating_add(weights::payout());
     }

@@ -1,1 +1,379 @@
+use accord_pallet_balances as balances;
+use accord_pallet_organizations::{self as organizations, Category, Credentials, Endpoint, GenesisNode, GenesisOrg};
+use accord_pallet_organizations::{NodeRole, StorageMedium};
+use accord_pallet_system as system;
+use accord_primitives::crypto::Ed25519Pair;
+use accord_primitives::{AccountId32, H256};
+use accord_support::testing::{assert_noop, TestExternalities};
+use accord_support::{DispatchError, DispatchResult, Ext, Hooks, ModuleError, Origin, PalletIndices};
 
+use crate::*;
+
+const INDEX: u8 = 11;
+const PALLETS: PalletIndices =
+    &[("System", 0), ("Timestamp", 1), ("Balances", 2), ("Oplog", 4), ("Organizations", 7), ("Metering", INDEX)];
+const GENESIS: H256 = H256([1; 32]);
+const UNIT: Balance = 1_000_000_000_000;
+const NOW_MS: u64 = 1_000_000;
+
+/// A stand-in for the runtime's calls: `pay_with` wraps one of these.
+#[derive(Clone, Debug, PartialEq, Eq, codec::Encode, codec::Decode)]
+struct Inner;
+
+fn run_inner(_: &mut Ext<'_>, origin: Origin, _: Inner) -> DispatchResult {
+    origin.ensure_signed().map(|_| ())
+}
+
+fn acc(n: u8) -> AccountId32 {
+    AccountId32([n; 32])
+}
+
+fn err(e: Error) -> DispatchError {
+    DispatchError::Module(ModuleError { index: INDEX, error: [e as u8, 0, 0, 0] })
+}
+
+fn balances_err(index: u8) -> DispatchError {
+    DispatchError::Module(ModuleError { index: 2, error: [index, 0, 0, 0] })
+}
+
+fn events(ext: &Ext<'_>) -> Vec<Event> {
+    accord_support::testing::pallet_events(ext, INDEX)
+}
+
+#[track_caller]
+fn check(ext: &Ext<'_>) {
+    Pallet::check_state(ext).unwrap();
+}
+
+#[track_caller]
+fn ok(ext: &mut Ext<'_>, origin: Origin, call: Call<Inner>) {
+    dispatch(ext, origin, call, run_inner).unwrap();
+    check(ext);
+}
+
+#[track_caller]
+fn noop(ext: &mut Ext<'_>, origin: Origin, call: Call<Inner>, error: DispatchError) {
+    assert_noop(ext, error, |ext| dispatch(ext, origin, call, run_inner));
+    check(ext);
+}
+
+fn text(s: &str) -> Text {
+    BoundedVec::try_from_vec(s.as_bytes().to_vec()).unwrap()
+}
+
+fn issuer() -> Ed25519Pair {
+    Ed25519Pair::from_seed(&[42; 32])
+}
+
+fn node(seed: u8, medium: StorageMedium) -> GenesisNode {
+    GenesisNode {
+        key: Ed25519Pair::from_seed(&[seed; 32]).public(),
+        address: Endpoint {
+            host: BoundedVec::try_from_vec(format!("10.0.0.{seed}").into_bytes()).unwrap(),
+            port: 30333,
+        },
+        role: NodeRole::Observer,
+        medium,
+    }
+}
+
+/// Accounts 1..=3 with 100 units each, the platform account; organization 1 (admin 10) runs
+/// an HDD and an NVM node, organization 2 (admin 20) an SSD node, organization 3 (admin 30)
+/// none; an issuer registered.
+fn new_ext() -> TestExternalities {
+    let mut t = TestExternalities::new(PALLETS);
+    t.execute_with(|ext| {
+        system::build_genesis(ext);
+        accord_pallet_timestamp::build_genesis(ext, NOW_MS);
+        let mut endowed: Vec<(AccountId32, Balance)> =
+            [1, 2, 3, 10, 20, 30].iter().map(|i| (acc(*i), 100 * UNIT)).collect();
+        endowed.push((PLATFORM, balances::EXISTENTIAL_DEPOSIT));
+        balances::GenesisConfig { balances: endowed }.build(ext).unwrap();
+        let org = |name: &str, admin: u8, nodes: Vec<GenesisNode>| GenesisOrg {
+            name: name.as_bytes().to_vec(),
+            category: Category::OnCloud,
+            space: None,
+            admins: vec![acc(admin)],
+            members: vec![],
+            nodes,
+            credentials: Credentials::default(),
+        };
+        let orgs = vec![
+            org("One", 10, vec![node(1, StorageMedium::Hdd), node(2, StorageMedium::Nvm)]),
+            org("Two", 20, vec![node(3, StorageMedium::Ssd)]),
+            org("Three", 30, vec![]),
+        ];
+        organizations::build_genesis(ext, &orgs, false).unwrap();
+        build_genesis(ext);
+        system::initialize(ext, 1, GENESIS);
+        Pallet::on_initialize(ext, 1);
+        ok(ext, Origin::Root, Call::register_issuer { key: issuer().public(), name: text("Bank") });
+    });
+    t
+}
+
+fn cert_of(holder: u8, amount: Balance, serial: &str, expiry_ms: u64) -> Certificate {
+    Certificate { holder: acc(holder), amount, asset: text("CNY"), serial: text(serial), expiry_ms }
+}
+
+fn exchange(certificate: Certificate) -> Call<Inner> {
+    let signature = issuer().sign(&certificate_payload(&GENESIS, &certificate));
+    Call::exchange { certificate, issuer: issuer().public(), signature }
+}
+
+fn free(ext: &Ext<'_>, who: &AccountId32) -> Balance {
+    balances::free_balance(ext, who)
+}
+
+#[test]
+fn a_certificate_credits_its_holder_once_with_its_provenance() {
+    new_ext().execute_with(|ext| {
+        let before = balances::TOTAL_ISSUANCE.get(ext);
+        ok(ext, Origin::Signed(acc(1)), exchange(cert_of(5, 50 * UNIT, "S-1", NOW_MS + 1)));
+        assert_eq!(free(ext, &acc(5)), 50 * UNIT, "a new holder's account is created");
+        assert_eq!(balances::TOTAL_ISSUANCE.get(ext), before + 50 * UNIT);
+        let credit = CREDITS.get(ext, &issuer().public(), &text("S-1")).unwrap();
+        assert_eq!((credit.holder, credit.amount, credit.asset), (acc(5), 50 * UNIT, text("CNY")));
+        assert_eq!(ISSUERS.get(ext, &issuer().public()).unwrap().credited, 50 * UNIT);
+        assert_eq!(TOTAL_CREDITED.get(ext), 50 * UNIT);
+        assert!(events(ext).contains(&Event::Exchanged {
+            issuer: issuer().public(),
+            serial: text("S-1"),
+            holder: acc(5),
+            amount: 50 * UNIT
+        }));
+
+        // Replayed, forged, expired, unknown issuer, zero, below a new account's deposit.
+        let signed = Origin::Signed(acc(2));
+        noop(ext, signed.clone(), exchange(cert_of(5, 50 * UNIT, "S-1", NOW_MS + 1)), err(Error::SerialUsed));
+        let Call::exchange { mut certificate, issuer: key, signature } = exchange(cert_of(5, UNIT, "S-2", NOW_MS + 1))
+        else {
+            unreachable!()
+        };
+        certificate.amount = 1_000 * UNIT;
+        noop(ext, signed.clone(), Call::exchange { certificate, issuer: key, signature }, err(Error::BadCertificate));
+        noop(ext, signed.clone(), exchange(cert_of(5, UNIT, "S-3", NOW_MS - 1)), err(Error::CertificateExpired));
+        noop(ext, signed.clone(), exchange(cert_of(5, 0, "S-4", NOW_MS + 1)), err(Error::ZeroAmount));
+        noop(ext, signed.clone(), exchange(cert_of(6, 1, "S-5", NOW_MS + 1)), balances_err(3));
+        let stranger = Ed25519Pair::from_seed(&[7; 32]);
+        let cert = cert_of(5, UNIT, "S-6", NOW_MS + 1);
+        let signature = stranger.sign(&certificate_payload(&GENESIS, &cert));
+        let call = Call::exchange { certificate: cert, issuer: stranger.public(), signature };
+        noop(ext, signed, call, err(Error::UnknownIssuer));
+        noop(ext, Origin::Root, exchange(cert_of(5, UNIT, "S-7", NOW_MS + 1)), DispatchError::BadOrigin);
+    });
+}
+
+#[test]
+fn redemptions_burn_up_to_what_the_issuer_credited() {
+    new_ext().execute_with(|ext| {
+        ok(ext, Origin::Signed(acc(1)), exchange(cert_of(1, 10 * UNIT, "S-1", NOW_MS + 1)));
+        let key = issuer().public();
+        let issuance = balances::TOTAL_ISSUANCE.get(ext);
+        ok(ext, Origin::Signed(acc(1)), Call::redeem { issuer: key, amount: 4 * UNIT });
+        assert_eq!(balances::TOTAL_ISSUANCE.get(ext), issuance - 4 * UNIT);
+        assert_eq!(REDEMPTIONS.get(ext, &1).unwrap().amount, 4 * UNIT);
+        assert!(events(ext).contains(&Event::RedemptionRequested {
+            id: 1,
+            who: acc(1),
+            issuer: key,
+            amount: 4 * UNIT
+        }));
+        noop(
+            ext,
+            Origin::Signed(acc(1)),
+            Call::redeem { issuer: key, amount: 7 * UNIT },
+            err(Error::ExceedsIssuerCredit),
+        );
+        noop(ext, Origin::Signed(acc(1)), Call::redeem { issuer: key, amount: 0 }, err(Error::ZeroAmount));
+        noop(ext, Origin::Signed(acc(1)), Call::redeem { issuer: [9; 32], amount: 1 }, err(Error::UnknownIssuer));
+        ok(ext, Origin::Signed(acc(1)), exchange(cert_of(2, 1_000 * UNIT, "S-2", NOW_MS + 1)));
+        noop(ext, Origin::Signed(acc(1)), Call::redeem { issuer: key, amount: 500 * UNIT }, balances_err(2));
+        noop(ext, Origin::Root, Call::redeem { issuer: key, amount: 1 }, DispatchError::BadOrigin);
+        // Conservation: what the issuer credited minus what was redeemed is in accounts.
+        assert_eq!(TOTAL_CREDITED.get(ext) - TOTAL_REDEEMED.get(ext), 1_006 * UNIT);
+    });
+}
+
+#[test]
+fn governance_values_are_root_only_and_checked() {
+    new_ext().execute_with(|ext| {
+        let signed = Origin::Signed(acc(1));
+        let key = issuer().public();
+        noop(ext, Origin::Root, Call::register_issuer { key, name: text("Again") }, err(Error::IssuerExists));
+        noop(ext, signed.clone(), Call::register_issuer { key: [1; 32], name: text("X") }, DispatchError::BadOrigin);
+        for i in 1..ISSUERS_MAX {
+            ok(ext, Origin::Root, Call::register_issuer { key: [i as u8; 32], name: text("X") });
+        }
+        noop(ext, Origin::Root, Call::register_issuer { key: [200; 32], name: text("X") }, err(Error::TooManyIssuers));
+        ok(ext, Origin::Root, Call::remove_issuer { key: [1; 32] });
+        noop(ext, Origin::Root, Call::remove_issuer { key: [1; 32] }, err(Error::UnknownIssuer));
+        noop(ext, signed.clone(), Call::remove_issuer { key }, DispatchError::BadOrigin);
+
+        let prices = Prices { compute_per_ns: 7, ..DEFAULT_PRICES };
+        noop(ext, signed.clone(), Call::set_prices { prices }, DispatchError::BadOrigin);
+        ok(ext, Origin::Root, Call::set_prices { prices });
+        assert_eq!(current_prices(ext), (2, prices));
+        assert_eq!(PRICES.get(ext, &1), Some(DEFAULT_PRICES), "every version is kept");
+
+        let prepay =
+            |storage_estimate| Call::set_mode { class: 5, mode: Some(ChargingMode::Prepay { storage_estimate }) };
+        noop(ext, Origin::Root, prepay(STORAGE_ESTIMATE_MAX + 1), err(Error::BadMode));
+        noop(ext, signed.clone(), prepay(10), DispatchError::BadOrigin);
+        ok(ext, Origin::Root, prepay(10));
+        assert_eq!(mode_of(ext, 5), ChargingMode::Prepay { storage_estimate: 10 });
+        ok(ext, Origin::Root, Call::set_mode { class: 5, mode: None });
+        assert_eq!(mode_of(ext, 5), DEFAULT_MODE);
+
+        let rules = |period, distribution| Call::set_payout_rules { rules: PayoutRules { period, distribution } };
+        let none = Distribution::ByMedium { hdd: 0, ssd: 0, nvm: 0 };
+        noop(ext, Origin::Root, rules(0, Distribution::Equal), err(Error::BadPayoutRules));
+        noop(ext, Origin::Root, rules(PERIOD_MAX + 1, Distribution::Equal), err(Error::BadPayoutRules));
+        noop(ext, Origin::Root, rules(10, none), err(Error::BadPayoutRules));
+        noop(ext, signed, rules(10, Distribution::Equal), DispatchError::BadOrigin);
+        ok(ext, Origin::Root, rules(10, Distribution::Equal));
+        assert_eq!(payout_rules(ext).period, 10);
+    });
+}
+
+#[test]
+fn payers_approve_signers_and_allowances_bound_what_they_pay() {
+    new_ext().execute_with(|ext| {
+        noop(
+            ext,
+            Origin::Signed(acc(1)),
+            Call::approve_payer { signer: acc(1), allowance: None },
+            err(Error::SelfApproval),
+        );
+        noop(ext, Origin::Signed(acc(1)), Call::revoke_payer { signer: acc(2) }, err(Error::NotApproved));
+        let pay_with = |payer| Call::pay_with { payer, call: Box::new(Inner) };
+        noop(ext, Origin::Signed(acc(2)), pay_with(acc(1)), err(Error::NotApproved));
+        ok(ext, Origin::Signed(acc(1)), Call::approve_payer { signer: acc(2), allowance: Some(UNIT) });
+        ok(ext, Origin::Signed(acc(2)), pay_with(acc(1)));
+        noop(ext, Origin::Root, pay_with(acc(1)), DispatchError::BadOrigin);
+
+        // The charge is the payer's, within the allowance, and a refund restores it.
+        let usage = attempt_usage(ext, 1_000_000, 100);
+        let charge = Charge::new(ext, acc(2), acc(1), 2, (2, 3), usage, 0);
+        let (payer_before, signer_before) = (free(ext, &acc(1)), free(ext, &acc(2)));
+        assert!(withdraw(ext, &charge, UNIT / 2));
+        assert!(!withdraw(ext, &charge, UNIT), "beyond the allowance left");
+        assert_eq!(APPROVALS.get(ext, &acc(1), &acc(2)).unwrap().allowance, Some(UNIT / 2));
+        refund(ext, &charge, UNIT / 4);
+        assert_eq!(APPROVALS.get(ext, &acc(1), &acc(2)).unwrap().allowance, Some(3 * UNIT / 4));
+        assert_eq!(free(ext, &acc(1)), payer_before - UNIT / 4);
+        assert_eq!(free(ext, &acc(2)), signer_before);
+        assert_eq!(BLOCK_INCOME.get(ext), UNIT / 4);
+        ok(ext, Origin::Signed(acc(1)), Call::revoke_payer { signer: acc(2) });
+        assert!(!withdraw(ext, &charge, 1), "no approval left");
+    });
+}
+
+#[test]
+fn a_fee_is_the_sum_of_price_times_usage() {
+    let prices = Prices {
+        compute_per_ns: 3,
+        network_per_byte: 5,
+        storage_per_byte: 7,
+        backup_per_byte: 11,
+        backup_per_byte_day: 13,
+    };
+    let usage = |ref_time, length, nodes, storage_added, backup_bytes, backup_byte_days| Usage {
+        ref_time,
+        length,
+        nodes,
+        storage_added,
+        backup_bytes,
+        backup_byte_days,
+    };
+    let table = [
+        (usage(0, 0, 1, 0, 0, 0), 0, 0),
+        (usage(1_000_000, 0, 1, 0, 0, 0), 0, 3 * 1_000),
+        (usage(999, 0, 1, 0, 0, 0), 0, 0),
+        (usage(0, 100, 1, 0, 0, 0), 0, 5 * 100),
+        (usage(0, 100, 4, 0, 0, 0), 0, 5 * 400),
+        (usage(0, 100, 0, 0, 0, 0), 0, 5 * 100),
+        (usage(0, 0, 1, 80, 0, 0), 0, 7 * 80),
+        (usage(0, 0, 1, 0, 1_000, 30_000), 0, 11 * 1_000 + 13 * 30_000),
+        (usage(2_000_000, 150, 3, 80, 10, 20), 9, 3 * 2_000 + 5 * 450 + 7 * 80 + 11 * 10 + 13 * 20 + 9),
+    ];
+    for (u, tip, expected) in table {
+        assert_eq!(fee_of(&prices, &u, tip).total(), expected, "{u:?}");
+    }
+    let huge = usage(u64::MAX, u32::MAX, u32::MAX, u64::MAX, u64::MAX, u64::MAX);
+    assert_eq!(fee_of(&Prices { compute_per_ns: Balance::MAX, ..prices }, &huge, 0).total(), Balance::MAX);
+}
+
+#[test]
+fn the_network_fee_grows_with_the_node_count_and_thresholds_follow_the_mode() {
+    new_ext().execute_with(|ext| {
+        assert_eq!(NODE_COUNT.get(ext), 3, "the active organizations' nodes");
+        let three = Charge::new(ext, acc(1), acc(1), 2, (2, 3), attempt_usage(ext, 1_000_000, 100), 0);
+        NODE_COUNT.put(ext, &6);
+        let six = Charge::new(ext, acc(1), acc(1), 2, (2, 3), attempt_usage(ext, 1_000_000, 100), 0);
+        assert_eq!(six.fee_with(0).network, 2 * three.fee_with(0).network, "twice the nodes, twice the network fee");
+        // Postpay (the default): nothing before, the attempt to be admitted.
+        assert_eq!((six.precharge(), six.required(ext)), (0, six.attempt_fee()));
+        ok(ext, Origin::Root, Call::set_mode { class: 2, mode: Some(ChargingMode::Prepay { storage_estimate: 100 }) });
+        let prepay = Charge::new(ext, acc(1), acc(1), 2, (2, 3), attempt_usage(ext, 1_000_000, 100), 0);
+        assert_eq!(prepay.precharge(), prepay.attempt_fee() + 100 * DEFAULT_PRICES.storage_per_byte);
+        let mode = |threshold| Some(ChargingMode::Admission(threshold));
+        ok(ext, Origin::Root, Call::set_mode { class: 2, mode: mode(Threshold::Average) });
+        let average = Charge::new(ext, acc(1), acc(1), 2, (2, 3), attempt_usage(ext, 1_000_000, 100), 0);
+        assert_eq!(average.required(ext), average.attempt_fee(), "no history yet: the attempt");
+        note_actual(ext, &average, 10 * UNIT, 0);
+        note_actual(ext, &average, 20 * UNIT, 0);
+        assert_eq!(average.required(ext), 15 * UNIT);
+        assert_eq!(CALL_STATS.get(ext, &(2, 3)), CallStats { count: 2, total: 30 * UNIT });
+        ok(ext, Origin::Root, Call::set_mode { class: 2, mode: mode(Threshold::Exact) });
+        let exact = Charge::new(ext, acc(1), acc(1), 2, (2, 3), attempt_usage(ext, 1_000_000, 100), 0);
+        assert_eq!(exact.required(ext), exact.estimate());
+        ok(ext, Origin::Root, Call::set_mode { class: 2, mode: mode(Threshold::Minimum) });
+        let minimum = Charge::new(ext, acc(1), acc(1), 2, (2, 3), attempt_usage(ext, 1_000_000, 100), 7);
+        assert_eq!(minimum.required(ext), minimum.attempt_fee());
+        assert_eq!(minimum.attempt_fee(), exact.attempt_fee() + 7, "the tip counts");
+    });
+}
+
+#[test]
+fn income_is_paid_out_to_node_operators_and_nothing_is_created_or_lost() {
+    new_ext().execute_with(|ext| {
+        let admins = [acc(10), acc(20), acc(30)];
+        let before: Vec<Balance> = admins.iter().map(|a| free(ext, a)).collect();
+        let issuance = balances::TOTAL_ISSUANCE.get(ext);
+        let charge = Charge::new(ext, acc(1), acc(1), 2, (2, 3), attempt_usage(ext, 0, 0), 0);
+        assert!(withdraw(ext, &charge, 1_000_000_000_001));
+        Pallet::on_finalize(ext, 1);
+        assert_eq!(balances::TOTAL_ISSUANCE.get(ext), issuance, "the fee moved to the platform account");
+        assert_eq!(TOTAL_INCOME.get(ext), 1_000_000_000_001);
+        check(ext);
+        // Equally per node: 2 of 3 shares to organization 1, 1 to organization 2, none to 3.
+        let (available, paid) = pay_out(ext);
+        assert_eq!(available, 1_000_000_000_001);
+        let gains: Vec<Balance> = admins.iter().zip(&before).map(|(a, b)| free(ext, a) - b).collect();
+        assert_eq!(gains, vec![666_666_666_667, 333_333_333_333, 0]);
+        assert_eq!(paid, gains.iter().sum::<Balance>());
+        assert!(events(ext).contains(&Event::PayoutClosed { available, paid, remainder: 1 }));
+        assert_eq!(
+            TOTAL_INCOME.get(ext),
+            TOTAL_PAID_OUT.get(ext) + free(ext, &PLATFORM) - balances::EXISTENTIAL_DEPOSIT
+        );
+        check(ext);
+
+        // By medium: HDD 1 + NVM 5 for organization 1, SSD 3 for organization 2.
+        let by_medium = Distribution::ByMedium { hdd: 1, ssd: 3, nvm: 5 };
+        ok(ext, Origin::Root, Call::set_payout_rules { rules: PayoutRules { period: 5, distribution: by_medium } });
+        assert!(withdraw(ext, &charge, 9_000_000_000_000 - 1));
+        Pallet::on_finalize(ext, 1);
+        let before: Vec<Balance> = admins.iter().map(|a| free(ext, a)).collect();
+        // Block 5 is a payout block: the hook pays.
+        system::initialize(ext, 5, H256([5; 32]));
+        Pallet::on_initialize(ext, 5);
+        let gains: Vec<Balance> = admins.iter().zip(&before).map(|(a, b)| free(ext, a) - b).collect();
+        assert_eq!(gains, vec![6_000_000_000_000, 3_000_000_000_000, 0], "the remainder of 1 joined this period");
+        assert!(events(ext).iter().any(|e| matches!(e, Event::PaidOut { org: 1, weight: 6, .. })));
+        assert_eq!(free(ext, &PLATFORM), balances::EXISTENTIAL_DEPOSIT);
+        assert_eq!(TOTAL_INCOME.get(ext), TOTAL_PAID_OUT.get(ext));
+        check(ext);
+    });
+}

@@ -7,6 +7,7 @@ mod fuzz;
 mod genesis;
 mod governance;
 mod metadata;
+mod metering;
 mod organizations;
 mod releases;
 mod scale_walk;
