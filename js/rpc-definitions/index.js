@@ -11,6 +11,7 @@
 //   const set = await api.rpc.accord.validators();          // Option<EpochValidators>
 //   const r = await api.rpc.releases.route('Records', 'production', 'order-1');
 //                                        // { version, release, stage, shareBp, bucket }
+//   const q = await api.rpc.metering.quote(tx.toHex());  // { usage, priceVersion, fee, mode, dispatchOk }
 //
 // The methods are documented in the node's README (Run a BFT test network, the oplog).
 
@@ -44,6 +45,30 @@ export const types = {
     stage: 'Option<Text>',
     shareBp: 'Option<u16>',
     bucket: 'Option<u16>',
+  },
+  MeteringUsage: {
+    refTime: 'u64',
+    length: 'u32',
+    nodes: 'u32',
+    storageAdded: 'u64',
+    backupBytes: 'u64',
+    backupByteDays: 'u64',
+  },
+  MeteringFee: {
+    compute: 'Balance',
+    network: 'Balance',
+    storage: 'Balance',
+    backup: 'Balance',
+    backupTime: 'Balance',
+    tip: 'Balance',
+    total: 'Balance',
+  },
+  MeteringQuote: {
+    usage: 'MeteringUsage',
+    priceVersion: 'u32',
+    fee: 'MeteringFee',
+    mode: 'Text',
+    dispatchOk: 'bool',
   },
   EpochValidators: {
     currentEpoch: 'u64',
@@ -86,6 +111,17 @@ export const rpc = {
         { name: 'at', type: 'Hash', isOptional: true },
       ],
       type: 'ReleaseRoute',
+    },
+  },
+  metering: {
+    quote: {
+      description:
+        'What a signed extrinsic (0x hex; the signature is not checked) would be charged at a block (default: the best): its resource vector, the price version, the fee per resource, the charging mode of its class.',
+      params: [
+        { name: 'extrinsic', type: 'Bytes' },
+        { name: 'at', type: 'Hash', isOptional: true },
+      ],
+      type: 'MeteringQuote',
     },
   },
   accord: {

@@ -459,6 +459,43 @@ impl NodeApi for Api {
         }))
     }
 
+    fn metering_quote(
+        &self,
+        at: H256,
+        extrinsic: &[u8],
+    ) -> Result<Result<accord_rpc::MeteringQuote, String>, StateError> {
+        use accord_pallet_metering::{ChargingMode, Threshold};
+        let xt = match UncheckedExtrinsic::decode_with_limit(extrinsic, accord_runtime::limits::EXTRINSIC_LENGTH_MAX) {
+            Ok(xt) => xt,
+            Err(e) => return Ok(Err(format!("the extrinsic does not decode: {e}"))),
+        };
+        let state = self.client.state_at(at)?;
+        Ok(accord_runtime::fees::quote(&state, &xt, at).map(|q| accord_rpc::MeteringQuote {
+            ref_time: q.usage.ref_time,
+            length: q.usage.length,
+            nodes: q.usage.nodes,
+            storage_added: q.usage.storage_added,
+            backup_bytes: q.usage.backup_bytes,
+            backup_byte_days: q.usage.backup_byte_days,
+            price_version: q.price_version,
+            compute: q.fee.compute,
+            network: q.fee.network,
+            storage: q.fee.storage,
+            backup: q.fee.backup,
+            backup_time: q.fee.backup_time,
+            tip: q.fee.tip,
+            total: q.total,
+            mode: match q.mode {
+                ChargingMode::Postpay => "Postpay".into(),
+                ChargingMode::Prepay { storage_estimate } => format!("Prepay(storageEstimate={storage_estimate})"),
+                ChargingMode::Admission(Threshold::Minimum) => "Admission(Minimum)".into(),
+                ChargingMode::Admission(Threshold::Average) => "Admission(Average)".into(),
+                ChargingMode::Admission(Threshold::Exact) => "Admission(Exact)".into(),
+            },
+            dispatch_ok: q.dispatch_ok,
+        }))
+    }
+
     fn oplog_head(&self, at: H256) -> Result<OplogHead, StateError> {
         let state = self.client.state_at(at)?;
         let ext = accord_support::Ext::new(&state, accord_runtime::PALLETS);

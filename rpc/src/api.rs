@@ -300,6 +300,48 @@ pub trait NodeApi: Send + Sync + 'static {
     ) -> Result<Result<ReleaseRoute, String>, StateError> {
         Ok(Err("this node does not route releases".into()))
     }
+    /// What the signed extrinsic `extrinsic` (its bytes; signature not checked) would be
+    /// charged at block `at`; the inner `Err` says why it cannot be quoted.
+    fn metering_quote(&self, _at: H256, _extrinsic: &[u8]) -> Result<Result<MeteringQuote, String>, StateError> {
+        Ok(Err("this node does not meter".into()))
+    }
+}
+
+/// What `metering_quote` answers (see the metering pallet's `Quote`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MeteringQuote {
+    /// Reference time of weight + base, in picoseconds.
+    pub ref_time: u64,
+    /// Encoded length.
+    pub length: u32,
+    /// The node count.
+    pub nodes: u32,
+    /// Bytes the dispatch adds to the state.
+    pub storage_added: u64,
+    /// Bytes moved to the backup store.
+    pub backup_bytes: u64,
+    /// Byte-days kept in the backup store.
+    pub backup_byte_days: u64,
+    /// The price version.
+    pub price_version: u32,
+    /// Compute fee.
+    pub compute: u128,
+    /// Network fee.
+    pub network: u128,
+    /// Storage fee.
+    pub storage: u128,
+    /// Backup fee.
+    pub backup: u128,
+    /// Backup time fee.
+    pub backup_time: u128,
+    /// The tip.
+    pub tip: u128,
+    /// The total.
+    pub total: u128,
+    /// The charging mode, e.g. `Postpay`, `Prepay(storageEstimate=100)`, `Admission(Exact)`.
+    pub mode: String,
+    /// Whether the dry run's dispatch succeeded.
+    pub dispatch_ok: bool,
 }
 
 /// What `releases_route` answers.

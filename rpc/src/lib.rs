@@ -15,6 +15,7 @@
 pub mod api;
 mod errors;
 pub mod json;
+mod metering;
 pub mod methods;
 pub mod oplog;
 mod releases;
@@ -29,8 +30,8 @@ use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use api::{
-    ChainInfo, EpochValidators, Health, NodeApi, OpKind, OplogEntry, OplogHead, ReleaseRoute, RuntimeVersionInfo,
-    StateError, Submission, SubmitError, TxStatus, WatchedSubmission,
+    ChainInfo, EpochValidators, Health, MeteringQuote, NodeApi, OpKind, OplogEntry, OplogHead, ReleaseRoute,
+    RuntimeVersionInfo, StateError, Submission, SubmitError, TxStatus, WatchedSubmission,
 };
 
 /// Why the server could not start.
@@ -111,6 +112,7 @@ pub fn module(api: Arc<dyn NodeApi>) -> Result<RpcModule<methods::Ctx>, RpcError
     subscriptions::register(&mut module)?;
     oplog::register(&mut module)?;
     releases::register(&mut module)?;
+    metering::register(&mut module)?;
     let mut names: Vec<&'static str> = module.method_names().collect();
     names.push("rpc_methods");
     names.sort_unstable();

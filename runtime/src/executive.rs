@@ -364,6 +364,15 @@ pub fn validate_transaction_with(
     }
     let checked = check(&ext, xt, n, NonceMode::AllowFuture, signatures)?;
     let (who, nonce, era) = checked.signer.ok_or(UnknownTransaction::NoUnsignedValidator)?;
+    // An exact admission threshold: the fee of a dry run of the dispatch, storage included.
+    if let Some(charge) =
+        checked.charge.filter(|c| c.mode == metering::ChargingMode::Admission(metering::Threshold::Exact))
+    {
+        let exact = fees::quote(best_state, xt, best_hash).map_or(checked.fee, |q| q.total);
+        if !balances::can_pay_fee(&ext, &charge.payer, exact) {
+            return Err(InvalidTransaction::Custom(crate::validity::custom::BELOW_ADMISSION_THRESHOLD).into());
+        }
+    }
     let account_nonce = system::account_nonce(&ext, &who);
     let requires = if nonce > account_nonce { vec![(who, nonce - 1).encode()] } else { vec![] };
     let longevity = era.death(n as u64).saturating_sub(n as u64);

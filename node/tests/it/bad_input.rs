@@ -110,6 +110,21 @@ async fn bad_requests_get_json_rpc_errors() {
     assert_eq!(route("Records", "production", json!(null)).await.0, -32602, "the data id is required");
     let long = format!("0x{}", "ab".repeat(accord_pallet_oplog::DATA_ID_LEN_MAX as usize + 1));
     assert!(route("Records", "production", json!(long)).await.1.contains("longer"));
+    // metering_quote: not an extrinsic, unsigned; a signed one is priced.
+    assert!(error_of(&c, "metering_quote", vec![json!("0x1234")]).await.1.contains("does not decode"));
+    let inherent = accord_runtime::timestamp_inherent(1);
+    assert!(error_of(&c, "metering_quote", vec![json!(hex0x(inherent.encoded()))]).await.1.contains("unsigned"));
+    let genesis = genesis_hash(&c).await;
+    let xt = sign(genesis, &Pair::dev("Alice"), &transfer(&Pair::dev("Bob"), 1), 0);
+    let quote = call(&c, "metering_quote", vec![json!(hex0x(xt.encoded()))]).await;
+    assert_eq!(quote["mode"], "Postpay", "{quote}");
+    assert_eq!(quote["usage"]["length"], xt.encoded().len(), "{quote}");
+    let total: u128 = quote["fee"]["total"].as_str().unwrap().parse().unwrap();
+    let parts: u128 = ["compute", "network", "storage", "backup", "backupTime", "tip"]
+        .iter()
+        .map(|k| quote["fee"][k].as_str().unwrap().parse::<u128>().unwrap())
+        .sum();
+    assert!(total > 0 && total == parts, "{quote}");
     let answer = call(&c, "releases_route", vec![json!("Records"), json!("grayTest"), json!("0x01")]).await;
     assert_eq!(answer, json!({ "version": 1, "release": null, "stage": null, "shareBp": null, "bucket": null }));
 

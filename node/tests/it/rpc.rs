@@ -99,13 +99,13 @@ async fn storage_at_best_and_older_blocks_and_paged_keys() {
         start = page.last().unwrap().clone();
         all.extend(page);
     }
-    assert_eq!(all.len(), 6);
+    assert_eq!(all.len(), 7, "the six dev accounts and the platform account");
     let mut sorted = all.clone();
     sorted.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
     assert_eq!(all, sorted, "keys come in order");
     let old =
         call(&c, "state_getKeysPaged", vec![json!(prefix), json!(100), Value::Null, json!(genesis.to_hex())]).await;
-    assert_eq!(old.as_array().unwrap().len(), 6);
+    assert_eq!(old.as_array().unwrap().len(), 7);
     let nonce =
         call(&c, "state_call", vec![json!("AccountNonceApi_account_nonce"), json!(hex0x(&alice.account().encode()))])
             .await;

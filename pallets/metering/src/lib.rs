@@ -25,7 +25,8 @@
 //!   attempt is charged.
 //! - [`ChargingMode::Admission`]: as postpay, and the pool admits the transaction only if the
 //!   payer holds at least the threshold: the attempt fee (`Minimum`), the average actual fee
-//!   of that call so far (`Average`, tracked on chain), or the estimate (`Exact`).
+//!   of that call so far (`Average`, tracked on chain), or its exact fee, which the pool
+//!   measures by a dry run of the dispatch (`Exact`).
 //!
 //! ## Payers, income, payouts
 //! `pay_with(payer, call)` has another account pay, if it approved the signer
@@ -173,7 +174,8 @@ pub enum Threshold {
     Minimum,
     /// The average actual fee of the same call so far (the estimate before the first).
     Average,
-    /// The estimate, with the class's storage estimate.
+    /// The exact fee, storage included: the pool dry-runs the dispatch to price it (a block
+    /// checks the attempt fee).
     Exact,
 }
 

@@ -106,12 +106,14 @@ impl Charge {
     }
 }
 
-/// The admission threshold of `charge` under `threshold` (never below the attempt fee).
+/// The admission threshold of `charge` under `threshold` (never below the attempt fee). For
+/// `Exact` this is the attempt fee: the exact fee needs a dry run of the dispatch, which the
+/// runtime's pool validation adds (`fees::quote`).
 pub fn admission_threshold(ext: &Ext<'_>, charge: &Charge, threshold: Threshold) -> Balance {
     let attempt = charge.attempt_fee();
     match threshold {
         Threshold::Minimum => attempt,
-        Threshold::Exact => charge.estimate(),
+        Threshold::Exact => attempt,
         Threshold::Average => {
             let stats = CALL_STATS.get(ext, &charge.call_key);
             if stats.count == 0 {
