@@ -17,6 +17,7 @@ use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
 use accord_pallet_validators as validators;
+use accord_primitives::AccountId32;
 use accord_support::{DispatchClass, DispatchResult, Ext, Origin, Pays, Weight};
 
 /// Nesting limit when decoding a call from untrusted bytes.
@@ -138,6 +139,9 @@ impl RuntimeCall {
             }
             RuntimeCall::Metering(metering::Call::exchange { .. }) => metering::weights::exchange(),
             RuntimeCall::Metering(metering::Call::redeem { .. }) => metering::weights::redeem(),
+            RuntimeCall::Metering(metering::Call::delete_data { .. } | metering::Call::recover_data { .. }) => {
+                metering::weights::delete_data()
+            }
             RuntimeCall::Metering(_) => metering::weights::admin(),
         }
     }
@@ -214,7 +218,7 @@ impl RuntimeCall {
                 inner.dispatch_in_class(ext, origin, class)
             }),
             RuntimeCall::Metering(c) => {
-                metering::dispatch(ext, origin, c, |ext, origin, inner| inner.dispatch(ext, origin))
+                metering::dispatch(ext, origin, c, &Stores, |ext, origin, inner| inner.dispatch(ext, origin))
             }
         }
     }
@@ -257,7 +261,8 @@ impl governance::ManagementCall for RuntimeCall {
                 | metering::Call::remove_issuer { .. }
                 | metering::Call::set_prices { .. }
                 | metering::Call::set_mode { .. }
-                | metering::Call::set_payout_rules { .. },
+                | metering::Call::set_payout_rules { .. }
+                | metering::Call::set_backup_days { .. },
             ) => 11,
             _ => return None,
         };
@@ -279,6 +284,50 @@ impl releases::RoutedCall for RuntimeCall {
         match self {
             RuntimeCall::Records(c) => Some((releases::Target::Records, c.data_id())),
             _ => None,
+        }
+    }
+}
+
+/// The business data stores `Metering.delete_data` reaches: `Records`, by record id.
+pub struct Stores;
+
+fn record_id(ext: &Ext<'_>, key: &[u8]) -> Result<records::RecordId, accord_support::DispatchError> {
+    records::RecordId::try_from_vec(key.to_vec()).map_err(|_| ext.error(metering::Error::UnknownData))
+}
+
+impl metering::DataStore for Stores {
+    fn owner(&self, ext: &Ext<'_>, target: metering::DataTarget, key: &[u8]) -> Option<AccountId32> {
+        match target {
+            metering::DataTarget::Records => records::RECORDS.get(ext, &record_id(ext, key).ok()?).map(|r| r.owner),
+        }
+    }
+
+    fn take(
+        &self,
+        ext: &mut Ext<'_>,
+        target: metering::DataTarget,
+        key: &[u8],
+        by: AccountId32,
+    ) -> Result<Vec<u8>, accord_support::DispatchError> {
+        match target {
+            metering::DataTarget::Records => records::take_record(ext, &record_id(ext, key)?, by).map(|r| r.encode()),
+        }
+    }
+
+    fn restore(
+        &self,
+        ext: &mut Ext<'_>,
+        target: metering::DataTarget,
+        key: &[u8],
+        data: &[u8],
+        by: AccountId32,
+    ) -> DispatchResult {
+        match target {
+            metering::DataTarget::Records => {
+                let record =
+                    records::Record::decode(&mut &data[..]).map_err(|_| ext.error(metering::Error::NoBackup))?;
+                records::restore_record(ext, &record_id(ext, key)?, &record, by)
+            }
         }
     }
 }

@@ -25,10 +25,12 @@ fn innermost(call: &RuntimeCall) -> &RuntimeCall {
     }
 }
 
-/// Who pays for `call` signed by `signer`: `pay_with`'s payer, else the signer.
+/// Who pays for `call` signed by `signer`: `pay_with`'s or `delete_data`'s payer, else the
+/// signer.
 pub fn payer_of(call: &RuntimeCall, signer: &AccountId32) -> AccountId32 {
     match call {
         RuntimeCall::Metering(metering::Call::pay_with { payer, .. }) => *payer,
+        RuntimeCall::Metering(metering::Call::delete_data { payer: Some(payer), .. }) => *payer,
         RuntimeCall::Releases(releases::Call::as_class { call, .. }) => payer_of(call, signer),
         _ => *signer,
     }
@@ -53,7 +55,17 @@ pub fn charge_of(
     let key = call_key(call);
     let ref_time = weight.saturating_add(EXTRINSIC_BASE_WEIGHT).ref_time;
     let usage = metering::attempt_usage(ext, ref_time, len);
-    Charge::new(ext, *signer, payer_of(call, signer), key.0, key, usage, tip)
+    let mut charge = Charge::new(ext, *signer, payer_of(call, signer), key.0, key, usage, tip);
+    charge.backs_up = matches!(innermost(call), RuntimeCall::Metering(metering::Call::delete_data { .. }));
+    charge
+}
+
+/// The stored bytes, backup bytes and byte-days of the dispatch in the open layer (whose
+/// delta is `delta`): a deletion into the backup store reports its backup, whose own state
+/// bytes are priced as backup rather than storage.
+fn measured(ext: &mut Ext<'_>, charge: &Charge, delta: &StorageDelta) -> (u64, u64, u64) {
+    let (bytes, byte_days, entry) = if charge.backs_up { metering::take_backup_usage(ext) } else { (0, 0, 0) };
+    (delta.bytes_added.saturating_sub(entry), bytes, byte_days)
 }
 
 /// What settling a dispatch did.
@@ -74,13 +86,14 @@ pub fn settle(ext: &mut Ext<'_>, charge: &Charge, result: DispatchResult) -> Set
     let delta = ext.top_layer_delta();
     let pre = charge.precharge();
     if result.is_ok() {
-        let actual = charge.fee_with(delta.bytes_added).total();
+        let (stored, backup, byte_days) = measured(ext, charge, &delta);
+        let actual = charge.fee_for(stored, backup, byte_days).total();
         let paid = actual <= pre || metering::withdraw(ext, charge, actual - pre);
         if paid {
             let closed = ext.commit_layer();
             debug_assert!(closed.is_ok(), "the executive opened the layer");
             metering::refund(ext, charge, pre.saturating_sub(actual));
-            metering::note_actual(ext, charge, actual, delta.bytes_added);
+            metering::note_actual(ext, charge, actual, stored);
             return Settled { result, storage: delta, fee: actual };
         }
     }
@@ -119,18 +132,19 @@ pub fn quote(
     system::initialize(&mut ext, n, best_hash);
     let len = xt.encoded().len() as u32;
     let charge = charge_of(&ext, &call, &signer, call.weight(), len, sig.extra.tip);
-    let mut storage_added = 0;
+    let (mut storage_added, mut backup_bytes, mut backup_byte_days) = (0, 0, 0);
     let mut dispatch_ok = false;
     if ext.start_layer().is_ok() {
         let result = call.dispatch(&mut ext, Origin::Signed(signer));
         if result.is_ok() {
-            storage_added = ext.top_layer_delta().bytes_added;
+            let delta = ext.top_layer_delta();
+            (storage_added, backup_bytes, backup_byte_days) = measured(&mut ext, &charge, &delta);
             dispatch_ok = true;
         }
         let _ = ext.rollback_layer();
     }
-    let fee = charge.fee_with(storage_added);
-    let usage = metering::Usage { storage_added, ..charge.usage };
+    let fee = charge.fee_for(storage_added, backup_bytes, backup_byte_days);
+    let usage = metering::Usage { storage_added, backup_bytes, backup_byte_days, ..charge.usage };
     Ok(Quote { usage, price_version: charge.version, total: fee.total(), fee, mode: charge.mode, dispatch_ok })
 }
 

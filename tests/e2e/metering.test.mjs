@@ -92,6 +92,27 @@ test('an exact admission threshold is enforced by the pool with a clear reason',
   await sudo(api.tx.metering.setMode(2, null));
 });
 
+test('a record deleted into the backup store is priced as quoted and recovered', async () => {
+  await send(api.tx.records.create('doc-1', '0x' + '07'.repeat(100), '0x' + '00'.repeat(32)), alice);
+  await assert.rejects(send(api.tx.metering.deleteData('Records', 'doc-1', 'Permanent', null, null), holder), /NotDeleter/);
+  const tx = api.tx.metering.deleteData('Records', 'doc-1', 'Backup', 10, null);
+  const info = await tx.paymentInfo(alice);
+  const quote = (await api.rpc.metering.quote((await tx.signAsync(alice)).toHex())).toJSON();
+  assert.ok(BigInt(quote.fee.backup) > 0n && BigInt(quote.fee.backupTime) > 0n, JSON.stringify(quote));
+  const events = await send(api.tx.metering.deleteData('Records', 'doc-1', 'Backup', 10, null), alice);
+  assert.ok(find(events, api.events.metering.DataDeleted));
+  assert.ok(find(events, api.events.records.Deleted));
+  assert.equal(find(events, api.events.metering.FeeCharged).data.fee.toBigInt(), info.partialFee.toBigInt());
+  assert.ok((await api.query.records.records('doc-1')).isNone);
+  const backup = (await api.query.metering.backups('Records', 'doc-1')).unwrap();
+  assert.equal(backup.days.toNumber(), 10);
+  assert.equal(backup.owner.toString(), alice.address);
+  const recovered = await send(api.tx.metering.recoverData('Records', 'doc-1'), alice);
+  assert.ok(find(recovered, api.events.metering.DataRecovered));
+  assert.equal((await api.query.records.records('doc-1')).unwrap().state.length, 100);
+  await assert.rejects(send(api.tx.metering.recoverData('Records', 'doc-1'), alice), /NoBackup/);
+});
+
 test('the organization that runs a node is paid its share of the income', async () => {
   // Register a node for the development organization (off-cloud: inside its physical set);
   // Alice, its first admin, is paid.

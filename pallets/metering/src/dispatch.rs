@@ -22,6 +22,7 @@ pub fn dispatch<C>(
     ext: &mut Ext<'_>,
     origin: Origin,
     call: Call<C>,
+    store: &dyn DataStore,
     dispatch_inner: impl FnOnce(&mut Ext<'_>, Origin, C) -> DispatchResult,
 ) -> DispatchResult {
     match call {
@@ -152,6 +153,29 @@ pub fn dispatch<C>(
                 return Err(fail(ext, Error::NotApproved));
             }
             return dispatch_inner(ext, origin, *call);
+        }
+        Call::delete_data { target, key, mode, backup_days, payer } => {
+            let who = origin.ensure_signed()?;
+            if payer.is_some_and(|p| p != who && !APPROVALS.contains_key(ext, &p, &who)) {
+                return Err(fail(ext, Error::NotApproved));
+            }
+            crate::deletion::delete(ext, store, who, target, key, mode, backup_days)?;
+        }
+        Call::recover_data { target, key } => {
+            let who = origin.ensure_signed()?;
+            crate::deletion::recover(ext, store, who, target, key)?;
+        }
+        Call::set_deleter { target, key, who, allowed } => {
+            let owner = origin.ensure_signed()?;
+            crate::deletion::set_deleter(ext, store, owner, target, key, who, allowed)?;
+        }
+        Call::set_backup_days { days } => {
+            origin.ensure_root()?;
+            if !(1..=BACKUP_DAYS_MAX).contains(&days) {
+                return Err(fail(ext, Error::BadBackupDays));
+            }
+            BACKUP_DAYS.put(ext, &days);
+            deposit(ext, Event::BackupDaysSet { days });
         }
     }
     Ok(())

@@ -35,6 +35,7 @@
 //! organizations that run nodes, equally per node or weighted by storage medium grade, to
 //! each organization's first admin; what does not divide stays for the next period.
 
+mod deletion;
 mod dispatch;
 mod payout;
 mod pricing;
@@ -54,6 +55,11 @@ use accord_support::{
     StorageMap, StorageValue, Twox64Concat, ValueQuery, Weight,
 };
 
+pub use deletion::{
+    take_backup_usage, Backup, DataKey, DataStore, DataTarget, DeletionMode, BACKUPS, BACKUP_DAYS, BACKUP_DAYS_MAX,
+    BACKUP_LEN_MAX, BUCKET_MAX, DAY_MS, DEFAULT_BACKUP_DAYS, DELETERS, DELETERS_MAX, EXPIRIES_PER_BLOCK, EXPIRING,
+    EXPIRY_DAYS, EXPIRY_DAYS_MAX, PENDING_BACKUP,
+};
 pub use dispatch::dispatch;
 pub use payout::{credit_block_income, pay_out};
 pub use pricing::{
@@ -501,6 +507,71 @@ pub enum Call<C> {
         /// The call.
         call: Box<C>,
     },
+    /// Deletes a piece of business data: permanently, or into the backup store for
+    /// `backup_days` (default `BackupDays`, 30), priced per byte moved and per byte-day; it
+    /// writes the store's `Delete` oplog entry.
+    ///
+    /// - Origin: signed by the data's owner or a deleter it declared; `payer`, if given, pays
+    ///   (it must have approved the signer, as for `pay_with`).
+    /// - Events: `DataDeleted`; the store's (e.g. `Records.Deleted`).
+    /// - Errors: `UnknownData`, `NotDeleter`, `BadBackupDays`, `BackupExists`,
+    ///   `TooManyBackups`, `BackupTooLarge`, `NotApproved`.
+    /// - Cost: [`weights::delete_data`].
+    #[codec(index = 10)]
+    delete_data {
+        /// The store.
+        target: DataTarget,
+        /// The data's key (a record id).
+        key: DataKey,
+        /// Permanent or backup.
+        mode: DeletionMode,
+        /// The backup's days (1 to 3,650).
+        backup_days: Option<u32>,
+        /// Another account that pays.
+        payer: Option<AccountId32>,
+    },
+    /// Restores a backup that has not expired; writes the store's `Create` oplog entry.
+    ///
+    /// - Origin: signed by the owner it was deleted from or a deleter.
+    /// - Events: `DataRecovered`; the store's.
+    /// - Errors: `NoBackup`, `NotDeleter`, `BackupExpired`; the store's (e.g.
+    ///   `Records.RecordExists` if the key was used again).
+    /// - Cost: [`weights::delete_data`].
+    #[codec(index = 11)]
+    recover_data {
+        /// The store.
+        target: DataTarget,
+        /// The key.
+        key: DataKey,
+    },
+    /// Declares (or withdraws) `who` as a deleter of a piece of data.
+    ///
+    /// - Origin: signed by the data's owner (of the data, or of its backup).
+    /// - Events: `DeleterSet`.
+    /// - Errors: `UnknownData`, `NotOwner`, `TooManyDeleters` (16).
+    /// - Cost: [`weights::admin`].
+    #[codec(index = 12)]
+    set_deleter {
+        /// The store.
+        target: DataTarget,
+        /// The key.
+        key: DataKey,
+        /// The account.
+        who: AccountId32,
+        /// Declare (true) or withdraw (false).
+        allowed: bool,
+    },
+    /// Sets the backup duration of deletions that name none.
+    ///
+    /// - Origin: root (a passed proposal).
+    /// - Events: `BackupDaysSet`.
+    /// - Errors: `BadBackupDays`.
+    /// - Cost: [`weights::admin`].
+    #[codec(index = 13)]
+    set_backup_days {
+        /// Days (1 to 3,650).
+        days: u32,
+    },
 }
 
 /// The events of the metering pallet.
@@ -616,6 +687,54 @@ pub enum Event {
         /// What is carried to the next period.
         remainder: Balance,
     },
+    /// Data was deleted.
+    #[codec(index = 12)]
+    DataDeleted {
+        /// The store.
+        target: DataTarget,
+        /// The key.
+        key: DataKey,
+        /// How.
+        mode: DeletionMode,
+        /// By whom.
+        by: AccountId32,
+    },
+    /// A backup was restored.
+    #[codec(index = 13)]
+    DataRecovered {
+        /// The store.
+        target: DataTarget,
+        /// The key.
+        key: DataKey,
+        /// By whom.
+        by: AccountId32,
+    },
+    /// A backup expired and is gone.
+    #[codec(index = 14)]
+    BackupExpired {
+        /// The store.
+        target: DataTarget,
+        /// The key.
+        key: DataKey,
+    },
+    /// A deleter was declared or withdrawn.
+    #[codec(index = 15)]
+    DeleterSet {
+        /// The store.
+        target: DataTarget,
+        /// The key.
+        key: DataKey,
+        /// The account.
+        who: AccountId32,
+        /// Declared (true) or withdrawn.
+        allowed: bool,
+    },
+    /// The default backup duration changed.
+    #[codec(index = 16)]
+    BackupDaysSet {
+        /// Days.
+        days: u32,
+    },
 }
 
 /// The errors of the metering pallet.
@@ -647,6 +766,26 @@ pub enum Error {
     NotApproved,
     /// The payer cannot pay for what the dispatch stored: its changes were discarded.
     CannotPayStorage,
+    /// No such data in the store.
+    UnknownData,
+    /// Only the data's owner or a deleter it declared may do this.
+    NotDeleter,
+    /// Only the data's owner may do this.
+    NotOwner,
+    /// Backup days outside 1 to 3,650.
+    BadBackupDays,
+    /// This key has a backup already (recover it, or wait for its expiry).
+    BackupExists,
+    /// The backup store's expiry schedule is full around that day.
+    TooManyBackups,
+    /// The data is larger than a backup holds.
+    BackupTooLarge,
+    /// No backup of this key (never made, recovered, or expired and swept).
+    NoBackup,
+    /// The backup's days are over.
+    BackupExpired,
+    /// The data has 16 deleters.
+    TooManyDeleters,
 }
 
 impl PalletError for Error {
@@ -714,6 +853,12 @@ pub fn metadata<C: TypeInfo + 'static>() -> PalletMeta {
             PAYOUT_RULES.metadata(),
             APPROVALS.metadata(),
             CALL_STATS.metadata(),
+            BACKUPS.metadata(),
+            DELETERS.metadata(),
+            EXPIRING.metadata(),
+            EXPIRY_DAYS.metadata(),
+            BACKUP_DAYS.metadata(),
+            deletion::PENDING_BACKUP.metadata(),
         ],
         call: Some(meta_type::<Call<C>>()),
         event: Some(meta_type::<Event>()),

@@ -83,7 +83,8 @@ pub(crate) fn on_initialize(ext: &mut Ext<'_>, n: BlockNumber) -> Weight {
     let active = organizations::active_orgs(ext);
     let nodes: u32 = active.iter().filter_map(|o| organizations::ORGS.get(ext, o)).map(|o| o.nodes).sum();
     NODE_COUNT.put(ext, &nodes.max(1));
-    let mut weight = db_weight::reads_writes(2 + 2 * active.len() as u64, 1);
+    let expired = crate::deletion::expire(ext) as u64;
+    let mut weight = db_weight::reads_writes(4 + 2 * active.len() as u64 + 2 * expired, 1 + 4 * expired);
     let rules = payout_rules(ext);
     if n > 0 && n.is_multiple_of(rules.period) {
         pay_out(ext);

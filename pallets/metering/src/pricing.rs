@@ -53,6 +53,9 @@ pub struct Charge {
     pub tip: Balance,
     /// The call's (pallet, call) indices, for average thresholds.
     pub call_key: (u8, u8),
+    /// Whether the call may move data to the backup store (`delete_data`): its dispatch
+    /// reports the backup usage ([`crate::take_backup_usage`]).
+    pub backs_up: bool,
 }
 
 impl Charge {
@@ -67,7 +70,13 @@ impl Charge {
         tip: Balance,
     ) -> Charge {
         let (version, prices) = current_prices(ext);
-        Charge { payer, signer, version, prices, mode: mode_of(ext, class), usage, tip, call_key }
+        Charge { payer, signer, version, prices, mode: mode_of(ext, class), usage, tip, call_key, backs_up: false }
+    }
+
+    /// The fee with `storage_added` bytes stored and `backup_bytes` moved to the backup store
+    /// for `backup_byte_days`.
+    pub fn fee_for(&self, storage_added: u64, backup_bytes: u64, backup_byte_days: u64) -> FeeBreakdown {
+        fee_of(&self.prices, &Usage { storage_added, backup_bytes, backup_byte_days, ..self.usage }, self.tip)
     }
 
     /// The fee with `storage_added` bytes stored.

@@ -24,6 +24,39 @@ fn run_inner(_: &mut Ext<'_>, origin: Origin, _: Inner) -> DispatchResult {
     origin.ensure_signed().map(|_| ())
 }
 
+/// A store of business data for the tests: `data:<key>` -> (owner, bytes).
+struct TestStore;
+
+fn data_key(key: &[u8]) -> Vec<u8> {
+    [b"data:".as_slice(), key].concat()
+}
+
+fn put_data(ext: &mut Ext<'_>, key: &str, owner: u8, bytes: &[u8]) {
+    ext.set(data_key(key.as_bytes()), codec::Encode::encode(&(acc(owner), bytes.to_vec())));
+}
+
+fn data_of(ext: &Ext<'_>, key: &str) -> Option<(AccountId32, Vec<u8>)> {
+    ext.get(&data_key(key.as_bytes())).map(|v| codec::Decode::decode(&mut &v[..]).unwrap())
+}
+
+impl DataStore for TestStore {
+    fn owner(&self, ext: &Ext<'_>, _: DataTarget, key: &[u8]) -> Option<AccountId32> {
+        ext.get(&data_key(key)).map(|v| <(AccountId32, Vec<u8>) as codec::Decode>::decode(&mut &v[..]).unwrap().0)
+    }
+    fn take(&self, ext: &mut Ext<'_>, _: DataTarget, key: &[u8], _: AccountId32) -> Result<Vec<u8>, DispatchError> {
+        let value = ext.get(&data_key(key)).ok_or(DispatchError::Other("no data"))?;
+        ext.kill(data_key(key));
+        Ok(value)
+    }
+    fn restore(&self, ext: &mut Ext<'_>, _: DataTarget, key: &[u8], data: &[u8], _: AccountId32) -> DispatchResult {
+        if ext.exists(&data_key(key)) {
+            return Err(DispatchError::Other("exists"));
+        }
+        ext.set(data_key(key), data.to_vec());
+        Ok(())
+    }
+}
+
 fn acc(n: u8) -> AccountId32 {
     AccountId32([n; 32])
 }
@@ -47,13 +80,13 @@ fn check(ext: &Ext<'_>) {
 
 #[track_caller]
 fn ok(ext: &mut Ext<'_>, origin: Origin, call: Call<Inner>) {
-    dispatch(ext, origin, call, run_inner).unwrap();
+    dispatch(ext, origin, call, &TestStore, run_inner).unwrap();
     check(ext);
 }
 
 #[track_caller]
 fn noop(ext: &mut Ext<'_>, origin: Origin, call: Call<Inner>, error: DispatchError) {
-    assert_noop(ext, error, |ext| dispatch(ext, origin, call, run_inner));
+    assert_noop(ext, error, |ext| dispatch(ext, origin, call, &TestStore, run_inner));
     check(ext);
 }
 
@@ -375,5 +408,125 @@ fn income_is_paid_out_to_node_operators_and_nothing_is_created_or_lost() {
         assert_eq!(free(ext, &PLATFORM), balances::EXISTENTIAL_DEPOSIT);
         assert_eq!(TOTAL_INCOME.get(ext), TOTAL_PAID_OUT.get(ext));
         check(ext);
+    });
+}
+
+fn dkey(s: &str) -> DataKey {
+    BoundedVec::try_from_vec(s.as_bytes().to_vec()).unwrap()
+}
+
+fn delete(key: &str, mode: DeletionMode, backup_days: Option<u32>) -> Call<Inner> {
+    Call::delete_data { target: DataTarget::Records, key: dkey(key), mode, backup_days, payer: None }
+}
+
+fn recover(key: &str) -> Call<Inner> {
+    Call::recover_data { target: DataTarget::Records, key: dkey(key) }
+}
+
+fn set_day(ext: &mut Ext<'_>, day: u64) {
+    accord_pallet_timestamp::NOW.put(ext, &(day * DAY_MS + 1));
+}
+
+#[test]
+fn only_owners_and_their_deleters_delete_and_permanent_deletion_leaves_nothing() {
+    new_ext().execute_with(|ext| {
+        put_data(ext, "a", 1, b"state-a");
+        noop(ext, Origin::Signed(acc(2)), delete("a", DeletionMode::Permanent, None), err(Error::NotDeleter));
+        noop(ext, Origin::Signed(acc(1)), delete("nope", DeletionMode::Permanent, None), err(Error::UnknownData));
+        noop(ext, Origin::Root, delete("a", DeletionMode::Permanent, None), DispatchError::BadOrigin);
+        let declare = |who, allowed| Call::set_deleter { target: DataTarget::Records, key: dkey("a"), who, allowed };
+        noop(ext, Origin::Signed(acc(2)), declare(acc(2), true), err(Error::NotOwner));
+        ok(ext, Origin::Signed(acc(1)), declare(acc(2), true));
+        for i in 1..DELETERS_MAX {
+            ok(ext, Origin::Signed(acc(1)), declare(acc(100 + i as u8), true));
+        }
+        noop(ext, Origin::Signed(acc(1)), declare(acc(99), true), err(Error::TooManyDeleters));
+        let unknown = Call::set_deleter { target: DataTarget::Records, key: dkey("x"), who: acc(2), allowed: true };
+        noop(ext, Origin::Signed(acc(1)), unknown, err(Error::UnknownData));
+        // A payer that did not approve the deleter.
+        let paid = Call::delete_data {
+            target: DataTarget::Records,
+            key: dkey("a"),
+            mode: DeletionMode::Permanent,
+            backup_days: None,
+            payer: Some(acc(3)),
+        };
+        noop(ext, Origin::Signed(acc(2)), paid, err(Error::NotApproved));
+        ok(ext, Origin::Signed(acc(2)), delete("a", DeletionMode::Permanent, None));
+        assert_eq!(data_of(ext, "a"), None);
+        assert!(!DELETERS.contains_key(ext, &(DataTarget::Records, dkey("a")), &acc(2)), "deleters go with the data");
+        assert_eq!(take_backup_usage(ext), (0, 0, 0), "a permanent deletion moves nothing to the backup");
+        noop(ext, Origin::Signed(acc(1)), recover("a"), err(Error::NoBackup));
+        assert!(events(ext).contains(&Event::DataDeleted {
+            target: DataTarget::Records,
+            key: dkey("a"),
+            mode: DeletionMode::Permanent,
+            by: acc(2)
+        }));
+    });
+}
+
+#[test]
+fn a_backup_is_priced_recovered_before_expiry_and_swept_after_it() {
+    new_ext().execute_with(|ext| {
+        set_day(ext, 100);
+        put_data(ext, "b", 1, b"state-b");
+        noop(ext, Origin::Signed(acc(1)), delete("b", DeletionMode::Backup, Some(0)), err(Error::BadBackupDays));
+        let too_long = delete("b", DeletionMode::Backup, Some(BACKUP_DAYS_MAX + 1));
+        noop(ext, Origin::Signed(acc(1)), too_long, err(Error::BadBackupDays));
+        ok(ext, Origin::Signed(acc(1)), delete("b", DeletionMode::Backup, Some(10)));
+        let backup = BACKUPS.get(ext, &DataTarget::Records, &dkey("b")).unwrap();
+        assert_eq!((backup.owner, backup.days, backup.expires_day), (acc(1), 10, 110));
+        let bytes = backup.data.len() as u64;
+        let (moved, byte_days, entry) = take_backup_usage(ext);
+        assert_eq!((moved, byte_days), (bytes, bytes * 10));
+        assert!(entry > bytes, "the backup's own state bytes");
+        assert_eq!(EXPIRY_DAYS.get(ext).as_slice(), &[110]);
+        assert_eq!(data_of(ext, "b"), None);
+        // The key is used again: a second backup of it waits for the first.
+        put_data(ext, "b", 1, b"again");
+        noop(ext, Origin::Signed(acc(1)), delete("b", DeletionMode::Backup, None), err(Error::BackupExists));
+        noop(ext, Origin::Signed(acc(1)), recover("b"), DispatchError::Other("exists"));
+        ok(ext, Origin::Signed(acc(1)), delete("b", DeletionMode::Permanent, None));
+        noop(ext, Origin::Signed(acc(2)), recover("b"), err(Error::NotDeleter));
+        set_day(ext, 109);
+        ok(ext, Origin::Signed(acc(1)), recover("b"));
+        assert_eq!(data_of(ext, "b"), Some((acc(1), b"state-b".to_vec())));
+        assert!(EXPIRY_DAYS.get(ext).is_empty() && !EXPIRING.contains_key(ext, &110));
+
+        // A backup with the default days (set by root) expires by itself.
+        noop(ext, Origin::Root, Call::set_backup_days { days: 0 }, err(Error::BadBackupDays));
+        noop(ext, Origin::Signed(acc(1)), Call::set_backup_days { days: 2 }, DispatchError::BadOrigin);
+        ok(ext, Origin::Root, Call::set_backup_days { days: 2 });
+        ok(ext, Origin::Signed(acc(1)), delete("b", DeletionMode::Backup, None));
+        assert_eq!(BACKUPS.get(ext, &DataTarget::Records, &dkey("b")).unwrap().expires_day, 111);
+        set_day(ext, 111);
+        noop(ext, Origin::Signed(acc(1)), recover("b"), err(Error::BackupExpired));
+        Pallet::on_initialize(ext, 2);
+        check(ext);
+        assert!(events(ext).contains(&Event::BackupExpired { target: DataTarget::Records, key: dkey("b") }));
+        noop(ext, Origin::Signed(acc(1)), recover("b"), err(Error::NoBackup));
+        assert!(EXPIRY_DAYS.get(ext).is_empty());
+    });
+}
+
+#[test]
+fn the_expiry_sweep_is_bounded_per_block_and_resumes() {
+    new_ext().execute_with(|ext| {
+        set_day(ext, 10);
+        let count = EXPIRIES_PER_BLOCK + 6;
+        for i in 0..count {
+            put_data(ext, &format!("k{i}"), 1, b"x");
+            ok(ext, Origin::Signed(acc(1)), delete(&format!("k{i}"), DeletionMode::Backup, Some(1)));
+        }
+        set_day(ext, 11);
+        Pallet::on_initialize(ext, 2);
+        let expired = |ext: &Ext<'_>| events(ext).iter().filter(|e| matches!(e, Event::BackupExpired { .. })).count();
+        assert_eq!(expired(ext) as u32, EXPIRIES_PER_BLOCK, "at most this many per block");
+        assert_eq!(EXPIRING.get(ext, &11).len() as u32, 6, "the rest waits");
+        system::initialize(ext, 3, H256([3; 32]));
+        Pallet::on_initialize(ext, 3);
+        assert_eq!(expired(ext) as u32, count, "the next block takes the rest");
+        assert!(EXPIRY_DAYS.get(ext).is_empty());
     });
 }

@@ -24,6 +24,12 @@ pub fn admin() -> Weight {
     BASE.saturating_add(db_weight::reads_writes(2, 2))
 }
 
+/// `delete_data`, `recover_data`: the data and its owner, the deleters, the backup, the
+/// expiry schedule (up to 31 days probed), the store's write and log entry.
+pub fn delete_data() -> Weight {
+    Weight::from_ref_time(40_000_000).saturating_add(db_weight::reads_writes(40, 8))
+}
+
 /// `pay_with`: the approval read, on top of the call's weight.
 pub fn pay_with() -> Weight {
     BASE.saturating_add(db_weight::reads_writes(1, 0))

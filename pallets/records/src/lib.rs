@@ -375,6 +375,30 @@ fn dispatch_v1(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult 
     Ok(())
 }
 
+/// Takes record `id` out of the state for a data deletion by `by` (its owner or a deleter
+/// the metering pallet checked): logs a `Delete` entry (state -> ""), removes its revision;
+/// returns the record. `UnknownRecord` if there is none.
+pub fn take_record(ext: &mut Ext<'_>, id: &RecordId, by: AccountId32) -> Result<Record, DispatchError> {
+    let record = RECORDS.get(ext, id).ok_or(ext.error(Error::UnknownRecord))?;
+    oplog::append(ext, by, id, &record.state, &[], OpType::Delete)?;
+    RECORDS.remove(ext, id);
+    REVISIONS.remove(ext, id);
+    deposit_event(ext, Event::Deleted { id: id.clone() });
+    Ok(record)
+}
+
+/// Puts a record taken by [`take_record`] back (a recovery by `by`): logs a `Create` entry
+/// ("" -> state), so consumers re-create it. `RecordExists` if the id was used again meanwhile.
+pub fn restore_record(ext: &mut Ext<'_>, id: &RecordId, record: &Record, by: AccountId32) -> DispatchResult {
+    if RECORDS.contains_key(ext, id) {
+        return Err(ext.error(Error::RecordExists));
+    }
+    oplog::append(ext, by, id, &[], &record.state, OpType::Create)?;
+    RECORDS.insert(ext, id, record);
+    deposit_event(ext, Event::Created { id: id.clone(), owner: record.owner });
+    Ok(())
+}
+
 /// The records pallet's hooks.
 pub struct Pallet;
 

@@ -253,3 +253,73 @@ fn vr_is_conserved_over_a_seeded_run() {
     }
     assert!(chain.read(|ext| metering::TOTAL_INCOME.get(ext)) > 0);
 }
+
+#[test]
+fn deletion_into_the_backup_is_priced_logged_recovered_and_expires() {
+    use accord_pallet_oplog::{OpType, ENTRIES, NEXT_INDEX};
+    let mut chain = Chain::dev();
+    let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));
+    chain.produce(&[chain.signed(&alice, &create("doc-1", 300), 0)])[0].as_ref().unwrap().result.unwrap();
+    let key: metering::DataKey = BoundedVec::try_from_vec(b"doc-1".to_vec()).unwrap();
+    let delete = |days| {
+        metering_call(metering::Call::delete_data {
+            target: metering::DataTarget::Records,
+            key: key.clone(),
+            mode: metering::DeletionMode::Backup,
+            backup_days: Some(days),
+            payer: None,
+        })
+    };
+    let recover =
+        metering_call(metering::Call::recover_data { target: metering::DataTarget::Records, key: key.clone() });
+    // Bob is no deleter.
+    let refused = chain.produce(&[chain.signed(&bob, &delete(10), 0)]).remove(0).unwrap();
+    assert_eq!(
+        refused.result,
+        Err(DispatchError::Module(ModuleError { index: 11, error: [metering::Error::NotDeleter as u8, 0, 0, 0] }))
+    );
+
+    let xt = chain.signed(&alice, &delete(10), 1);
+    let quote = chain.quote(&xt);
+    let log_from = chain.read(|ext| NEXT_INDEX.get(ext));
+    let outcome = chain.produce(std::slice::from_ref(&xt)).remove(0).unwrap();
+    assert_eq!(outcome.result, Ok(()));
+    let backup = chain.read(|ext| metering::BACKUPS.get(ext, &metering::DataTarget::Records, &key)).unwrap();
+    let bytes = backup.data.len() as u64;
+    assert_eq!((quote.usage.backup_bytes, quote.usage.backup_byte_days), (bytes, bytes * 10));
+    let prices = metering::DEFAULT_PRICES;
+    assert_eq!(quote.fee.backup, prices.backup_per_byte * bytes as u128);
+    assert_eq!(quote.fee.backup_time, prices.backup_per_byte_day * (bytes * 10) as u128);
+    assert_eq!(outcome.fee, quote.total, "charged as quoted, backup included");
+    assert!(chain
+        .read(|ext| records::RECORDS.get(ext, &BoundedVec::try_from_vec(b"doc-1".to_vec()).unwrap()))
+        .is_none());
+    let deleted = chain.read(|ext| ENTRIES.get(ext, &log_from)).unwrap();
+    assert_eq!(
+        (deleted.op_type, deleted.data_id.as_slice(), deleted.result_state.len()),
+        (OpType::Delete, &b"doc-1"[..], 0)
+    );
+
+    // Recovered before expiry: the record is back, logged as a creation.
+    let log_from = chain.read(|ext| NEXT_INDEX.get(ext));
+    chain.produce(&[chain.signed(&alice, &recover, 2)])[0].as_ref().unwrap().result.unwrap();
+    let id = BoundedVec::try_from_vec(b"doc-1".to_vec()).unwrap();
+    assert_eq!(chain.read(|ext| records::RECORDS.get(ext, &id)).unwrap().state.len(), 300);
+    let created = chain.read(|ext| ENTRIES.get(ext, &log_from)).unwrap();
+    assert_eq!((created.op_type, created.source_state.len(), created.result_state.len()), (OpType::Create, 0, 300));
+
+    // Deleted for a day: a day later the sweep removes the backup; recovery is refused.
+    chain.produce(&[chain.signed(&alice, &delete(1), 3)])[0].as_ref().unwrap().result.unwrap();
+    chain.advance_time(2 * metering::DAY_MS);
+    // The block hook runs before the block's timestamp: the sweep sees the new day one block later.
+    chain.produce(&[]);
+    chain.produce(&[]);
+    let expired =
+        chain.events().iter().any(|r| matches!(r.event, RuntimeEvent::Metering(metering::Event::BackupExpired { .. })));
+    assert!(expired);
+    let gone = chain.produce(&[chain.signed(&alice, &recover, 4)]).remove(0).unwrap();
+    assert_eq!(
+        gone.result,
+        Err(DispatchError::Module(ModuleError { index: 11, error: [metering::Error::NoBackup as u8, 0, 0, 0] }))
+    );
+}

@@ -118,6 +118,11 @@ impl Chain {
         outcomes
     }
 
+    /// Moves the chain's clock forward by `ms` (the next block's timestamp follows).
+    pub(crate) fn advance_time(&mut self, ms: u64) {
+        self.time_ms += ms;
+    }
+
     /// The metered quote of `xt` at the best block (what applying it next would charge).
     pub(crate) fn quote(&self, xt: &UncheckedExtrinsic) -> accord_pallet_metering::Quote {
         crate::fees::quote(&self.state, xt, self.best().hash()).expect("a signed extrinsic")
