@@ -15,7 +15,7 @@ use serde_json::json;
 
 use accord_primitives::Pair;
 
-use support::{genesis, rpc, sign, start_consumer, start_node, wait_for, Postgres, UNIT};
+use support::{genesis, rpc, sign, sign_call, start_consumer, start_node, wait_for, Postgres, UNIT};
 
 fn write_config(dir: &Path, name: &str, url: &str, subscription: &str, queue: usize, batch: u32) -> PathBuf {
     let db = dir.join(format!("{name}.db"));
@@ -69,6 +69,78 @@ fn two_business_systems_follow_the_worked_example() {
             .collect();
         assert_eq!(history, vec![(100 * UNIT, 200 * UNIT), (200 * UNIT, 250 * UNIT)], "business system {name}");
     }
+}
+
+#[test]
+fn a_deletion_into_the_backup_and_its_recovery_reach_the_sql_tables() {
+    use accord_pallet_metering::{Call as Metering, DataTarget, DeletionMode};
+    use accord_runtime::RuntimeCall;
+    let dir = tempfile::tempdir().unwrap();
+    let alice = Pair::dev("Alice");
+    let spec = json!({
+        "name": "Deletion", "id": "deletion", "chainType": "Local",
+        "properties": {"ss58Format": 42, "tokenDecimals": 12, "tokenSymbol": "VR"},
+        "genesis": {"runtimeGenesis": {"balances": [[alice.account().to_ss58(42), (1_000_000 * UNIT).to_string()]],
+            "openChain": true}}
+    });
+    let spec_path = dir.path().join("spec.json");
+    std::fs::write(&spec_path, spec.to_string()).unwrap();
+    let (_node, url) = start_node(&dir.path().join("node"), spec_path.to_str().unwrap());
+    let sub = format!("[[subscriptions]]\nname = \"docs\"\ndata_id = \"0x{}\"", hex::encode(b"doc-1"));
+    let config = write_config(dir.path(), "docs", &url, &sub, 8, 100);
+    let _consumer = start_consumer(&config);
+    let key = accord_support::BoundedVec::try_from_vec(b"doc-1".to_vec()).unwrap();
+    let calls = [
+        RuntimeCall::Records(accord_pallet_records::Call::create {
+            id: key.clone(),
+            state: accord_support::BoundedVec::try_from_vec(b"signed".to_vec()).unwrap(),
+            payload_hash: Default::default(),
+        }),
+        RuntimeCall::Metering(Metering::delete_data {
+            target: DataTarget::Records,
+            key: key.clone(),
+            mode: DeletionMode::Backup,
+            backup_days: Some(7),
+            payer: None,
+        }),
+        RuntimeCall::Metering(Metering::recover_data { target: DataTarget::Records, key }),
+    ];
+    let g = genesis(&url);
+    for (nonce, call) in calls.iter().enumerate() {
+        rpc(&url, "author_submitExtrinsic", json!([sign_call(g, &alice, call, nonce as u32)]));
+    }
+    let db = dir.path().join("docs.db");
+    wait_for("the record's three entries", Duration::from_secs(60), || {
+        accord_offchain::sink::SqliteSink::open(db.to_str().unwrap())
+            .and_then(|s| s.history("docs", b"doc-1"))
+            .map_or(0, |h| h.len())
+            == 3
+    });
+    let sink = accord_offchain::sink::SqliteSink::open(db.to_str().unwrap()).unwrap();
+    let history: Vec<(Vec<u8>, Vec<u8>)> =
+        sink.history("docs", b"doc-1").unwrap().into_iter().map(|(_, s, r)| (s, r)).collect();
+    assert_eq!(
+        history,
+        vec![
+            (b"".to_vec(), b"signed".to_vec()),
+            (b"signed".to_vec(), b"".to_vec()),
+            (b"".to_vec(), b"signed".to_vec())
+        ],
+        "created, deleted into the backup, recovered"
+    );
+    let conn = rusqlite_state(&db);
+    assert_eq!(conn, Some(b"signed".to_vec()), "the current-state table has the record again");
+}
+
+/// The `accord_state` row of `doc-1` in the `docs` subscription.
+fn rusqlite_state(db: &Path) -> Option<Vec<u8>> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row(
+        "SELECT state FROM accord_state WHERE subscription = 'docs' AND data_id = ?1",
+        [b"doc-1".to_vec()],
+        |row| row.get(0),
+    )
+    .ok()
 }
 
 /// Reads what a consumer wrote, from either database.

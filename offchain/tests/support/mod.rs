@@ -87,6 +87,11 @@ pub fn sign(genesis: H256, who: &Pair, to: &Pair, value: u128, nonce: u32) -> St
         dest: MultiAddress::Id(to.account()),
         value,
     });
+    sign_call(genesis, who, &call, nonce)
+}
+
+/// A signed, immortal extrinsic of `call`, as 0x hex.
+pub fn sign_call(genesis: H256, who: &Pair, call: &RuntimeCall, nonce: u32) -> String {
     let implicit = Implicit {
         spec_version: SPEC_VERSION,
         transaction_version: TRANSACTION_VERSION,
