@@ -120,7 +120,9 @@ impl RuntimeCall {
             RuntimeCall::Sudo(c) => c.own_weight().saturating_add(c.inner().map_or(Weight::ZERO, |i| i.weight())),
             RuntimeCall::Oplog(c) => c.weight(),
             // Routing and the health count come with every call of a release target.
-            RuntimeCall::Records(c) => c.weight().saturating_add(releases::weights::routed()),
+            RuntimeCall::Records(c) => {
+                c.weight().saturating_add(releases::weights::routed()).saturating_add(metering::weights::quota())
+            }
             RuntimeCall::Validators(c) => c.weight(),
             // An exit also takes the organization out of every alliance.
             RuntimeCall::Organizations(c @ organizations::Call::exit_org { .. }) => {
@@ -193,7 +195,11 @@ impl RuntimeCall {
         match self {
             RuntimeCall::Records(c) => {
                 let version = releases::route(ext, releases::Target::Records, class, c.data_id()).version;
-                records::dispatch_version(ext, origin, c, version)
+                // The owner's storage quota follows the record's size and owner.
+                let id = record_id(ext, c.data_id())?;
+                let before = record_usage(ext, &id);
+                records::dispatch_version(ext, origin, c, version)?;
+                metering::data_resized(ext, before, record_usage(ext, &id))
             }
             other => other.dispatch(ext, origin),
         }
@@ -295,6 +301,11 @@ fn record_id(ext: &Ext<'_>, key: &[u8]) -> Result<records::RecordId, accord_supp
     records::RecordId::try_from_vec(key.to_vec()).map_err(|_| ext.error(metering::Error::UnknownData))
 }
 
+/// A record's owner and the bytes it takes (id and encoded record), for storage quotas.
+fn record_usage(ext: &Ext<'_>, id: &records::RecordId) -> Option<(AccountId32, u64)> {
+    records::RECORDS.get(ext, id).map(|r| (r.owner, (id.len() + r.encoded_size()) as u64))
+}
+
 impl metering::DataStore for Stores {
     fn owner(&self, ext: &Ext<'_>, target: metering::DataTarget, key: &[u8]) -> Option<AccountId32> {
         match target {
@@ -310,7 +321,13 @@ impl metering::DataStore for Stores {
         by: AccountId32,
     ) -> Result<Vec<u8>, accord_support::DispatchError> {
         match target {
-            metering::DataTarget::Records => records::take_record(ext, &record_id(ext, key)?, by).map(|r| r.encode()),
+            metering::DataTarget::Records => {
+                let id = record_id(ext, key)?;
+                let before = record_usage(ext, &id);
+                let record = records::take_record(ext, &id, by)?;
+                metering::data_resized(ext, before, None)?;
+                Ok(record.encode())
+            }
         }
     }
 
@@ -326,7 +343,9 @@ impl metering::DataStore for Stores {
             metering::DataTarget::Records => {
                 let record =
                     records::Record::decode(&mut &data[..]).map_err(|_| ext.error(metering::Error::NoBackup))?;
-                records::restore_record(ext, &record_id(ext, key)?, &record, by)
+                let id = record_id(ext, key)?;
+                records::restore_record(ext, &id, &record, by)?;
+                metering::data_resized(ext, None, record_usage(ext, &id))
             }
         }
     }

@@ -113,6 +113,20 @@ test('a record deleted into the backup store is priced as quoted and recovered',
   await assert.rejects(send(api.tx.metering.recoverData('Records', 'doc-1'), alice), /NoBackup/);
 });
 
+test('an owner buys storage quota; writes beyond it fail, and its usage is queryable', async () => {
+  await send(api.tx.metering.buyQuota(1000), alice);
+  const quota = await api.query.metering.quotas(alice.address);
+  assert.equal(quota.limit.toNumber(), 1000);
+  const used = quota.used.toNumber();
+  await send(api.tx.records.create('quota-1', '0x' + '07'.repeat(200), '0x' + '00'.repeat(32)), alice);
+  assert.ok((await api.query.metering.quotas(alice.address)).used.toNumber() > used + 200);
+  await assert.rejects(
+    send(api.tx.records.create('quota-2', '0x' + '07'.repeat(600), '0x' + '00'.repeat(32)), alice),
+    /QuotaExceeded/,
+  );
+  assert.ok((await api.query.records.records('quota-2')).isNone);
+});
+
 test('the organization that runs a node is paid its share of the income', async () => {
   // Register a node for the development organization (off-cloud: inside its physical set);
   // Alice, its first admin, is paid.

@@ -169,6 +169,15 @@ pub fn dispatch<C>(
             let owner = origin.ensure_signed()?;
             crate::deletion::set_deleter(ext, store, owner, target, key, who, allowed)?;
         }
+        Call::buy_quota { bytes } => {
+            let who = origin.ensure_signed()?;
+            crate::quota::buy(ext, who, bytes)?;
+        }
+        Call::set_quota_required { required } => {
+            origin.ensure_root()?;
+            QUOTA_REQUIRED.put(ext, &required);
+            deposit(ext, Event::QuotaRequiredSet { required });
+        }
         Call::set_backup_days { days } => {
             origin.ensure_root()?;
             if !(1..=BACKUP_DAYS_MAX).contains(&days) {

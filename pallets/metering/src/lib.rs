@@ -39,6 +39,7 @@ mod deletion;
 mod dispatch;
 mod payout;
 mod pricing;
+mod quota;
 pub mod weights;
 
 #[cfg(test)]
@@ -65,6 +66,7 @@ pub use payout::{credit_block_income, pay_out};
 pub use pricing::{
     admission_threshold, attempt_usage, current_prices, estimate, fee_of, note_actual, refund, withdraw, Charge, Quote,
 };
+pub use quota::{data_resized, Quota, QUOTAS, QUOTA_REQUIRED};
 
 /// The pallet's name in the runtime.
 pub const NAME: &str = "Metering";
@@ -115,6 +117,8 @@ pub struct Prices {
     pub backup_per_byte: Balance,
     /// Per byte kept in the backup store per day.
     pub backup_per_byte_day: Balance,
+    /// Per byte of storage quota bought.
+    pub quota_per_byte: Balance,
 }
 
 /// The prices a chain starts with (version 1): about the flat model's fee for a transfer on
@@ -125,6 +129,7 @@ pub const DEFAULT_PRICES: Prices = Prices {
     storage_per_byte: 10_000_000,
     backup_per_byte: 5_000_000,
     backup_per_byte_day: 10_000,
+    quota_per_byte: 1_000_000,
 };
 
 /// What a transaction used.
@@ -572,6 +577,30 @@ pub enum Call<C> {
         /// Days (1 to 3,650).
         days: u32,
     },
+    /// Buys `bytes` of storage quota for the caller's business data, at `quota_per_byte`
+    /// (paid into the platform's income). Once an owner holds quota, writes that would take
+    /// its data past it fail (`QuotaExceeded`); deleting data gives quota back.
+    ///
+    /// - Origin: signed.
+    /// - Events: `QuotaBought`.
+    /// - Errors: `ZeroAmount`, `CannotPayQuota`.
+    /// - Cost: [`weights::admin`].
+    #[codec(index = 14)]
+    buy_quota {
+        /// Bytes.
+        bytes: u64,
+    },
+    /// Makes quotas limit every owner (an owner without quota can then write nothing new),
+    /// or only owners that bought some.
+    ///
+    /// - Origin: root (a passed proposal).
+    /// - Events: `QuotaRequiredSet`.
+    /// - Cost: [`weights::admin`].
+    #[codec(index = 15)]
+    set_quota_required {
+        /// Whether quotas bind everyone.
+        required: bool,
+    },
 }
 
 /// The events of the metering pallet.
@@ -735,6 +764,24 @@ pub enum Event {
         /// Days.
         days: u32,
     },
+    /// Quota was bought.
+    #[codec(index = 17)]
+    QuotaBought {
+        /// The owner.
+        who: AccountId32,
+        /// Bytes bought.
+        bytes: u64,
+        /// What it paid.
+        paid: Balance,
+        /// Its quota now.
+        limit: u64,
+    },
+    /// Whether quotas bind everyone changed.
+    #[codec(index = 18)]
+    QuotaRequiredSet {
+        /// The new setting.
+        required: bool,
+    },
 }
 
 /// The errors of the metering pallet.
@@ -786,6 +833,10 @@ pub enum Error {
     BackupExpired,
     /// The data has 16 deleters.
     TooManyDeleters,
+    /// The owner's data would exceed its storage quota: buy more (`buy_quota`) or delete data.
+    QuotaExceeded,
+    /// The buyer cannot pay for the quota (and stay alive).
+    CannotPayQuota,
 }
 
 impl PalletError for Error {
@@ -859,6 +910,8 @@ pub fn metadata<C: TypeInfo + 'static>() -> PalletMeta {
             EXPIRY_DAYS.metadata(),
             BACKUP_DAYS.metadata(),
             deletion::PENDING_BACKUP.metadata(),
+            QUOTAS.metadata(),
+            QUOTA_REQUIRED.metadata(),
         ],
         call: Some(meta_type::<Call<C>>()),
         event: Some(meta_type::<Event>()),

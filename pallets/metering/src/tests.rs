@@ -310,6 +310,7 @@ fn a_fee_is_the_sum_of_price_times_usage() {
         storage_per_byte: 7,
         backup_per_byte: 11,
         backup_per_byte_day: 13,
+        quota_per_byte: 17,
     };
     let usage = |ref_time, length, nodes, storage_added, backup_bytes, backup_byte_days| Usage {
         ref_time,
@@ -528,5 +529,40 @@ fn the_expiry_sweep_is_bounded_per_block_and_resumes() {
         Pallet::on_initialize(ext, 3);
         assert_eq!(expired(ext) as u32, count, "the next block takes the rest");
         assert!(EXPIRY_DAYS.get(ext).is_empty());
+    });
+}
+
+#[test]
+fn quotas_are_bought_and_bind_the_owners_writes() {
+    new_ext().execute_with(|ext| {
+        noop(ext, Origin::Signed(acc(1)), Call::buy_quota { bytes: 0 }, err(Error::ZeroAmount));
+        noop(ext, Origin::Signed(acc(1)), Call::buy_quota { bytes: u64::MAX / 2 }, err(Error::CannotPayQuota));
+        noop(ext, Origin::Root, Call::buy_quota { bytes: 10 }, DispatchError::BadOrigin);
+        let before = free(ext, &acc(1));
+        ok(ext, Origin::Signed(acc(1)), Call::buy_quota { bytes: 100 });
+        assert_eq!(free(ext, &acc(1)), before - 100 * DEFAULT_PRICES.quota_per_byte);
+        assert_eq!(BLOCK_INCOME.get(ext), 100 * DEFAULT_PRICES.quota_per_byte, "paid into the platform's income");
+        assert_eq!(QUOTAS.get(ext, &acc(1)), Quota { limit: 100, used: 0 });
+        assert!(events(ext).iter().any(|e| matches!(e, Event::QuotaBought { bytes: 100, limit: 100, .. })));
+
+        // Within the quota, then beyond it: refused, nothing changed.
+        data_resized(ext, None, Some((acc(1), 60))).unwrap();
+        assert_noop(ext, err(Error::QuotaExceeded), |ext| data_resized(ext, None, Some((acc(1), 41))));
+        assert_noop(ext, err(Error::QuotaExceeded), |ext| data_resized(ext, Some((acc(1), 60)), Some((acc(1), 101))));
+        // Shrinking never fails; deleting gives quota back.
+        data_resized(ext, Some((acc(1), 60)), Some((acc(1), 20))).unwrap();
+        data_resized(ext, Some((acc(1), 20)), None).unwrap();
+        assert_eq!(QUOTAS.get(ext, &acc(1)).used, 0);
+        // An owner without quota is tracked but not limited, until quotas are required.
+        data_resized(ext, None, Some((acc(2), 1_000))).unwrap();
+        assert_eq!(QUOTAS.get(ext, &acc(2)), Quota { limit: 0, used: 1_000 });
+        noop(ext, Origin::Signed(acc(1)), Call::set_quota_required { required: true }, DispatchError::BadOrigin);
+        ok(ext, Origin::Root, Call::set_quota_required { required: true });
+        assert_noop(ext, err(Error::QuotaExceeded), |ext| data_resized(ext, None, Some((acc(3), 1))));
+        // A transfer moves the bytes to the new owner, whose quota must hold them.
+        data_resized(ext, None, Some((acc(1), 50))).unwrap();
+        assert_noop(ext, err(Error::QuotaExceeded), |ext| data_resized(ext, Some((acc(1), 50)), Some((acc(3), 50))));
+        data_resized(ext, Some((acc(2), 1_000)), Some((acc(1), 50))).unwrap();
+        assert_eq!((QUOTAS.get(ext, &acc(1)).used, QUOTAS.get(ext, &acc(2)).used), (100, 0));
     });
 }

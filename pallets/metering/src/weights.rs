@@ -30,6 +30,12 @@ pub fn delete_data() -> Weight {
     Weight::from_ref_time(40_000_000).saturating_add(db_weight::reads_writes(40, 8))
 }
 
+/// What the storage quota adds to a write of business data: the data before and after, the
+/// old and the new owner's quota read and written.
+pub fn quota() -> Weight {
+    db_weight::reads_writes(4, 2)
+}
+
 /// `pay_with`: the approval read, on top of the call's weight.
 pub fn pay_with() -> Weight {
     BASE.saturating_add(db_weight::reads_writes(1, 0))

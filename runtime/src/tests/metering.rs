@@ -323,3 +323,34 @@ fn deletion_into_the_backup_is_priced_logged_recovered_and_expires() {
         Err(DispatchError::Module(ModuleError { index: 11, error: [metering::Error::NoBackup as u8, 0, 0, 0] }))
     );
 }
+
+#[test]
+fn a_write_beyond_the_quota_fails_and_a_deletion_gives_quota_back() {
+    let mut chain = Chain::dev();
+    let alice = Pair::dev("Alice");
+    let buy = metering_call(metering::Call::buy_quota { bytes: 800 });
+    chain.produce(&[chain.signed(&alice, &buy, 0)])[0].as_ref().unwrap().result.unwrap();
+    let outcomes =
+        chain.produce(&[chain.signed(&alice, &create("q-1", 300), 1), chain.signed(&alice, &create("q-2", 300), 2)]);
+    assert!(outcomes.iter().all(|o| o.as_ref().unwrap().result.is_ok()), "{outcomes:?}");
+    let used = chain.read(|ext| metering::QUOTAS.get(ext, &alice.account())).used;
+    assert!(used > 700 && used <= 800, "two records of about 370 bytes: {used}");
+    let over = chain.produce(&[chain.signed(&alice, &create("q-3", 300), 3)]).remove(0).unwrap();
+    let exceeded =
+        DispatchError::Module(ModuleError { index: 11, error: [metering::Error::QuotaExceeded as u8, 0, 0, 0] });
+    assert_eq!(over.result, Err(exceeded));
+    let id = |s: &str| BoundedVec::try_from_vec(s.as_bytes().to_vec()).unwrap();
+    assert!(chain.read(|ext| records::RECORDS.get(ext, &id("q-3"))).is_none(), "the refused write left nothing");
+    // Deleting a record (here through delete_data) gives its bytes back.
+    let delete = metering_call(metering::Call::delete_data {
+        target: metering::DataTarget::Records,
+        key: id("q-1"),
+        mode: metering::DeletionMode::Permanent,
+        backup_days: None,
+        payer: None,
+    });
+    chain.produce(&[chain.signed(&alice, &delete, 4)])[0].as_ref().unwrap().result.unwrap();
+    assert!(chain.read(|ext| metering::QUOTAS.get(ext, &alice.account())).used < used);
+    let again = chain.produce(&[chain.signed(&alice, &create("q-3", 300), 5)]).remove(0).unwrap();
+    assert_eq!(again.result, Ok(()));
+}
