@@ -313,6 +313,14 @@ impl metering::DataStore for Stores {
         }
     }
 
+    fn encoded_len(&self, ext: &Ext<'_>, target: metering::DataTarget, key: &[u8]) -> Option<usize> {
+        match target {
+            metering::DataTarget::Records => {
+                records::RECORDS.get(ext, &record_id(ext, key).ok()?).map(|r| r.encoded_size())
+            }
+        }
+    }
+
     fn take(
         &self,
         ext: &mut Ext<'_>,

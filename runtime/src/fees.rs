@@ -56,7 +56,9 @@ pub fn charge_of(
     let ref_time = weight.saturating_add(EXTRINSIC_BASE_WEIGHT).ref_time;
     let usage = metering::attempt_usage(ext, ref_time, len);
     let mut charge = Charge::new(ext, *signer, payer_of(call, signer), key.0, key, usage, tip);
-    charge.backs_up = matches!(innermost(call), RuntimeCall::Metering(metering::Call::delete_data { .. }));
+    // A deletion reports its backup usage; so may one dispatched through sudo (`sudo_as`).
+    charge.backs_up =
+        matches!(innermost(call), RuntimeCall::Metering(metering::Call::delete_data { .. }) | RuntimeCall::Sudo(_));
     charge
 }
 

@@ -72,6 +72,8 @@ pub struct Backup {
 pub trait DataStore {
     /// The account with the creator's rights over the data (its owner), if it exists.
     fn owner(&self, ext: &Ext<'_>, target: DataTarget, key: &[u8]) -> Option<AccountId32>;
+    /// The length of the encoding [`DataStore::take`] would return.
+    fn encoded_len(&self, ext: &Ext<'_>, target: DataTarget, key: &[u8]) -> Option<usize>;
     /// Removes the data from the state (logging its deletion by `by`) and returns its
     /// encoding.
     fn take(
@@ -178,6 +180,9 @@ pub(crate) fn delete(
             }
             if BACKUPS.contains_key(ext, &target, &key) {
                 return Err(fail(ext, Error::BackupExists));
+            }
+            if store.encoded_len(ext, target, &key).unwrap_or(0) > BACKUP_LEN_MAX as usize {
+                return Err(fail(ext, Error::BackupTooLarge));
             }
             let expires_day =
                 expiry_slot(ext, today(ext).saturating_add(days)).ok_or_else(|| fail(ext, Error::TooManyBackups))?;

@@ -43,6 +43,9 @@ impl DataStore for TestStore {
     fn owner(&self, ext: &Ext<'_>, _: DataTarget, key: &[u8]) -> Option<AccountId32> {
         ext.get(&data_key(key)).map(|v| <(AccountId32, Vec<u8>) as codec::Decode>::decode(&mut &v[..]).unwrap().0)
     }
+    fn encoded_len(&self, ext: &Ext<'_>, _: DataTarget, key: &[u8]) -> Option<usize> {
+        ext.get(&data_key(key)).map(|v| v.len())
+    }
     fn take(&self, ext: &mut Ext<'_>, _: DataTarget, key: &[u8], _: AccountId32) -> Result<Vec<u8>, DispatchError> {
         let value = ext.get(&data_key(key)).ok_or(DispatchError::Other("no data"))?;
         ext.kill(data_key(key));
@@ -564,5 +567,27 @@ fn quotas_are_bought_and_bind_the_owners_writes() {
         assert_noop(ext, err(Error::QuotaExceeded), |ext| data_resized(ext, Some((acc(1), 50)), Some((acc(3), 50))));
         data_resized(ext, Some((acc(2), 1_000)), Some((acc(1), 50))).unwrap();
         assert_eq!((QUOTAS.get(ext, &acc(1)).used, QUOTAS.get(ext, &acc(2)).used), (100, 0));
+    });
+}
+
+#[test]
+fn backups_are_bounded_in_size_and_per_day() {
+    new_ext().execute_with(|ext| {
+        set_day(ext, 50);
+        put_data(ext, "big", 1, &vec![0u8; BACKUP_LEN_MAX as usize + 1]);
+        noop(ext, Origin::Signed(acc(1)), delete("big", DeletionMode::Backup, Some(1)), err(Error::BackupTooLarge));
+        // Fill the next 31 days' buckets: the 32nd day's worth finds no slot.
+        for i in 0..(BUCKET_MAX * 31) {
+            let key = format!("k{i}");
+            put_data(ext, &key, 1, b"x");
+            ok(ext, Origin::Signed(acc(1)), delete(&key, DeletionMode::Backup, Some(1)));
+        }
+        assert_eq!(EXPIRY_DAYS.get(ext).len(), 31);
+        put_data(ext, "last", 1, b"x");
+        noop(ext, Origin::Signed(acc(1)), delete("last", DeletionMode::Backup, Some(1)), err(Error::TooManyBackups));
+        // A permanent deletion needs no slot.
+        ok(ext, Origin::Signed(acc(1)), delete("last", DeletionMode::Permanent, None));
+        noop(ext, Origin::Root, Call::approve_payer { signer: acc(2), allowance: None }, DispatchError::BadOrigin);
+        noop(ext, Origin::Root, Call::revoke_payer { signer: acc(2) }, DispatchError::BadOrigin);
     });
 }

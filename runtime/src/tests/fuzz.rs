@@ -91,7 +91,31 @@ fn samples(chain: &Chain) -> Vec<Vec<u8>> {
         },
         signature: [6; 64],
     });
+    let certificate = accord_pallet_metering::Certificate {
+        holder: bob.account(),
+        amount: 5,
+        asset: bounded(b"CNY"),
+        serial: bounded(b"S-1"),
+        expiry_ms: 9,
+    };
+    let exchange = RuntimeCall::Metering(accord_pallet_metering::Call::exchange {
+        certificate,
+        issuer: [8; 32],
+        signature: [9; 64],
+    });
+    let deletion = RuntimeCall::Metering(accord_pallet_metering::Call::pay_with {
+        payer: bob.account(),
+        call: Box::new(RuntimeCall::Metering(accord_pallet_metering::Call::delete_data {
+            target: accord_pallet_metering::DataTarget::Records,
+            key: bounded(b"order-1"),
+            mode: accord_pallet_metering::DeletionMode::Backup,
+            backup_days: Some(3),
+            payer: None,
+        })),
+    });
     vec![
+        chain.signed(&alice, &exchange, 0).into_encoded(),
+        chain.signed(&alice, &deletion, 0).into_encoded(),
         chain.signed(&alice, &classed, 0).into_encoded(),
         UncheckedExtrinsic::new_unsigned(&signal.encode()).into_encoded(),
         chain.signed(&alice, &proposal, 0).into_encoded(),
