@@ -1,0 +1,216 @@
+//! The calls: each checks everything first, then writes.
+
+use accord_pallet_organizations as organizations;
+use accord_pallet_system as system;
+use accord_primitives::AccountId32;
+use accord_support::{BoundedVec, DispatchError, DispatchResult, Ext, Origin};
+
+use crate::hooks::{beyond_tolerance, changes};
+use crate::*;
+
+fn fail(ext: &Ext<'_>, error: Error) -> DispatchError {
+    ext.error(error)
+}
+
+fn deposit(ext: &mut Ext<'_>, event: Event) {
+    ext.deposit_event(NAME, &event, Vec::new());
+}
+
+fn subchain_of(ext: &Ext<'_>, id: SubchainId) -> Result<Subchain, DispatchError> {
+    SUBCHAINS.get(ext, &id).ok_or_else(|| fail(ext, Error::UnknownSubchain))
+}
+
+/// The organization `who` monitors `id` for, if it is still an active member of it.
+fn monitor_org(ext: &Ext<'_>, id: SubchainId, sc: &Subchain, who: &AccountId32) -> Result<OrgCode, DispatchError> {
+    let org = MONITORS.get(ext, &id, who).ok_or_else(|| fail(ext, Error::NotMonitor))?;
+    if !sc.orgs.contains(&org) || !organizations::is_active(ext, org) {
+        return Err(fail(ext, Error::NotMonitor));
+    }
+    Ok(org)
+}
+
+/// Closes dispute `id` as `status`, giving its organization back an open slot.
+fn close(ext: &mut Ext<'_>, id: DisputeId, mut dispute: Dispute, status: DisputeStatus) {
+    OPEN_DISPUTES.mutate(ext, &dispute.org, |c| *c = c.saturating_sub(1));
+    dispute.status = status;
+    DISPUTES.insert(ext, &id, &dispute);
+    deposit(ext, Event::DisputeClosed { dispute: id, status });
+}
+
+/// Dispatches a sub-chain status call.
+pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult {
+    match call {
+        Call::register_subchain { name, genesis, orgs, interval, grace, tolerance } => {
+            origin.ensure_root()?;
+            if orgs.is_empty() {
+                return Err(fail(ext, Error::NoMembers));
+            }
+            if orgs.iter().any(|o| organizations::ORGS.get(ext, o).is_none()) {
+                return Err(fail(ext, Error::UnknownOrg));
+            }
+            let mut sorted = orgs.clone().into_inner();
+            sorted.sort_unstable();
+            if sorted.windows(2).any(|w| w[0] == w[1]) {
+                return Err(fail(ext, Error::DuplicateOrg));
+            }
+            if !(1..=INTERVAL_MAX).contains(&interval) || !(1..=GRACE_MAX).contains(&grace) {
+                return Err(fail(ext, Error::BadInterval));
+            }
+            let id = LAST_SUBCHAIN.get(ext) + 1;
+            if id > SUBCHAINS_MAX {
+                return Err(fail(ext, Error::TooManySubchains));
+            }
+            let sc = Subchain {
+                name,
+                genesis,
+                orgs,
+                interval,
+                grace,
+                tolerance,
+                last_seq: 0,
+                last_report_at: system::block_number(ext),
+                stale: false,
+            };
+            LAST_SUBCHAIN.put(ext, &id);
+            SUBCHAINS.insert(ext, &id, &sc);
+            deposit(ext, Event::SubchainRegistered { subchain: id, genesis });
+        }
+        Call::add_monitor { subchain, org, who } => {
+            let admin = origin.ensure_signed()?;
+            let sc = subchain_of(ext, subchain)?;
+            if !organizations::is_active_admin(ext, org, &admin) {
+                return Err(fail(ext, Error::NotAdmin));
+            }
+            if !sc.orgs.contains(&org) {
+                return Err(fail(ext, Error::NotMember));
+            }
+            if MONITORS.contains_key(ext, &subchain, &who) {
+                return Err(fail(ext, Error::MonitorExists));
+            }
+            let count = MONITOR_COUNT.get(ext, &(subchain, org));
+            if count >= MONITORS_PER_ORG_MAX {
+                return Err(fail(ext, Error::TooManyMonitors));
+            }
+            MONITORS.insert(ext, &subchain, &who, &org);
+            MONITOR_COUNT.insert(ext, &(subchain, org), &(count + 1));
+            deposit(ext, Event::MonitorAdded { subchain, org, who });
+        }
+        Call::remove_monitor { subchain, who } => {
+            let admin = origin.ensure_signed()?;
+            subchain_of(ext, subchain)?;
+            let org = MONITORS.get(ext, &subchain, &who).ok_or_else(|| fail(ext, Error::NotMonitor))?;
+            if !organizations::is_active_admin(ext, org, &admin) {
+                return Err(fail(ext, Error::NotAdmin));
+            }
+            MONITORS.remove(ext, &subchain, &who);
+            MONITOR_COUNT.mutate(ext, &(subchain, org), |c| *c = c.saturating_sub(1));
+            deposit(ext, Event::MonitorRemoved { subchain, who });
+        }
+        Call::report { subchain, status } => {
+            let who = origin.ensure_signed()?;
+            let mut sc = subchain_of(ext, subchain)?;
+            let org = monitor_org(ext, subchain, &sc, &who)?;
+            let latest = REPORTS.get(ext, &subchain, &sc.last_seq);
+            if latest.is_some_and(|r| status.height < r.status.height) {
+                return Err(fail(ext, Error::HeightTooLow));
+            }
+            let now = system::block_number(ext);
+            let seq = sc.last_seq + 1;
+            let changed = changes(latest.as_ref().map(|r| &r.status), &status);
+            let old_contracts = latest.map_or(0, |r| r.status.contracts);
+            REPORTS.insert(ext, &subchain, &seq, &Report { reporter: who, org, status, at: now, false_report: false });
+            if seq > HISTORY_MAX as Seq {
+                REPORTS.remove(ext, &subchain, &(seq - HISTORY_MAX as Seq));
+            }
+            let was_stale = sc.stale;
+            sc.last_seq = seq;
+            sc.last_report_at = now;
+            sc.stale = false;
+            SUBCHAINS.insert(ext, &subchain, &sc);
+            deposit(ext, Event::Reported { subchain, seq, org, height: status.height, changes: changed });
+            if latest.is_some() && old_contracts != status.contracts {
+                deposit(ext, Event::ContractsChanged { subchain, old: old_contracts, new: status.contracts });
+            }
+            if was_stale {
+                deposit(ext, Event::Fresh { subchain });
+            }
+        }
+        Call::dispute { subchain, seq, observed } => {
+            let who = origin.ensure_signed()?;
+            let sc = subchain_of(ext, subchain)?;
+            let org = monitor_org(ext, subchain, &sc, &who)?;
+            let report = REPORTS.get(ext, &subchain, &seq).ok_or_else(|| fail(ext, Error::UnknownReport))?;
+            if report.org == org {
+                return Err(fail(ext, Error::OwnReport));
+            }
+            if observed.height != report.status.height {
+                return Err(fail(ext, Error::HeightMismatch));
+            }
+            let beyond = beyond_tolerance(&sc.tolerance, &report.status, &observed);
+            if beyond.is_empty() {
+                return Err(fail(ext, Error::WithinTolerance));
+            }
+            if DISPUTE_OF.contains_key(ext, &(subchain, seq, org)) {
+                return Err(fail(ext, Error::AlreadyDisputed));
+            }
+            let last = LAST_DISPUTE.get(ext);
+            if OPEN_DISPUTES.get(ext, &org) >= OPEN_DISPUTES_PER_ORG_MAX {
+                return Err(fail(ext, Error::TooManyDisputes));
+            }
+            let id = last + 1;
+            let beyond = BoundedVec::try_from_vec(beyond).unwrap_or_default();
+            let dispute = Dispute {
+                subchain,
+                seq,
+                org,
+                by: who,
+                observed,
+                beyond: beyond.clone(),
+                confirmations: BoundedVec::new(),
+                status: DisputeStatus::Open,
+            };
+            LAST_DISPUTE.put(ext, &id);
+            DISPUTES.insert(ext, &id, &dispute);
+            OPEN_DISPUTES.mutate(ext, &org, |c| *c += 1);
+            DISPUTE_OF.insert(ext, &(subchain, seq, org), &id);
+            deposit(ext, Event::Disputed { dispute: id, subchain, seq, org, beyond });
+        }
+        Call::confirm { dispute: id } => {
+            let who = origin.ensure_signed()?;
+            let mut dispute = DISPUTES.get(ext, &id).ok_or_else(|| fail(ext, Error::UnknownDispute))?;
+            if dispute.status != DisputeStatus::Open {
+                return Err(fail(ext, Error::NotOpen));
+            }
+            let sc = subchain_of(ext, dispute.subchain)?;
+            let org = monitor_org(ext, dispute.subchain, &sc, &who)?;
+            if dispute.confirmations.contains(&org) || org == dispute.org {
+                return Err(fail(ext, Error::AlreadyConfirmed));
+            }
+            // The member bound keeps room: one confirmation per member organization.
+            let _ = dispute.confirmations.try_push(org);
+            deposit(ext, Event::Confirmed { dispute: id, org });
+            if dispute.confirmations.len() * 2 > sc.orgs.len() {
+                close(ext, id, dispute, DisputeStatus::Confirmed);
+            } else {
+                DISPUTES.insert(ext, &id, &dispute);
+            }
+        }
+        Call::resolve { dispute: id, upheld } => {
+            origin.ensure_root()?;
+            let dispute = DISPUTES.get(ext, &id).ok_or_else(|| fail(ext, Error::UnknownDispute))?;
+            if dispute.status != DisputeStatus::Open {
+                return Err(fail(ext, Error::NotOpen));
+            }
+            if upheld {
+                if let Some(mut report) = REPORTS.get(ext, &dispute.subchain, &dispute.seq) {
+                    report.false_report = true;
+                    REPORTS.insert(ext, &dispute.subchain, &dispute.seq, &report);
+                    FLAGS.mutate(ext, &(dispute.subchain, report.org), |f| *f += 1);
+                }
+            }
+            let status = if upheld { DisputeStatus::Upheld } else { DisputeStatus::Rejected };
+            close(ext, id, dispute, status);
+        }
+    }
+    Ok(())
+}

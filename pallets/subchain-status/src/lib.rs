@@ -1,0 +1,556 @@
+//! # Sub-chain status pallet
+//!
+//! The main chain's record of its business sub-chains' health. Root (governance) registers
+//! a sub-chain: name, genesis hash, member organizations, reporting interval (main-chain
+//! blocks), grace factor, tolerance per metric. Each member organization's admins name
+//! **monitoring accounts** that report for it; the right lapses when the organization leaves
+//! the sub-chain or stops being active in the consortium.
+//!
+//! A **report** pins a status to a finalized block of the sub-chain (height, hash, state
+//! root) with its organization, node, transaction and contract counts and its TPS (in
+//! thousandths, derived by the reporter from block timestamps and counts). Reports get
+//! sequence numbers, the latest is kept with a bounded history, and each emits the metrics
+//! that changed (old and new); a change of the contract (business-logic) count has its own
+//! event. A height below the latest report's is refused; the same height is a heartbeat.
+//!
+//! Another member organization that observes something else at the same height records a
+//! **dispute** with its observation as evidence; it must differ beyond the tolerance in at
+//! least one metric (or in the block hash or state root). A dispute closes by itself when a
+//! majority of the sub-chain's organizations confirm the report, or root resolves it:
+//! upheld (the report is marked false and its organization flagged) or rejected. Each
+//! organization has at most [`OPEN_DISPUTES_PER_ORG_MAX`] open disputes.
+//!
+//! **Liveness**: a sub-chain without a report for `interval × grace` blocks is flagged stale
+//! in the block hook (`Stale` event, `stale` in its record); the next report clears it
+//! (`Fresh`).
+
+mod dispatch;
+mod hooks;
+pub mod weights;
+
+#[cfg(test)]
+mod tests;
+
+use codec::{Decode, Encode, MaxEncodedLen};
+use scale_info::{meta_type, TypeInfo};
+
+use accord_pallet_organizations::OrgCode;
+use accord_primitives::{AccountId32, BlockNumber, H256};
+use accord_support::storage::StorageEntry;
+use accord_support::{
+    constant, Blake2_128Concat, BoundedVec, Hooks, OptionQuery, PalletError, PalletMeta, StorageDoubleMap, StorageMap,
+    StorageValue, Twox64Concat, ValueQuery,
+};
+
+pub use dispatch::dispatch;
+pub use hooks::{beyond_tolerance, changes};
+
+/// The pallet's name in the runtime.
+pub const NAME: &str = "SubchainStatus";
+
+/// The most registered sub-chains.
+pub const SUBCHAINS_MAX: u32 = 32;
+/// The most member organizations of a sub-chain.
+pub const MEMBERS_MAX: u32 = 32;
+/// The longest sub-chain name.
+pub const NAME_LEN_MAX: u32 = 64;
+/// Reports kept per sub-chain (older ones are dropped).
+pub const HISTORY_MAX: u32 = 64;
+/// Open disputes per organization.
+pub const OPEN_DISPUTES_PER_ORG_MAX: u32 = 4;
+/// Monitoring accounts per organization and sub-chain.
+pub const MONITORS_PER_ORG_MAX: u32 = 8;
+/// The longest reporting interval, in blocks.
+pub const INTERVAL_MAX: BlockNumber = 864_000;
+/// The largest grace factor.
+pub const GRACE_MAX: u32 = 100;
+
+/// A sub-chain's id, from 1.
+pub type SubchainId = u32;
+/// A report's sequence number within its sub-chain, from 1.
+pub type Seq = u64;
+/// A dispute's id, from 1.
+pub type DisputeId = u32;
+
+/// A sub-chain's status at one of its finalized blocks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Status {
+    /// The block's height.
+    pub height: u64,
+    /// Its hash.
+    pub block_hash: H256,
+    /// Its state root.
+    pub state_root: H256,
+    /// Participating organizations.
+    pub orgs: u32,
+    /// Nodes.
+    pub nodes: u32,
+    /// Transactions up to that block.
+    pub tx_count: u64,
+    /// Transactions per second over the reporting window, in thousandths.
+    pub tps_milli: u64,
+    /// Deployed contracts / business-logic versions.
+    pub contracts: u32,
+}
+
+/// A metric of a status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub enum Metric {
+    /// The height.
+    Height,
+    /// The block hash or state root (no tolerance: either matches or not).
+    Block,
+    /// Organizations.
+    Orgs,
+    /// Nodes.
+    Nodes,
+    /// Transactions.
+    TxCount,
+    /// TPS (thousandths).
+    Tps,
+    /// Contracts.
+    Contracts,
+}
+
+/// How far an observation may differ from a report, per metric, before a dispute is valid.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Tolerance {
+    /// Organizations.
+    pub orgs: u32,
+    /// Nodes.
+    pub nodes: u32,
+    /// Transactions.
+    pub tx_count: u64,
+    /// TPS, thousandths.
+    pub tps_milli: u64,
+    /// Contracts.
+    pub contracts: u32,
+}
+
+/// A metric that changed between two reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Change {
+    /// The metric.
+    pub metric: Metric,
+    /// Its value before.
+    pub old: u64,
+    /// Its value now.
+    pub new: u64,
+}
+
+/// A registered sub-chain.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Subchain {
+    /// Its name.
+    pub name: BoundedVec<u8, NAME_LEN_MAX>,
+    /// Its genesis hash.
+    pub genesis: H256,
+    /// Its member organizations.
+    pub orgs: BoundedVec<OrgCode, MEMBERS_MAX>,
+    /// Blocks between reports (heartbeats at least this often).
+    pub interval: BlockNumber,
+    /// Stale after `interval × grace` blocks without a report.
+    pub grace: u32,
+    /// The dispute tolerances.
+    pub tolerance: Tolerance,
+    /// The last report's sequence number (0: none yet).
+    pub last_seq: Seq,
+    /// The main-chain block of the last report (registration before the first).
+    pub last_report_at: BlockNumber,
+    /// Whether reports stopped arriving.
+    pub stale: bool,
+}
+
+/// A report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Report {
+    /// The monitoring account that sent it.
+    pub reporter: AccountId32,
+    /// Its organization.
+    pub org: OrgCode,
+    /// The status.
+    pub status: Status,
+    /// The main-chain block it arrived in.
+    pub at: BlockNumber,
+    /// Whether governance upheld a dispute against it.
+    pub false_report: bool,
+}
+
+/// Where a dispute stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub enum DisputeStatus {
+    /// Waiting for confirmations or governance.
+    Open,
+    /// A majority of the sub-chain's organizations confirmed the report.
+    Confirmed,
+    /// Governance upheld it: the report is false.
+    Upheld,
+    /// Governance rejected it.
+    Rejected,
+}
+
+/// A dispute of a report.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Dispute {
+    /// The sub-chain.
+    pub subchain: SubchainId,
+    /// The report disputed.
+    pub seq: Seq,
+    /// The disputing organization.
+    pub org: OrgCode,
+    /// Its monitoring account.
+    pub by: AccountId32,
+    /// What it observed at the report's height.
+    pub observed: Status,
+    /// The metrics beyond tolerance.
+    pub beyond: BoundedVec<Metric, 8>,
+    /// Organizations that confirmed the report.
+    pub confirmations: BoundedVec<OrgCode, MEMBERS_MAX>,
+    /// Where it stands.
+    pub status: DisputeStatus,
+}
+
+/// `SubchainStatus.Subchains`.
+pub const SUBCHAINS: StorageMap<SubchainId, Subchain, Twox64Concat, OptionQuery> =
+    StorageMap::new(NAME, "Subchains", &[" The registered sub-chains, with their liveness."]);
+/// `SubchainStatus.LastSubchain`.
+pub const LAST_SUBCHAIN: StorageValue<SubchainId, ValueQuery> =
+    StorageValue::new(NAME, "LastSubchain", &[" The latest sub-chain id (0: none)."]);
+/// `SubchainStatus.Monitors`: (sub-chain, account) -> organization.
+pub const MONITORS: StorageDoubleMap<SubchainId, Twox64Concat, AccountId32, Blake2_128Concat, OrgCode, OptionQuery> =
+    StorageDoubleMap::new(
+        NAME,
+        "Monitors",
+        &[" The monitoring accounts of each sub-chain and the organization each reports for."],
+    );
+/// `SubchainStatus.MonitorCount`: (sub-chain, organization) -> monitoring accounts.
+pub const MONITOR_COUNT: StorageMap<(SubchainId, OrgCode), u32, Twox64Concat, ValueQuery> =
+    StorageMap::new(NAME, "MonitorCount", &[" How many monitoring accounts each organization has for a sub-chain."]);
+/// `SubchainStatus.Reports`: the history, (sub-chain, seq) -> report.
+pub const REPORTS: StorageDoubleMap<SubchainId, Twox64Concat, Seq, Twox64Concat, Report, OptionQuery> =
+    StorageDoubleMap::new(
+        NAME,
+        "Reports",
+        &[" The last reports of each sub-chain by sequence number (the latest is Subchains.lastSeq)."],
+    );
+/// `SubchainStatus.Disputes`.
+pub const DISPUTES: StorageMap<DisputeId, Dispute, Twox64Concat, OptionQuery> =
+    StorageMap::new(NAME, "Disputes", &[" Every dispute by id."]);
+/// `SubchainStatus.LastDispute`.
+pub const LAST_DISPUTE: StorageValue<DisputeId, ValueQuery> =
+    StorageValue::new(NAME, "LastDispute", &[" The latest dispute id (0: none)."]);
+/// `SubchainStatus.DisputeOf`: (sub-chain, seq, organization) -> the organization's dispute
+/// of that report (one each).
+pub const DISPUTE_OF: StorageMap<(SubchainId, Seq, OrgCode), DisputeId, Twox64Concat, OptionQuery> =
+    StorageMap::new(NAME, "DisputeOf", &[" Each organization's dispute of a report: one per report and organization."]);
+/// `SubchainStatus.OpenDisputes`: open disputes per organization.
+pub const OPEN_DISPUTES: StorageMap<OrgCode, u32, Twox64Concat, ValueQuery> =
+    StorageMap::new(NAME, "OpenDisputes", &[" How many open disputes each organization has."]);
+/// `SubchainStatus.Flags`: upheld disputes against each (sub-chain, organization).
+pub const FLAGS: StorageMap<(SubchainId, OrgCode), u32, Twox64Concat, ValueQuery> =
+    StorageMap::new(NAME, "Flags", &[" How many of each organization's reports on a sub-chain were found false."]);
+
+/// The calls of the sub-chain status pallet.
+#[allow(non_camel_case_types)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub enum Call {
+    /// Registers a sub-chain.
+    ///
+    /// - Origin: root (a passed proposal).
+    /// - Events: `SubchainRegistered`.
+    /// - Errors: `NoMembers`, `UnknownOrg`, `DuplicateOrg`, `BadInterval`, `TooManySubchains`.
+    /// - Cost: [`weights::register`].
+    #[codec(index = 0)]
+    register_subchain {
+        /// Its name.
+        name: BoundedVec<u8, NAME_LEN_MAX>,
+        /// Its genesis hash.
+        genesis: H256,
+        /// Its member organizations.
+        orgs: BoundedVec<OrgCode, MEMBERS_MAX>,
+        /// Blocks between reports (1 to [`INTERVAL_MAX`]).
+        interval: BlockNumber,
+        /// Stale after `interval × grace` blocks (1 to [`GRACE_MAX`]).
+        grace: u32,
+        /// Dispute tolerances.
+        tolerance: Tolerance,
+    },
+    /// Names a monitoring account of `org` for `subchain`.
+    ///
+    /// - Origin: an admin of `org` (active, a member of the sub-chain).
+    /// - Events: `MonitorAdded`.
+    /// - Errors: `UnknownSubchain`, `NotAdmin`, `NotMember`, `MonitorExists`, `TooManyMonitors`.
+    /// - Cost: [`weights::monitor`].
+    #[codec(index = 1)]
+    add_monitor {
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// The organization.
+        org: OrgCode,
+        /// The account.
+        who: AccountId32,
+    },
+    /// Withdraws a monitoring account.
+    ///
+    /// - Origin: an admin of the account's organization.
+    /// - Events: `MonitorRemoved`.
+    /// - Errors: `UnknownSubchain`, `NotMonitor`, `NotAdmin`.
+    /// - Cost: [`weights::monitor`].
+    #[codec(index = 2)]
+    remove_monitor {
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// The account.
+        who: AccountId32,
+    },
+    /// Reports a sub-chain's status at one of its finalized blocks.
+    ///
+    /// - Origin: a monitoring account of an active member organization.
+    /// - Events: `Reported` with the changes; `ContractsChanged`; `Fresh` if it was stale.
+    /// - Errors: `UnknownSubchain`, `NotMonitor`, `HeightTooLow`.
+    /// - Cost: [`weights::report`].
+    #[codec(index = 3)]
+    report {
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// The status.
+        status: Status,
+    },
+    /// Disputes a report with an observation at the same height.
+    ///
+    /// - Origin: a monitoring account of another active member organization.
+    /// - Events: `Disputed`.
+    /// - Errors: `UnknownSubchain`, `NotMonitor`, `UnknownReport`, `OwnReport`,
+    ///   `HeightMismatch`, `WithinTolerance`, `AlreadyDisputed`, `TooManyDisputes`.
+    /// - Cost: [`weights::dispute`].
+    #[codec(index = 4)]
+    dispute {
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// The report.
+        seq: Seq,
+        /// What the disputer observed.
+        observed: Status,
+    },
+    /// Confirms a disputed report for `org`; a majority of the sub-chain's organizations
+    /// closes the dispute (`Confirmed`).
+    ///
+    /// - Origin: a monitoring account of `org`'s for the sub-chain.
+    /// - Events: `Confirmed`, `DisputeClosed`.
+    /// - Errors: `UnknownDispute`, `NotOpen`, `NotMonitor`, `AlreadyConfirmed`.
+    /// - Cost: [`weights::dispute`].
+    #[codec(index = 5)]
+    confirm {
+        /// The dispute.
+        dispute: DisputeId,
+    },
+    /// Resolves a dispute: upheld (the report is false, its organization flagged) or
+    /// rejected.
+    ///
+    /// - Origin: root (a passed proposal).
+    /// - Events: `DisputeClosed`.
+    /// - Errors: `UnknownDispute`, `NotOpen`.
+    /// - Cost: [`weights::dispute`].
+    #[codec(index = 6)]
+    resolve {
+        /// The dispute.
+        dispute: DisputeId,
+        /// Upheld (true) or rejected.
+        upheld: bool,
+    },
+}
+
+/// The events of the sub-chain status pallet.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub enum Event {
+    /// A sub-chain was registered.
+    #[codec(index = 0)]
+    SubchainRegistered {
+        /// Its id.
+        subchain: SubchainId,
+        /// Its genesis hash.
+        genesis: H256,
+    },
+    /// A monitoring account was named.
+    #[codec(index = 1)]
+    MonitorAdded {
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// The organization.
+        org: OrgCode,
+        /// The account.
+        who: AccountId32,
+    },
+    /// A monitoring account was withdrawn.
+    #[codec(index = 2)]
+    MonitorRemoved {
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// The account.
+        who: AccountId32,
+    },
+    /// A report arrived: the metrics that changed since the previous one.
+    #[codec(index = 3)]
+    Reported {
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// Its sequence number.
+        seq: Seq,
+        /// The reporting organization.
+        org: OrgCode,
+        /// The height.
+        height: u64,
+        /// What changed (empty: a heartbeat).
+        changes: BoundedVec<Change, 8>,
+    },
+    /// The sub-chain's contract (business-logic) count changed.
+    #[codec(index = 4)]
+    ContractsChanged {
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// Before.
+        old: u32,
+        /// Now.
+        new: u32,
+    },
+    /// No report within `interval × grace` blocks.
+    #[codec(index = 5)]
+    Stale {
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// The last report's main-chain block.
+        last_report_at: BlockNumber,
+    },
+    /// Reports resumed.
+    #[codec(index = 6)]
+    Fresh {
+        /// The sub-chain.
+        subchain: SubchainId,
+    },
+    /// A report was disputed.
+    #[codec(index = 7)]
+    Disputed {
+        /// The dispute.
+        dispute: DisputeId,
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// The report.
+        seq: Seq,
+        /// The disputing organization.
+        org: OrgCode,
+        /// The metrics beyond tolerance.
+        beyond: BoundedVec<Metric, 8>,
+    },
+    /// An organization confirmed a disputed report.
+    #[codec(index = 8)]
+    Confirmed {
+        /// The dispute.
+        dispute: DisputeId,
+        /// The organization.
+        org: OrgCode,
+    },
+    /// A dispute closed.
+    #[codec(index = 9)]
+    DisputeClosed {
+        /// The dispute.
+        dispute: DisputeId,
+        /// How.
+        status: DisputeStatus,
+    },
+}
+
+/// The errors of the sub-chain status pallet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub enum Error {
+    /// No sub-chain has this id.
+    UnknownSubchain,
+    /// A sub-chain needs member organizations.
+    NoMembers,
+    /// No such organization.
+    UnknownOrg,
+    /// An organization is named twice.
+    DuplicateOrg,
+    /// An interval or grace factor out of range.
+    BadInterval,
+    /// [`SUBCHAINS_MAX`] sub-chains are registered.
+    TooManySubchains,
+    /// The sender is not an admin of that active organization.
+    NotAdmin,
+    /// The organization is not a member of the sub-chain.
+    NotMember,
+    /// The account is a monitoring account of this sub-chain already.
+    MonitorExists,
+    /// The organization has [`MONITORS_PER_ORG_MAX`] monitoring accounts for it.
+    TooManyMonitors,
+    /// Not a monitoring account of an active member organization of the sub-chain.
+    NotMonitor,
+    /// The height is below the latest report's.
+    HeightTooLow,
+    /// No report with this sequence number is kept.
+    UnknownReport,
+    /// An organization cannot dispute its own report.
+    OwnReport,
+    /// The observation is not at the report's height.
+    HeightMismatch,
+    /// The observation is within the tolerance of the report.
+    WithinTolerance,
+    /// The organization disputed this report already.
+    AlreadyDisputed,
+    /// The organization has [`OPEN_DISPUTES_PER_ORG_MAX`] open disputes.
+    TooManyDisputes,
+    /// No dispute has this id.
+    UnknownDispute,
+    /// The dispute is closed.
+    NotOpen,
+    /// The organization confirmed already.
+    AlreadyConfirmed,
+}
+
+impl PalletError for Error {
+    const PALLET: &'static str = NAME;
+    fn index(self) -> u8 {
+        self as u8
+    }
+}
+
+/// The pallet's hooks: staleness at the start of each block.
+pub struct Pallet;
+
+impl Hooks for Pallet {
+    const NAME: &'static str = NAME;
+
+    fn on_initialize(ext: &mut accord_support::Ext<'_>, n: BlockNumber) -> accord_support::Weight {
+        hooks::flag_stale(ext, n)
+    }
+
+    fn check_state(ext: &accord_support::Ext<'_>) -> Result<(), String> {
+        hooks::check(ext)
+    }
+}
+
+/// The pallet's metadata.
+pub fn metadata() -> PalletMeta {
+    PalletMeta {
+        name: NAME,
+        storage: vec![
+            SUBCHAINS.metadata(),
+            LAST_SUBCHAIN.metadata(),
+            MONITORS.metadata(),
+            MONITOR_COUNT.metadata(),
+            REPORTS.metadata(),
+            DISPUTES.metadata(),
+            DISPUTE_OF.metadata(),
+            LAST_DISPUTE.metadata(),
+            OPEN_DISPUTES.metadata(),
+            FLAGS.metadata(),
+        ],
+        call: Some(meta_type::<Call>()),
+        event: Some(meta_type::<Event>()),
+        error: Some(meta_type::<Error>()),
+        constants: vec![
+            constant("SubchainsMax", &SUBCHAINS_MAX, &[" The most registered sub-chains."]),
+            constant("HistoryMax", &HISTORY_MAX, &[" Reports kept per sub-chain."]),
+            constant("OpenDisputesPerOrgMax", &OPEN_DISPUTES_PER_ORG_MAX, &[" Open disputes per organization."]),
+        ],
+    }
+}

@@ -1,0 +1,270 @@
+use accord_pallet_organizations::{self as organizations, Category, Credentials, GenesisOrg};
+use accord_pallet_system as system;
+use accord_primitives::{AccountId32, H256};
+use accord_support::testing::{assert_noop, TestExternalities};
+use accord_support::{BoundedVec, DispatchError, Ext, Hooks, ModuleError, Origin, PalletIndices};
+
+use crate::*;
+
+const INDEX: u8 = 12;
+const PALLETS: PalletIndices = &[("System", 0), ("Timestamp", 1), ("Organizations", 7), ("SubchainStatus", INDEX)];
+
+fn acc(n: u8) -> AccountId32 {
+    AccountId32([n; 32])
+}
+
+fn err(e: Error) -> DispatchError {
+    DispatchError::Module(ModuleError { index: INDEX, error: [e as u8, 0, 0, 0] })
+}
+
+fn events(ext: &Ext<'_>) -> Vec<Event> {
+    accord_support::testing::pallet_events(ext, INDEX)
+}
+
+#[track_caller]
+fn ok(ext: &mut Ext<'_>, origin: Origin, call: Call) {
+    dispatch(ext, origin, call).unwrap();
+    Pallet::check_state(ext).unwrap();
+}
+
+#[track_caller]
+fn noop(ext: &mut Ext<'_>, origin: Origin, call: Call, error: DispatchError) {
+    assert_noop(ext, error, |ext| dispatch(ext, origin, call));
+    Pallet::check_state(ext).unwrap();
+}
+
+fn signed(n: u8) -> Origin {
+    Origin::Signed(acc(n))
+}
+
+const TOLERANCE: Tolerance = Tolerance { orgs: 0, nodes: 0, tx_count: 5, tps_milli: 500, contracts: 0 };
+
+fn register(orgs: &[OrgCode], interval: u32, grace: u32) -> Call {
+    Call::register_subchain {
+        name: BoundedVec::try_from_vec(b"ledger".to_vec()).unwrap(),
+        genesis: H256([9; 32]),
+        orgs: BoundedVec::try_from_vec(orgs.to_vec()).unwrap(),
+        interval,
+        grace,
+        tolerance: TOLERANCE,
+    }
+}
+
+fn status(height: u64, tx_count: u64, contracts: u32) -> Status {
+    Status {
+        height,
+        block_hash: H256([height as u8; 32]),
+        state_root: H256([1; 32]),
+        orgs: 3,
+        nodes: 4,
+        tx_count,
+        tps_milli: 2_000,
+        contracts,
+    }
+}
+
+fn report(height: u64, tx_count: u64) -> Call {
+    Call::report { subchain: 1, status: status(height, tx_count, 1) }
+}
+
+fn run_to(ext: &mut Ext<'_>, n: u32) {
+    for b in system::block_number(ext) + 1..=n {
+        system::initialize(ext, b, H256([b as u8; 32]));
+        Pallet::on_initialize(ext, b);
+        Pallet::check_state(ext).unwrap();
+    }
+}
+
+/// Organizations 1..=4 (admin `10 i`); sub-chain 1 of organizations 1, 2 and 3 (interval 10
+/// blocks, grace 2), with monitoring accounts 11, 21 and 31.
+fn new_ext() -> TestExternalities {
+    let mut t = TestExternalities::new(PALLETS);
+    t.execute_with(|ext| {
+        system::build_genesis(ext);
+        accord_pallet_timestamp::build_genesis(ext, 1_000);
+        let orgs: Vec<GenesisOrg> = (1..=4)
+            .map(|i| GenesisOrg {
+                name: format!("Org{i}").into_bytes(),
+                category: Category::OnCloud,
+                space: None,
+                admins: vec![acc(i * 10)],
+                members: vec![],
+                nodes: vec![],
+                credentials: Credentials::default(),
+            })
+            .collect();
+        organizations::build_genesis(ext, &orgs, false).unwrap();
+        system::initialize(ext, 1, H256([1; 32]));
+        ok(ext, Origin::Root, register(&[1, 2, 3], 10, 2));
+        for org in 1..=3u8 {
+            ok(ext, signed(org * 10), Call::add_monitor { subchain: 1, org: org as u32, who: acc(org * 10 + 1) });
+        }
+    });
+    t
+}
+
+#[test]
+fn registration_is_root_only_and_checked() {
+    new_ext().execute_with(|ext| {
+        noop(ext, signed(10), register(&[1], 10, 2), DispatchError::BadOrigin);
+        noop(ext, Origin::Root, register(&[], 10, 2), err(Error::NoMembers));
+        noop(ext, Origin::Root, register(&[1, 9], 10, 2), err(Error::UnknownOrg));
+        noop(ext, Origin::Root, register(&[1, 2, 1], 10, 2), err(Error::DuplicateOrg));
+        noop(ext, Origin::Root, register(&[1], 0, 2), err(Error::BadInterval));
+        noop(ext, Origin::Root, register(&[1], 10, 0), err(Error::BadInterval));
+        noop(ext, Origin::Root, register(&[1], INTERVAL_MAX + 1, 1), err(Error::BadInterval));
+        for _ in 2..=SUBCHAINS_MAX {
+            ok(ext, Origin::Root, register(&[1], 10, 2));
+        }
+        noop(ext, Origin::Root, register(&[1], 10, 2), err(Error::TooManySubchains));
+        assert!(events(ext).contains(&Event::SubchainRegistered { subchain: 2, genesis: H256([9; 32]) }));
+    });
+}
+
+#[test]
+fn member_organizations_name_and_withdraw_monitoring_accounts() {
+    new_ext().execute_with(|ext| {
+        let add = |org, who| Call::add_monitor { subchain: 1, org, who };
+        noop(ext, signed(20), add(1, acc(12)), err(Error::NotAdmin));
+        noop(ext, signed(40), add(4, acc(41)), err(Error::NotMember));
+        noop(ext, signed(10), add(1, acc(21)), err(Error::MonitorExists));
+        noop(ext, signed(10), Call::add_monitor { subchain: 7, org: 1, who: acc(12) }, err(Error::UnknownSubchain));
+        for i in 1..MONITORS_PER_ORG_MAX {
+            ok(ext, signed(10), add(1, acc(100 + i as u8)));
+        }
+        noop(ext, signed(10), add(1, acc(99)), err(Error::TooManyMonitors));
+        let remove = |who| Call::remove_monitor { subchain: 1, who };
+        noop(ext, signed(10), remove(acc(99)), err(Error::NotMonitor));
+        noop(ext, signed(20), remove(acc(101)), err(Error::NotAdmin));
+        ok(ext, signed(10), remove(acc(101)));
+        assert_eq!(MONITOR_COUNT.get(ext, &(1, 1)), MONITORS_PER_ORG_MAX - 1);
+        noop(ext, signed(101), report(1, 0), err(Error::NotMonitor));
+    });
+}
+
+#[test]
+fn reports_are_sequenced_pinned_to_heights_and_announce_their_changes() {
+    new_ext().execute_with(|ext| {
+        noop(ext, signed(99), report(10, 100), err(Error::NotMonitor));
+        noop(ext, signed(11), Call::report { subchain: 2, status: status(1, 1, 1) }, err(Error::UnknownSubchain));
+        ok(ext, signed(11), report(10, 100));
+        let first = REPORTS.get(ext, &1, &1).unwrap();
+        assert_eq!((first.org, first.status.tx_count), (1, 100));
+        let Some(Event::Reported { seq: 1, changes, .. }) =
+            events(ext).into_iter().find(|e| matches!(e, Event::Reported { .. }))
+        else {
+            panic!("no Reported event")
+        };
+        assert_eq!(changes.len(), 6, "a first report announces every metric from 0");
+        noop(ext, signed(21), report(9, 100), err(Error::HeightTooLow));
+        // A heartbeat at the same height changes nothing.
+        ok(ext, signed(21), report(10, 100));
+        assert!(events(ext).iter().any(|e| matches!(e, Event::Reported { seq: 2, changes, .. } if changes.is_empty())));
+        ok(ext, signed(31), Call::report { subchain: 1, status: status(20, 150, 2) });
+        let changed = events(ext).into_iter().find_map(|e| match e {
+            Event::Reported { seq: 3, changes, .. } => Some(changes.into_inner()),
+            _ => None,
+        });
+        assert_eq!(
+            changed.unwrap(),
+            vec![
+                Change { metric: Metric::Height, old: 10, new: 20 },
+                Change { metric: Metric::TxCount, old: 100, new: 150 },
+                Change { metric: Metric::Contracts, old: 1, new: 2 }
+            ]
+        );
+        assert!(events(ext).contains(&Event::ContractsChanged { subchain: 1, old: 1, new: 2 }));
+        // The history is bounded.
+        for h in 0..HISTORY_MAX as u64 {
+            ok(ext, signed(11), report(21 + h, 150));
+        }
+        assert_eq!(REPORTS.iter_prefix1(ext, &1, 1_000).len() as u32, HISTORY_MAX);
+        assert!(REPORTS.get(ext, &1, &1).is_none());
+        // An organization that leaves the consortium loses its monitors' right.
+        organizations::dispatch(ext, Origin::Root, organizations::Call::suspend_org { org: 3 }).unwrap();
+        noop(ext, signed(31), report(200, 150), err(Error::NotMonitor));
+    });
+}
+
+#[test]
+fn tolerance_bands_decide_what_can_be_disputed() {
+    let base = status(10, 100, 1);
+    let within = Status { tx_count: 105, tps_milli: 2_500, ..base };
+    assert!(beyond_tolerance(&TOLERANCE, &base, &within).is_empty());
+    let table = [
+        (Status { tx_count: 106, ..base }, vec![Metric::TxCount]),
+        (Status { tx_count: 94, ..base }, vec![Metric::TxCount]),
+        (Status { tps_milli: 2_501, ..base }, vec![Metric::Tps]),
+        (Status { nodes: 5, ..base }, vec![Metric::Nodes]),
+        (Status { orgs: 2, contracts: 2, ..base }, vec![Metric::Orgs, Metric::Contracts]),
+        (Status { block_hash: H256([0; 32]), ..base }, vec![Metric::Block]),
+        (Status { state_root: H256([0; 32]), ..base }, vec![Metric::Block]),
+    ];
+    for (observed, expected) in table {
+        assert_eq!(beyond_tolerance(&TOLERANCE, &base, &observed), expected, "{observed:?}");
+    }
+}
+
+#[test]
+fn disputes_are_checked_bounded_and_resolved() {
+    new_ext().execute_with(|ext| {
+        ok(ext, signed(11), report(10, 100));
+        let dispute = |seq, observed| Call::dispute { subchain: 1, seq, observed };
+        noop(ext, signed(11), dispute(1, status(10, 200, 1)), err(Error::OwnReport));
+        noop(ext, signed(21), dispute(1, status(11, 200, 1)), err(Error::HeightMismatch));
+        noop(ext, signed(21), dispute(1, status(10, 105, 1)), err(Error::WithinTolerance));
+        noop(ext, signed(21), dispute(9, status(10, 200, 1)), err(Error::UnknownReport));
+        noop(ext, signed(41), dispute(1, status(10, 200, 1)), err(Error::NotMonitor));
+        ok(ext, signed(21), dispute(1, status(10, 200, 1)));
+        let beyond = BoundedVec::try_from_vec(vec![Metric::TxCount]).unwrap();
+        assert!(events(ext).contains(&Event::Disputed { dispute: 1, subchain: 1, seq: 1, org: 2, beyond }));
+        noop(ext, signed(21), dispute(1, status(10, 300, 1)), err(Error::AlreadyDisputed));
+        for h in 11..14 {
+            ok(ext, signed(11), report(h, 100));
+            ok(ext, signed(21), dispute((h - 9) as Seq, status(h, 500, 1)));
+        }
+        ok(ext, signed(11), report(14, 100));
+        noop(ext, signed(21), dispute(5, status(14, 500, 1)), err(Error::TooManyDisputes));
+        assert_eq!(OPEN_DISPUTES.get(ext, &2), OPEN_DISPUTES_PER_ORG_MAX);
+
+        // Confirmed by a majority (the reporter's organization and a third).
+        noop(ext, signed(21), Call::confirm { dispute: 1 }, err(Error::AlreadyConfirmed));
+        noop(ext, signed(99), Call::confirm { dispute: 1 }, err(Error::NotMonitor));
+        noop(ext, signed(11), Call::confirm { dispute: 9 }, err(Error::UnknownDispute));
+        ok(ext, signed(11), Call::confirm { dispute: 1 });
+        noop(ext, signed(11), Call::confirm { dispute: 1 }, err(Error::AlreadyConfirmed));
+        ok(ext, signed(31), Call::confirm { dispute: 1 });
+        assert_eq!(DISPUTES.get(ext, &1).unwrap().status, DisputeStatus::Confirmed);
+        noop(ext, signed(31), Call::confirm { dispute: 1 }, err(Error::NotOpen));
+        assert_eq!(OPEN_DISPUTES.get(ext, &2), OPEN_DISPUTES_PER_ORG_MAX - 1);
+
+        // Upheld by governance: the report is false, its organization flagged.
+        noop(ext, signed(10), Call::resolve { dispute: 2, upheld: true }, DispatchError::BadOrigin);
+        ok(ext, Origin::Root, Call::resolve { dispute: 2, upheld: true });
+        assert!(REPORTS.get(ext, &1, &2).unwrap().false_report);
+        assert_eq!(FLAGS.get(ext, &(1, 1)), 1);
+        ok(ext, Origin::Root, Call::resolve { dispute: 3, upheld: false });
+        assert!(!REPORTS.get(ext, &1, &3).unwrap().false_report);
+        noop(ext, Origin::Root, Call::resolve { dispute: 3, upheld: true }, err(Error::NotOpen));
+        noop(ext, Origin::Root, Call::resolve { dispute: 9, upheld: true }, err(Error::UnknownDispute));
+        assert!(events(ext).contains(&Event::DisputeClosed { dispute: 2, status: DisputeStatus::Upheld }));
+    });
+}
+
+#[test]
+fn a_silent_subchain_is_flagged_stale_and_a_report_clears_it() {
+    new_ext().execute_with(|ext| {
+        ok(ext, signed(11), report(10, 100));
+        // Reported at block 1: due by 1 + 10 × 2 = 21.
+        run_to(ext, 21);
+        assert!(!SUBCHAINS.get(ext, &1).unwrap().stale);
+        run_to(ext, 22);
+        assert!(SUBCHAINS.get(ext, &1).unwrap().stale);
+        assert!(events(ext).contains(&Event::Stale { subchain: 1, last_report_at: 1 }));
+        run_to(ext, 30);
+        assert_eq!(events(ext).iter().filter(|e| matches!(e, Event::Stale { .. })).count(), 1, "flagged once");
+        ok(ext, signed(21), report(40, 120));
+        assert!(!SUBCHAINS.get(ext, &1).unwrap().stale);
+        assert!(events(ext).contains(&Event::Fresh { subchain: 1 }));
+    });
+}
