@@ -13,6 +13,7 @@ use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
 use accord_pallet_releases as releases;
+use accord_pallet_subchain_status as subchain_status;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
@@ -62,6 +63,9 @@ pub enum RuntimeCall {
     /// Metering calls (one wraps a call with another payer).
     #[codec(index = 11)]
     Metering(metering::Call<RuntimeCall>),
+    /// Sub-chain status calls.
+    #[codec(index = 12)]
+    SubchainStatus(subchain_status::Call),
 }
 
 /// Every event of the runtime: `pallet index ++ event`. Pallets without events have no
@@ -101,6 +105,9 @@ pub enum RuntimeEvent {
     /// Metering events.
     #[codec(index = 11)]
     Metering(metering::Event),
+    /// Sub-chain status events.
+    #[codec(index = 12)]
+    SubchainStatus(subchain_status::Event),
 }
 
 impl RuntimeCall {
@@ -145,6 +152,7 @@ impl RuntimeCall {
                 metering::weights::delete_data()
             }
             RuntimeCall::Metering(_) => metering::weights::admin(),
+            RuntimeCall::SubchainStatus(c) => c.weight(),
         }
     }
 
@@ -223,6 +231,7 @@ impl RuntimeCall {
             RuntimeCall::Releases(c) => releases::dispatch(ext, origin, c, |ext, origin, class, inner| {
                 inner.dispatch_in_class(ext, origin, class)
             }),
+            RuntimeCall::SubchainStatus(c) => subchain_status::dispatch(ext, origin, c),
             RuntimeCall::Metering(c) => {
                 metering::dispatch(ext, origin, c, &Stores, |ext, origin, inner| inner.dispatch(ext, origin))
             }
@@ -270,6 +279,9 @@ impl governance::ManagementCall for RuntimeCall {
                 | metering::Call::set_payout_rules { .. }
                 | metering::Call::set_backup_days { .. },
             ) => 11,
+            RuntimeCall::SubchainStatus(
+                subchain_status::Call::register_subchain { .. } | subchain_status::Call::resolve { .. },
+            ) => 12,
             _ => return None,
         };
         Some(class)

@@ -21,6 +21,7 @@ use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
 use accord_pallet_releases as releases;
+use accord_pallet_subchain_status as subchain_status;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
@@ -175,6 +176,7 @@ fn on_initialize(ext: &mut Ext<'_>, n: BlockNumber) -> Weight {
         .saturating_add(alliances::Pallet::on_initialize(ext, n))
         .saturating_add(releases::Pallet::on_initialize(ext, n))
         .saturating_add(metering::Pallet::on_initialize(ext, n))
+        .saturating_add(subchain_status::Pallet::on_initialize(ext, n))
         // Governance's hook dispatches passed calls as root: it needs the runtime's dispatcher.
         .saturating_add(governance::on_initialize::<RuntimeCall>(ext, n, |ext, call| call.dispatch(ext, Origin::Root)))
 }

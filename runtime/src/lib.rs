@@ -17,6 +17,7 @@
 //! | 9 | Governance |
 //! | 10 | Releases |
 //! | 11 | Metering |
+//! | 12 | SubchainStatus |
 //!
 //! Pallet indices are part of the wire format (calls, events, errors): never reuse one.
 //!
@@ -46,6 +47,7 @@ use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
 use accord_pallet_releases as releases;
+use accord_pallet_subchain_status as subchain_status;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
@@ -77,6 +79,7 @@ pub const PALLETS: PalletIndices = &[
     (governance::NAME, 9),
     (releases::NAME, 10),
     (metering::NAME, 11),
+    (subchain_status::NAME, 12),
 ];
 
 /// The index of a pallet of this runtime.
@@ -101,6 +104,7 @@ pub fn integrity_check() -> Result<(), String> {
     governance::Pallet::integrity_check()?;
     releases::Pallet::integrity_check()?;
     metering::Pallet::integrity_check()?;
+    subchain_status::Pallet::integrity_check()?;
     let mut seen = [false; 256];
     for (name, index) in PALLETS {
         if std::mem::replace(&mut seen[*index as usize], true) {
@@ -123,5 +127,6 @@ pub fn check_state(ext: &accord_support::Ext<'_>) -> Result<(), String> {
     alliances::Pallet::check_state(ext)?;
     governance::Pallet::check_state(ext)?;
     releases::Pallet::check_state(ext)?;
-    metering::Pallet::check_state(ext)
+    metering::Pallet::check_state(ext)?;
+    subchain_status::Pallet::check_state(ext)
 }

@@ -14,6 +14,7 @@ use accord_pallet_oplog as oplog;
 use accord_pallet_organizations as organizations;
 use accord_pallet_records as records;
 use accord_pallet_releases as releases;
+use accord_pallet_subchain_status as subchain_status;
 use accord_pallet_sudo as sudo;
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
@@ -43,6 +44,7 @@ pub fn build() -> RuntimeMetadataPrefixed {
         governance::metadata::<RuntimeCall>().build(pallet_index(governance::NAME)),
         releases::metadata::<RuntimeCall>().build(pallet_index(releases::NAME)),
         metering::metadata::<RuntimeCall>().build(pallet_index(metering::NAME)),
+        subchain_status::metadata().build(pallet_index(subchain_status::NAME)),
     ];
     accord_support::metadata::build_v14(pallets, meta_type::<ExtrinsicTypeInfo<RuntimeCall>>(), meta_type::<Runtime>())
 }

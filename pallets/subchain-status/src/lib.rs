@@ -506,6 +506,18 @@ pub enum Error {
     AlreadyConfirmed,
 }
 
+impl Call {
+    /// The weight of the call, before dispatch.
+    pub fn weight(&self) -> accord_support::Weight {
+        match self {
+            Call::register_subchain { .. } => weights::register(),
+            Call::add_monitor { .. } | Call::remove_monitor { .. } => weights::monitor(),
+            Call::report { .. } => weights::report(),
+            Call::dispute { .. } | Call::confirm { .. } | Call::resolve { .. } => weights::dispute(),
+        }
+    }
+}
+
 impl PalletError for Error {
     const PALLET: &'static str = NAME;
     fn index(self) -> u8 {

@@ -69,7 +69,8 @@ fn pallets_are_at_their_indices() {
             ("Alliances", 8),
             ("Governance", 9),
             ("Releases", 10),
-            ("Metering", 11)
+            ("Metering", 11),
+            ("SubchainStatus", 12)
         ]
     );
 }
