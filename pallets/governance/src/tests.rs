@@ -115,17 +115,8 @@ fn new_ext(count: u8) -> TestExternalities {
     t.execute_with(|ext| {
         system::build_genesis(ext);
         accord_pallet_timestamp::build_genesis(ext, 1_000);
-        let orgs: Vec<GenesisOrg> = (1..=count)
-            .map(|i| GenesisOrg {
-                name: format!("Org{i}").into_bytes(),
-                category: Category::OnCloud,
-                space: None,
-                admins: vec![acc(i * 10)],
-                members: vec![],
-                nodes: vec![],
-                credentials: Credentials::default(),
-            })
-            .collect();
+        let orgs: Vec<GenesisOrg> =
+            (1..=count).map(|i| GenesisOrg::with_admin(&format!("Org{i}"), acc(i * 10))).collect();
         organizations::build_genesis(ext, &orgs, false).unwrap();
         system::initialize(ext, 1, H256([1; 32]));
     });

@@ -1,5 +1,5 @@
 use accord_pallet_balances as balances;
-use accord_pallet_organizations::{self as organizations, Category, Credentials, Endpoint, GenesisNode, GenesisOrg};
+use accord_pallet_organizations::{self as organizations, Endpoint, GenesisNode, GenesisOrg};
 use accord_pallet_organizations::{NodeRole, StorageMedium};
 use accord_pallet_system as system;
 use accord_primitives::crypto::Ed25519Pair;
@@ -126,13 +126,8 @@ fn new_ext() -> TestExternalities {
         endowed.push((PLATFORM, balances::EXISTENTIAL_DEPOSIT));
         balances::GenesisConfig { balances: endowed }.build(ext).unwrap();
         let org = |name: &str, admin: u8, nodes: Vec<GenesisNode>| GenesisOrg {
-            name: name.as_bytes().to_vec(),
-            category: Category::OnCloud,
-            space: None,
-            admins: vec![acc(admin)],
-            members: vec![],
             nodes,
-            credentials: Credentials::default(),
+            ..GenesisOrg::with_admin(name, acc(admin))
         };
         let orgs = vec![
             org("One", 10, vec![node(1, StorageMedium::Hdd), node(2, StorageMedium::Nvm)]),

@@ -26,6 +26,22 @@ pub struct GenesisOrg {
     pub credentials: Credentials,
 }
 
+impl GenesisOrg {
+    /// An on-cloud organization called `name` with one admin and nothing else (the shape
+    /// tests and small chain specs start from).
+    pub fn with_admin(name: &str, admin: AccountId32) -> GenesisOrg {
+        GenesisOrg {
+            name: name.as_bytes().to_vec(),
+            category: Category::OnCloud,
+            space: None,
+            admins: vec![admin],
+            members: vec![],
+            nodes: vec![],
+            credentials: Credentials::default(),
+        }
+    }
+}
+
 /// A founding organization's node.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GenesisNode {

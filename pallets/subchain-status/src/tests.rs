@@ -1,4 +1,4 @@
-use accord_pallet_organizations::{self as organizations, Category, Credentials, GenesisOrg};
+use accord_pallet_organizations::{self as organizations, GenesisOrg};
 use accord_pallet_system as system;
 use accord_primitives::{AccountId32, H256};
 use accord_support::testing::{assert_noop, TestExternalities};
@@ -82,17 +82,7 @@ fn new_ext() -> TestExternalities {
     t.execute_with(|ext| {
         system::build_genesis(ext);
         accord_pallet_timestamp::build_genesis(ext, 1_000);
-        let orgs: Vec<GenesisOrg> = (1..=4)
-            .map(|i| GenesisOrg {
-                name: format!("Org{i}").into_bytes(),
-                category: Category::OnCloud,
-                space: None,
-                admins: vec![acc(i * 10)],
-                members: vec![],
-                nodes: vec![],
-                credentials: Credentials::default(),
-            })
-            .collect();
+        let orgs: Vec<GenesisOrg> = (1..=4).map(|i| GenesisOrg::with_admin(&format!("Org{i}"), acc(i * 10))).collect();
         organizations::build_genesis(ext, &orgs, false).unwrap();
         system::initialize(ext, 1, H256([1; 32]));
         ok(ext, Origin::Root, register(&[1, 2, 3], 10, 2));
