@@ -182,14 +182,18 @@ impl RuntimeCall {
         )
     }
 
+    /// The call `pay_with` carries, or this call.
+    pub fn paid_call(&self) -> &RuntimeCall {
+        match self {
+            RuntimeCall::Metering(metering::Call::pay_with { call, .. }) => call,
+            call => call,
+        }
+    }
+
     /// Where the top-level call goes, if it is a call of a release target (alone, or in
     /// `as_class`): decided on the state before its dispatch.
     pub fn route(&self, ext: &Ext<'_>) -> Option<releases::Routed> {
-        let call = match self {
-            RuntimeCall::Metering(metering::Call::pay_with { call, .. }) => &**call,
-            call => call,
-        };
-        let (class, call) = match call {
+        let (class, call) = match self.paid_call() {
             RuntimeCall::Releases(releases::Call::as_class { class, call }) => (*class, &**call),
             call => (releases::TrafficClass::Production, call),
         };

@@ -2,14 +2,17 @@
 //!
 //! ```text
 //! BlockExecution::initialize(parent state, parent hash, number, digest)
-//!   -> apply(xt) ...   check -> fee + nonce -> dispatch in a layer -> ExtrinsicSuccess/Failed
+//!   -> apply(xt) ...   check (signature, gate, class, charge) -> precharge + nonce
+//!                      -> dispatch in a layer -> settle the fee (fees::settle) -> route outcome
+//!                      -> ExtrinsicSuccess/Failed
 //!   -> finalize()      timestamp check -> on_finalize hooks -> System.Events -> roots -> Header
 //! execute_block(parent state, block) = the same, then the header's roots must match.
 //! validate_transaction(best state, xt, best hash) = the checks only, on a throwaway Ext.
 //! ```
 //!
-//! A failed dispatch keeps the fee and the nonce increment and nothing else; a transaction
-//! that fails its checks changes nothing.
+//! A failed dispatch (or one whose fee cannot be paid) keeps the nonce increment and pays
+//! the attempt fee (compute and network), and nothing else; a transaction that fails its
+//! checks changes nothing.
 
 use codec::Encode;
 
@@ -288,11 +291,7 @@ fn check(
         return Err(InvalidTransaction::Custom(crate::validity::custom::NOT_A_MEMBER).into());
     }
     // A traffic class: only on a release target's call, a test class only from the cohort.
-    let classed = match &call {
-        RuntimeCall::Metering(metering::Call::pay_with { call, .. }) => &**call,
-        call => call,
-    };
-    if let RuntimeCall::Releases(releases::Call::as_class { class, call: inner }) = classed {
+    if let RuntimeCall::Releases(releases::Call::as_class { class, call: inner }) = call.paid_call() {
         let Some((target, _)) = releases::RoutedCall::routed(&**inner) else {
             return Err(InvalidTransaction::Custom(crate::validity::custom::NOT_ROUTED).into());
         };
