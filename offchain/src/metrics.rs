@@ -1,5 +1,6 @@
-//! The consumer's Prometheus metrics, served as text on `metrics_port` (127.0.0.1) when
-//! configured: cursor, lag, applied, unmatched, breaks, queue depth.
+//! Prometheus metrics, served as text on `metrics_port` (127.0.0.1) when configured: the
+//! consumer's (cursor, lag, applied, unmatched, breaks, queue depth) here, and the server
+//! every worker uses.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -52,14 +53,25 @@ impl Metrics {
                 get(&self.queue_depth_max),
             ),
         ];
-        rows.iter()
-            .map(|(name, kind, help, v)| format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"))
-            .collect()
+        render_rows(&rows)
     }
+}
+
+/// The Prometheus text of `(name, kind, help, value)` rows.
+pub fn render_rows<N: std::fmt::Display>(rows: &[(N, &str, &str, u64)]) -> String {
+    rows.iter()
+        .map(|(name, kind, help, v)| format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"))
+        .collect()
 }
 
 /// Serves `metrics` on 127.0.0.1:`port` from a background thread; returns the bound port.
 pub fn serve(port: u16, metrics: Arc<Metrics>) -> std::io::Result<u16> {
+    serve_text(port, move || metrics.render())
+}
+
+/// Serves what `render` returns, as Prometheus text, on 127.0.0.1:`port` from a background
+/// thread; returns the bound port.
+pub fn serve_text(port: u16, render: impl Fn() -> String + Send + 'static) -> std::io::Result<u16> {
     let listener = TcpListener::bind(("127.0.0.1", port))?;
     let bound = listener.local_addr()?.port();
     std::thread::Builder::new().name("metrics".into()).spawn(move || {
@@ -68,7 +80,7 @@ pub fn serve(port: u16, metrics: Arc<Metrics>) -> std::io::Result<u16> {
             let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
             let mut buf = [0u8; 2048];
             let _ = stream.read(&mut buf);
-            let body = metrics.render();
+            let body = render();
             let _ = write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
         }
     })?;

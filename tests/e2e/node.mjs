@@ -10,24 +10,46 @@ export function nodeBinary() {
   return join(target, 'release', 'accord-node');
 }
 
-export async function startNode(args = []) {
-  const base = mkdtempSync(join(tmpdir(), 'accord-e2e-'));
-  const child = spawn(nodeBinary(), ['--dev', '--base-path', base, '--rpc-port', '0', ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+// The accord-offchain binary beside accord-node.
+export function offchainBinary() {
+  return join(nodeBinary(), '..', 'accord-offchain');
+}
+
+// Spawns accord-node with `args` and a free RPC port; resolves once it serves RPC, with its
+// WebSocket and HTTP URLs. `stop()` kills it and removes `cleanup` (a folder), if given.
+export async function spawnNode(args, cleanup) {
+  const child = spawn(nodeBinary(), [...args, '--rpc-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const addr = await rpcAddress(child);
   return {
     wsUrl: `ws://${addr}`,
+    httpUrl: `http://${addr}`,
     async stop() {
       child.kill('SIGKILL');
       await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
-      rmSync(base, { recursive: true, force: true });
+      if (cleanup) rmSync(cleanup, { recursive: true, force: true });
     },
   };
 }
 
+export async function startNode(args = []) {
+  const base = mkdtempSync(join(tmpdir(), 'accord-e2e-'));
+  return spawnNode(['--dev', '--base-path', base, ...args], base);
+}
+
+// The chain spec `accord-node build-spec <args>` prints, parsed.
+export async function buildSpec(args) {
+  const { execFileSync } = await import('node:child_process');
+  return JSON.parse(execFileSync(nodeBinary(), ['build-spec', ...args]).toString());
+}
+
+// The public key (hex) of a node key file or secret URI, as --bootnodes lists it.
+export async function nodeKey(key) {
+  const { execFileSync } = await import('node:child_process');
+  return execFileSync(nodeBinary(), ['key', 'inspect-node-key', key]).toString().trim();
+}
+
 // A free TCP port on 127.0.0.1 (released at once; another process may take it meanwhile).
-async function freePort() {
+export async function freePort() {
   const { createServer } = await import('node:net');
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -61,26 +83,26 @@ function rpcAddress(child) {
   });
 }
 
-// Starts a BFT network of the `local` chain: four validators (//Alice..//Dave) and a full
-// node, on loopback with free ports. Returns the full node's WebSocket URL.
-export async function startNetwork() {
-  const { execFileSync } = await import('node:child_process');
+// Starts a BFT network of `chain` (`local`, or a chain spec file whose validators are the
+// first `count` of //Alice..//Ferdie): its validators and a full node, on loopback with free
+// ports. Returns the full node's and the first validator's URLs.
+export async function startNetwork({ chain = 'local', count = 4 } = {}) {
   const { writeFileSync, mkdirSync } = await import('node:fs');
   const dir = mkdtempSync(join(tmpdir(), 'accord-e2e-net-'));
   const bin = nodeBinary();
-  const validators = ['//Alice', '//Bob', '//Charlie', '//Dave'];
+  const validators = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie'].slice(0, count);
   mkdirSync(join(dir, 'full'));
   const fullKey = join(dir, 'full', 'node-key');
   writeFileSync(fullKey, '07'.repeat(32));
-  const keys = [...validators, fullKey].map((k) => execFileSync(bin, ['key', 'inspect-node-key', k]).toString().trim());
+  const keys = await Promise.all([...validators, fullKey].map(nodeKey));
   const ports = [];
-  for (let i = 0; i < 5; i++) ports.push(await freePort());
+  for (let i = 0; i <= count; i++) ports.push(await freePort());
   const children = [];
   const addrs = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i <= count; i++) {
     const peers = keys.map((k, j) => `${k}@127.0.0.1:${ports[j]}`).filter((_, j) => j !== i).join(',');
-    const role = i < 4 ? ['--validator', '--validator-key', validators[i]] : ['--node-key-file', fullKey];
-    const args = ['--chain', 'local', '--base-path', join(dir, `node${i}`), '--rpc-port', '0',
+    const role = i < count ? ['--validator', '--validator-key', validators[i]] : ['--node-key-file', fullKey];
+    const args = ['--chain', chain, '--base-path', join(dir, `node${i}`), '--rpc-port', '0',
       '--listen-addr', `127.0.0.1:${ports[i]}`, '--bootnodes', peers, ...role];
     const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(child);
@@ -88,8 +110,10 @@ export async function startNetwork() {
   }
   const resolved = await Promise.all(addrs);
   return {
-    wsUrl: `ws://${resolved[4]}`,
+    wsUrl: `ws://${resolved[count]}`,
+    httpUrl: `http://${resolved[count]}`,
     validatorWsUrl: `ws://${resolved[0]}`,
+    validatorHttpUrl: `http://${resolved[0]}`,
     async stop() {
       for (const child of children) child.kill('SIGKILL');
       await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r)))));

@@ -1,55 +1,64 @@
 //! `accord-offchain --config <file.toml>`: runs the operation-log consumer until Ctrl-C or
 //! SIGTERM. `accord-offchain provision --config <org.toml>`: runs an organization's
-//! provisioning driver (see `accord_offchain::provision`).
+//! provisioning driver (see `accord_offchain::provision`). `accord-offchain status-reporter
+//! --config <reporter.toml>` and `accord-offchain status-verifier --config <verifier.toml>`:
+//! the sub-chain status workers (see `accord_offchain::status`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+
+const USAGE: &str = "usage: accord-offchain --config <consumer.toml>
+       accord-offchain provision --config <org.toml>
+       accord-offchain status-reporter --config <reporter.toml>
+       accord-offchain status-verifier --config <verifier.toml>";
+
+/// Exits with `Error: <e>` when `result` is an error.
+fn or_exit<T, E: std::fmt::Display>(result: Result<T, E>) -> T {
+    result.unwrap_or_else(|e| {
+        eprintln!("Error: {e}");
+        std::process::exit(1);
+    })
+}
 
 fn main() {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
     let args: Vec<String> = std::env::args().collect();
-    let (provision, path) = match args.as_slice() {
-        [_, flag, path] if flag == "--config" => (false, path.clone()),
-        [_, command, flag, path] if command == "provision" && flag == "--config" => (true, path.clone()),
+    let (command, path) = match args.as_slice() {
+        [_, flag, path] if flag == "--config" => ("consume", path.clone()),
+        [_, command, flag, path]
+            if flag == "--config"
+                && ["provision", "status-reporter", "status-verifier"].contains(&command.as_str()) =>
+        {
+            (command.as_str(), path.clone())
+        }
         _ => {
-            eprintln!(
-                "usage: accord-offchain --config <consumer.toml>\n       accord-offchain provision --config <org.toml>"
-            );
+            eprintln!("{USAGE}");
             std::process::exit(2);
         }
     };
     let stop = stop_on_signal();
-    if provision {
-        let config = match accord_offchain::provision::ProvisionConfig::load(&path) {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("Error: {e}");
-                std::process::exit(1);
-            }
-        };
-        if let Err(e) = accord_offchain::provision::run(config, stop) {
-            eprintln!("Error: {e}");
-            std::process::exit(1);
+    match command {
+        "provision" => {
+            let config = or_exit(accord_offchain::provision::ProvisionConfig::load(&path));
+            or_exit(accord_offchain::provision::run(config, stop));
         }
-        return;
-    }
-    let config = match accord_offchain::Config::load(&path) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("Error: {e}");
-            std::process::exit(1);
+        "status-reporter" => {
+            let config = or_exit(accord_offchain::status::StatusConfig::load(&path));
+            or_exit(accord_offchain::status::reporter::run(config, stop));
         }
-    };
-    match accord_offchain::run(config, stop, |_| {}) {
-        Ok(p) => eprintln!(
-            "stopped at index {}: {} applied, {} unmatched, {} breaks",
-            p.cursor, p.applied, p.unmatched, p.breaks
-        ),
-        Err(e) => {
-            eprintln!("Error: {e}");
-            std::process::exit(1);
+        "status-verifier" => {
+            let config = or_exit(accord_offchain::status::StatusConfig::load(&path));
+            or_exit(accord_offchain::status::verifier::run(config, stop));
+        }
+        _ => {
+            let config = or_exit(accord_offchain::Config::load(&path));
+            let p = or_exit(accord_offchain::run(config, stop, |_| {}));
+            eprintln!(
+                "stopped at index {}: {} applied, {} unmatched, {} breaks",
+                p.cursor, p.applied, p.unmatched, p.breaks
+            );
         }
     }
 }

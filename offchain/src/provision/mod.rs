@@ -241,7 +241,7 @@ impl<D: Driver> Provisioner<D> {
             if let Some(success) = outcome {
                 let call =
                     RuntimeCall::Alliances(alliances::Call::report_task { task: *id, org: self.config.org, success });
-                match crate::ack::submit_signed(&self.client, &self.pair, &call).await {
+                match crate::rpc::submit_signed(&self.client, &self.pair, &call).await {
                     Ok(_) => {
                         tracing::info!(
                             "reported task {id} ({:?}): {}",

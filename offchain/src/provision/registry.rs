@@ -2,15 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use codec::Decode;
-use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::HttpClient;
-use jsonrpsee::rpc_params;
-use serde_json::Value;
 
 use accord_pallet_alliances::{self as alliances, BusinessChain, ChainId, Task, TaskId, TaskStatus};
 use accord_pallet_organizations::{self as organizations, NodeInfo, NodeKey, OrgCode};
 use accord_primitives::H256;
+
+use crate::rpc::{finalized, storage};
 
 /// What the driver needs of the registry at one finalized block.
 #[derive(Debug, Default)]
@@ -25,31 +23,6 @@ pub struct Snapshot {
     pub nodes: BTreeMap<NodeKey, NodeInfo>,
     /// Running tasks in which the organization still has to answer.
     pub tasks: BTreeMap<TaskId, Task>,
-}
-
-/// A JSON-RPC call.
-pub(crate) async fn call(
-    client: &HttpClient,
-    method: &str,
-    params: jsonrpsee::core::params::ArrayParams,
-) -> Result<Value, String> {
-    client.request::<Value, _>(method, params).await.map_err(|e| format!("{method}: {e}"))
-}
-
-async fn storage<T: Decode>(client: &HttpClient, key: &[u8], at: H256) -> Result<Option<T>, String> {
-    let key = format!("0x{}", hex::encode(key));
-    let at = format!("0x{}", hex::encode(at.0));
-    let value = call(client, "state_getStorage", rpc_params![key, at]).await?;
-    let Some(text) = value.as_str() else {
-        return Ok(None);
-    };
-    let bytes = hex::decode(text.trim_start_matches("0x")).map_err(|e| format!("storage is not hex: {e}"))?;
-    T::decode(&mut &bytes[..]).map(Some).map_err(|e| format!("stored value does not decode: {e}"))
-}
-
-async fn finalized(client: &HttpClient) -> Result<H256, String> {
-    let v = call(client, "chain_getFinalizedHead", rpc_params![]).await?;
-    H256::from_hex(v.as_str().ok_or("chain_getFinalizedHead: not a hash")?).map_err(|e| e.to_string())
 }
 
 /// Reads the snapshot for organization `org` at the finalized head. `first_task` is the

@@ -1,0 +1,198 @@
+//! `accord-offchain status-reporter`: reports a sub-chain's status to the main chain.
+//!
+//! Each round (every `poll_ms`): read the sub-chain's status at its finalized head, read
+//! the sub-chain's record and latest report at the main chain's finalized head, and submit
+//! `SubchainStatus.report` when a count changed ([`is_news`]) or a heartbeat is due (half
+//! the reporting interval of main-chain blocks since the last report, so one lost round
+//! still keeps the sub-chain fresh). Nothing is submitted while the account has a
+//! transaction in flight, and after a submission the round waits for its sequence number,
+//! so neither a slow block nor a restart produces a duplicate report.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use tracing::{info, warn};
+
+use accord_pallet_subchain_status::{self as subchain_status, Status};
+use accord_primitives::{BlockNumber, Pair};
+use accord_runtime::RuntimeCall;
+
+use super::{
+    check_genesis, in_flight, on_chain, signer, wait_for, Collector, StatusConfig, WorkerMetrics, PROGRESS_EVERY,
+};
+
+/// Whether `new` must be reported over `last`: a count changed (the height, the hash and
+/// the TPS move with every block and are news only in a heartbeat).
+pub fn is_news(last: Option<&Status>, new: &Status) -> bool {
+    match last {
+        None => true,
+        Some(l) => (l.orgs, l.nodes, l.tx_count, l.contracts) != (new.orgs, new.nodes, new.tx_count, new.contracts),
+    }
+}
+
+/// The main-chain blocks after a report at which the next heartbeat is due.
+pub fn heartbeat_after(interval: BlockNumber) -> BlockNumber {
+    (interval / 2).max(1)
+}
+
+/// What a round did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Round {
+    /// Nothing to report (or the own node is behind the last report).
+    Idle,
+    /// A transaction of the account is still in flight.
+    Waiting,
+    /// A report with news landed as this sequence number.
+    Reported(u64),
+    /// A heartbeat landed as this sequence number.
+    Heartbeat(u64),
+}
+
+/// The reporter.
+pub struct Reporter {
+    config: StatusConfig,
+    main: HttpClient,
+    sub: HttpClient,
+    pair: Pair,
+    collector: Collector,
+    /// Its counters.
+    pub metrics: Arc<WorkerMetrics>,
+}
+
+impl Reporter {
+    /// A reporter for `config` (already checked); connects lazily.
+    pub fn new(config: StatusConfig) -> Result<Reporter, String> {
+        let main = HttpClientBuilder::default().build(&config.main_url).map_err(|e| e.to_string())?;
+        let sub = HttpClientBuilder::default().build(&config.sub_url).map_err(|e| e.to_string())?;
+        let pair = signer(&config)?;
+        Ok(Reporter { config, main, sub, pair, collector: Collector::default(), metrics: Arc::default() })
+    }
+
+    /// One round: collect, compare with what the main chain holds, report if due and wait
+    /// for the report to be finalized.
+    pub async fn round(&mut self) -> Result<Round, String> {
+        let id = self.config.subchain;
+        let mut status = self.collector.collect(&self.sub).await?;
+        status.tx_count = status.tx_count.saturating_add(self.config.inflate_tx_count);
+        self.metrics.height.store(status.height, Ordering::SeqCst);
+        self.metrics.tx_count.store(status.tx_count, Ordering::SeqCst);
+        let now = on_chain(&self.main, id).await?;
+        self.metrics.last_seq.store(now.subchain.last_seq, Ordering::SeqCst);
+        if in_flight(&self.main, &self.pair.account(), now.at).await? {
+            return Ok(Round::Waiting);
+        }
+        let last = now.latest.map(|r| r.status);
+        if last.is_some_and(|l| status.height < l.height) {
+            return Ok(Round::Idle);
+        }
+        let news = is_news(last.as_ref(), &status);
+        let due =
+            now.number >= u64::from(now.subchain.last_report_at.saturating_add(heartbeat_after(now.subchain.interval)));
+        if !news && !due {
+            return Ok(Round::Idle);
+        }
+        let call = RuntimeCall::SubchainStatus(subchain_status::Call::report { subchain: id, status });
+        crate::rpc::submit_signed(&self.main, &self.pair, &call).await?;
+        let wanted = now.subchain.last_seq + 1;
+        let main = &self.main;
+        wait_for(&format!("report {wanted} of sub-chain {id}"), || async move {
+            Ok(on_chain(main, id).await?.subchain.last_seq >= wanted)
+        })
+        .await?;
+        self.metrics.reports.fetch_add(1, Ordering::SeqCst);
+        self.metrics.last_seq.store(wanted, Ordering::SeqCst);
+        if news {
+            info!(
+                "reported sub-chain {id} #{wanted}: height {}, {} transactions, {} orgs, {} nodes, {} contracts",
+                status.height, status.tx_count, status.orgs, status.nodes, status.contracts
+            );
+            Ok(Round::Reported(wanted))
+        } else {
+            self.metrics.heartbeats.fetch_add(1, Ordering::SeqCst);
+            Ok(Round::Heartbeat(wanted))
+        }
+    }
+
+    /// Checks the sub-chain node against the registration, then runs rounds until `stop`
+    /// is set. A wrong genesis is fatal; any other failure is logged and retried.
+    pub async fn run(&mut self, stop: Arc<AtomicBool>) -> Result<(), String> {
+        let id = self.config.subchain;
+        info!("status reporter for sub-chain {id}: {} -> {}", self.config.sub_url, self.config.main_url);
+        if self.config.inflate_tx_count > 0 {
+            warn!("inflate_tx_count = {}: this reporter lies (a test flag)", self.config.inflate_tx_count);
+        }
+        while !stop.load(Ordering::SeqCst) {
+            match check_genesis(&self.main, &self.sub, id, &mut self.collector).await {
+                Ok(()) => break,
+                Err(e) if e.contains("registered with genesis") => return Err(e),
+                Err(e) => {
+                    warn!("status reporter: {e}; retrying");
+                    tokio::time::sleep(Duration::from_millis(self.config.poll_ms)).await;
+                }
+            }
+        }
+        let mut progress = Instant::now();
+        while !stop.load(Ordering::SeqCst) {
+            if let Err(e) = self.round().await {
+                self.metrics.errors.fetch_add(1, Ordering::SeqCst);
+                warn!("status reporter: {e}; retrying");
+            }
+            if progress.elapsed() >= PROGRESS_EVERY {
+                progress = Instant::now();
+                let m = &self.metrics;
+                let get = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::SeqCst);
+                info!(
+                    "sub-chain {id}: height {}, {} transactions; main chain report #{}; {} reports sent ({} heartbeats), {} errors",
+                    get(&m.height),
+                    get(&m.tx_count),
+                    get(&m.last_seq),
+                    get(&m.reports),
+                    get(&m.heartbeats),
+                    get(&m.errors)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(self.config.poll_ms)).await;
+        }
+        Ok(())
+    }
+}
+
+/// Runs a reporter for `config` until `stop` is set (the `status-reporter` subcommand).
+pub fn run(config: StatusConfig, stop: Arc<AtomicBool>) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let metrics_port = config.metrics_port;
+        let mut reporter = Reporter::new(config)?;
+        if let Some(port) = metrics_port {
+            let metrics = reporter.metrics.clone();
+            let bound =
+                crate::metrics::serve_text(port, move || metrics.render("reporter")).map_err(|e| e.to_string())?;
+            info!("metrics on http://127.0.0.1:{bound}/metrics");
+        }
+        reporter.run(stop).await
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_news_and_moving_figures_are_not() {
+        let a =
+            Status { height: 10, tx_count: 5, orgs: 2, nodes: 4, contracts: 1, tps_milli: 300, ..Status::default() };
+        assert!(is_news(None, &a));
+        assert!(!is_news(Some(&a), &Status { height: 11, tps_milli: 0, block_hash: [1; 32].into(), ..a }));
+        for changed in [
+            Status { tx_count: 6, ..a },
+            Status { orgs: 3, ..a },
+            Status { nodes: 3, ..a },
+            Status { contracts: 2, ..a },
+        ] {
+            assert!(is_news(Some(&a), &changed), "{changed:?}");
+        }
+        assert_eq!((heartbeat_after(20), heartbeat_after(1), heartbeat_after(0)), (10, 1, 1));
+    }
+}
