@@ -2,9 +2,11 @@
 //!
 //! Each round (every `poll_ms`): read the sub-chain's status at its finalized head, read
 //! the sub-chain's record and latest report at the main chain's finalized head, and submit
-//! `SubchainStatus.report` when a count changed ([`is_news`]) or a heartbeat is due (half
-//! the reporting interval of main-chain blocks since the last report, so one lost round
-//! still keeps the sub-chain fresh). Nothing is submitted while the account has a
+//! `SubchainStatus.report` when it is [`due`]: at once when the organizations, nodes or
+//! contracts changed; when only the transaction count did, a quarter of the reporting
+//! interval (in main-chain blocks) after the last report, so a busy sub-chain costs the main
+//! chain at most four reports an interval; and with nothing changed, a heartbeat half an
+//! interval after the last report, so one lost round still keeps the sub-chain fresh. Nothing is submitted while the account has a
 //! transaction in flight, and after a submission the round waits for its sequence number,
 //! so neither a slow block nor a restart produces a duplicate report.
 
@@ -23,18 +25,31 @@ use super::{
     check_genesis, in_flight, on_chain, signer, wait_for, Collector, StatusConfig, WorkerMetrics, PROGRESS_EVERY,
 };
 
-/// Whether `new` must be reported over `last`: a count changed (the height, the hash and
-/// the TPS move with every block and are news only in a heartbeat).
-pub fn is_news(last: Option<&Status>, new: &Status) -> bool {
-    match last {
-        None => true,
-        Some(l) => (l.orgs, l.nodes, l.tx_count, l.contracts) != (new.orgs, new.nodes, new.tx_count, new.contracts),
-    }
+/// Why a report is due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Due {
+    /// The first report, or the organizations, nodes or contracts changed: at once.
+    Structure,
+    /// Only the transaction count changed, and a quarter interval has passed since the
+    /// last report (a busy sub-chain is reported at most four times an interval).
+    Transactions,
+    /// Nothing changed, and half an interval has passed: a heartbeat.
+    Heartbeat,
 }
 
-/// The main-chain blocks after a report at which the next heartbeat is due.
-pub fn heartbeat_after(interval: BlockNumber) -> BlockNumber {
-    (interval / 2).max(1)
+/// Whether `new` must be reported over `last`, `since` main-chain blocks after the last
+/// report, for a sub-chain reporting every `interval` blocks. The height, the hash and the
+/// TPS move with every block and are no reason by themselves.
+pub fn due(last: Option<&Status>, new: &Status, since: u64, interval: BlockNumber) -> Option<Due> {
+    let Some(l) = last else { return Some(Due::Structure) };
+    let after = |share: BlockNumber| since >= u64::from((interval / share).max(1));
+    if (l.orgs, l.nodes, l.contracts) != (new.orgs, new.nodes, new.contracts) {
+        Some(Due::Structure)
+    } else if l.tx_count != new.tx_count {
+        after(4).then_some(Due::Transactions)
+    } else {
+        after(2).then_some(Due::Heartbeat)
+    }
 }
 
 /// What a round did.
@@ -87,12 +102,10 @@ impl Reporter {
         if last.is_some_and(|l| status.height < l.height) {
             return Ok(Round::Idle);
         }
-        let news = is_news(last.as_ref(), &status);
-        let due =
-            now.number >= u64::from(now.subchain.last_report_at.saturating_add(heartbeat_after(now.subchain.interval)));
-        if !news && !due {
+        let since = now.number.saturating_sub(u64::from(now.subchain.last_report_at));
+        let Some(why) = due(last.as_ref(), &status, since, now.subchain.interval) else {
             return Ok(Round::Idle);
-        }
+        };
         let call = RuntimeCall::SubchainStatus(subchain_status::Call::report { subchain: id, status });
         crate::rpc::submit_signed(&self.main, &self.pair, &call).await?;
         let wanted = now.subchain.last_seq + 1;
@@ -103,7 +116,7 @@ impl Reporter {
         .await?;
         self.metrics.reports.fetch_add(1, Ordering::SeqCst);
         self.metrics.last_seq.store(wanted, Ordering::SeqCst);
-        if news {
+        if why != Due::Heartbeat {
             info!(
                 "reported sub-chain {id} #{wanted}: height {}, {} transactions, {} orgs, {} nodes, {} contracts",
                 status.height, status.tx_count, status.orgs, status.nodes, status.contracts
@@ -180,19 +193,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counts_are_news_and_moving_figures_are_not() {
+    fn structure_at_once_transactions_every_quarter_heartbeats_every_half_interval() {
         let a =
             Status { height: 10, tx_count: 5, orgs: 2, nodes: 4, contracts: 1, tps_milli: 300, ..Status::default() };
-        assert!(is_news(None, &a));
-        assert!(!is_news(Some(&a), &Status { height: 11, tps_milli: 0, block_hash: [1; 32].into(), ..a }));
-        for changed in [
-            Status { tx_count: 6, ..a },
-            Status { orgs: 3, ..a },
-            Status { nodes: 3, ..a },
-            Status { contracts: 2, ..a },
-        ] {
-            assert!(is_news(Some(&a), &changed), "{changed:?}");
+        assert_eq!(due(None, &a, 0, 20), Some(Due::Structure));
+        let moved = Status { height: 11, tps_milli: 0, block_hash: [1; 32].into(), ..a };
+        assert_eq!(due(Some(&a), &moved, 9, 20), None, "height, hash and TPS are no reason");
+        assert_eq!(due(Some(&a), &moved, 10, 20), Some(Due::Heartbeat));
+        for changed in [Status { orgs: 3, ..a }, Status { nodes: 3, ..a }, Status { contracts: 2, ..a }] {
+            assert_eq!(due(Some(&a), &changed, 0, 20), Some(Due::Structure), "{changed:?}");
         }
-        assert_eq!((heartbeat_after(20), heartbeat_after(1), heartbeat_after(0)), (10, 1, 1));
+        let busy = Status { tx_count: 6, ..a };
+        assert_eq!(due(Some(&a), &busy, 4, 20), None);
+        assert_eq!(due(Some(&a), &busy, 5, 20), Some(Due::Transactions));
+        assert_eq!(due(Some(&a), &busy, 1, 1), Some(Due::Transactions), "a one-block interval");
+        assert_eq!(due(Some(&a), &a, 0, 1), None);
+        assert_eq!(due(Some(&a), &a, 1, 0), Some(Due::Heartbeat));
     }
 }
