@@ -66,3 +66,11 @@ test('a sub-chain registered by root receives its member organization reports', 
   const history = await api.query.subchainStatus.reports.entries(1);
   assert.equal(history.length, 2);
 });
+
+test('a blockchain of the registry is registered by its creator; an unknown business chain is refused', async () => {
+  const tolerance = { orgs: 0, nodes: 0, txCount: 5, tpsMilli: 500, contracts: 0 };
+  const call = api.tx.subchainStatus.registerFromChain(7, 0, '0x' + '77'.repeat(32), 20, 2, tolerance);
+  assert.deepEqual(call.method.toHuman().args.chain, '7');
+  await assert.rejects(send(call, alice), /UnknownChain/);
+  assert.equal((await api.query.subchainStatus.chainOf(1)).isNone, true, 'ledger was registered by root');
+});

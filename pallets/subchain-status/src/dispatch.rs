@@ -1,8 +1,9 @@
 //! The calls: each checks everything first, then writes.
 
+use accord_pallet_alliances as alliances;
 use accord_pallet_organizations as organizations;
 use accord_pallet_system as system;
-use accord_primitives::AccountId32;
+use accord_primitives::{AccountId32, BlockNumber, H256};
 use accord_support::{BoundedVec, DispatchError, DispatchResult, Ext, Origin};
 
 use crate::hooks::{beyond_tolerance, changes};
@@ -20,13 +21,60 @@ fn subchain_of(ext: &Ext<'_>, id: SubchainId) -> Result<Subchain, DispatchError>
     SUBCHAINS.get(ext, &id).ok_or_else(|| fail(ext, Error::UnknownSubchain))
 }
 
+/// Whether `org` is still a member of sub-chain `id`: named at registration, and, for a
+/// sub-chain registered from the registry, still an organization of that blockchain while
+/// its business chain exists.
+fn is_member(ext: &Ext<'_>, id: SubchainId, sc: &Subchain, org: OrgCode) -> bool {
+    if !sc.orgs.contains(&org) {
+        return false;
+    }
+    let Some((chain, index)) = CHAIN_OF.get(ext, &id) else { return true };
+    match alliances::CHAINS.get(ext, &chain) {
+        Some(c) => c.blockchains.get(index as usize).is_some_and(|b| b.orgs.contains(&org)),
+        None => true,
+    }
+}
+
 /// The organization `who` monitors `id` for, if it is still an active member of it.
 fn monitor_org(ext: &Ext<'_>, id: SubchainId, sc: &Subchain, who: &AccountId32) -> Result<OrgCode, DispatchError> {
     let org = MONITORS.get(ext, &id, who).ok_or_else(|| fail(ext, Error::NotMonitor))?;
-    if !sc.orgs.contains(&org) || !organizations::is_active(ext, org) {
+    if !is_member(ext, id, sc, org) || !organizations::is_active(ext, org) {
         return Err(fail(ext, Error::NotMonitor));
     }
     Ok(org)
+}
+
+/// Checks the interval, grace and sub-chain bound; stores a new sub-chain and returns its id.
+fn insert_subchain(
+    ext: &mut Ext<'_>,
+    name: BoundedVec<u8, NAME_LEN_MAX>,
+    genesis: H256,
+    orgs: BoundedVec<OrgCode, MEMBERS_MAX>,
+    (interval, grace): (BlockNumber, u32),
+    tolerance: Tolerance,
+) -> Result<SubchainId, DispatchError> {
+    if !(1..=INTERVAL_MAX).contains(&interval) || !(1..=GRACE_MAX).contains(&grace) {
+        return Err(fail(ext, Error::BadInterval));
+    }
+    let id = LAST_SUBCHAIN.get(ext) + 1;
+    if id > SUBCHAINS_MAX {
+        return Err(fail(ext, Error::TooManySubchains));
+    }
+    let sc = Subchain {
+        name,
+        genesis,
+        orgs,
+        interval,
+        grace,
+        tolerance,
+        last_seq: 0,
+        last_report_at: system::block_number(ext),
+        stale: false,
+    };
+    LAST_SUBCHAIN.put(ext, &id);
+    SUBCHAINS.insert(ext, &id, &sc);
+    deposit(ext, Event::SubchainRegistered { subchain: id, genesis });
+    Ok(id)
 }
 
 /// Closes dispute `id` as `status`, giving its organization back an open slot.
@@ -53,27 +101,26 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             if sorted.windows(2).any(|w| w[0] == w[1]) {
                 return Err(fail(ext, Error::DuplicateOrg));
             }
-            if !(1..=INTERVAL_MAX).contains(&interval) || !(1..=GRACE_MAX).contains(&grace) {
-                return Err(fail(ext, Error::BadInterval));
+            insert_subchain(ext, name, genesis, orgs, (interval, grace), tolerance)?;
+        }
+        Call::register_from_chain { chain, blockchain, genesis, interval, grace, tolerance } => {
+            let who = origin.ensure_signed()?;
+            let c = alliances::CHAINS.get(ext, &chain).ok_or_else(|| fail(ext, Error::UnknownChain))?;
+            if c.status != alliances::ChainStatus::Active {
+                return Err(fail(ext, Error::ChainNotActive));
             }
-            let id = LAST_SUBCHAIN.get(ext) + 1;
-            if id > SUBCHAINS_MAX {
-                return Err(fail(ext, Error::TooManySubchains));
+            let b = c.blockchains.get(blockchain as usize).ok_or_else(|| fail(ext, Error::UnknownBlockchain))?;
+            if !organizations::is_active_admin(ext, c.creator, &who) {
+                return Err(fail(ext, Error::NotAdmin));
             }
-            let sc = Subchain {
-                name,
-                genesis,
-                orgs,
-                interval,
-                grace,
-                tolerance,
-                last_seq: 0,
-                last_report_at: system::block_number(ext),
-                stale: false,
-            };
-            LAST_SUBCHAIN.put(ext, &id);
-            SUBCHAINS.insert(ext, &id, &sc);
-            deposit(ext, Event::SubchainRegistered { subchain: id, genesis });
+            let last = LAST_SUBCHAIN.get(ext);
+            if (1..=last).any(|id| CHAIN_OF.get(ext, &id) == Some((chain, blockchain))) {
+                return Err(fail(ext, Error::AlreadyRegistered));
+            }
+            let name = BoundedVec::try_from_vec(b.name.clone().into_inner()).unwrap_or_default();
+            let orgs = BoundedVec::try_from_vec(b.orgs.clone().into_inner()).unwrap_or_default();
+            let id = insert_subchain(ext, name, genesis, orgs, (interval, grace), tolerance)?;
+            CHAIN_OF.insert(ext, &id, &(chain, blockchain));
         }
         Call::add_monitor { subchain, org, who } => {
             let admin = origin.ensure_signed()?;
@@ -81,7 +128,7 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             if !organizations::is_active_admin(ext, org, &admin) {
                 return Err(fail(ext, Error::NotAdmin));
             }
-            if !sc.orgs.contains(&org) {
+            if !is_member(ext, subchain, &sc, org) {
                 return Err(fail(ext, Error::NotMember));
             }
             if MONITORS.contains_key(ext, &subchain, &who) {

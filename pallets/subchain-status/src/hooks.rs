@@ -90,6 +90,17 @@ pub(crate) fn check(ext: &Ext<'_>) -> Result<(), String> {
             }
         }
     }
+    let mut from_chains = std::collections::BTreeSet::new();
+    for id in 1..=last {
+        if let Some(source) = CHAIN_OF.get(ext, &id) {
+            if !from_chains.insert(source) {
+                return Err(format!("blockchain {source:?} is registered twice"));
+            }
+        }
+    }
+    if CHAIN_OF.get(ext, &(last + 1)).is_some() {
+        return Err(format!("sub-chain {} has a registry source but is not registered", last + 1));
+    }
     let mut open: std::collections::BTreeMap<OrgCode, u32> = Default::default();
     for d in 1..=LAST_DISPUTE.get(ext) {
         let dispute = DISPUTES.get(ext, &d).ok_or(format!("dispute {d} is missing"))?;

@@ -34,6 +34,7 @@ mod tests;
 use codec::{Decode, Encode, MaxEncodedLen};
 use scale_info::{meta_type, TypeInfo};
 
+use accord_pallet_alliances::ChainId;
 use accord_pallet_organizations::OrgCode;
 use accord_primitives::{AccountId32, BlockNumber, H256};
 use accord_support::storage::StorageEntry;
@@ -216,6 +217,13 @@ pub const SUBCHAINS: StorageMap<SubchainId, Subchain, Twox64Concat, OptionQuery>
 /// `SubchainStatus.LastSubchain`.
 pub const LAST_SUBCHAIN: StorageValue<SubchainId, ValueQuery> =
     StorageValue::new(NAME, "LastSubchain", &[" The latest sub-chain id (0: none)."]);
+/// `SubchainStatus.ChainOf`: sub-chain -> (business chain, blockchain index) of the
+/// registry it was registered from.
+pub const CHAIN_OF: StorageMap<SubchainId, (ChainId, u32), Twox64Concat, OptionQuery> = StorageMap::new(
+    NAME,
+    "ChainOf",
+    &[" The business chain and blockchain (index) of the registry a sub-chain was registered from."],
+);
 /// `SubchainStatus.Monitors`: (sub-chain, account) -> organization.
 pub const MONITORS: StorageDoubleMap<SubchainId, Twox64Concat, AccountId32, Blake2_128Concat, OrgCode, OptionQuery> =
     StorageDoubleMap::new(
@@ -268,6 +276,30 @@ pub enum Call {
         genesis: H256,
         /// Its member organizations.
         orgs: BoundedVec<OrgCode, MEMBERS_MAX>,
+        /// Blocks between reports (1 to [`INTERVAL_MAX`]).
+        interval: BlockNumber,
+        /// Stale after `interval × grace` blocks (1 to [`GRACE_MAX`]).
+        grace: u32,
+        /// Dispute tolerances.
+        tolerance: Tolerance,
+    },
+    /// Registers a blockchain of a business chain of the registry as a sub-chain: its name
+    /// and organizations are the blockchain's, and the organizations that leave the
+    /// blockchain lose their monitoring rights.
+    ///
+    /// - Origin: an admin of the business chain's creating organization (active).
+    /// - Events: `SubchainRegistered`.
+    /// - Errors: `UnknownChain`, `ChainNotActive`, `UnknownBlockchain`, `NotAdmin`,
+    ///   `AlreadyRegistered`, `BadInterval`, `TooManySubchains`.
+    /// - Cost: [`weights::register`].
+    #[codec(index = 7)]
+    register_from_chain {
+        /// The business chain.
+        chain: ChainId,
+        /// The blockchain's index in it.
+        blockchain: u32,
+        /// Its genesis hash.
+        genesis: H256,
         /// Blocks between reports (1 to [`INTERVAL_MAX`]).
         interval: BlockNumber,
         /// Stale after `interval × grace` blocks (1 to [`GRACE_MAX`]).
@@ -504,13 +536,21 @@ pub enum Error {
     NotOpen,
     /// The organization confirmed already.
     AlreadyConfirmed,
+    /// No business chain has this id.
+    UnknownChain,
+    /// The business chain is not active.
+    ChainNotActive,
+    /// The business chain has no blockchain at this index.
+    UnknownBlockchain,
+    /// This blockchain is registered as a sub-chain already.
+    AlreadyRegistered,
 }
 
 impl Call {
     /// The weight of the call, before dispatch.
     pub fn weight(&self) -> accord_support::Weight {
         match self {
-            Call::register_subchain { .. } => weights::register(),
+            Call::register_subchain { .. } | Call::register_from_chain { .. } => weights::register(),
             Call::add_monitor { .. } | Call::remove_monitor { .. } => weights::monitor(),
             Call::report { .. } => weights::report(),
             Call::dispute { .. } | Call::confirm { .. } | Call::resolve { .. } => weights::dispute(),
@@ -547,6 +587,7 @@ pub fn metadata() -> PalletMeta {
         storage: vec![
             SUBCHAINS.metadata(),
             LAST_SUBCHAIN.metadata(),
+            CHAIN_OF.metadata(),
             MONITORS.metadata(),
             MONITOR_COUNT.metadata(),
             REPORTS.metadata(),

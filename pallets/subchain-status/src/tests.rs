@@ -1,3 +1,4 @@
+use accord_pallet_alliances as alliances;
 use accord_pallet_organizations::{self as organizations, GenesisOrg};
 use accord_pallet_system as system;
 use accord_primitives::{AccountId32, H256};
@@ -256,5 +257,73 @@ fn a_silent_subchain_is_flagged_stale_and_a_report_clears_it() {
         ok(ext, signed(21), report(40, 120));
         assert!(!SUBCHAINS.get(ext, &1).unwrap().stale);
         assert!(events(ext).contains(&Event::Fresh { subchain: 1 }));
+    });
+}
+
+/// Business chain 1 of the registry, created by organization 1, with blockchain 0 "trade"
+/// of organizations 1 and 2, in `status`.
+fn business_chain(ext: &mut Ext<'_>, status: alliances::ChainStatus) {
+    let name = |t: &str| BoundedVec::try_from_vec(t.as_bytes().to_vec()).unwrap();
+    let blockchain = alliances::Blockchain {
+        external_id: name("trade-1"),
+        name: name("trade"),
+        platform: 1,
+        orgs: BoundedVec::try_from_vec(vec![1, 2]).unwrap(),
+        nodes: BoundedVec::new(),
+        node_spec: BoundedVec::new(),
+        chain_spec: BoundedVec::new(),
+        extra: BoundedVec::new(),
+    };
+    let chain = alliances::BusinessChain {
+        alliance: 1,
+        creator: 1,
+        name: name("business"),
+        mode: alliances::ChainMode::MultiSubchain,
+        orgs: BoundedVec::try_from_vec(vec![1, 2, 3]).unwrap(),
+        blockchains: BoundedVec::try_from_vec(vec![blockchain]).unwrap(),
+        status,
+        task: 1,
+    };
+    alliances::CHAINS.insert(ext, &1, &chain);
+}
+
+fn from_chain(chain: u32, blockchain: u32, interval: u32) -> Call {
+    Call::register_from_chain { chain, blockchain, genesis: H256([7; 32]), interval, grace: 2, tolerance: TOLERANCE }
+}
+
+#[test]
+fn a_blockchain_of_the_registry_is_registered_by_its_creator_once_and_membership_follows_it() {
+    new_ext().execute_with(|ext| {
+        noop(ext, signed(10), from_chain(1, 0, 10), err(Error::UnknownChain));
+        business_chain(ext, alliances::ChainStatus::Creating);
+        noop(ext, signed(10), from_chain(1, 0, 10), err(Error::ChainNotActive));
+        business_chain(ext, alliances::ChainStatus::Active);
+        noop(ext, signed(10), from_chain(1, 1, 10), err(Error::UnknownBlockchain));
+        noop(ext, signed(20), from_chain(1, 0, 10), err(Error::NotAdmin));
+        noop(ext, Origin::Root, from_chain(1, 0, 10), DispatchError::BadOrigin);
+        noop(ext, signed(10), from_chain(1, 0, 0), err(Error::BadInterval));
+        ok(ext, signed(10), from_chain(1, 0, 10));
+        assert!(events(ext).contains(&Event::SubchainRegistered { subchain: 2, genesis: H256([7; 32]) }));
+        let sc = SUBCHAINS.get(ext, &2).unwrap();
+        assert_eq!((sc.name.as_slice(), sc.orgs.as_slice()), (&b"trade"[..], &[1, 2][..]));
+        assert_eq!(CHAIN_OF.get(ext, &2), Some((1, 0)));
+        noop(ext, signed(10), from_chain(1, 0, 10), err(Error::AlreadyRegistered));
+        noop(ext, signed(30), Call::add_monitor { subchain: 2, org: 3, who: acc(32) }, err(Error::NotMember));
+        ok(ext, signed(20), Call::add_monitor { subchain: 2, org: 2, who: acc(22) });
+        let report2 = Call::report { subchain: 2, status: status(5, 1, 1) };
+        // Organization 2 leaves the blockchain: its monitoring account loses the right.
+        let mut chain = alliances::CHAINS.get(ext, &1).unwrap();
+        chain.blockchains.as_mut_slice()[0].orgs = BoundedVec::try_from_vec(vec![1]).unwrap();
+        alliances::CHAINS.insert(ext, &1, &chain);
+        noop(ext, signed(22), report2.clone(), err(Error::NotMonitor));
+        chain.blockchains.as_mut_slice()[0].orgs = BoundedVec::try_from_vec(vec![1, 2]).unwrap();
+        alliances::CHAINS.insert(ext, &1, &chain);
+        ok(ext, signed(22), report2);
+        for _ in 3..=SUBCHAINS_MAX {
+            ok(ext, Origin::Root, register(&[1], 10, 2));
+        }
+        business_chain(ext, alliances::ChainStatus::Active);
+        alliances::CHAINS.insert(ext, &2, &alliances::CHAINS.get(ext, &1).unwrap());
+        noop(ext, signed(10), from_chain(2, 0, 10), err(Error::TooManySubchains));
     });
 }
