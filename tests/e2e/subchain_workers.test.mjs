@@ -156,7 +156,7 @@ test('a reporter with a sub-chain node of another genesis stops with a clear err
   assert.equal((await api.query.subchainStatus.subchains(1)).unwrap().lastSeq.toNumber(), 0, 'nothing reported');
 });
 
-test('transactions on a sub-chain show up in the main chain status within two reporting intervals', async () => {
+test('transactions on a sub-chain show up in the main chain status within two reporting intervals', async (t) => {
   reporterLedger = reporter('ledger', 1, ledger.validatorHttpUrl, '//Bob');
   reporterTrade = reporter('trade', 2, trade.httpUrl, '//Charlie');
   const port = await freePort();
@@ -185,6 +185,7 @@ test('transactions on a sub-chain show up in the main chain status within two re
   });
   const blocks = seen.at.toNumber() - sentAt;
   assert.ok(blocks <= 2 * INTERVAL, `reported ${blocks} main-chain blocks after the transfers (at most ${2 * INTERVAL})`);
+  t.diagnostic(`transfers reported ${blocks} main-chain blocks after the last was in a ledger block`);
   assert.ok(seen.status.tpsMilli.toNumber() > 0, 'a TPS over the window');
   const ledgerHeader = await ledgerApi.rpc.chain.getHeader(seen.status.blockHash);
   assert.equal(ledgerHeader.number.toNumber(), seen.status.height.toNumber(), 'pinned to a real ledger block');

@@ -327,7 +327,8 @@ async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_
     net.launch(3);
     let dave = net.client(3);
     wait_until("Dave to catch up to the epoch without him", PROGRESS, || async {
-        call(&dave, "accord_validators", vec![]).await["currentEpoch"].as_u64().unwrap() >= without
+        // Just restarted, Dave may answer before consensus reports an epoch: not yet.
+        call(&dave, "accord_validators", vec![]).await["currentEpoch"].as_u64().is_some_and(|e| e >= without)
     })
     .await;
     net.wait_finalized(net.min_finalized().await + 2, "Dave following").await;
