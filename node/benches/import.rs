@@ -25,21 +25,17 @@
 //! - `ACCORD_BENCH_BLOCKS_ONLY`: skip the commits of N changed keys;
 //! - `ACCORD_BENCH_DB_CACHE` [384, the node's default]: each database's `--db-cache`, in MiB.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use codec::Encode;
+use common::{median, thread_cpu};
 
-use accord_node::backend::{Backend, Pruning};
-use accord_node::client::Client;
-use accord_node::db::MemoryBudget;
-use accord_node::metrics::Metrics;
 use accord_node::pool::PoolTx;
 use accord_pallet_balances as balances;
-use accord_primitives::extrinsic::SignedExtra;
-use accord_primitives::{Block, Era, Header, Implicit, MultiAddress, Pair, UncheckedExtrinsic, H256};
+use accord_primitives::{Block, Header, MultiAddress, Pair, H256};
 use accord_runtime::genesis::{funded_account, funded_accounts, FundedAccounts};
-use accord_runtime::version::{SPEC_VERSION, TRANSACTION_VERSION};
 use accord_runtime::{GenesisConfig, RuntimeCall, UNIT};
 use accord_support::Changes;
 
@@ -79,14 +75,6 @@ impl Config {
     }
 }
 
-/// This thread's CPU time.
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid timespec for the call to fill.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
 /// Per-block times of one phase, in µs per transfer: wall clock, and the CPU time of the
 /// thread that runs it (less sensitive to what else the machine runs: RocksDB's
 /// compactions, a noisy neighbour).
@@ -116,26 +104,6 @@ impl Phase {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-struct Chain {
-    // Dropped before the folder it lives in.
-    client: Client,
-    _dir: tempfile::TempDir,
-}
-
-fn open(genesis: &GenesisConfig, config: Config) -> (Chain, Duration) {
-    let started = Instant::now();
-    let (state, header) = genesis.build().expect("valid genesis");
-    let dir = tempfile::tempdir().unwrap();
-    let budget = MemoryBudget::from_mib(config.db_cache_mib as usize);
-    let backend = Backend::open_with(dir.path(), Pruning::Window(256), &header, &state.map, &budget).unwrap();
-    (Chain { client: Client::new(backend, Arc::new(Metrics::default())), _dir: dir }, started.elapsed())
-}
-
 fn transfers(
     config: Config,
     accounts: u32,
@@ -144,12 +112,7 @@ fn transfers(
     block: u32,
 ) -> Vec<Arc<PoolTx>> {
     let per_block = config.per_block;
-    let implicit = Implicit {
-        spec_version: SPEC_VERSION,
-        transaction_version: TRANSACTION_VERSION,
-        genesis_hash: genesis,
-        era_birth_hash: genesis,
-    };
+    let implicit = common::implicit(genesis);
     let senders = per_block.min(accounts);
     let pairs: Vec<Pair> = (0..senders).map(funded_account).collect();
     // Disjoint: destinations among the accounts that never send.
@@ -169,21 +132,7 @@ fn transfers(
                 dest: MultiAddress::Id(dest),
                 value: UNIT / 1000,
             });
-            let xt = UncheckedExtrinsic::new_signed(
-                &call.encode(),
-                &pairs[s as usize],
-                SignedExtra { era: Era::Immortal, nonce, tip: 0 },
-                &implicit,
-            );
-            Arc::new(PoolTx {
-                hash: xt.hash(),
-                sender: pairs[s as usize].account(),
-                nonce,
-                priority: 0,
-                valid_till: u64::MAX,
-                seq: k as u64,
-                xt,
-            })
+            common::pool_tx(&call, &pairs[s as usize], nonce, &implicit, k as u64)
         })
         .collect()
 }
@@ -192,10 +141,13 @@ fn run(config: Config, accounts: u32) {
     let Config { per_block, blocks, warmup, trace, .. } = config;
     let genesis = GenesisConfig {
         funded: Some(FundedAccounts { count: accounts, balance: 1_000_000 * UNIT }),
+        // Funded accounts belong to no organization: an open chain lets them transact (as
+        // `accord-bench`'s `build-spec --open`).
+        open_chain: true,
         ..GenesisConfig::dev()
     };
-    let (author, took) = open(&genesis, config);
-    let (importer, _) = open(&genesis, config);
+    let (author, took) = common::open(&genesis, config.db_cache_mib);
+    let (importer, _) = common::open(&genesis, config.db_cache_mib);
     let ids = funded_accounts(accounts);
     println!("{accounts} accounts: genesis built and written in {:.1} s", took.as_secs_f64());
     let genesis_hash = author.client.backend().genesis_hash();

@@ -35,6 +35,7 @@ pub mod metadata;
 mod releases_glue;
 pub mod validity;
 pub mod version;
+pub mod weights;
 
 #[cfg(test)]
 mod tests;
