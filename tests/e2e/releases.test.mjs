@@ -56,7 +56,7 @@ async function sendAll(txs, signer) {
       (tx, i) =>
         new Promise((resolve, reject) => {
           tx.signAndSend(signer, { nonce: first + i }, (result) => {
-            if (result.status.isInBlock) {
+            if (result.status.isInBlock || result.status.isFinalized) {
               const events = result.events.map(({ event }) => event);
               resolve({ events, failed: events.some((e) => api.events.system.ExtrinsicFailed.is(e)) });
             }

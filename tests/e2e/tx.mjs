@@ -4,10 +4,12 @@
 // transaction (polkadot.js `Event`s) once it is in a block, rejects with the pallet error's
 // name (e.g. `{"section":"alliances","name":"NotLeader",...}`) if its dispatch failed, or with
 // the pool's reason if it was refused.
+// polkadot.js fetches a block's events before it reports `inBlock`; when `finalized` arrives
+// meanwhile (a loaded machine, short blocks) it may report only that: either one settles.
 export function send(api, tx, signer) {
   return new Promise((resolve, reject) => {
     tx.signAndSend(signer, (result) => {
-      if (result.status.isInBlock) {
+      if (result.status.isInBlock || result.status.isFinalized) {
         const failed = result.events.find(({ event }) => api.events.system.ExtrinsicFailed.is(event));
         if (failed) {
           const error = failed.event.data.dispatchError;
