@@ -370,20 +370,6 @@ impl Pool {
         next
     }
 
-    /// `account_nonce` (the sender's nonce in the best committed state) moved past the
-    /// sender's pooled transactions that a notarized block already includes: the nonce a
-    /// Substrate node's best block would show while a BFT block awaits finality.
-    pub fn next_nonce_notarized(&self, who: &AccountId32, account_nonce: u32) -> u32 {
-        let inner = self.inner.lock();
-        let mut next = account_nonce;
-        if let Some(queue) = inner.senders.get(who) {
-            while queue.get(&next).is_some_and(|tx| inner.notarized.contains_key(&tx.hash)) {
-                next += 1;
-            }
-        }
-        next
-    }
-
     /// Every pooled extrinsic's bytes.
     pub fn pending(&self) -> Vec<Vec<u8>> {
         self.inner.lock().by_hash.values().map(|tx| tx.xt.encoded().to_vec()).collect()
@@ -510,22 +496,6 @@ mod tests {
         // Longevity 64 from block 0: gone after block 65.
         pool.on_block(block, 66, &[], &[], |_| 1);
         assert!(pool.pending().is_empty());
-    }
-
-    #[test]
-    fn notarized_transactions_count_for_the_best_nonce() {
-        let pool = Pool::new(PoolLimits::default());
-        let a = Pair::dev("Alice");
-        let a0 = add(&pool, &a, 0, 1, 0).unwrap();
-        let a1 = add(&pool, &a, 1, 1, 0).unwrap();
-        add(&pool, &a, 2, 1, 0).unwrap();
-        assert_eq!(pool.next_nonce_notarized(&a.account(), 0), 0, "pooled only: the state's nonce");
-        let block = H256([7; 32]);
-        pool.on_notarized(block, &[a0, a1]);
-        assert_eq!(pool.next_nonce_notarized(&a.account(), 0), 2, "past the notarized ones");
-        assert_eq!(pool.next_nonce_notarized(&a.account(), 1), 2, "the state already has the first");
-        pool.on_retracted(block, &[a0, a1]);
-        assert_eq!(pool.next_nonce_notarized(&a.account(), 0), 0, "an abandoned block counts no more");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use codec::{Decode, Encode};
+use codec::Decode;
 use tokio::sync::{broadcast, mpsc};
 use tracing::info;
 
@@ -379,17 +379,7 @@ impl NodeApi for Api {
     }
 
     fn call(&self, at: H256, method: &str, data: &[u8]) -> Result<Vec<u8>, StateError> {
-        let out = self.client.call(at, method, data)?;
-        // polkadot.js takes the next nonce from this API at the best block. On a BFT chain a
-        // transaction is announced `inBlock` when its block is notarized, a moment before the
-        // block is committed as best: count those, or a client sending its next transaction
-        // right after `inBlock` reuses the nonce (refused: "Priority is too low").
-        if method == "AccountNonceApi_account_nonce" && at == self.client.backend().best().hash {
-            if let (Ok(who), Ok(nonce)) = (AccountId32::decode(&mut &data[..]), u32::decode(&mut &out[..])) {
-                return Ok(self.pool.next_nonce_notarized(&who, nonce).encode());
-            }
-        }
-        Ok(out)
+        self.client.call(at, method, data)
     }
 
     fn runtime_version(&self, at: H256) -> Result<RuntimeVersionInfo, StateError> {
