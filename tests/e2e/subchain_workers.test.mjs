@@ -177,7 +177,18 @@ test('transactions on a sub-chain show up in the main chain status within two re
   const before = first[0].report.status.txCount.toNumber();
 
   const ferdie = new Keyring({ type: 'sr25519' }).addFromUri('//Ferdie');
-  for (let i = 0; i < 6; i++) await send(ledgerApi.tx.balances.transferKeepAlive(ferdie.address, 10n ** 12n), alice, ledgerApi);
+  // Explicit nonces: right after `inBlock` (notarized, not yet committed) the nonce
+  // polkadot.js reads can still be the old one on this BFT chain.
+  const nonce = (await ledgerApi.rpc.system.accountNextIndex(alice.address)).toNumber();
+  for (let i = 0; i < 6; i++) {
+    const tx = ledgerApi.tx.balances.transferKeepAlive(ferdie.address, 10n ** 12n);
+    await new Promise((resolve, reject) => {
+      tx.signAndSend(alice, { nonce: nonce + i }, (result) => {
+        if (result.status.isInBlock || result.status.isFinalized) resolve();
+        if (result.status.isInvalid || result.status.isDropped) reject(new Error(`transaction ${result.status.type}`));
+      }).catch(reject);
+    });
+  }
   const sentAt = (await api.rpc.chain.getHeader()).number.toNumber();
   const seen = await until('the transfers in the main chain status', 60, async () => {
     const { report } = await latest(1);
