@@ -34,10 +34,9 @@ use common::{median, thread_cpu};
 
 use accord_node::pool::PoolTx;
 use accord_pallet_balances as balances;
-use accord_primitives::{Block, Header, MultiAddress, Pair, H256};
+use accord_primitives::{MultiAddress, Pair, H256};
 use accord_runtime::genesis::{funded_account, funded_accounts, FundedAccounts};
 use accord_runtime::{GenesisConfig, RuntimeCall, UNIT};
-use accord_support::Changes;
 
 /// The node binary's allocator, so that the figures are the node's.
 #[global_allocator]
@@ -234,30 +233,7 @@ fn run(config: Config, accounts: u32) {
     }
     // Commit of N changed keys (the state root and the write), on this state.
     for n in [1_000usize, 10_000, 50_000].into_iter().filter(|n| *n <= accounts as usize) {
-        let mut runs = Vec::new();
-        for r in 0..3u32 {
-            let best = author.client.backend().best();
-            let mut changes = Changes::new();
-            for i in 0..n {
-                let who = &ids[(i as u64 * 7_919 + r as u64 * 104_729) as usize % ids.len()];
-                let mut value = [0u8; 80];
-                value[..4].copy_from_slice(&(r + 1).to_le_bytes());
-                changes.insert(accord_pallet_system::ACCOUNT.key(who), Some(value.to_vec()));
-            }
-            let block = Block {
-                header: Header {
-                    parent_hash: best.hash,
-                    number: best.number + 1,
-                    state_root: H256::ZERO,
-                    extrinsics_root: H256::ZERO,
-                    digest: Default::default(),
-                },
-                extrinsics: Vec::new(),
-            };
-            let t = Instant::now();
-            author.client.backend().commit_block(&block, &changes).unwrap();
-            runs.push(t.elapsed().as_secs_f64());
-        }
+        let runs = (0..3).map(|r| common::commit_made_up_accounts(&author.client, &ids, n, r).as_secs_f64()).collect();
         let secs = median(runs);
         println!(
             "{accounts} accounts: commit of {n} changed keys (root + write) {:.1} ms = {:.0} keys/s",

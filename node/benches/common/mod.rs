@@ -14,9 +14,10 @@ use accord_node::db::MemoryBudget;
 use accord_node::metrics::Metrics;
 use accord_node::pool::PoolTx;
 use accord_primitives::extrinsic::SignedExtra;
-use accord_primitives::{Era, Implicit, Pair, UncheckedExtrinsic, H256};
+use accord_primitives::{AccountId32, Block, Era, Header, Implicit, Pair, UncheckedExtrinsic, H256};
 use accord_runtime::version::{SPEC_VERSION, TRANSACTION_VERSION};
 use accord_runtime::{GenesisConfig, RuntimeCall};
+use accord_support::Changes;
 
 /// This thread's CPU time.
 pub(crate) fn thread_cpu() -> Duration {
@@ -74,4 +75,32 @@ pub(crate) fn pool_tx(call: &RuntimeCall, pair: &Pair, nonce: u32, implicit: &Im
         implicit,
     );
     Arc::new(PoolTx { hash: xt.hash(), sender: pair.account(), nonce, priority: 0, valid_till: u64::MAX, seq, xt })
+}
+
+/// Commits a block of `n` made-up `System.Account` values (spread over `ids`, different for
+/// each `round`) straight to `client`'s database, no execution: the state root, trie nodes,
+/// flat state and history of `n` changed keys. Returns how long the commit took. The chain
+/// then holds a block no other node has.
+pub(crate) fn commit_made_up_accounts(client: &Client, ids: &[AccountId32], n: usize, round: u32) -> Duration {
+    let best = client.backend().best();
+    let mut changes = Changes::new();
+    for i in 0..n {
+        let who = &ids[(i as u64 * 7_919 + round as u64 * 104_729) as usize % ids.len()];
+        let mut value = [0u8; 80];
+        value[..4].copy_from_slice(&(round + 1).to_le_bytes());
+        changes.insert(accord_pallet_system::ACCOUNT.key(who), Some(value.to_vec()));
+    }
+    let block = Block {
+        header: Header {
+            parent_hash: best.hash,
+            number: best.number + 1,
+            state_root: H256::ZERO,
+            extrinsics_root: H256::ZERO,
+            digest: Default::default(),
+        },
+        extrinsics: Vec::new(),
+    };
+    let started = Instant::now();
+    client.backend().commit_block(&block, &changes).expect("the commit");
+    started.elapsed()
 }

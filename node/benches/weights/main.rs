@@ -46,7 +46,7 @@ use codec::Decode;
 use accord_primitives::{AccountId32, Implicit, Pair};
 use accord_runtime::genesis::{funded_account, funded_accounts, FundedAccounts};
 use accord_runtime::{GenesisConfig, RuntimeCall, RuntimeEvent, UNIT};
-use accord_support::{Changes, Phase, StateRead};
+use accord_support::{Phase, StateRead};
 
 use common::{median, Chain};
 
@@ -322,32 +322,12 @@ impl Bench {
     /// author's state, µs. The accounts get made-up values and the author's chain leaves the
     /// importer's: nothing can be measured after it on these chains.
     fn write_cost(&self) -> f64 {
-        use accord_primitives::{Block, Header, H256};
         let n = 10_000usize.min(self.ids.len());
-        let mut runs = Vec::new();
-        for r in 0..3u32 {
-            let best = self.author.client.backend().best();
-            let mut changes = Changes::new();
-            for i in 0..n {
-                let who = &self.ids[(i as u64 * 7_919 + r as u64 * 104_729) as usize % self.ids.len()];
-                let mut value = [0u8; 80];
-                value[..4].copy_from_slice(&(r + 1).to_le_bytes());
-                changes.insert(accord_pallet_system::ACCOUNT.key(who), Some(value.to_vec()));
-            }
-            let block = Block {
-                header: Header {
-                    parent_hash: best.hash,
-                    number: best.number + 1,
-                    state_root: H256::ZERO,
-                    extrinsics_root: H256::ZERO,
-                    digest: Default::default(),
-                },
-                extrinsics: Vec::new(),
-            };
-            let t = Instant::now();
-            self.author.client.backend().commit_block(&block, &changes).expect("the commit");
-            runs.push(t.elapsed().as_secs_f64() * 1e6 / n as f64);
-        }
+        let runs = (0..3)
+            .map(|r| {
+                common::commit_made_up_accounts(&self.author.client, &self.ids, n, r).as_secs_f64() * 1e6 / n as f64
+            })
+            .collect();
         median(runs)
     }
 }
