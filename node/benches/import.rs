@@ -57,9 +57,7 @@ struct Config {
 
 impl Config {
     fn from_env() -> Config {
-        let num = |name: &str, default: u32| -> u32 {
-            std::env::var(name).ok().map_or(default, |v| v.parse().unwrap_or_else(|_| panic!("{name}: not a number")))
-        };
+        let num = common::env_u32;
         let flag = |name: &str| std::env::var_os(name).is_some();
         Config {
             per_block: num("ACCORD_BENCH_PER_BLOCK", 1000).max(1),

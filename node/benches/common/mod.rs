@@ -27,6 +27,12 @@ pub(crate) fn thread_cpu() -> Duration {
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
+/// The environment variable `name` as a number, `default` when unset; panics naming it when
+/// it is not a number (a benchmark's knob).
+pub(crate) fn env_u32(name: &str, default: u32) -> u32 {
+    std::env::var(name).ok().map_or(default, |v| v.parse().unwrap_or_else(|_| panic!("{name}: not a number")))
+}
+
 /// The median of `v` (the upper one of an even count); 0 for none.
 pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     if v.is_empty() {

@@ -80,9 +80,7 @@ pub(crate) struct Config {
 
 impl Config {
     fn from_env(smoke: bool) -> Config {
-        let num = |name: &str, default: u32| -> u32 {
-            std::env::var(name).ok().map_or(default, |v| v.parse().unwrap_or_else(|_| panic!("{name}: not a number")))
-        };
+        let num = common::env_u32;
         let db_cache_mib = num("ACCORD_WEIGHTS_DB_CACHE", accord_node::db::DEFAULT_DB_CACHE_MIB as u32).max(1);
         if smoke {
             return Config { accounts: 2_000, per_block: 10, blocks: 1, rounds: 1, db_cache_mib, smoke };
@@ -243,17 +241,19 @@ impl Bench {
     /// `blocks` measured blocks, µs per extrinsic.
     pub(crate) fn measure_baseline(&mut self, baseline: Baseline) -> f64 {
         let what = format!("{baseline:?} baseline");
+        let times: Vec<f64> =
+            (0..=self.config.blocks).map(|_| self.baseline_block(&what, baseline, self.config.per_block)).collect();
+        median(times[1..].to_vec())
+    }
+
+    /// One block of `n` baseline extrinsics (a root baseline's inner call may fail); its
+    /// import time per extrinsic, µs.
+    fn baseline_block(&mut self, what: &str, baseline: Baseline, n: u32) -> f64 {
+        let xts: Vec<Xt> = (0..n).map(|k| self.baseline_xt(baseline, k)).collect();
         let root_may_fail = std::mem::replace(&mut self.root_may_fail, baseline == Baseline::Root);
-        let mut times = Vec::new();
-        for b in 0..=self.config.blocks {
-            let xts: Vec<Xt> = (0..self.config.per_block).map(|k| self.baseline_xt(baseline, k)).collect();
-            let t = self.block(&what, &xts);
-            if b > 0 {
-                times.push(t);
-            }
-        }
+        let t = self.block(what, &xts);
         self.root_may_fail = root_may_fail;
-        median(times)
+        t
     }
 
     /// What a call costs above `baseline`, µs per extrinsic: one warm-up pair and `blocks`
@@ -279,10 +279,7 @@ impl Bench {
     ) -> f64 {
         let mut differences = Vec::new();
         for b in 0..=self.config.blocks {
-            let base: Vec<Xt> = (0..n).map(|k| self.baseline_xt(baseline, k)).collect();
-            let root_may_fail = std::mem::replace(&mut self.root_may_fail, baseline == Baseline::Root);
-            let t_base = self.block(&format!("{what} ({baseline:?} baseline)"), &base);
-            self.root_may_fail = root_may_fail;
+            let t_base = self.baseline_block(&format!("{what} ({baseline:?} baseline)"), baseline, n);
             let xts: Vec<Xt> = (0..n).map(|k| make(self, b, k)).collect();
             let t = self.block(what, &xts);
             if b > 0 {
