@@ -6,7 +6,8 @@
 //   import { rpc, types } from '@accord/rpc-definitions';
 //   const api = await ApiPromise.create({ provider: new WsProvider(url), rpc, types });
 //   const head = await api.rpc.oplog.head();                 // { nextIndex, lowestRetained, finalizedBlock }
-//   const entries = await api.rpc.oplog.getLogs(0, 100, { opType: 'Create' });
+//   const entries = await api.rpc.oplog.getLogs(0, 100, { origin: 'Records', opType: 'Create' });
+//                                        // entry.origin: who owns the data ('Balances', 'Records', a contract's 0x address)
 //   const unsub = await api.rpc.oplog.subscribeLogs(null, (entry) => { ... });
 //   const set = await api.rpc.accord.validators();          // Option<EpochValidators>
 //   const r = await api.rpc.releases.route('Records', 'production', 'order-1');
@@ -27,6 +28,7 @@ export const types = {
     block: 'u32',
     extrinsicIndex: 'u32',
     operator: 'AccountId',
+    origin: 'Text',
     dataId: 'Bytes',
     sourceState: 'Bytes',
     resultState: 'Bytes',
@@ -34,6 +36,7 @@ export const types = {
     timestampMs: 'u64',
   },
   OplogFilter: {
+    origin: 'Option<Text>',
     dataId: 'Option<Bytes>',
     dataIdPrefix: 'Option<Bytes>',
     opType: 'Option<Text>',

@@ -488,7 +488,7 @@ impl Backend {
         if number > head.number || number < self.oldest_state()? {
             return Ok(None);
         }
-        Ok(Some(StateAt { backend: self, snapshot, number, head: head.number }))
+        Ok(Some(StateAt { backend: self, snapshot, number, head: head.number, read_error: None }))
     }
 
     /// The block being written, if any.
@@ -800,11 +800,17 @@ impl StateCheck {
 }
 
 /// The state at one block, read through a consistent snapshot.
+///
+/// A read error of RocksDB panics (a block built or imported on a state that could not be
+/// read would be wrong), unless the view [reports errors](StateAt::reporting_errors): then
+/// the failed read sees no value and the caller checks [`StateAt::read_error`] afterwards.
 pub struct StateAt<'a> {
     backend: &'a Backend,
     snapshot: rocksdb::Snapshot<'a>,
     number: u32,
     head: u32,
+    /// The first read error, when this view reports errors instead of panicking.
+    read_error: Option<std::cell::OnceCell<String>>,
 }
 
 impl StateAt<'_> {
@@ -813,13 +819,44 @@ impl StateAt<'_> {
         self.number
     }
 
+    /// This view, recording a read error instead of panicking: for reads that answer a
+    /// client (RPC), which must check [`StateAt::read_error`] before using what they read.
+    /// Never for building or importing a block.
+    pub fn reporting_errors(mut self) -> Self {
+        self.read_error = Some(std::cell::OnceCell::new());
+        self
+    }
+
+    /// The first read that failed, if this view reports errors and one did.
+    pub fn read_error(&self) -> Option<&str> {
+        self.read_error.as_ref().and_then(|e| e.get()).map(String::as_str)
+    }
+
+    /// A read of `what` failed with `error`: recorded if this view reports errors (the read
+    /// then sees nothing), a panic otherwise.
+    fn read_failed(&self, what: &str, error: impl std::fmt::Display) {
+        let message = format!("reading {what} from RocksDB at block {}: {error}", self.number);
+        match &self.read_error {
+            Some(first) => {
+                // The first failure explains the others.
+                let _ = first.set(message);
+            }
+            None => panic!("{message}"),
+        }
+    }
+
+    /// `item` of a RocksDB iterator, or `None` after [`StateAt::read_failed`].
+    fn item<T>(&self, what: &str, item: Result<T, rocksdb::Error>) -> Option<T> {
+        item.map_err(|e| self.read_failed(what, e)).ok()
+    }
+
     fn flat_get(&self, key: &[u8]) -> Option<Vec<u8>> {
         // The cache serves this view only while it holds the same block's state.
         let cache = || (self.number == self.head).then(|| self.backend.cache_at((self.head, self.head))).flatten();
         if let Some(hit) = cache().and_then(|mut c| c.value(key)) {
             return hit;
         }
-        let value = self.snapshot.get_cf(self.backend.db.cf(col::STATE), key).expect("reading state from RocksDB");
+        let value = self.item("state", self.snapshot.get_cf(self.backend.db.cf(col::STATE), key))?;
         self.backend.reads.values.fetch_add(1, Ordering::Relaxed);
         if let Some(mut c) = cache() {
             c.put_value(key.to_vec(), value.clone());
@@ -840,9 +877,10 @@ impl StateAt<'_> {
             .snapshot
             .iterator_cf(self.backend.db.cf(col::HISTORY), IteratorMode::From(seek.as_slice(), Direction::Forward));
         if let Some(item) = iter.next() {
-            let (k, v) = item.expect("reading history from RocksDB");
+            let (k, v) = self.item("history", item)?;
             if k.len() == escaped.len() + 4 && k.starts_with(&escaped) {
-                return Option::<Vec<u8>>::decode(&mut &v[..]).expect("history records decode");
+                let record = Option::<Vec<u8>>::decode(&mut &v[..]);
+                return record.map_err(|e| self.read_failed("a history record", e)).ok().flatten();
             }
         }
         self.flat_get(key)
@@ -853,7 +891,7 @@ impl StateAt<'_> {
         let mut iter =
             self.snapshot.iterator_cf(self.backend.db.cf(col::STATE), IteratorMode::From(key, Direction::Forward));
         for item in iter.by_ref() {
-            let (k, _) = item.expect("reading state from RocksDB");
+            let (k, _) = self.item("state keys", item)?;
             if &*k != key {
                 return Some(k.to_vec());
             }
@@ -869,7 +907,7 @@ impl StateAt<'_> {
         let mut iter = self
             .snapshot
             .iterator_cf(self.backend.db.cf(col::HISTORY), IteratorMode::From(seek.as_slice(), Direction::Forward));
-        let (k, _) = iter.next()?.expect("reading history from RocksDB");
+        let (k, _) = self.item("history keys", iter.next()?)?;
         unescape_key(&k).map(|(key, _)| key)
     }
 }
@@ -982,5 +1020,34 @@ impl StateRead for TipState<'_> {
         let overlay = self.pending.as_deref().map(|p| &*p.trie);
         let store = TrieStore { backend: self.backend, accept: self.accept(), overlay, values: self.overlay() };
         self.backend.compute_root(self.head().hash, &store, changes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A RocksDB read error cannot be provoked on demand through the `rocksdb` crate (an open
+    /// table file stays readable after it is removed), so the error enters where a read's
+    /// `Err` arrives: what a reporting view records, and that a block-building view panics.
+    #[test]
+    fn a_read_error_is_recorded_by_a_reporting_view_and_panics_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let (state, header) = crate::chain_spec::ChainSpec::dev().genesis_state().unwrap();
+        let backend = Backend::open(dir.path(), Pruning::Archive, &header, &state).unwrap();
+        let (key, value) = state.iter().next().unwrap();
+
+        let view = backend.state_at(0).unwrap().unwrap().reporting_errors();
+        assert_eq!(view.get(key).as_ref(), Some(value));
+        assert_eq!(view.read_error(), None);
+        assert_eq!(crate::client::read_result(&view, 7).unwrap(), 7);
+        view.read_failed("state", "injected I/O error");
+        view.read_failed("state", "a later error");
+        let error = crate::client::read_result(&view, 7).unwrap_err();
+        assert_eq!(error.to_string(), "Database error: reading state from RocksDB at block 0: injected I/O error");
+
+        let building = backend.state_at(0).unwrap().unwrap();
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| building.read_failed("state", "x")));
+        assert!(panic.is_err(), "a view that builds blocks must not go on after a failed read");
     }
 }

@@ -386,9 +386,14 @@ impl accord_consensus::Chain for BftChain {
         let state = backend
             .state_at(number)
             .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("the state of #{number} is no longer kept (pruned)"))?;
+            .ok_or_else(|| format!("the state of #{number} is no longer kept (pruned)"))?
+            .reporting_errors();
         let key = accord_pallet_validators::VALIDATORS.key();
-        match accord_support::StateRead::get(&state, &key) {
+        let value = accord_support::StateRead::get(&state, &key);
+        if let Some(error) = state.read_error() {
+            return Err(error.to_string());
+        }
+        match value {
             None => Ok(None),
             Some(value) => codec::Decode::decode(&mut &value[..])
                 .map(Some)

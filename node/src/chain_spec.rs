@@ -439,6 +439,18 @@ mod tests {
     }
 
     #[test]
+    fn a_printed_node_public_key_is_taken_by_the_spec_and_by_bootnodes() {
+        // The form `key inspect-node-key` and `key generate-node-key` print.
+        let seed = crate::keys::node_key_from("//Alice").unwrap();
+        let printed = crate::keys::node_public_text(&seed);
+        let public = accord_primitives::crypto::Ed25519Pair::from_seed(&seed).public();
+        let consensus = ConsensusSpec::from_json(&json!({ "validators": [printed] })).unwrap();
+        assert_eq!(consensus.validators, vec![public]);
+        let (peer, _) = crate::cli::parse_peer(&format!("{printed}@127.0.0.1:30333")).unwrap();
+        assert_eq!(peer, public);
+    }
+
+    #[test]
     fn consensus_sections_round_trip_and_are_checked() {
         let local = ChainSpec::local();
         let consensus = local.consensus.as_ref().unwrap();

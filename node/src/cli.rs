@@ -189,7 +189,7 @@ pub enum KeyCommand {
         #[arg(long, value_name = "FILE")]
         file: Option<PathBuf>,
     },
-    /// Print the public key (hex, as `--bootnodes` lists it) of a node key: a key file or
+    /// Print the public key (`0x` hex, as the chain spec and `--bootnodes` take it) of a node key: a key file or
     /// a secret URI (`//Alice`).
     InspectNodeKey {
         /// The key file or secret URI.

@@ -115,7 +115,8 @@ impl Client {
         self.finalized_heads.subscribe()
     }
 
-    /// The state at block `hash`.
+    /// The state at block `hash`, for answering a client: a read error of the database is
+    /// recorded, not a panic; check it with [`read_result`] before answering.
     pub fn state_at(&self, hash: H256) -> Result<StateAt<'_>, StateError> {
         let header = self
             .backend
@@ -129,13 +130,17 @@ impl Client {
         self.backend
             .state_at(header.number)
             .map_err(|e| StateError::Database(e.to_string()))?
+            .map(StateAt::reporting_errors)
             .ok_or(StateError::Pruned(hash))
     }
 
     /// Calls runtime API `method` at block `hash`.
     pub fn call(&self, hash: H256, method: &str, data: &[u8]) -> Result<Vec<u8>, StateError> {
         let state = self.state_at(hash)?;
-        accord_runtime::apis::call(&state, method, data).map_err(|e| StateError::Execution(e.to_string()))
+        let result = accord_runtime::apis::call(&state, method, data);
+        // A failed read explains a failed call: report the database error first.
+        read_result(&state, ())?;
+        result.map_err(|e| StateError::Execution(e.to_string()))
     }
 
     /// Builds a block on the tip (the pending block if one is being written, otherwise the
@@ -296,5 +301,14 @@ pub trait TypedRead {
 impl<S: StateRead> TypedRead for S {
     fn get_typed<T: Decode>(&self, key: &[u8]) -> Option<T> {
         self.get(key).and_then(|b| T::decode(&mut &b[..]).ok())
+    }
+}
+
+/// `value`, read through `state` (from [`Client::state_at`]), unless a read of the database
+/// failed on the way: then the error, for the RPC to return.
+pub fn read_result<T>(state: &StateAt<'_>, value: T) -> Result<T, StateError> {
+    match state.read_error() {
+        Some(error) => Err(StateError::Database(error.to_string())),
+        None => Ok(value),
     }
 }

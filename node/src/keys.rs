@@ -64,6 +64,12 @@ pub fn random_node_key() -> [u8; 32] {
     seed
 }
 
+/// The public key of the node key `seed` as every parser of a peer key takes it: `0x` and 64
+/// hex digits (the chain spec's `consensus.validators`, `--bootnodes`, `--validators`).
+pub fn node_public_text(seed: &[u8; 32]) -> String {
+    format!("0x{}", hex::encode(Ed25519Pair::from_seed(seed).public()))
+}
+
 /// The text of a node key file: the seed in hex, one line.
 pub fn node_key_text(seed: &[u8; 32]) -> String {
     format!("{}\n", hex::encode(seed))

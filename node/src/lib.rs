@@ -61,8 +61,7 @@ fn dispatch(cli: Cli) -> Result<(), String> {
         }
         Some(Command::Key(KeyCommand::GenerateNodeKey { file })) => generate_node_key(file.as_deref()),
         Some(Command::Key(KeyCommand::InspectNodeKey { key })) => {
-            let seed = keys::node_key_from(key)?;
-            println!("{}", hex::encode(accord_primitives::crypto::Ed25519Pair::from_seed(&seed).public()));
+            println!("{}", keys::node_public_text(&keys::node_key_from(key)?));
             Ok(())
         }
         Some(Command::VerifyCertificate { certificate, block, validators }) => {
@@ -93,7 +92,7 @@ fn dispatch(cli: Cli) -> Result<(), String> {
 
 fn generate_node_key(file: Option<&std::path::Path>) -> Result<(), String> {
     let seed = keys::random_node_key();
-    let public = hex::encode(accord_primitives::crypto::Ed25519Pair::from_seed(&seed).public());
+    let public = keys::node_public_text(&seed);
     match file {
         Some(path) => {
             keys::write_node_key(path, &seed)?;
@@ -215,6 +214,9 @@ fn verify_state(cli: &Cli) -> Result<(), String> {
 
 fn run_node(cli: Cli) -> Result<(), String> {
     init_logging();
+    // The pallets' own checks of their constants and the runtime's assembly: a binary that
+    // fails them must not produce or import a block.
+    accord_runtime::integrity_check().map_err(|e| format!("the runtime fails its integrity check: {e}"))?;
     let spec = cli.spec()?;
     let tmp = if cli.uses_tmp() {
         Some(

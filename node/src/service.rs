@@ -22,7 +22,7 @@ use accord_runtime::validity::{InvalidTransaction, TransactionValidityError, Val
 use crate::authoring::{Authoring, SealMode, Wake};
 use crate::backend::{Backend, Pruning};
 use crate::chain_spec::ChainSpec;
-use crate::client::{Client, TypedRead};
+use crate::client::{read_result, Client, TypedRead};
 use crate::metrics::Metrics;
 use crate::pool::{Pool, PoolLimits};
 use crate::verify::{forwarding, SignatureBatcher, SignatureCheck};
@@ -148,15 +148,17 @@ impl Api {
         self.consensus.get().map(|c| &c.chain)
     }
 
+    /// The nonce of `who` in the best state (0 if it cannot be read: `NodeApi` has no error
+    /// for this answer, so a read error is logged rather than a panic of the RPC worker).
     fn best_state_nonce(&self, who: &AccountId32) -> u32 {
         let best = self.client.backend().best();
-        self.client
-            .backend()
-            .state_at(best.number)
-            .ok()
-            .flatten()
-            .and_then(|s| s.get_typed::<system::AccountInfo>(&system::ACCOUNT.key(who)))
-            .map_or(0, |a| a.nonce)
+        let Ok(Some(state)) = self.client.backend().state_at(best.number) else { return 0 };
+        let state = state.reporting_errors();
+        let nonce = state.get_typed::<system::AccountInfo>(&system::ACCOUNT.key(who)).map_or(0, |a| a.nonce);
+        if let Err(e) = read_result(&state, ()) {
+            tracing::warn!("the nonce of {who} at block {}: {e}", best.number);
+        }
+        nonce
     }
 
     /// What a submission needs, owned, so that it can be awaited apart from `self`.
@@ -269,17 +271,20 @@ impl Submitter {
             .backend()
             .state_at(best.number)
             .map_err(|e| SubmitError::UnknownValidity(e.to_string()))?
-            .ok_or_else(|| SubmitError::UnknownValidity("best state unavailable".into()))?;
-        let validity =
-            accord_runtime::validate_transaction_with(&state, xt, best.hash, signatures).map_err(|e| match e {
-                TransactionValidityError::Invalid(_) => SubmitError::Invalid(e.to_string()),
-                TransactionValidityError::Unknown(_) => SubmitError::UnknownValidity(e.to_string()),
-            })?;
+            .ok_or_else(|| SubmitError::UnknownValidity("best state unavailable".into()))?
+            .reporting_errors();
+        let validity = accord_runtime::validate_transaction_with(&state, xt, best.hash, signatures);
+        read_result(&state, ()).map_err(|e| SubmitError::UnknownValidity(e.to_string()))?;
+        let validity = validity.map_err(|e| match e {
+            TransactionValidityError::Invalid(_) => SubmitError::Invalid(e.to_string()),
+            TransactionValidityError::Unknown(_) => SubmitError::UnknownValidity(e.to_string()),
+        })?;
         let sender = match xt.signature.as_ref().map(|s| &s.address) {
             Some(accord_primitives::MultiAddress::Id(who)) => *who,
             _ => return Err(SubmitError::Invalid("only signed transactions are accepted".into())),
         };
         let nonce = state.get_typed::<system::AccountInfo>(&system::ACCOUNT.key(&sender)).map_or(0, |a| a.nonce);
+        read_result(&state, ()).map_err(|e| SubmitError::UnknownValidity(e.to_string()))?;
         Ok((xt.clone(), validity, nonce, best.number))
     }
 }
@@ -339,7 +344,7 @@ impl NodeApi for Api {
     fn storage(&self, at: H256, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
         use accord_support::StateRead;
         match self.client.state_at(at) {
-            Ok(state) => Ok(state.get(key)),
+            Ok(state) => read_result(&state, state.get(key)),
             // A block consensus is still deciding on (a client following `inBlock`).
             Err(StateError::UnknownBlock(_)) => {
                 self.held().and_then(|h| h.storage(at, key)).ok_or(StateError::UnknownBlock(at))
@@ -375,7 +380,7 @@ impl NodeApi for Api {
             keys.push(next.clone());
             cursor = next;
         }
-        Ok(keys)
+        read_result(&state, keys)
     }
 
     fn call(&self, at: H256, method: &str, data: &[u8]) -> Result<Vec<u8>, StateError> {
@@ -442,7 +447,8 @@ impl NodeApi for Api {
         use accord_pallet_releases::Stage;
         let state = self.client.state_at(at)?;
         let ext = accord_support::Ext::new(&state, accord_runtime::PALLETS);
-        Ok(accord_runtime::route_answer(&ext, target, class, data_id).map(|answer| accord_rpc::ReleaseRoute {
+        let answer = read_result(&state, accord_runtime::route_answer(&ext, target, class, data_id))?;
+        Ok(answer.map(|answer| accord_rpc::ReleaseRoute {
             version: answer.version,
             release: answer.release,
             stage: answer.stage.map(|s| match s {
@@ -470,7 +476,8 @@ impl NodeApi for Api {
             Err(e) => return Ok(Err(format!("the extrinsic does not decode: {e}"))),
         };
         let state = self.client.state_at(at)?;
-        Ok(accord_runtime::fees::quote(&state, &xt, at).map(|q| accord_rpc::MeteringQuote {
+        let quote = read_result(&state, accord_runtime::fees::quote(&state, &xt, at))?;
+        Ok(quote.map(|q| accord_rpc::MeteringQuote {
             ref_time: q.usage.ref_time,
             length: q.usage.length,
             nodes: q.usage.nodes,
@@ -499,7 +506,9 @@ impl NodeApi for Api {
     fn oplog_head(&self, at: H256) -> Result<OplogHead, StateError> {
         let state = self.client.state_at(at)?;
         let ext = accord_support::Ext::new(&state, accord_runtime::PALLETS);
-        Ok(OplogHead { next_index: oplog::NEXT_INDEX.get(&ext), lowest_retained: oplog::LOWEST_RETAINED.get(&ext) })
+        let head =
+            OplogHead { next_index: oplog::NEXT_INDEX.get(&ext), lowest_retained: oplog::LOWEST_RETAINED.get(&ext) };
+        read_result(&state, head)
     }
 
     fn oplog_entries(&self, at: H256, from: u64, limit: u32) -> Result<Vec<OplogEntry>, StateError> {
@@ -508,7 +517,8 @@ impl NodeApi for Api {
         let (lowest, next) = (oplog::LOWEST_RETAINED.get(&ext), oplog::NEXT_INDEX.get(&ext));
         let start = from.max(lowest);
         let end = from.saturating_add(limit as u64).min(next);
-        Ok((start..end).filter_map(|i| oplog::ENTRIES.get(&ext, &i)).map(oplog_entry).collect())
+        let entries = (start..end).filter_map(|i| oplog::ENTRIES.get(&ext, &i)).map(oplog_entry).collect();
+        read_result(&state, entries)
     }
 
     fn record_rpc_call(&self, method: &str) {
@@ -631,6 +641,7 @@ fn oplog_entry(e: oplog::LogEntry) -> OplogEntry {
         block: e.block,
         extrinsic_index: e.extrinsic_index,
         operator: e.operator,
+        origin: e.origin.to_text(),
         data_id: e.data_id.into_inner(),
         source_state: e.source_state.into_inner(),
         result_state: e.result_state.into_inner(),

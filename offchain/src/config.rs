@@ -16,10 +16,12 @@
 //!
 //! [[subscriptions]]
 //! name = "balances-of-d"
+//! origin = "Balances"      # who owns the data: a pallet's name, or a contract's 0x address
 //! data_id = "0x306721211d5404bd9da88e0204360a1a9ab8b87c66c1bc2fcdd37f3c2222cc20"
 //!
 //! [[subscriptions]]
 //! name = "records"
+//! origin = "Records"
 //! data_id_prefix = "0x7265"
 //! op_type = "Update"
 //! ```
@@ -43,6 +45,9 @@ pub enum Mode {
 pub struct SubscriptionConfig {
     /// Its name (rows in the database carry it).
     pub name: String,
+    /// Exactly this origin: a pallet's name (`Balances`, `Records`) or `0x` and a contract's
+    /// 20-byte address. Data ids are unique only within their origin: name it.
+    pub origin: Option<String>,
     /// Exactly this data id (hex).
     pub data_id: Option<String>,
     /// Data ids with this prefix (hex).

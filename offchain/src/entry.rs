@@ -15,7 +15,9 @@ pub struct Entry {
     pub extrinsic_index: u32,
     /// Operator (SS58).
     pub operator: String,
-    /// Data id.
+    /// Who owns the data: a pallet's name, or `0x` and a contract's address.
+    pub origin: String,
+    /// Data id (unique within its origin).
     pub data_id: Vec<u8>,
     /// State before.
     pub source_state: Vec<u8>,
@@ -44,6 +46,7 @@ impl Entry {
             block: u64_field(v, "block")? as u32,
             extrinsic_index: u64_field(v, "extrinsicIndex")? as u32,
             operator: v["operator"].as_str().ok_or("entry field operator missing")?.to_string(),
+            origin: v["origin"].as_str().ok_or("entry field origin missing (a node older than the origin field?)")?.to_string(),
             data_id: hex_field(v, "dataId")?,
             source_state: hex_field(v, "sourceState")?,
             result_state: hex_field(v, "resultState")?,
@@ -58,6 +61,7 @@ impl Entry {
 pub struct Subscription {
     /// Its name.
     pub name: String,
+    origin: Option<String>,
     data_id: Option<Vec<u8>>,
     data_id_prefix: Option<Vec<u8>>,
     op_type: Option<String>,
@@ -76,6 +80,7 @@ impl Subscription {
         };
         Ok(Subscription {
             name: c.name.clone(),
+            origin: c.origin.clone(),
             data_id: hex(&c.data_id)?,
             data_id_prefix: hex(&c.data_id_prefix)?,
             op_type: c.op_type.clone(),
@@ -85,7 +90,8 @@ impl Subscription {
 
     /// Whether `e` matches every given field.
     pub fn matches(&self, e: &Entry) -> bool {
-        self.data_id.as_ref().is_none_or(|d| *d == e.data_id)
+        self.origin.as_ref().is_none_or(|o| *o == e.origin)
+            && self.data_id.as_ref().is_none_or(|d| *d == e.data_id)
             && self.data_id_prefix.as_ref().is_none_or(|p| e.data_id.starts_with(p))
             && self.op_type.as_ref().is_none_or(|t| *t == e.op_type)
             && self.operator.as_ref().is_none_or(|o| *o == e.operator)
@@ -99,13 +105,14 @@ mod tests {
 
     #[test]
     fn parses_entries_and_matches() {
-        let v = json!({"index": 4, "block": 2, "extrinsicIndex": 1, "operator": "5Grw", "dataId": "0xab01",
+        let v = json!({"index": 4, "block": 2, "extrinsicIndex": 1, "operator": "5Grw", "origin": "Records", "dataId": "0xab01",
             "sourceState": "0x", "resultState": "0x01", "opType": "Create", "timestampMs": 7});
         let e = Entry::from_json(&v).unwrap();
         assert_eq!((e.index, e.data_id.clone(), e.source_state.clone()), (4, vec![0xab, 1], vec![]));
         let sub = |prefix: &str, op: &str| {
             Subscription::from_config(&SubscriptionConfig {
                 name: "s".into(),
+                origin: Some("Records".into()),
                 data_id: None,
                 data_id_prefix: Some(prefix.into()),
                 op_type: Some(op.into()),

@@ -1,6 +1,7 @@
 //! Prometheus metrics, served as text on `metrics_port` (127.0.0.1) when configured: the
-//! consumer's (cursor, lag, applied, unmatched, breaks, queue depth) here, and the server
-//! every worker uses.
+//! consumer's (cursor, lag, applied, unmatched, breaks, queue depth, and its on-chain
+//! registration: registered, acknowledged, failures, last error) here, and the server every
+//! worker uses.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -23,9 +24,36 @@ pub struct Metrics {
     pub breaks: AtomicU64,
     /// The most entries the queue held.
     pub queue_depth_max: AtomicU64,
+    /// 1 while the chain holds the consumer's name for its key, else 0.
+    pub registered: AtomicU64,
+    /// The chain's acknowledgement of the consumer, as last read.
+    pub acknowledged: AtomicU64,
+    /// Steps that found a registration problem (name taken, unregistered, not applied).
+    pub registration_failures: AtomicU64,
+    /// Steps that found an acknowledgement problem (not applied, submit or read failed).
+    pub ack_failures: AtomicU64,
+    /// The kind of the last problem: an index into [`ERROR_KINDS`] (0: none).
+    pub last_error: AtomicU64,
 }
 
+/// The `kind` labels of `accord_oplog_consumer_last_error` (see [`crate::ack::Problem::kind`]).
+pub const ERROR_KINDS: [&str; 7] = [
+    "none",
+    "name_taken",
+    "unregistered",
+    "registration_not_applied",
+    "ack_not_applied",
+    "submit_failed",
+    "read_failed",
+];
+
 impl Metrics {
+    /// Records the kind of the last problem (an unknown kind counts as `none`).
+    pub fn set_last_error(&self, kind: &str) {
+        let index = ERROR_KINDS.iter().position(|k| *k == kind).unwrap_or(0);
+        self.last_error.store(index as u64, Ordering::SeqCst);
+    }
+
     /// The text format.
     pub fn render(&self) -> String {
         let get = |a: &AtomicU64| a.load(Ordering::SeqCst);
@@ -52,8 +80,38 @@ impl Metrics {
                 "Most entries queued at once.",
                 get(&self.queue_depth_max),
             ),
+            (
+                "accord_oplog_consumer_registered",
+                "gauge",
+                "1 while the chain holds the consumer's name for its key.",
+                get(&self.registered),
+            ),
+            (
+                "accord_oplog_consumer_acknowledged",
+                "gauge",
+                "The chain's acknowledgement of the consumer, as last read.",
+                get(&self.acknowledged),
+            ),
+            (
+                "accord_oplog_consumer_registration_failures_total",
+                "counter",
+                "Registration attempts that failed (name taken, unregistered, not applied).",
+                get(&self.registration_failures),
+            ),
+            (
+                "accord_oplog_consumer_ack_failures_total",
+                "counter",
+                "Acknowledgements that failed (not applied, not submitted).",
+                get(&self.ack_failures),
+            ),
         ];
-        render_rows(&rows)
+        let kind = ERROR_KINDS.get(get(&self.last_error) as usize).unwrap_or(&ERROR_KINDS[0]);
+        let name = "accord_oplog_consumer_last_error";
+        format!(
+            "{}# HELP {name} The kind of the consumer's last registration or acknowledgement problem.\n\
+             # TYPE {name} gauge\n{name}{{kind=\"{kind}\"}} 1\n",
+            render_rows(&rows)
+        )
     }
 }
 
@@ -103,5 +161,19 @@ mod tests {
         s.read_to_string(&mut out).unwrap();
         assert!(out.contains("accord_oplog_consumer_cursor 7"), "{out}");
         assert!(out.contains("accord_oplog_consumer_lag_entries 3"));
+        assert!(out.contains("accord_oplog_consumer_registered 0"), "{out}");
+        assert!(out.contains("accord_oplog_consumer_last_error{kind=\"none\"} 1"), "{out}");
+    }
+
+    #[test]
+    fn the_last_error_names_its_kind() {
+        let m = Metrics::default();
+        m.set_last_error("name_taken");
+        m.registered.store(0, Ordering::SeqCst);
+        m.registration_failures.store(2, Ordering::SeqCst);
+        let out = m.render();
+        assert!(out.contains("accord_oplog_consumer_last_error{kind=\"name_taken\"} 1"), "{out}");
+        assert!(out.contains("accord_oplog_consumer_registration_failures_total 2"), "{out}");
+        assert!(out.contains("# TYPE accord_oplog_consumer_ack_failures_total counter"), "{out}");
     }
 }

@@ -28,6 +28,10 @@ fn write_config(dir: &Path, name: &str, url: &str, subscription: &str, queue: us
     path
 }
 
+/// The seed's worked example (C=500, D=100, two transfers) followed by two business systems;
+/// before it, Eve forges a `Records` record whose id is D's account and whose state chains
+/// from D's balance (the review's attack). Entries are keyed by (origin, data id), so D's
+/// balance rows keep exactly the two real updates, with no continuity break.
 #[test]
 fn two_business_systems_follow_the_worked_example() {
     let dir = tempfile::tempdir().unwrap();
@@ -38,37 +42,79 @@ fn two_business_systems_follow_the_worked_example() {
         "genesis": {"runtimeGenesis": {"balances": [
             [ss58("Alice"), (1_000_000 * UNIT).to_string()],
             [ss58("Charlie"), (500 * UNIT).to_string()],
-            [ss58("Dave"), (100 * UNIT).to_string()]], "openChain": true}}
+            [ss58("Dave"), (100 * UNIT).to_string()],
+            [ss58("Eve"), (100 * UNIT).to_string()]], "openChain": true}}
     });
     let spec_path = dir.path().join("spec.json");
     std::fs::write(&spec_path, spec.to_string()).unwrap();
     let (_node, url) = start_node(&dir.path().join("node"), spec_path.to_str().unwrap());
-    let (c, d) = (Pair::dev("Charlie"), Pair::dev("Dave"));
+    let (c, d, eve) = (Pair::dev("Charlie"), Pair::dev("Dave"), Pair::dev("Eve"));
     let sub = format!("[[subscriptions]]\nname = \"d\"\ndata_id = \"0x{}\"", hex::encode(d.account().as_bytes()));
     let config_a = write_config(dir.path(), "a", &url, &sub, 8, 100);
     let config_b = write_config(dir.path(), "b", &url, &sub, 8, 100);
     let _a = start_consumer(&config_a);
     let _b = start_consumer(&config_b);
     let g = genesis(&url);
+    forge_a_balance_record(&url, g, &eve, &d, &dir.path().join("a.db"));
     rpc(&url, "author_submitExtrinsic", json!([sign(g, &c, &d, 100 * UNIT, 0)]));
     rpc(&url, "author_submitExtrinsic", json!([sign(g, &c, &d, 50 * UNIT, 1)]));
     for name in ["a", "b"] {
         let db = dir.path().join(format!("{name}.db"));
         wait_for("D's two entries", Duration::from_secs(30), || {
             accord_offchain::sink::SqliteSink::open(db.to_str().unwrap())
-                .and_then(|s| s.history("d", d.account().as_bytes()))
+                .and_then(|s| s.history("d", "Balances", d.account().as_bytes()))
                 .map_or(0, |h| h.len())
                 == 2
         });
         let sink = accord_offchain::sink::SqliteSink::open(db.to_str().unwrap()).unwrap();
         let history: Vec<(u128, u128)> = sink
-            .history("d", d.account().as_bytes())
+            .history("d", "Balances", d.account().as_bytes())
             .unwrap()
             .into_iter()
             .map(|(_, s, r)| (u128::from_le_bytes(s.try_into().unwrap()), u128::from_le_bytes(r.try_into().unwrap())))
             .collect();
         assert_eq!(history, vec![(100 * UNIT, 200 * UNIT), (200 * UNIT, 250 * UNIT)], "business system {name}");
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let breaks: i64 = conn.query_row("SELECT COUNT(*) FROM accord_breaks", [], |r| r.get(0)).unwrap();
+        assert_eq!(breaks, 0, "business system {name}: the forged record broke no continuity");
+        let balance: Vec<u8> = conn
+            .query_row(
+                "SELECT state FROM accord_state WHERE subscription = 'd' AND origin = 'Balances' AND data_id = ?1",
+                [d.account().as_bytes().to_vec()],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(u128::from_le_bytes(balance.try_into().unwrap()), 250 * UNIT, "business system {name}");
     }
+}
+
+/// Eve creates a record with D's account bytes as its id and D's balance as its state, then
+/// "updates" it to a million; waits until consumer `a` has both entries (as `Records` data).
+fn forge_a_balance_record(url: &str, g: accord_primitives::H256, eve: &Pair, d: &Pair, db: &Path) {
+    use accord_pallet_records::Call as Records;
+    use accord_runtime::RuntimeCall;
+    use codec::Encode;
+    fn bounded<const N: u32>(b: Vec<u8>) -> accord_support::BoundedVec<u8, N> {
+        accord_support::BoundedVec::try_from_vec(b).unwrap()
+    }
+    let id = bounded(d.account().as_bytes().to_vec());
+    let calls = [
+        RuntimeCall::Records(Records::create {
+            id: id.clone(),
+            state: bounded((100 * UNIT).encode()),
+            payload_hash: Default::default(),
+        }),
+        RuntimeCall::Records(Records::update_state { id, state: bounded((1_000_000 * UNIT).encode()) }),
+    ];
+    for (nonce, call) in calls.iter().enumerate() {
+        rpc(url, "author_submitExtrinsic", json!([sign_call(g, eve, call, nonce as u32)]));
+    }
+    wait_for("the forged record's two entries", Duration::from_secs(30), || {
+        accord_offchain::sink::SqliteSink::open(db.to_str().unwrap())
+            .and_then(|s| s.history("d", "Records", d.account().as_bytes()))
+            .map_or(0, |h| h.len())
+            == 2
+    });
 }
 
 #[test]
@@ -112,21 +158,21 @@ fn a_deletion_into_the_backup_and_its_recovery_reach_the_sql_tables() {
     let db = dir.path().join("docs.db");
     wait_for("the record's three entries", Duration::from_secs(60), || {
         accord_offchain::sink::SqliteSink::open(db.to_str().unwrap())
-            .and_then(|s| s.history("docs", b"doc-1"))
+            .and_then(|s| s.history("docs", "Records", b"doc-1"))
             .map_or(0, |h| h.len())
             == 3
     });
     let sink = accord_offchain::sink::SqliteSink::open(db.to_str().unwrap()).unwrap();
     let history: Vec<(Vec<u8>, Vec<u8>)> =
-        sink.history("docs", b"doc-1").unwrap().into_iter().map(|(_, s, r)| (s, r)).collect();
+        sink.history("docs", "Records", b"doc-1").unwrap().into_iter().map(|(_, s, r)| (s, r)).collect();
     assert_eq!(
         history,
         vec![
             (b"".to_vec(), b"signed".to_vec()),
-            (b"signed".to_vec(), b"".to_vec()),
+            (accord_primitives::hashing::blake2_256(b"signed").to_vec(), b"".to_vec()),
             (b"".to_vec(), b"signed".to_vec())
         ],
-        "created, deleted into the backup, recovered"
+        "created, deleted into the backup (the entry names the deleted state's hash), recovered"
     );
     let conn = rusqlite_state(&db);
     assert_eq!(conn, Some(b"signed".to_vec()), "the current-state table has the record again");

@@ -192,7 +192,9 @@ pub struct OplogEntry {
     pub extrinsic_index: u32,
     /// Who initiated it.
     pub operator: AccountId32,
-    /// The data id.
+    /// Who owns the data: a pallet's name, or `0x` and a contract's 20-byte address in hex.
+    pub origin: String,
+    /// The data id (unique within its origin).
     pub data_id: Vec<u8>,
     /// The state before.
     pub source_state: Vec<u8>,

@@ -7,10 +7,13 @@
 //! | `oplog_getLogs` | `[fromIndex, limit, filter?]` | entries with index in `[fromIndex, fromIndex+limit)` that match, in index order |
 //! | `oplog_subscribeLogs` | `[filter?]` | each new matching entry of each finalized block (`oplog_logs`) |
 //!
-//! An entry is `{index, block, extrinsicIndex, operator (SS58), dataId (hex), sourceState
-//! (hex), resultState (hex), opType, timestampMs}`; `opType` is `Create`, `Update`, `Delete`,
-//! `Query` or `Custom:<n>`. A filter is `{dataId?, dataIdPrefix?, opType?, operator?}`;
-//! every given field must match. `oplog_getLogs` scans at most `limit` (at most
+//! An entry is `{index, block, extrinsicIndex, operator (SS58), origin, dataId (hex),
+//! sourceState (hex), resultState (hex), opType, timestampMs}`; `origin` names who owns the
+//! data (a pallet's name such as `"Records"` or `"Balances"`, or `0x` and a contract's
+//! 20-byte address): a data id is unique only within its origin. `opType` is `Create`,
+//! `Update`, `Delete`, `Query` or `Custom:<n>`; a `Delete` entry's `sourceState` is the
+//! blake2-256 hash of the deleted state (the chain keeps no copy of deleted data). A filter
+//! is `{origin?, dataId?, dataIdPrefix?, opType?, operator?}`; every given field must match. `oplog_getLogs` scans at most `limit` (at most
 //! [`LOGS_PER_CALL_MAX`]) indices, so a client continues from `fromIndex + limit` (or the
 //! head) whatever the filter kept.
 
@@ -35,6 +38,8 @@ pub const LOGS_PER_CALL_MAX: u32 = 1000;
 /// Which entries a client wants.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogFilter {
+    /// Exactly this origin.
+    pub origin: Option<String>,
     /// Exactly this data id.
     pub data_id: Option<Vec<u8>>,
     /// Data ids starting with these bytes.
@@ -51,7 +56,7 @@ impl LogFilter {
         let Some(v) = v else { return Ok(LogFilter::default()) };
         let obj = v.as_object().ok_or_else(|| invalid_params("the filter must be an object"))?;
         for key in obj.keys() {
-            if !["dataId", "dataIdPrefix", "opType", "operator"].contains(&key.as_str()) {
+            if !["origin", "dataId", "dataIdPrefix", "opType", "operator"].contains(&key.as_str()) {
                 return Err(invalid_params(format!("unknown filter field {key:?}")));
             }
         }
@@ -63,6 +68,7 @@ impl LogFilter {
             }
         };
         Ok(LogFilter {
+            origin: text("origin")?.map(str::to_string),
             data_id: text("dataId")?.map(parse_hex).transpose()?,
             data_id_prefix: text("dataIdPrefix")?.map(parse_hex).transpose()?,
             op_type: text("opType")?
@@ -76,7 +82,8 @@ impl LogFilter {
 
     /// Whether `e` matches.
     pub fn matches(&self, e: &OplogEntry) -> bool {
-        self.data_id.as_ref().is_none_or(|id| *id == e.data_id)
+        self.origin.as_ref().is_none_or(|o| *o == e.origin)
+            && self.data_id.as_ref().is_none_or(|id| *id == e.data_id)
             && self.data_id_prefix.as_ref().is_none_or(|p| e.data_id.starts_with(p))
             && self.op_type.is_none_or(|t| t == e.op_type)
             && self.operator.is_none_or(|o| o == e.operator)
@@ -90,6 +97,7 @@ pub fn entry_json(e: &OplogEntry) -> Value {
         "block": e.block,
         "extrinsicIndex": e.extrinsic_index,
         "operator": e.operator.to_ss58_default(),
+        "origin": e.origin,
         "dataId": hex0x(&e.data_id),
         "sourceState": hex0x(&e.source_state),
         "resultState": hex0x(&e.result_state),
@@ -175,6 +183,7 @@ mod tests {
             block: 2,
             extrinsic_index: 1,
             operator: AccountId32([1; 32]),
+            origin: "Records".into(),
             data_id: vec![0xab, 0xcd],
             source_state: vec![1],
             result_state: vec![2],
@@ -195,12 +204,17 @@ mod tests {
         let custom = LogFilter::parse(Some(&json!({"opType": "Custom:7"}))).unwrap();
         assert!(custom.matches(&entry(OpKind::Custom(7))));
         assert!(LogFilter::parse(None).unwrap().matches(&entry(OpKind::Query)));
+        let origin = LogFilter::parse(Some(&json!({"origin": "Records", "dataId": "0xabcd"}))).unwrap();
+        assert!(origin.matches(&entry(OpKind::Update)));
+        let other = LogFilter::parse(Some(&json!({"origin": "Balances", "dataId": "0xabcd"}))).unwrap();
+        assert!(!other.matches(&entry(OpKind::Update)));
     }
 
     #[test]
     fn entry_shape() {
         let j = entry_json(&entry(OpKind::Custom(7)));
         assert_eq!(j["dataId"], "0xabcd");
+        assert_eq!(j["origin"], "Records");
         assert_eq!(j["opType"], "Custom:7");
         assert_eq!(j["extrinsicIndex"], 1);
         assert_eq!(j["timestampMs"], 9);

@@ -127,9 +127,11 @@ impl RuntimeCall {
             RuntimeCall::Sudo(c) => c.own_weight().saturating_add(c.inner().map_or(Weight::ZERO, |i| i.weight())),
             RuntimeCall::Oplog(c) => c.weight(),
             // Routing and the health count come with every call of a release target.
-            RuntimeCall::Records(c) => {
-                c.weight().saturating_add(releases::weights::routed()).saturating_add(metering::weights::quota())
-            }
+            RuntimeCall::Records(c) => c
+                .weight()
+                .saturating_add(releases::weights::routed())
+                .saturating_add(metering::weights::quota())
+                .saturating_add(metering::weights::data_changed()),
             RuntimeCall::Validators(c) => c.weight(),
             // An exit also takes the organization out of every alliance.
             RuntimeCall::Organizations(c @ organizations::Call::exit_org { .. }) => {
@@ -141,7 +143,10 @@ impl RuntimeCall {
             RuntimeCall::Releases(releases::Call::as_class { call, .. }) => {
                 releases::weights::as_class().saturating_add(call.weight())
             }
-            RuntimeCall::Releases(releases::Call::signal_support { .. }) => releases::weights::signal_support(),
+            // A validator's signal is also its node's proof of work for the payout period.
+            RuntimeCall::Releases(releases::Call::signal_support { .. }) => {
+                releases::weights::signal_support().saturating_add(metering::weights::note_work())
+            }
             RuntimeCall::Releases(_) => releases::weights::stage_change(),
             RuntimeCall::Metering(metering::Call::pay_with { call, .. }) => {
                 metering::weights::pay_with().saturating_add(call.weight())
@@ -207,11 +212,15 @@ impl RuntimeCall {
         match self {
             RuntimeCall::Records(c) => {
                 let version = releases::route(ext, releases::Target::Records, class, c.data_id()).version;
-                // The owner's storage quota follows the record's size and owner.
+                // The owner's storage quota follows the record's size and owner; the deleters
+                // of a record end when it is deleted or changes hands.
                 let id = record_id(ext, c.data_id())?;
-                let before = record_usage(ext, &id);
+                let (before, held) = (record_usage(ext, &id), record_instance(ext, &id));
                 records::dispatch_version(ext, origin, c, version)?;
-                metering::data_resized(ext, before, record_usage(ext, &id))
+                metering::data_resized(ext, before, record_usage(ext, &id))?;
+                let target = metering::DataTarget::Records;
+                metering::data_changed(ext, target, &id, held, record_instance(ext, &id));
+                Ok(())
             }
             other => other.dispatch(ext, origin),
         }
@@ -231,6 +240,17 @@ impl RuntimeCall {
             RuntimeCall::Alliances(c) => alliances::dispatch(ext, origin, c),
             RuntimeCall::Governance(c) => {
                 governance::dispatch(ext, origin, c, |ext, inner| inner.dispatch(ext, Origin::Root))
+            }
+            // A validator's signal, signed for this block and verified by the dispatch, is its
+            // node's proof of work in the payout period (see `logic_signal_inherent`).
+            RuntimeCall::Releases(releases::Call::signal_support { signal, signature }) => {
+                let key = signal.key;
+                let call = releases::Call::signal_support { signal, signature };
+                releases::dispatch(ext, origin, call, |ext, origin, class, inner: RuntimeCall| {
+                    inner.dispatch_in_class(ext, origin, class)
+                })?;
+                metering::note_work(ext, &key);
+                Ok(())
             }
             RuntimeCall::Releases(c) => releases::dispatch(ext, origin, c, |ext, origin, class, inner| {
                 inner.dispatch_in_class(ext, origin, class)
@@ -252,7 +272,8 @@ impl governance::ManagementCall for RuntimeCall {
             RuntimeCall::Balances(balances::Call::force_transfer { .. } | balances::Call::force_set_balance { .. }) => {
                 2
             }
-            RuntimeCall::Oplog(oplog::Call::set_retention { .. }) => 4,
+            // Root may remove any consumer (a squatter, an abandoned one), not only its own.
+            RuntimeCall::Oplog(oplog::Call::set_retention { .. } | oplog::Call::unregister_consumer { .. }) => 4,
             RuntimeCall::Validators(_) => 6,
             // Root-only calls, and those root may make on any organization (expel it, free its
             // space or a node), which only governance can do on a chain without sudo.
@@ -281,7 +302,9 @@ impl governance::ManagementCall for RuntimeCall {
                 | metering::Call::set_prices { .. }
                 | metering::Call::set_mode { .. }
                 | metering::Call::set_payout_rules { .. }
-                | metering::Call::set_backup_days { .. },
+                | metering::Call::set_quota_required { .. }
+                | metering::Call::set_backup_days { .. }
+                | metering::Call::attest_medium { .. },
             ) => 11,
             RuntimeCall::SubchainStatus(
                 subchain_status::Call::register_subchain { .. } | subchain_status::Call::resolve { .. },
@@ -322,10 +345,15 @@ fn record_usage(ext: &Ext<'_>, id: &records::RecordId) -> Option<(AccountId32, u
     records::RECORDS.get(ext, id).map(|r| (r.owner, (id.len() + r.encoded_size()) as u64))
 }
 
+/// A record's owner and instance, for the rights `Metering` keeps over it.
+fn record_instance(ext: &Ext<'_>, id: &records::RecordId) -> Option<metering::DataInstance> {
+    records::RECORDS.get(ext, id).map(|r| metering::DataInstance { owner: r.owner, instance: r.instance })
+}
+
 impl metering::DataStore for Stores {
-    fn owner(&self, ext: &Ext<'_>, target: metering::DataTarget, key: &[u8]) -> Option<AccountId32> {
+    fn instance(&self, ext: &Ext<'_>, target: metering::DataTarget, key: &[u8]) -> Option<metering::DataInstance> {
         match target {
-            metering::DataTarget::Records => records::RECORDS.get(ext, &record_id(ext, key).ok()?).map(|r| r.owner),
+            metering::DataTarget::Records => record_instance(ext, &record_id(ext, key).ok()?),
         }
     }
 

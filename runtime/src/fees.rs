@@ -25,15 +25,24 @@ fn innermost(call: &RuntimeCall) -> &RuntimeCall {
     }
 }
 
-/// Who pays for `call` signed by `signer`: `pay_with`'s or `delete_data`'s payer, else the
-/// signer.
-pub fn payer_of(call: &RuntimeCall, signer: &AccountId32) -> AccountId32 {
-    match call {
-        RuntimeCall::Metering(metering::Call::pay_with { payer, .. }) => *payer,
-        RuntimeCall::Metering(metering::Call::delete_data { payer: Some(payer), .. }) => *payer,
-        RuntimeCall::Releases(releases::Call::as_class { call, .. }) => payer_of(call, signer),
-        _ => *signer,
+/// The payer a call names: the outermost `pay_with`'s, else `delete_data`'s (through
+/// `as_class`). `pay_with` refuses a call that names another (`ConflictingPayers`), so a
+/// transaction has exactly one payer.
+impl metering::NamesPayer for RuntimeCall {
+    fn named_payer(&self) -> Option<AccountId32> {
+        match self {
+            RuntimeCall::Metering(metering::Call::pay_with { payer, .. }) => Some(*payer),
+            RuntimeCall::Metering(metering::Call::delete_data { payer, .. }) => *payer,
+            RuntimeCall::Releases(releases::Call::as_class { call, .. }) => call.named_payer(),
+            _ => None,
+        }
     }
+}
+
+/// Who pays for `call` signed by `signer`: the payer it names (the outermost `pay_with`'s,
+/// else `delete_data`'s), else the signer.
+pub fn payer_of(call: &RuntimeCall, signer: &AccountId32) -> AccountId32 {
+    metering::NamesPayer::named_payer(call).unwrap_or(*signer)
 }
 
 /// The (pallet, call) indices of the call that does the work: its class is the pallet.
@@ -56,18 +65,27 @@ pub fn charge_of(
     let ref_time = weight.saturating_add(EXTRINSIC_BASE_WEIGHT).ref_time;
     let usage = metering::attempt_usage(ext, ref_time, len);
     let mut charge = Charge::new(ext, *signer, payer_of(call, signer), key.0, key, usage, tip);
-    // A deletion reports its backup usage; so may one dispatched through sudo (`sudo_as`).
-    charge.backs_up =
-        matches!(innermost(call), RuntimeCall::Metering(metering::Call::delete_data { .. }) | RuntimeCall::Sudo(_));
+    // A deletion notes itself (`delete_data`, `Records.delete`); so may one through sudo.
+    charge.deletes = matches!(
+        innermost(call),
+        RuntimeCall::Metering(metering::Call::delete_data { .. }) | RuntimeCall::Records(_) | RuntimeCall::Sudo(_)
+    );
+    if let RuntimeCall::Metering(metering::Call::delete_data { target, key, mode, backup_days, .. }) = innermost(call) {
+        let expected = metering::backup_estimate(ext, &crate::call::Stores, *target, key, *mode, *backup_days);
+        charge.deletion_estimate = Some(expected);
+    }
     charge
 }
 
 /// The stored bytes, backup bytes and byte-days of the dispatch in the open layer (whose
-/// delta is `delta`): a deletion into the backup store reports its backup, whose own state
-/// bytes are priced as backup rather than storage.
+/// delta is `delta`). A dispatch that deleted data pays no storage fee: its oplog entry (the
+/// hash of the deleted state), events and bookkeeping are not billed as storage; a deletion
+/// into the backup store reports the bytes it moved and their byte-days instead.
 fn measured(ext: &mut Ext<'_>, charge: &Charge, delta: &StorageDelta) -> (u64, u64, u64) {
-    let (bytes, byte_days, entry) = if charge.backs_up { metering::take_backup_usage(ext) } else { (0, 0, 0) };
-    (delta.bytes_added.saturating_sub(entry), bytes, byte_days)
+    match charge.deletes.then(|| metering::take_deletion_usage(ext)).flatten() {
+        Some((bytes, byte_days)) => (0, bytes, byte_days),
+        None => (delta.bytes_added, 0, 0),
+    }
 }
 
 /// What settling a dispatch did.
@@ -95,7 +113,7 @@ pub fn settle(ext: &mut Ext<'_>, charge: &Charge, result: DispatchResult) -> Set
             let closed = ext.commit_layer();
             debug_assert!(closed.is_ok(), "the executive opened the layer");
             metering::refund(ext, charge, pre.saturating_sub(actual));
-            metering::note_actual(ext, charge, actual, stored);
+            metering::note_actual(ext, charge, actual, stored, true);
             return Settled { result, storage: delta, fee: actual };
         }
     }
@@ -112,7 +130,7 @@ pub fn settle(ext: &mut Ext<'_>, charge: &Charge, result: DispatchResult) -> Set
         // Only if the payer spent what validation saw elsewhere in this block.
         pre
     };
-    metering::note_actual(ext, charge, fee, 0);
+    metering::note_actual(ext, charge, fee, 0, false);
     Settled { result, storage: StorageDelta::default(), fee }
 }
 

@@ -3,9 +3,10 @@
 
 use codec::Encode;
 
+use accord_pallet_metering as metering;
 use accord_pallet_releases::{self as releases, Target, Version};
 use accord_primitives::UncheckedExtrinsic;
-use accord_support::Ext;
+use accord_support::{BoundedVec, Ext};
 
 use crate::call::RuntimeCall;
 
@@ -40,20 +41,35 @@ pub fn parse_logic_versions(text: &str) -> Result<Vec<(Target, Version)>, String
     Ok(out)
 }
 
+// The nodes a payout period counts hold every validator of a set, and of one replacing it.
+const _: () = assert!(metering::WORKERS_MAX >= 2 * accord_pallet_validators::VALIDATORS_MAX);
+
 /// The `Releases.signal_support` inherent validator `key` should add to the block being built
-/// on `ext` (after its `on_initialize`), signed with `sign`; `None` when its stored signal
-/// already names `versions` or it is not a validator.
+/// on `ext` (after its `on_initialize`), signed with `sign`: when its stored signal names
+/// other versions than `versions`, and, though unchanged, once per payout period as its
+/// node's proof of work (`Metering.work_due`: a registered node of an active organization
+/// not yet counted; the dispatch reports the signal to `Metering.note_work`). `None` when
+/// neither is due or `key` is not a validator.
 pub fn logic_signal_inherent(
     ext: &Ext<'_>,
     key: &[u8; 32],
     versions: &[(Target, Version)],
     sign: &dyn Fn(&[u8]) -> [u8; 64],
 ) -> Option<UncheckedExtrinsic> {
-    let signal = releases::signal_to_send(ext, key, versions)?;
+    let signal = releases::signal_to_send(ext, key, versions).or_else(|| work_proof(ext, key, versions))?;
     let genesis = accord_pallet_system::block_hash(ext, 0)?;
     let signature = sign(&releases::signal_payload(&genesis, &signal));
     let call = RuntimeCall::Releases(releases::Call::signal_support { signal, signature });
     Some(UncheckedExtrinsic::new_unsigned(&call.encode()))
+}
+
+/// The signal validator `key` sends unchanged as its node's proof of work, if one is due.
+fn work_proof(ext: &Ext<'_>, key: &[u8; 32], versions: &[(Target, Version)]) -> Option<releases::Signal> {
+    if !accord_pallet_validators::VALIDATORS.get(ext).contains(key) || !metering::work_due(ext, key) {
+        return None;
+    }
+    let versions = BoundedVec::try_from_vec(versions.to_vec()).ok()?;
+    Some(releases::Signal { key: *key, versions, at: accord_pallet_system::block_number(ext) })
 }
 
 /// What `releases_route` answers: the version a call would run now, and why.

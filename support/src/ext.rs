@@ -346,6 +346,8 @@ impl<'a> Ext<'a> {
             self.events_dropped += 1;
             return;
         }
+        // Pallets pass a fixed number of topics: more is a programming error.
+        debug_assert!(topics.len() <= TOPICS_PER_EVENT_MAX, "{pallet}: {} topics", topics.len());
         topics.truncate(TOPICS_PER_EVENT_MAX);
         let mut bytes = Vec::with_capacity(1 + event.size_hint());
         bytes.push(index);

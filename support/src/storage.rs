@@ -511,6 +511,34 @@ impl<T, const N: u32> BoundedVec<T, N> {
         let pos = self.0.iter().position(f)?;
         Some(self.0.remove(pos))
     }
+
+    /// A vector of the `M` items of `items`; `M > N` does not compile.
+    pub fn from_array<const M: usize>(items: [T; M]) -> Self {
+        const { assert!(M <= N as usize, "more items than the bound") };
+        BoundedVec(items.into())
+    }
+
+    /// Keeps only the items for which `keep` is true, in order: the length can only shrink,
+    /// so the bound holds by construction.
+    pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        self.0.retain(keep);
+    }
+
+    /// Appends every item of `items` if all fit; changes nothing and gives them back
+    /// otherwise.
+    pub fn try_extend(&mut self, items: Vec<T>) -> Result<(), Vec<T>> {
+        if self.0.len().saturating_add(items.len()) > N as usize {
+            return Err(items);
+        }
+        self.0.extend(items);
+        Ok(())
+    }
+
+    /// Removes the items from `at` on and returns them, in order (empty if `at` is past the
+    /// end): a part of a bounded vector is within the same bound.
+    pub fn split_off(&mut self, at: usize) -> Self {
+        BoundedVec(self.0.split_off(at.min(self.0.len())))
+    }
 }
 
 impl<T: Decode, const N: u32> Decode for BoundedVec<T, N> {
@@ -615,6 +643,19 @@ mod tests {
         assert!(BoundedVec::<u8, 2>::decode(&mut &encoded[..]).is_err());
         assert_eq!(BoundedVec::<u8, 3>::decode(&mut &encoded[..]).unwrap().as_slice(), &[1, 2, 3]);
         assert!(BoundedVec::<u8, 2>::try_from_vec(vec![0; 3]).is_err());
+    }
+
+    #[test]
+    fn bounded_vec_operations_keep_the_bound() {
+        let mut b = BoundedVec::<u8, 4>::from_array([1, 2, 3]);
+        b.retain(|x| *x != 2);
+        assert_eq!(b.as_slice(), &[1, 3]);
+        assert_eq!(b.try_extend(vec![4, 5, 6]), Err(vec![4, 5, 6]));
+        assert_eq!(b.as_slice(), &[1, 3], "a refused extension changes nothing");
+        assert_eq!(b.try_extend(vec![4, 5]), Ok(()));
+        assert_eq!(b.split_off(1).as_slice(), &[3, 4, 5]);
+        assert_eq!(b.split_off(9).len(), 0);
+        assert_eq!(b.as_slice(), &[1]);
     }
 
     #[test]

@@ -54,6 +54,10 @@ test('a transfer shows up in oplog.getLogs and oplog.subscribeLogs, typed', asyn
   assert.equal(e.index.toNumber(), before.nextIndex.toNumber());
   assert.ok(e.block.toNumber() > 0);
   assert.equal(typeof e.opType.toString(), 'string');
+  assert.equal(e.origin.toString(), 'Balances', 'a transfer logs under the Balances origin');
+  assert.equal(e.dataId.length, 32, 'its data id is an account');
+  const records = await api.rpc.oplog.getLogs(before.nextIndex, 100, { origin: 'Records' });
+  assert.equal(records.length, 0, 'the origin filter keeps only that origin');
   const created = await api.rpc.oplog.getLogs(0, 100, { opType: 'Delete' });
   assert.ok(created.every((x) => x.opType.toString() === 'Delete'));
 });

@@ -1,5 +1,7 @@
 //! `accord-offchain --config <file.toml>`: runs the operation-log consumer until Ctrl-C or
-//! SIGTERM. `accord-offchain provision --config <org.toml>`: runs an organization's
+//! SIGTERM; it exits with status 1 and the reason when it cannot go on (a cursor the node
+//! pruned names both indices and the remedy: see the README, "When a consumer falls behind
+//! the pruned range"). `accord-offchain provision --config <org.toml>`: runs an organization's
 //! provisioning driver (see `accord_offchain::provision`). `accord-offchain status-reporter
 //! --config <reporter.toml>` and `accord-offchain status-verifier --config <verifier.toml>`:
 //! the sub-chain status workers (see `accord_offchain::status`).

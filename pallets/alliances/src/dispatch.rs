@@ -89,12 +89,12 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             let at = deadline_slot(ext, deadline)?;
             let id = last + 1;
             LAST_ALLIANCE.put(ext, &id);
-            let task = tasks::start(ext, TaskKind::CreateAlliance, id, &invitees, at);
+            let task = tasks::start(ext, TaskKind::CreateAlliance, id, &invitees, at)?;
             let record = Alliance {
                 name,
                 leader: org,
                 platform,
-                members: OrgList::try_from_vec(vec![org]).unwrap_or_default(),
+                members: OrgList::from_array([org]),
                 status: AllianceStatus::Forming,
                 chains: BoundedVec::new(),
                 task,
@@ -158,7 +158,7 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
                 return Err(fail(ext, Error::TooManyAlliances));
             }
             let at = deadline_slot(ext, deadline)?;
-            let task = tasks::start(ext, TaskKind::JoinAlliance { org }, id, &record.members, at);
+            let task = tasks::start(ext, TaskKind::JoinAlliance { org }, id, &record.members, at)?;
             JOIN_REQUESTS.insert(ext, &id, &org, &JoinRequest { task, deadline: at });
             deposit(ext, Event::JoinRequested { alliance: id, org, deadline: at });
         }
@@ -201,7 +201,7 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             let at = if serves { Some(deadline_slot(ext, TASK_TIMEOUT)?) } else { None };
             registry::leave(ext, id, org);
             if let Some(at) = at {
-                tasks::start(ext, TaskKind::ExitAlliance { org }, id, &[org], at);
+                tasks::start(ext, TaskKind::ExitAlliance { org }, id, &[org], at)?;
             }
         }
         Call::delete_alliance { alliance: id, notice } => {
@@ -224,7 +224,7 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             let mut record = record;
             record.status = AllianceStatus::Deleting { effective_at: at };
             ALLIANCES.insert(ext, &id, &record);
-            tasks::schedule(ext, at, Due::Deletion(id));
+            tasks::schedule(ext, at, Due::Deletion(id))?;
             deposit(ext, Event::DeletionScheduled { alliance: id, effective_at: at });
         }
         Call::create_business_chain { alliance: id, org, name, mode, orgs, blockchains } => {
@@ -237,13 +237,7 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
                 return Err(fail(ext, Error::NotMember));
             }
             // Failed chains keep their records but no longer count against the bound.
-            let live: Vec<ChainId> = record
-                .chains
-                .iter()
-                .copied()
-                .filter(|c| CHAINS.get(ext, c).is_some_and(|c| registry::is_live(c.status)))
-                .collect();
-            record.chains = BoundedVec::try_from_vec(live).unwrap_or_default();
+            record.chains.retain(|c| CHAINS.get(ext, c).is_some_and(|c| registry::is_live(c.status)));
             let chain = BusinessChain {
                 alliance: id,
                 creator: org,
@@ -263,16 +257,18 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             let owners = registry::node_owners(ext, &chain);
             let at = if owners.is_empty() { None } else { Some(deadline_slot(ext, TASK_TIMEOUT)?) };
             let chain_id = LAST_CHAIN.get(ext) + 1;
+            if record.chains.try_push(chain_id).is_err() {
+                return Err(fail(ext, Error::TooManyChains));
+            }
             LAST_CHAIN.put(ext, &chain_id);
             let mut chain = chain;
             if let Some(at) = at {
-                chain.task = tasks::start(ext, TaskKind::CreateChain { chain: chain_id }, id, &owners, at);
+                chain.task = tasks::start(ext, TaskKind::CreateChain { chain: chain_id }, id, &owners, at)?;
             } else {
                 chain.status = ChainStatus::Active;
             }
             registry::index_nodes(ext, chain_id, &chain);
             CHAINS.insert(ext, &chain_id, &chain);
-            let _ = record.chains.try_push(chain_id);
             ALLIANCES.insert(ext, &id, &record);
             deposit(ext, Event::ChainCreationStarted { chain: chain_id, alliance: id });
             if chain.status == ChainStatus::Active {

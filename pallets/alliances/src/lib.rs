@@ -906,14 +906,13 @@ impl Call {
 /// Genesis: platform 1, `accord`, with every standard interface.
 pub fn build_genesis(ext: &mut Ext<'_>) {
     let platform = Platform {
-        name: Name::try_from_vec(b"accord".to_vec()).unwrap_or_default(),
-        interfaces: BoundedVec::try_from_vec(vec![
+        name: Name::from_array(*b"accord"),
+        interfaces: BoundedVec::from_array([
             Interface::Network,
             Interface::Chain,
             Interface::Contract,
             Interface::Operations,
-        ])
-        .unwrap_or_default(),
+        ]),
     };
     PLATFORMS.insert(ext, &1, &platform);
     LAST_PLATFORM.put(ext, &1);

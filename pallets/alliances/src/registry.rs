@@ -221,8 +221,7 @@ pub(crate) fn leave(ext: &mut Ext<'_>, id: AllianceId, org: OrgCode) -> Vec<Node
             }
         }
         // A blockchain no organization runs any more goes; a chain left with none fails.
-        let kept: Vec<Blockchain> = chain.blockchains.iter().filter(|b| !b.orgs.is_empty()).cloned().collect();
-        chain.blockchains = BoundedVec::try_from_vec(kept).unwrap_or_default();
+        chain.blockchains.retain(|b| !b.orgs.is_empty());
         if chain.orgs.is_empty() || chain.blockchains.is_empty() {
             if chain.status == ChainStatus::Creating {
                 tasks::fail(ext, chain.task, TaskFailure::Cancelled);

@@ -4,7 +4,7 @@
 use accord_pallet_organizations::OrgCode;
 use accord_pallet_system as system;
 use accord_primitives::BlockNumber;
-use accord_support::{BoundedVec, Ext, Weight};
+use accord_support::{BoundedVec, DispatchError, Ext, Weight};
 
 use crate::registry::{self, deposit};
 use crate::*;
@@ -17,11 +17,15 @@ pub(crate) fn slot(ext: &Ext<'_>, at: BlockNumber) -> Option<BlockNumber> {
     (at..at.saturating_add(SLOT_SEARCH)).find(|b| DUE_AT.get(ext, b).len() < DEADLINES_PER_BLOCK_MAX as usize)
 }
 
-/// Schedules `due` at `at`, which [`slot`] found to have room.
-pub(crate) fn schedule(ext: &mut Ext<'_>, at: BlockNumber, due: Due) {
-    DUE_AT.mutate(ext, &at, |list| {
-        let _ = list.try_push(due);
-    });
+/// Schedules `due` at `at`, which [`slot`] found to have room: `DeadlinesFull` if it has
+/// none (nothing is written then).
+pub(crate) fn schedule(ext: &mut Ext<'_>, at: BlockNumber, due: Due) -> Result<(), DispatchError> {
+    let mut list = DUE_AT.get(ext, &at);
+    if list.try_push(due).is_err() {
+        return Err(ext.error(Error::DeadlinesFull));
+    }
+    DUE_AT.insert(ext, &at, &list);
+    Ok(())
 }
 
 /// Whether `deadline` (blocks from now) is allowed.
@@ -29,29 +33,34 @@ pub(crate) fn deadline_ok(deadline: BlockNumber) -> bool {
     (DEADLINE_MIN..=DEADLINE_MAX).contains(&deadline)
 }
 
-/// Starts a task whose deadline falls in block `at` (a slot the caller found).
+/// Starts a task whose deadline falls in block `at` (a slot the caller found), with a part
+/// for each of `parts` (organizations of the alliance, so at most its member bound). Fails
+/// before any write if the slot is full or there are more parts than that.
 pub(crate) fn start(
     ext: &mut Ext<'_>,
     kind: TaskKind,
     alliance: AllianceId,
     parts: &[OrgCode],
     at: BlockNumber,
-) -> TaskId {
-    let id = LAST_TASK.get(ext) + 1;
-    LAST_TASK.put(ext, &id);
+) -> Result<TaskId, DispatchError> {
     let parts = parts.iter().map(|o| (*o, PartStatus::Waiting)).collect();
+    let Ok(parts) = BoundedVec::try_from_vec(parts) else {
+        return Err(DispatchError::Other("alliances: a task has more parts than an alliance has members"));
+    };
+    let id = LAST_TASK.get(ext) + 1;
+    schedule(ext, at, Due::Task(id))?;
+    LAST_TASK.put(ext, &id);
     let task = Task {
         kind,
         alliance,
         status: TaskStatus::Running,
-        parts: BoundedVec::try_from_vec(parts).unwrap_or_default(),
+        parts,
         deadline: at,
         started_at: system::block_number(ext),
     };
     TASKS.insert(ext, &id, &task);
-    schedule(ext, at, Due::Task(id));
     deposit(ext, Event::TaskStarted { task: id, kind, deadline: at });
-    id
+    Ok(id)
 }
 
 /// Records `org`'s answer to its part, then settles the task.
@@ -165,7 +174,11 @@ pub(crate) fn admit(ext: &mut Ext<'_>, id: AllianceId, org: OrgCode) -> bool {
             continue;
         }
         if let Some(mut task) = TASKS.get(ext, &request.task).filter(|t| t.status == TaskStatus::Running) {
-            if !task.parts.iter().any(|(o, _)| *o == org) && task.parts.try_push((org, PartStatus::Waiting)).is_ok() {
+            if !task.parts.iter().any(|(o, _)| *o == org) {
+                // A join task's parts are members (one that leaves drops its part, and `org`
+                // just joined), so at most ALLIANCE_MEMBERS_MAX: there is room.
+                let added = task.parts.try_push((org, PartStatus::Waiting)).is_ok();
+                debug_assert!(added, "a join task has more parts than the alliance has members");
                 TASKS.insert(ext, &request.task, &task);
             }
         }
@@ -248,7 +261,9 @@ fn delete(ext: &mut Ext<'_>, id: AllianceId, n: BlockNumber) {
         // A block's list is full only if 64 deadlines fall in 16 blocks: then the task has
         // no deadline slot and is not started (the drivers reconcile regardless).
         if let Some(at) = slot(ext, n.saturating_add(TASK_TIMEOUT)) {
-            start(ext, TaskKind::DeleteAlliance, id, &owners, at);
+            // `slot` found room and the owners ran the alliance's nodes: it starts.
+            let started = start(ext, TaskKind::DeleteAlliance, id, &owners, at);
+            debug_assert!(started.is_ok(), "{started:?}");
         }
     }
 }

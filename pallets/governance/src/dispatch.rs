@@ -55,17 +55,17 @@ pub fn dispatch<C: ManagementCall>(
             let Ok(electorate) = BoundedVec::<_, ELECTORATE_MAX>::try_from_vec(electorate) else {
                 return Err(fail(ext, Error::ElectorateTooLarge));
             };
-            let live = LIVE.get(ext);
+            let mut live = LIVE.get(ext);
             let of_org = live
                 .iter()
                 .filter(|id| PROPOSALS.get(ext, id).is_some_and(|p| p.org == org && p.status == ProposalStatus::Voting))
                 .count() as u32;
-            if live.len() as u32 >= OPEN_MAX || of_org >= OPEN_PER_ORG_MAX {
+            let id = LAST_PROPOSAL.get(ext) + 1;
+            if of_org >= OPEN_PER_ORG_MAX || live.try_push(id).is_err() {
                 return Err(fail(ext, Error::TooManyProposals));
             }
             let rules = rules_of(ext, class);
             let now = system::block_number(ext);
-            let id = LAST_PROPOSAL.get(ext) + 1;
             let call_hash = blake2_hash(&bytes);
             let voting_ends = now.saturating_add(rules.voting_period);
             let proposal = Proposal {
@@ -84,8 +84,6 @@ pub fn dispatch<C: ManagementCall>(
             };
             LAST_PROPOSAL.put(ext, &id);
             PROPOSALS.insert(ext, &id, &proposal);
-            let mut live = live;
-            let _ = live.try_push(id);
             LIVE.put(ext, &live);
             deposit(ext, Event::Proposed { proposal: id, org, class, call_hash, voting_ends });
             for (voter, weight) in electorate.iter() {
@@ -103,9 +101,11 @@ pub fn dispatch<C: ManagementCall>(
             }
             match proposal.votes.as_mut_slice().iter_mut().find(|(o, _)| *o == org) {
                 Some(cast) => cast.1 = vote,
-                // The electorate bounds the votes: there is room.
+                // One vote per organization of the electorate, which has the votes' bound.
                 None => {
-                    let _ = proposal.votes.try_push((org, vote));
+                    if proposal.votes.try_push((org, vote)).is_err() {
+                        return Err(DispatchError::Other("governance: more votes than the electorate"));
+                    }
                 }
             }
             PROPOSALS.insert(ext, &id, &proposal);

@@ -80,9 +80,12 @@ pub(crate) fn settle(ext: &mut Ext<'_>, id: ProposalId, mut proposal: Proposal, 
         let now = system::block_number(ext);
         if rules.execute_on_pass {
             proposal.permission_until = None;
-            EXECUTE_QUEUE.mutate(ext, |q| {
-                let _ = q.try_push(id);
-            });
+            // The queue holds live proposals only (executing one takes it off both), and at
+            // most OPEN_MAX are live: there is room.
+            let mut queue = EXECUTE_QUEUE.get(ext);
+            let queued = queue.try_push(id).is_ok();
+            debug_assert!(queued, "more queued executions than live proposals");
+            EXECUTE_QUEUE.put(ext, &queue);
         } else {
             proposal.permission_until = Some(now.saturating_add(rules.permission_lifetime));
         }
@@ -119,18 +122,18 @@ pub fn on_initialize<C: ManagementCall>(
     mut dispatch_root: impl FnMut(&mut Ext<'_>, C) -> DispatchResult,
 ) -> Weight {
     let mut weight = weights::hook_base();
-    let queue = EXECUTE_QUEUE.get(ext);
+    let mut queue = EXECUTE_QUEUE.get(ext);
     if !queue.is_empty() {
         // Within a budget per block: calls over it wait for the next block, in order.
         let mut spent = Weight::ZERO;
-        let mut waiting = BoundedVec::<ProposalId, OPEN_MAX>::new();
-        for id in queue.iter() {
+        let mut first_waiting = queue.len();
+        for (i, id) in queue.iter().enumerate() {
             let Some(mut proposal) = PROPOSALS.get(ext, id) else { continue };
             let call = C::decode_stored(&proposal.call);
             let cost = call.as_ref().map_or(Weight::ZERO, |c| c.call_weight()).saturating_add(weights::execute());
-            if !waiting.is_empty() || (spent != Weight::ZERO && spent.saturating_add(cost).any_gt(EXECUTION_BUDGET)) {
-                let _ = waiting.try_push(*id);
-                continue;
+            if spent != Weight::ZERO && spent.saturating_add(cost).any_gt(EXECUTION_BUDGET) {
+                first_waiting = i;
+                break;
             }
             spent = spent.saturating_add(cost);
             // A stored call that no longer decodes (the runtime changed) closes as failed.
@@ -143,7 +146,7 @@ pub fn on_initialize<C: ManagementCall>(
             unlive(ext, *id);
             deposit(ext, Event::Executed { proposal: *id, result });
         }
-        EXECUTE_QUEUE.put(ext, &waiting);
+        EXECUTE_QUEUE.put(ext, &queue.split_off(first_waiting));
         weight = weight.saturating_add(spent);
     }
     let live = LIVE.get(ext);

@@ -4,6 +4,21 @@
 //! The business pallets keep their data; the runtime hands their stores to this module as a
 //! [`DataStore`] (`Records` first). A deletion and a recovery each write the store's oplog
 //! entry (`Delete`, then `Create`), so off-chain databases follow.
+//!
+//! Rights belong to the data, not to its key: a store names each piece of data's
+//! **instance** ([`DataInstance`]), and deleters are declared for one instance of one owner
+//! (`Deleters((target, key, instance), who)`, the declaring owner as value). They end when
+//! that instance is deleted or changes hands (the runtime reports a change the store's own
+//! calls made with [`data_changed`]), so a later record of the same key starts with none. A
+//! backup takes its instance's deleters along: only its owner and those may recover it, and
+//! a recovered instance gets them back.
+//!
+//! ```text
+//! delete_data(Backup, days) ──▶ Backups(target, key) {owner, instance, deleters, data, ..}
+//!                               Expiring(day, seq) = (target, key), day = today + days
+//! on_initialize ──▶ every day <= today in ExpiryDays: up to 64 entries per block, resumed
+//!                   in the next block until the day is empty (a backup expires on its day)
+//! ```
 
 use codec::{Decode, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -25,9 +40,11 @@ pub const BACKUP_DAYS_MAX: u32 = 3_650;
 pub const DEFAULT_BACKUP_DAYS: u32 = 30;
 /// The largest encoded data a backup holds.
 pub const BACKUP_LEN_MAX: u32 = 8_192;
-/// Backups expiring on one day.
-pub const BUCKET_MAX: u32 = 256;
-/// Days with expiring backups.
+/// Backups that may expire on one day (a deletion beyond it fails with `TooManyBackups`;
+/// the sweep takes a day's backups over as many blocks as it needs, so this bound never
+/// moves an expiry).
+pub const EXPIRIES_PER_DAY_MAX: u32 = 1 << 20;
+/// Days with expiring backups: the backup days ahead and a backlog the sweep has not reached.
 pub const EXPIRY_DAYS_MAX: u32 = 4_096;
 /// Backups the block hook expires per block at most (the rest in later blocks).
 pub const EXPIRIES_PER_BLOCK: u32 = 64;
@@ -47,35 +64,54 @@ pub type DataKey = BoundedVec<u8, 128>;
 /// How data is deleted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub enum DeletionMode {
-    /// Gone from the state; no storage fee.
+    /// Gone from the state; no storage fee, no copy kept (its `Delete` oplog entry carries
+    /// only the hash of the deleted state).
     Permanent,
     /// Moved to the backup store for some days, recoverable until then.
     Backup,
 }
 
+/// A piece of data as its store knows it: who owns it and which instance it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct DataInstance {
+    /// The account with the creator's rights over the data.
+    pub owner: AccountId32,
+    /// The data's identity in its store: a key deleted and used again is another instance
+    /// (for `Records`, the record's `instance`).
+    pub instance: u64,
+}
+
 /// A backup of deleted data.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct Backup {
-    /// The data's owner when it was deleted (who, with its deleters, may recover it).
+    /// The data's owner when it was deleted (who, with [`Backup::deleters`], may recover it).
     pub owner: AccountId32,
+    /// The instance it was.
+    pub instance: u64,
+    /// The deleters the owner had declared for that instance: they may recover it, and get
+    /// their rights back with it.
+    pub deleters: BoundedVec<AccountId32, DELETERS_MAX>,
     /// The store's encoding of the data.
     pub data: BoundedVec<u8, BACKUP_LEN_MAX>,
     /// When it was deleted (Unix ms).
     pub deleted_at_ms: u64,
     /// The days paid for.
     pub days: u32,
-    /// The day (Unix ms / 86,400,000) it expires at the start of.
+    /// The day (Unix ms / 86,400,000) it expires at the start of: the day of deletion plus
+    /// `days`, always.
     pub expires_day: u32,
+    /// Its place in that day's schedule (`Expiring(expires_day, seq)`).
+    pub seq: u32,
 }
 
 /// What the runtime's business pallets offer for deletion.
 pub trait DataStore {
-    /// The account with the creator's rights over the data (its owner), if it exists.
-    fn owner(&self, ext: &Ext<'_>, target: DataTarget, key: &[u8]) -> Option<AccountId32>;
+    /// The data's owner and instance, if it exists.
+    fn instance(&self, ext: &Ext<'_>, target: DataTarget, key: &[u8]) -> Option<DataInstance>;
     /// The length of the encoding [`DataStore::take`] would return.
     fn encoded_len(&self, ext: &Ext<'_>, target: DataTarget, key: &[u8]) -> Option<usize>;
-    /// Removes the data from the state (logging its deletion by `by`) and returns its
-    /// encoding.
+    /// Removes the data from the state (logging its deletion by `by`: a `Delete` entry with
+    /// the blake2-256 hash of the deleted state) and returns its encoding.
     fn take(
         &self,
         ext: &mut Ext<'_>,
@@ -83,7 +119,8 @@ pub trait DataStore {
         key: &[u8],
         by: AccountId32,
     ) -> Result<Vec<u8>, DispatchError>;
-    /// Puts data taken by [`DataStore::take`] back (logging its re-creation by `by`).
+    /// Puts data taken by [`DataStore::take`] back, as the same instance (logging its
+    /// re-creation by `by`).
     fn restore(
         &self,
         ext: &mut Ext<'_>,
@@ -99,31 +136,38 @@ pub const BACKUPS: StorageDoubleMap<DataTarget, Twox64Concat, DataKey, Blake2_12
     StorageDoubleMap::new(
         NAME,
         "Backups",
-        &[" The backup store: deleted data kept until its expiry, by store and key."],
+        &[" The backup store: deleted data kept until its expiry, by store and key, with who may recover it."],
     );
-/// `Metering.Deleters`.
+/// `Metering.Deleters`: ((store, key, instance), deleter) -> the owner that declared it.
 pub const DELETERS: StorageDoubleMap<
-    (DataTarget, DataKey),
+    (DataTarget, DataKey, u64),
     Blake2_128Concat,
     AccountId32,
     Blake2_128Concat,
-    (),
+    AccountId32,
     OptionQuery,
-> = StorageDoubleMap::new(NAME, "Deleters", &[" The accounts an owner declared as deleters of a piece of data."]);
-/// `Metering.Expiring`: the backups expiring on each day.
-pub const EXPIRING: StorageMap<u32, BoundedVec<(DataTarget, DataKey), BUCKET_MAX>, Twox64Concat, ValueQuery> =
-    StorageMap::new(NAME, "Expiring", &[" The backups expiring at the start of each day."]);
+> = StorageDoubleMap::new(
+    NAME,
+    "Deleters",
+    &[" The deleters an owner declared for one instance of a piece of data, with the owner that declared each."],
+);
+/// `Metering.Expiring`: (day, seq) -> the backup expiring at the start of that day.
+pub const EXPIRING: StorageDoubleMap<u32, Twox64Concat, u32, Twox64Concat, (DataTarget, DataKey), OptionQuery> =
+    StorageDoubleMap::new(NAME, "Expiring", &[" The backups expiring at the start of each day, by day and sequence."]);
+/// `Metering.ExpirySeq`: the next sequence number of each day in [`EXPIRY_DAYS`].
+pub const EXPIRY_SEQ: StorageMap<u32, u32, Twox64Concat, ValueQuery> =
+    StorageMap::new(NAME, "ExpirySeq", &[" The next sequence number of each day that has backups expiring."]);
 /// `Metering.ExpiryDays`: the days with expiring backups, ascending.
 pub const EXPIRY_DAYS: StorageValue<BoundedVec<u32, EXPIRY_DAYS_MAX>, ValueQuery> =
     StorageValue::new(NAME, "ExpiryDays", &[" The days that have backups expiring, in order."]);
 /// `Metering.BackupDays`.
 pub const BACKUP_DAYS: StorageValue<u32, OptionQuery> =
     StorageValue::new(NAME, "BackupDays", &[" The backup duration of deletions that name none (absent: 30 days)."]);
-/// `Metering.PendingBackup`: the backup usage of the transaction being applied.
-pub const PENDING_BACKUP: StorageValue<(u64, u64, u64), OptionQuery> = StorageValue::new(
+/// `Metering.PendingDeletion`: the deletion of the transaction being applied.
+pub const PENDING_DELETION: StorageValue<(u64, u64), OptionQuery> = StorageValue::new(
     NAME,
-    "PendingBackup",
-    &[" During a deletion: bytes moved, byte-days, and the backup's own state bytes (priced as backup, not storage)."],
+    "PendingDeletion",
+    &[" During a transaction that deleted data: the bytes it moved to the backup store and their byte-days (0 and 0 for a permanent deletion). A deletion pays no storage fee."],
 );
 
 /// Today, by the chain's clock.
@@ -139,19 +183,75 @@ fn deposit(ext: &mut Ext<'_>, event: Event) {
     ext.deposit_event(NAME, &event, Vec::new());
 }
 
-/// Whether `who` may delete or recover: the owner, or a declared deleter.
-fn may_act(ext: &Ext<'_>, target: DataTarget, key: &DataKey, owner: &AccountId32, who: &AccountId32) -> bool {
-    who == owner || DELETERS.contains_key(ext, &(target, key.clone()), who)
+/// The key of `data`'s deleters.
+fn rights_key(target: DataTarget, key: &DataKey, data: &DataInstance) -> (DataTarget, DataKey, u64) {
+    (target, key.clone(), data.instance)
 }
 
-/// The first day from `day` whose bucket has room, and whether the day list has room.
-fn expiry_slot(ext: &Ext<'_>, day: u32) -> Option<u32> {
-    let days = EXPIRY_DAYS.get(ext);
-    (day..day.saturating_add(31)).find(|d| {
-        let has_bucket = days.contains(d);
-        (has_bucket && (EXPIRING.get(ext, d).len() as u32) < BUCKET_MAX)
-            || (!has_bucket && (days.len() as u32) < EXPIRY_DAYS_MAX)
-    })
+/// Whether `who` may delete `data`: its owner, or a deleter its owner declared for it.
+fn may_delete(ext: &Ext<'_>, target: DataTarget, key: &DataKey, data: &DataInstance, who: &AccountId32) -> bool {
+    *who == data.owner || DELETERS.get(ext, &rights_key(target, key, data), who) == Some(data.owner)
+}
+
+/// The deleters `data`'s owner declared for it (at most [`DELETERS_MAX`]).
+fn deleters_of(ext: &Ext<'_>, target: DataTarget, key: &DataKey, data: &DataInstance) -> Vec<AccountId32> {
+    let declared = DELETERS.iter_prefix1(ext, &rights_key(target, key, data), DELETERS_MAX);
+    declared.into_iter().filter(|(_, by)| *by == data.owner).map(|(who, _)| who).collect()
+}
+
+/// The `(day, seq)` a backup of `days` from today expires at: exactly today + `days`.
+/// `TooManyBackups` if that day's schedule or the day list is full.
+fn expiry_slot(ext: &Ext<'_>, days: u32) -> Result<(u32, u32), DispatchError> {
+    let day = today(ext).saturating_add(days);
+    let listed = EXPIRY_DAYS.get(ext);
+    if !listed.contains(&day) && listed.len() as u32 >= EXPIRY_DAYS_MAX {
+        return Err(fail(ext, Error::TooManyBackups));
+    }
+    let seq = EXPIRY_SEQ.get(ext, &day);
+    if seq >= EXPIRIES_PER_DAY_MAX {
+        return Err(fail(ext, Error::TooManyBackups));
+    }
+    Ok((day, seq))
+}
+
+/// Puts `(target, key)` in the schedule at `(day, seq)` (checked by [`expiry_slot`]).
+fn schedule(ext: &mut Ext<'_>, day: u32, seq: u32, target: DataTarget, key: &DataKey) -> DispatchResult {
+    let mut listed = EXPIRY_DAYS.get(ext).into_inner();
+    if !listed.contains(&day) {
+        listed.push(day);
+        listed.sort_unstable();
+        let bounded = BoundedVec::try_from_vec(listed).map_err(|_| fail(ext, Error::TooManyBackups))?;
+        EXPIRY_DAYS.put(ext, &bounded);
+    }
+    EXPIRING.insert(ext, &day, &seq, &(target, key.clone()));
+    EXPIRY_SEQ.insert(ext, &day, &(seq + 1));
+    Ok(())
+}
+
+/// The days of a backup deletion naming `backup_days`.
+fn backup_days_of(ext: &Ext<'_>, backup_days: Option<u32>) -> u32 {
+    backup_days.unwrap_or_else(|| BACKUP_DAYS.get(ext).unwrap_or(DEFAULT_BACKUP_DAYS))
+}
+
+/// What a `delete_data` of `key` in `mode` would move to the backup store, before it runs:
+/// (bytes, byte-days); (0, 0) for a permanent deletion or data that does not exist (which
+/// the deletion refuses). The prepay estimate of a deletion includes its price.
+pub fn backup_estimate(
+    ext: &Ext<'_>,
+    store: &dyn DataStore,
+    target: DataTarget,
+    key: &[u8],
+    mode: DeletionMode,
+    backup_days: Option<u32>,
+) -> (u64, u64) {
+    match mode {
+        DeletionMode::Permanent => (0, 0),
+        DeletionMode::Backup => {
+            let days = backup_days_of(ext, backup_days).min(BACKUP_DAYS_MAX) as u64;
+            let bytes = store.encoded_len(ext, target, key).map_or(0, |len| len as u64);
+            (bytes, bytes.saturating_mul(days))
+        }
+    }
 }
 
 /// `delete_data`.
@@ -164,65 +264,74 @@ pub(crate) fn delete(
     mode: DeletionMode,
     backup_days: Option<u32>,
 ) -> DispatchResult {
-    let owner = store.owner(ext, target, &key).ok_or_else(|| fail(ext, Error::UnknownData))?;
-    if !may_act(ext, target, &key, &owner, &who) {
+    let data = store.instance(ext, target, &key).ok_or_else(|| fail(ext, Error::UnknownData))?;
+    if !may_delete(ext, target, &key, &data, &who) {
         return Err(fail(ext, Error::NotDeleter));
     }
     match mode {
         DeletionMode::Permanent => {
             store.take(ext, target, &key, who)?;
-            DELETERS.clear_prefix(ext, &(target, key.clone()), DELETERS_MAX);
+            DELETERS.clear_prefix(ext, &rights_key(target, &key, &data), DELETERS_MAX);
+            PENDING_DELETION.put(ext, &(0, 0));
         }
-        DeletionMode::Backup => {
-            let days = backup_days.unwrap_or_else(|| BACKUP_DAYS.get(ext).unwrap_or(DEFAULT_BACKUP_DAYS));
-            if !(1..=BACKUP_DAYS_MAX).contains(&days) {
-                return Err(fail(ext, Error::BadBackupDays));
-            }
-            if BACKUPS.contains_key(ext, &target, &key) {
-                return Err(fail(ext, Error::BackupExists));
-            }
-            if store.encoded_len(ext, target, &key).unwrap_or(0) > BACKUP_LEN_MAX as usize {
-                return Err(fail(ext, Error::BackupTooLarge));
-            }
-            let expires_day =
-                expiry_slot(ext, today(ext).saturating_add(days)).ok_or_else(|| fail(ext, Error::TooManyBackups))?;
-            let data = store.take(ext, target, &key, who)?;
-            let data = BoundedVec::try_from_vec(data).map_err(|_| fail(ext, Error::BackupTooLarge))?;
-            let bytes = data.len() as u64;
-            let backup = Backup { owner, data, deleted_at_ms: timestamp::now(ext), days, expires_day };
-            // The backup's state bytes (and this usage note's) are priced as backup, not storage.
-            let note_bytes = PENDING_BACKUP.key().len() + 24;
-            let entry_bytes = (BACKUPS.key(&target, &key).len() + backup.encode().len() + note_bytes) as u64;
-            BACKUPS.insert(ext, &target, &key, &backup);
-            EXPIRING.mutate(ext, &expires_day, |bucket| {
-                let _ = bucket.try_push((target, key.clone()));
-            });
-            EXPIRY_DAYS.mutate(ext, |list| {
-                if !list.contains(&expires_day) {
-                    let mut days = list.clone().into_inner();
-                    days.push(expires_day);
-                    days.sort_unstable();
-                    *list = BoundedVec::try_from_vec(days).unwrap_or_default();
-                }
-            });
-            PENDING_BACKUP.put(ext, &(bytes, bytes.saturating_mul(days as u64), entry_bytes));
-        }
+        DeletionMode::Backup => backup(ext, store, who, target, &key, data, backup_days)?,
     }
     deposit(ext, Event::DataDeleted { target, key, mode, by: who });
     Ok(())
 }
 
-/// Removes `key` of `target` from the expiry bucket of `day`.
-fn unschedule(ext: &mut Ext<'_>, day: u32, target: DataTarget, key: &DataKey) {
-    let mut bucket = EXPIRING.get(ext, &day);
-    bucket.remove_first(|(t, k)| *t == target && k == key);
-    if bucket.is_empty() {
-        EXPIRING.remove(ext, &day);
+/// `delete_data` into the backup store, `who` checked.
+fn backup(
+    ext: &mut Ext<'_>,
+    store: &dyn DataStore,
+    who: AccountId32,
+    target: DataTarget,
+    key: &DataKey,
+    data: DataInstance,
+    backup_days: Option<u32>,
+) -> DispatchResult {
+    let days = backup_days_of(ext, backup_days);
+    if !(1..=BACKUP_DAYS_MAX).contains(&days) {
+        return Err(fail(ext, Error::BadBackupDays));
+    }
+    if BACKUPS.contains_key(ext, &target, key) {
+        return Err(fail(ext, Error::BackupExists));
+    }
+    let len = store.encoded_len(ext, target, key).ok_or_else(|| fail(ext, Error::UnknownData))?;
+    if len > BACKUP_LEN_MAX as usize {
+        return Err(fail(ext, Error::BackupTooLarge));
+    }
+    let (expires_day, seq) = expiry_slot(ext, days)?;
+    let deleters = BoundedVec::try_from_vec(deleters_of(ext, target, key, &data))
+        .map_err(|_| fail(ext, Error::TooManyDeleters))?;
+    let taken = store.take(ext, target, key, who)?;
+    let taken = BoundedVec::try_from_vec(taken).map_err(|_| fail(ext, Error::BackupTooLarge))?;
+    let bytes = taken.len() as u64;
+    let backup = Backup {
+        owner: data.owner,
+        instance: data.instance,
+        deleters,
+        data: taken,
+        deleted_at_ms: timestamp::now(ext),
+        days,
+        expires_day,
+        seq,
+    };
+    schedule(ext, expires_day, seq, target, key)?;
+    BACKUPS.insert(ext, &target, key, &backup);
+    DELETERS.clear_prefix(ext, &rights_key(target, key, &data), DELETERS_MAX);
+    PENDING_DELETION.put(ext, &(bytes, bytes.saturating_mul(days as u64)));
+    Ok(())
+}
+
+/// Removes `(day, seq)` from the schedule; a day left empty leaves the day list.
+fn unschedule(ext: &mut Ext<'_>, day: u32, seq: u32) {
+    EXPIRING.remove(ext, &day, &seq);
+    if EXPIRING.iter_prefix1(ext, &day, 1).is_empty() {
+        EXPIRY_SEQ.remove(ext, &day);
         EXPIRY_DAYS.mutate(ext, |list| {
             list.remove_first(|d| *d == day);
         });
-    } else {
-        EXPIRING.insert(ext, &day, &bucket);
     }
 }
 
@@ -235,7 +344,7 @@ pub(crate) fn recover(
     key: DataKey,
 ) -> DispatchResult {
     let backup = BACKUPS.get(ext, &target, &key).ok_or_else(|| fail(ext, Error::NoBackup))?;
-    if !may_act(ext, target, &key, &backup.owner, &who) {
+    if who != backup.owner && !backup.deleters.contains(&who) {
         return Err(fail(ext, Error::NotDeleter));
     }
     if today(ext) >= backup.expires_day {
@@ -243,12 +352,17 @@ pub(crate) fn recover(
     }
     store.restore(ext, target, &key, &backup.data, who)?;
     BACKUPS.remove(ext, &target, &key);
-    unschedule(ext, backup.expires_day, target, &key);
+    unschedule(ext, backup.expires_day, backup.seq);
+    // The same instance is back: so are the rights its owner had declared for it.
+    let rights = (target, key.clone(), backup.instance);
+    for deleter in backup.deleters.as_slice() {
+        DELETERS.insert(ext, &rights, deleter, &backup.owner);
+    }
     deposit(ext, Event::DataRecovered { target, key, by: who });
     Ok(())
 }
 
-/// `set_deleter`.
+/// `set_deleter`: on the data if it exists, else on its backup.
 pub(crate) fn set_deleter(
     ext: &mut Ext<'_>,
     store: &dyn DataStore,
@@ -258,61 +372,101 @@ pub(crate) fn set_deleter(
     who: AccountId32,
     allowed: bool,
 ) -> DispatchResult {
-    let actual = store
-        .owner(ext, target, &key)
-        .or_else(|| BACKUPS.get(ext, &target, &key).map(|b| b.owner))
-        .ok_or_else(|| fail(ext, Error::UnknownData))?;
-    if actual != owner {
-        return Err(fail(ext, Error::NotOwner));
-    }
-    let k1 = (target, key.clone());
-    if allowed {
-        if !DELETERS.contains_key(ext, &k1, &who)
-            && DELETERS.iter_prefix1(ext, &k1, DELETERS_MAX).len() as u32 >= DELETERS_MAX
-        {
+    if let Some(data) = store.instance(ext, target, &key) {
+        if data.owner != owner {
+            return Err(fail(ext, Error::NotOwner));
+        }
+        let rights = rights_key(target, &key, &data);
+        if allowed {
+            if !DELETERS.contains_key(ext, &rights, &who)
+                && DELETERS.iter_prefix1(ext, &rights, DELETERS_MAX).len() as u32 >= DELETERS_MAX
+            {
+                return Err(fail(ext, Error::TooManyDeleters));
+            }
+            DELETERS.insert(ext, &rights, &who, &owner);
+        } else {
+            DELETERS.remove(ext, &rights, &who);
+        }
+    } else {
+        let mut backup = BACKUPS.get(ext, &target, &key).ok_or_else(|| fail(ext, Error::UnknownData))?;
+        if backup.owner != owner {
+            return Err(fail(ext, Error::NotOwner));
+        }
+        if allowed && !backup.deleters.contains(&who) && backup.deleters.try_push(who).is_err() {
             return Err(fail(ext, Error::TooManyDeleters));
         }
-        DELETERS.insert(ext, &k1, &who, &());
-    } else {
-        DELETERS.remove(ext, &k1, &who);
+        if !allowed {
+            backup.deleters.remove_first(|d| *d == who);
+        }
+        BACKUPS.insert(ext, &target, &key, &backup);
     }
     deposit(ext, Event::DeleterSet { target, key, who, allowed });
     Ok(())
 }
 
+/// Reports that a store's own call (not `delete_data`) changed a piece of data from `before`
+/// to `after` (the runtime calls it after every call of the store's pallet): the deleters of
+/// an instance that was deleted or changed hands lose their rights, and a deletion is noted
+/// so that its transaction pays no storage fee. Writes nothing if the data kept its owner.
+pub fn data_changed(
+    ext: &mut Ext<'_>,
+    target: DataTarget,
+    key: &DataKey,
+    before: Option<DataInstance>,
+    after: Option<DataInstance>,
+) {
+    let Some(before) = before else { return };
+    if after == Some(before) {
+        return;
+    }
+    DELETERS.clear_prefix(ext, &rights_key(target, key, &before), DELETERS_MAX);
+    if after.is_none() {
+        PENDING_DELETION.put(ext, &(0, 0));
+    }
+}
+
 /// Expires the backups due by today, at most [`EXPIRIES_PER_BLOCK`] per block, in day order;
-/// returns how many.
+/// returns how many. A day with more waits for the next block, never for a later day.
 pub(crate) fn expire(ext: &mut Ext<'_>) -> u32 {
     let today = today(ext);
     let mut done = 0;
     while done < EXPIRIES_PER_BLOCK {
         let Some(day) = EXPIRY_DAYS.get(ext).first().copied().filter(|d| *d <= today) else { break };
-        let mut bucket = EXPIRING.get(ext, &day).into_inner();
-        let take = bucket.len().min((EXPIRIES_PER_BLOCK - done) as usize);
-        for (target, key) in bucket.drain(..take) {
-            BACKUPS.remove(ext, &target, &key);
-            DELETERS.clear_prefix(ext, &(target, key.clone()), DELETERS_MAX);
-            deposit(ext, Event::BackupExpired { target, key });
+        let due = EXPIRING.iter_prefix1(ext, &day, EXPIRIES_PER_BLOCK - done);
+        for (seq, (target, key)) in &due {
+            EXPIRING.remove(ext, &day, seq);
+            BACKUPS.remove(ext, target, key);
+            deposit(ext, Event::BackupExpired { target: *target, key: key.clone() });
             done += 1;
         }
-        if bucket.is_empty() {
-            EXPIRING.remove(ext, &day);
+        if EXPIRING.iter_prefix1(ext, &day, 1).is_empty() {
+            EXPIRY_SEQ.remove(ext, &day);
             EXPIRY_DAYS.mutate(ext, |list| {
                 list.remove_first(|d| *d == day);
             });
-        } else {
-            EXPIRING.insert(ext, &day, &BoundedVec::try_from_vec(bucket).unwrap_or_default());
         }
     }
     done
 }
 
-/// Takes the backup usage the transaction being applied recorded: (bytes moved, byte-days,
-/// the backup's own state bytes).
-pub fn take_backup_usage(ext: &mut Ext<'_>) -> (u64, u64, u64) {
-    let usage = PENDING_BACKUP.get(ext).unwrap_or_default();
-    if usage != (0, 0, 0) {
-        PENDING_BACKUP.kill(ext);
+/// Takes the note of a deletion the transaction being applied made: `Some((bytes moved to
+/// the backup store, byte-days))` if it deleted data (the transaction then pays no storage
+/// fee), `None` otherwise.
+pub fn take_deletion_usage(ext: &mut Ext<'_>) -> Option<(u64, u64)> {
+    let usage = PENDING_DELETION.get(ext)?;
+    PENDING_DELETION.kill(ext);
+    Some(usage)
+}
+
+/// The deletion invariants a test can check cheaply: the day list is sorted, without
+/// duplicates, and every listed day has a sequence counter.
+pub(crate) fn check(ext: &Ext<'_>) -> Result<(), String> {
+    let days = EXPIRY_DAYS.get(ext);
+    if days.as_slice().windows(2).any(|w| w[0] >= w[1]) {
+        return Err(format!("Metering.ExpiryDays is not strictly ascending: {:?}", days.as_slice()));
     }
-    usage
+    if let Some(day) = days.as_slice().iter().find(|d| !EXPIRY_SEQ.contains_key(ext, d)) {
+        return Err(format!("Metering.ExpiryDays lists day {day} without a sequence counter"));
+    }
+    Ok(())
 }

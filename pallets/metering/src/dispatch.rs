@@ -18,7 +18,7 @@ fn deposit(ext: &mut Ext<'_>, event: Event) {
 
 /// Dispatches a metering call; `dispatch_inner` dispatches `pay_with`'s call with the
 /// signer's origin (the executive already charged the payer).
-pub fn dispatch<C>(
+pub fn dispatch<C: NamesPayer>(
     ext: &mut Ext<'_>,
     origin: Origin,
     call: Call<C>,
@@ -152,6 +152,10 @@ pub fn dispatch<C>(
             if payer != signer && !APPROVALS.contains_key(ext, &payer, &signer) {
                 return Err(fail(ext, Error::NotApproved));
             }
+            // One payer per transaction: `payer`, which the executive charged.
+            if call.named_payer().is_some_and(|named| named != payer) {
+                return Err(fail(ext, Error::ConflictingPayers));
+            }
             return dispatch_inner(ext, origin, *call);
         }
         Call::delete_data { target, key, mode, backup_days, payer } => {
@@ -177,6 +181,10 @@ pub fn dispatch<C>(
             origin.ensure_root()?;
             QUOTA_REQUIRED.put(ext, &required);
             deposit(ext, Event::QuotaRequiredSet { required });
+        }
+        Call::attest_medium { node, medium } => {
+            origin.ensure_root()?;
+            crate::payout::attest(ext, node, medium)?;
         }
         Call::set_backup_days { days } => {
             origin.ensure_root()?;

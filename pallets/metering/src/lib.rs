@@ -16,24 +16,51 @@
 //!
 //! ## Charging modes
 //! Governance chooses one per call class (the call's pallet index, `set_mode`):
-//! - [`ChargingMode::Prepay`]: the estimate (compute, network, a configured storage estimate)
-//!   is withdrawn before dispatch; after it, the actual fee is reconciled: a refund, or a
-//!   top-up; a top-up the payer cannot pay discards the dispatch (`CannotPayStorage`), and
-//!   the payer keeps paying the attempt (compute and network).
+//! - [`ChargingMode::Prepay`]: the estimate (compute, network, a configured storage estimate;
+//!   for `delete_data`, its backup fees instead of storage: a deletion pays none) is withdrawn
+//!   before dispatch; after it, the actual fee is reconciled: a refund, or a top-up; a top-up
+//!   the payer cannot pay discards the dispatch (`CannotPayStorage`), and the payer keeps
+//!   paying the attempt (compute and network).
 //! - [`ChargingMode::Postpay`]: the dispatch runs first; its actual fee is then withdrawn;
 //!   if the payer cannot pay it, its changes are discarded (`CannotPayStorage`) and the
 //!   attempt is charged.
 //! - [`ChargingMode::Admission`]: as postpay, and the pool admits the transaction only if the
-//!   payer holds at least the threshold: the attempt fee (`Minimum`), the average actual fee
-//!   of that call so far (`Average`, tracked on chain), or its exact fee, which the pool
-//!   measures by a dry run of the dispatch (`Exact`).
+//!   payer holds at least the threshold: the lowest actual fee of that call's successful
+//!   transactions so far (`Minimum`: what the cheapest one that did its work cost), the
+//!   average actual fee of that call so far (`Average`), both tracked on chain and never
+//!   below the attempt fee, or its exact fee, which the pool measures by a dry run of the
+//!   dispatch (`Exact`). Postpay admits any payer that holds the attempt fee.
+//!
+//! ## Data deletion
+//! A deletion (`delete_data`, or a store's own delete such as `Records.delete`) pays **no
+//! storage fee**: its oplog entry (the hash of the deleted state), events and bookkeeping are
+//! not billed as storage added. A permanent deletion pays compute and network; a deletion
+//! into the backup store pays those and the backup fees (bytes moved, byte-days).
 //!
 //! ## Payers, income, payouts
 //! `pay_with(payer, call)` has another account pay, if it approved the signer
 //! (`approve_payer`, with an optional allowance). Fee income goes to the platform account
 //! [`PLATFORM`] (credited once per block); every payout period it is paid out to the active
-//! organizations that run nodes, equally per node or weighted by storage medium grade, to
-//! each organization's first admin; what does not divide stays for the next period.
+//! organizations whose nodes **did work in the period**, equally per node or weighted by
+//! storage medium grade, to each organization's first admin; what does not divide stays for
+//! the next period.
+//!
+//! ## Which nodes count
+//! A registered node counts for a period only with on-chain evidence of work in it: a
+//! validator's node signs its logic-version signal (`Releases.signal_support`) into a block
+//! it builds at least once per period, and the runtime reports each such signal here
+//! ([`note_work`]; [`work_due`] tells the node when one is due). So only validators of this
+//! chain that built a block in the period count; observers, nodes of other chains (sub-chains
+//! count on their own chain) and nodes never started earn nothing and add nothing to the
+//! network multiplier. The nodes counted ([`PERIOD_NODES`], at most [`WORKERS_MAX`]) are
+//! re-checked at the payout: still registered, organization still active.
+//!
+//! A node's declared storage medium is not evidence: under `ByMedium` a node weighs as HDD
+//! (the lowest grade) unless governance attested its grade (`attest_medium`), and then as
+//! the lower of the attested and the declared grade.
+//!
+//! The network multiplier [`NODE_COUNT`] is the same count: the nodes counted in the last
+//! closed period, raised while the current period counts more (at least 1).
 
 mod deletion;
 mod dispatch;
@@ -48,7 +75,7 @@ mod tests;
 use codec::{Decode, Encode, MaxEncodedLen};
 use scale_info::{meta_type, TypeInfo};
 
-use accord_pallet_organizations::OrgCode;
+use accord_pallet_organizations::{OrgCode, StorageMedium};
 use accord_primitives::{AccountId32, Balance, BlockNumber};
 use accord_support::storage::StorageEntry;
 use accord_support::{
@@ -57,12 +84,13 @@ use accord_support::{
 };
 
 pub use deletion::{
-    take_backup_usage, Backup, DataKey, DataStore, DataTarget, DeletionMode, BACKUPS, BACKUP_DAYS, BACKUP_DAYS_MAX,
-    BACKUP_LEN_MAX, BUCKET_MAX, DAY_MS, DEFAULT_BACKUP_DAYS, DELETERS, DELETERS_MAX, EXPIRIES_PER_BLOCK, EXPIRING,
-    EXPIRY_DAYS, EXPIRY_DAYS_MAX, PENDING_BACKUP,
+    backup_estimate, data_changed, take_deletion_usage, Backup, DataInstance, DataKey, DataStore, DataTarget,
+    DeletionMode, BACKUPS, BACKUP_DAYS, BACKUP_DAYS_MAX, BACKUP_LEN_MAX, DAY_MS, DEFAULT_BACKUP_DAYS, DELETERS,
+    DELETERS_MAX, EXPIRIES_PER_BLOCK, EXPIRIES_PER_DAY_MAX, EXPIRING, EXPIRY_DAYS, EXPIRY_DAYS_MAX, EXPIRY_SEQ,
+    PENDING_DELETION,
 };
 pub use dispatch::dispatch;
-pub use payout::{credit_block_income, pay_out};
+pub use payout::{credit_block_income, note_work, paid_medium, pay_out, work_due};
 pub use pricing::{
     admission_threshold, attempt_usage, current_prices, estimate, fee_of, note_actual, refund, withdraw, Charge, Quote,
 };
@@ -92,8 +120,11 @@ pub const ISSUERS_MAX: u32 = 32;
 pub const PERIOD_MAX: BlockNumber = 864_000;
 /// The largest storage estimate of a prepay mode, in bytes.
 pub const STORAGE_ESTIMATE_MAX: u32 = 5 * 1024 * 1024;
-/// The nodes of one organization counted for a payout.
-pub const NODES_PER_ORG_MAX: u32 = 1_000;
+/// The nodes counted in one payout period: twice the validator bound (64), so that a set
+/// replaced within a period still fits (the runtime asserts the relation).
+pub const WORKERS_MAX: u32 = 128;
+/// The most attested storage media.
+pub const ATTESTATIONS_MAX: u32 = 4_096;
 
 /// A management class: the index of the call's pallet (as governance's).
 pub type Class = u8;
@@ -103,6 +134,10 @@ pub type PriceVersion = u32;
 pub type IssuerKey = [u8; 32];
 /// A name or serial.
 pub type Text = BoundedVec<u8, NAME_LEN_MAX>;
+/// A registered node's ed25519 public key (`Organizations.Nodes`).
+pub type NodeKey = accord_pallet_organizations::NodeKey;
+/// The nodes counted in a payout period.
+pub type Workers = BoundedVec<NodeKey, WORKERS_MAX>;
 
 /// Unit prices, in VR (plancks).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
@@ -181,9 +216,12 @@ impl FeeBreakdown {
 /// An admission threshold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub enum Threshold {
-    /// The attempt fee: compute and network (and the tip).
+    /// The lowest actual fee of the same call's successful transactions so far (storage
+    /// included), the attempt fee before the first; never below the attempt fee. Unlike
+    /// postpay, which admits a payer holding the attempt fee, it asks for what the call has at
+    /// least cost when it did its work.
     Minimum,
-    /// The average actual fee of the same call so far (the estimate before the first).
+    /// The average actual fee of the same call so far (the attempt fee before the first).
     Average,
     /// The exact fee, storage included: the pool dry-runs the dispatch to price it (a block
     /// checks the attempt fee).
@@ -260,12 +298,23 @@ pub struct Redemption {
     pub block: BlockNumber,
 }
 
+/// A storage medium grade governance attested for a node of an organization (it lapses if
+/// the key is registered again by another organization).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Attestation {
+    /// The organization the node belonged to when attested.
+    pub org: OrgCode,
+    /// The grade attested.
+    pub medium: StorageMedium,
+}
+
 /// How income is shared among nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub enum Distribution {
     /// One share per node.
     Equal,
-    /// Per node, its storage medium's grade weight.
+    /// Per node, the weight of its storage medium grade: the lower of the attested and the
+    /// declared grade, HDD without an attestation (`attest_medium`).
     ByMedium {
         /// HDD nodes' weight.
         hdd: u32,
@@ -295,13 +344,24 @@ pub struct Approval {
     pub allowance: Option<Balance>,
 }
 
-/// The average actual fee of a call: the charges counted and their sum.
+/// A call's actual fees so far: the charges counted and their sum (the average), and the
+/// lowest fee of a successful one (the minimum).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct CallStats {
     /// Charges counted.
     pub count: u64,
     /// Their sum.
     pub total: Balance,
+    /// The lowest fee charged for a successful dispatch (`None`: none yet).
+    pub min_success: Option<Balance>,
+}
+
+/// A call that may name who pays for it (the runtime's call type): `pay_with` refuses to
+/// carry a call that names another payer than its own, so a transaction has one payer.
+pub trait NamesPayer {
+    /// The payer the call names itself (`delete_data`'s `payer`, a nested `pay_with`'s), if
+    /// any.
+    fn named_payer(&self) -> Option<AccountId32>;
 }
 
 /// `Metering.Prices`: every price version.
@@ -317,8 +377,29 @@ pub const MODES: StorageMap<Class, ChargingMode, Twox64Concat, OptionQuery> =
 pub const NODE_COUNT: StorageValue<u32, ValueQuery> = StorageValue::new(
     NAME,
     "NodeCount",
-    &[" The nodes of active organizations (at least 1), counted at the start of each block: the network multiplier."],
+    &[
+        " The network multiplier: the nodes counted in the last closed payout period, or in the current one",
+        " if more (at least 1). A node counts when a block carries its signed work proof (see PeriodNodes).",
+    ],
 );
+/// `Metering.PeriodNodes`: the nodes that did work in the current payout period.
+pub const PERIOD_NODES: StorageValue<Workers, ValueQuery> = StorageValue::new(
+    NAME,
+    "PeriodNodes",
+    &[
+        " The registered nodes of active organizations whose signed logic-version signal a block of the",
+        " current payout period carries (validators that built a block), in the order seen: the nodes paid.",
+    ],
+);
+/// `Metering.AttestedMedia`: storage media governance attested, by node key.
+pub const ATTESTED_MEDIA: StorageMap<NodeKey, Attestation, Blake2_128Concat, OptionQuery> = StorageMap::new(
+    NAME,
+    "AttestedMedia",
+    &[" Storage media governance attested, by node key; a node without one weighs as HDD."],
+);
+/// `Metering.AttestationCount`.
+pub const ATTESTATION_COUNT: StorageValue<u32, ValueQuery> =
+    StorageValue::new(NAME, "AttestationCount", &[" How many storage media are attested."]);
 /// `Metering.Issuers`.
 pub const ISSUERS: StorageMap<IssuerKey, Issuer, Twox64Concat, OptionQuery> =
     StorageMap::new(NAME, "Issuers", &[" The certificate issuers governance registered, by ed25519 key."]);
@@ -364,11 +445,12 @@ pub const APPROVALS: StorageDoubleMap<
     Approval,
     OptionQuery,
 > = StorageDoubleMap::new(NAME, "Approvals", &[" The signers each payer pays for, and what it still pays."]);
-/// `Metering.CallStats`: the average actual fee per (pallet, call) of average-threshold classes.
+/// `Metering.CallStats`: the actual fees per (pallet, call) of average- and minimum-threshold
+/// classes.
 pub const CALL_STATS: StorageMap<(u8, u8), CallStats, Twox64Concat, ValueQuery> = StorageMap::new(
     NAME,
     "CallStats",
-    &[" Charges and their sum per (pallet, call), for average admission thresholds."],
+    &[" Charges, their sum and the lowest successful one per (pallet, call), for average and minimum admission thresholds."],
 );
 
 /// The mode of `class` now.
@@ -499,11 +581,14 @@ pub enum Call<C> {
         signer: AccountId32,
     },
     /// Sends `call` with `payer` paying its fee (checked at validation: the payer approved
-    /// the signer, its allowance and balance cover the fee).
+    /// the signer, its allowance and balance cover the fee). `payer` pays for everything
+    /// `call` does: a call it carries may not name another payer (a `delete_data` with
+    /// `payer: Some(other)`, a nested `pay_with` of another), which is refused with the
+    /// attempt charged to `payer`.
     ///
     /// - Origin: signed.
     /// - Events: the call's.
-    /// - Errors: `NotApproved`; the call's own.
+    /// - Errors: `NotApproved`, `ConflictingPayers`; the call's own.
     /// - Cost: [`weights::pay_with`] plus the call's weight.
     #[codec(index = 9)]
     pay_with {
@@ -513,15 +598,19 @@ pub enum Call<C> {
         call: Box<C>,
     },
     /// Deletes a piece of business data: permanently, or into the backup store for
-    /// `backup_days` (default `BackupDays`, 30), priced per byte moved and per byte-day; it
-    /// writes the store's `Delete` oplog entry.
+    /// `backup_days` (default `BackupDays`, 30) — it expires at the start of the day of
+    /// deletion plus `backup_days`. It writes the store's `Delete` oplog entry, which carries
+    /// the blake2-256 hash of the deleted state, not the state. The deleters of the data end
+    /// with it; a backup keeps them as the accounts that may recover it.
     ///
-    /// - Origin: signed by the data's owner or a deleter it declared; `payer`, if given, pays
-    ///   (it must have approved the signer, as for `pay_with`).
+    /// - Origin: signed by the data's owner or a deleter it declared for this instance of the
+    ///   data; `payer`, if given, pays (it must have approved the signer, as for `pay_with`;
+    ///   inside `pay_with` it must be `pay_with`'s payer or none).
     /// - Events: `DataDeleted`; the store's (e.g. `Records.Deleted`).
     /// - Errors: `UnknownData`, `NotDeleter`, `BadBackupDays`, `BackupExists`,
     ///   `TooManyBackups`, `BackupTooLarge`, `NotApproved`.
-    /// - Cost: [`weights::delete_data`].
+    /// - Cost: [`weights::delete_data`]; no storage fee (a deletion pays none); into the
+    ///   backup, the backup price per byte moved and per byte-day.
     #[codec(index = 10)]
     delete_data {
         /// The store.
@@ -535,9 +624,11 @@ pub enum Call<C> {
         /// Another account that pays.
         payer: Option<AccountId32>,
     },
-    /// Restores a backup that has not expired; writes the store's `Create` oplog entry.
+    /// Restores a backup that has not expired, as the same instance with its deleters back;
+    /// writes the store's `Create` oplog entry.
     ///
-    /// - Origin: signed by the owner it was deleted from or a deleter.
+    /// - Origin: signed by the owner it was deleted from or a deleter that owner had declared
+    ///   for the deleted instance (or for the backup).
     /// - Events: `DataRecovered`; the store's.
     /// - Errors: `NoBackup`, `NotDeleter`, `BackupExpired`; the store's (e.g.
     ///   `Records.RecordExists` if the key was used again).
@@ -549,7 +640,9 @@ pub enum Call<C> {
         /// The key.
         key: DataKey,
     },
-    /// Declares (or withdraws) `who` as a deleter of a piece of data.
+    /// Declares (or withdraws) `who` as a deleter of a piece of data: of the current instance
+    /// under `key`, or, if there is none, of its backup. The right ends when that instance is
+    /// deleted or changes hands.
     ///
     /// - Origin: signed by the data's owner (of the data, or of its backup).
     /// - Events: `DeleterSet`.
@@ -600,6 +693,22 @@ pub enum Call<C> {
     set_quota_required {
         /// Whether quotas bind everyone.
         required: bool,
+    },
+    /// Attests a registered node's storage medium grade (`None`: withdraws the attestation).
+    /// Under `ByMedium` a node weighs as the lower of its attested and declared grade; a node
+    /// without an attestation weighs as HDD.
+    ///
+    /// - Origin: root (a passed proposal).
+    /// - Events: `MediumAttested`.
+    /// - Errors: `UnknownNode` (attesting a key no organization registered), `NotAttested`
+    ///   (withdrawing what is not there), `TooManyAttestations` ([`ATTESTATIONS_MAX`]).
+    /// - Cost: [`weights::admin`].
+    #[codec(index = 16)]
+    attest_medium {
+        /// The node's ed25519 key.
+        node: NodeKey,
+        /// The grade, or `None` to withdraw.
+        medium: Option<StorageMedium>,
     },
 }
 
@@ -782,6 +891,32 @@ pub enum Event {
         /// The new setting.
         required: bool,
     },
+    /// Governance attested (or withdrew) a node's storage medium.
+    #[codec(index = 19)]
+    MediumAttested {
+        /// The node.
+        node: NodeKey,
+        /// Its organization.
+        org: OrgCode,
+        /// The grade (`None`: withdrawn).
+        medium: Option<StorageMedium>,
+    },
+    /// A node proved work in the current payout period: it counts for the payout and the
+    /// network multiplier.
+    #[codec(index = 20)]
+    WorkNoted {
+        /// The node.
+        node: NodeKey,
+        /// Its organization.
+        org: OrgCode,
+    },
+    /// A node proved work but the period already counts [`WORKERS_MAX`] nodes: it is not
+    /// paid for this period.
+    #[codec(index = 21)]
+    WorkNotCounted {
+        /// The node.
+        node: NodeKey,
+    },
 }
 
 /// The errors of the metering pallet.
@@ -823,7 +958,8 @@ pub enum Error {
     BadBackupDays,
     /// This key has a backup already (recover it, or wait for its expiry).
     BackupExists,
-    /// The backup store's expiry schedule is full around that day.
+    /// The backup store's expiry schedule is full on that day ([`EXPIRIES_PER_DAY_MAX`]) or
+    /// has [`EXPIRY_DAYS_MAX`] days.
     TooManyBackups,
     /// The data is larger than a backup holds.
     BackupTooLarge,
@@ -837,6 +973,14 @@ pub enum Error {
     QuotaExceeded,
     /// The buyer cannot pay for the quota (and stay alive).
     CannotPayQuota,
+    /// No organization registered a node with this key.
+    UnknownNode,
+    /// The node's medium is not attested.
+    NotAttested,
+    /// [`ATTESTATIONS_MAX`] media are attested.
+    TooManyAttestations,
+    /// A call inside `pay_with` names another payer than `pay_with`'s.
+    ConflictingPayers,
 }
 
 impl PalletError for Error {
@@ -862,8 +1006,8 @@ pub fn build_genesis(ext: &mut Ext<'_>) {
     NODE_COUNT.put(ext, &1);
 }
 
-/// The metering pallet's hooks: the node count at the start of a block, payouts at period
-/// boundaries, the block's income to the platform at its end.
+/// The metering pallet's hooks: payouts (and the node count) at period boundaries, the
+/// block's income to the platform at its end.
 pub struct Pallet;
 
 impl Hooks for Pallet {
@@ -878,7 +1022,8 @@ impl Hooks for Pallet {
     }
 
     fn check_state(ext: &Ext<'_>) -> Result<(), String> {
-        payout::check(ext)
+        payout::check(ext)?;
+        deletion::check(ext)
     }
 }
 
@@ -909,9 +1054,13 @@ pub fn metadata<C: TypeInfo + 'static>() -> PalletMeta {
             EXPIRING.metadata(),
             EXPIRY_DAYS.metadata(),
             BACKUP_DAYS.metadata(),
-            deletion::PENDING_BACKUP.metadata(),
+            EXPIRY_SEQ.metadata(),
+            PENDING_DELETION.metadata(),
             QUOTAS.metadata(),
             QUOTA_REQUIRED.metadata(),
+            PERIOD_NODES.metadata(),
+            ATTESTED_MEDIA.metadata(),
+            ATTESTATION_COUNT.metadata(),
         ],
         call: Some(meta_type::<Call<C>>()),
         event: Some(meta_type::<Event>()),
@@ -921,6 +1070,8 @@ pub fn metadata<C: TypeInfo + 'static>() -> PalletMeta {
             constant("DefaultPrices", &DEFAULT_PRICES, &[" The genesis prices (version 1)."]),
             constant("DefaultMode", &DEFAULT_MODE, &[" The charging mode of classes without their own."]),
             constant("IssuersMax", &ISSUERS_MAX, &[" The most registered issuers."]),
+            constant("WorkersMax", &WORKERS_MAX, &[" The most nodes counted in one payout period."]),
+            constant("AttestationsMax", &ATTESTATIONS_MAX, &[" The most attested storage media."]),
         ],
     }
 }

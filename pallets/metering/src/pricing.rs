@@ -53,9 +53,14 @@ pub struct Charge {
     pub tip: Balance,
     /// The call's (pallet, call) indices, for average thresholds.
     pub call_key: (u8, u8),
-    /// Whether the call may move data to the backup store (`delete_data`): its dispatch
-    /// reports the backup usage ([`crate::take_backup_usage`]).
-    pub backs_up: bool,
+    /// Whether the call may delete data (`delete_data`, a store's own delete): its dispatch
+    /// may leave a deletion note ([`crate::take_deletion_usage`]), which exempts it from the
+    /// storage fee and reports its backup usage.
+    pub deletes: bool,
+    /// For `delete_data`: the backup bytes and byte-days it is expected to move
+    /// ([`crate::backup_estimate`]); the prepay estimate then counts them instead of the
+    /// storage estimate (a deletion pays no storage fee).
+    pub deletion_estimate: Option<(u64, u64)>,
 }
 
 impl Charge {
@@ -70,7 +75,8 @@ impl Charge {
         tip: Balance,
     ) -> Charge {
         let (version, prices) = current_prices(ext);
-        Charge { payer, signer, version, prices, mode: mode_of(ext, class), usage, tip, call_key, backs_up: false }
+        let mode = mode_of(ext, class);
+        Charge { payer, signer, version, prices, mode, usage, tip, call_key, deletes: false, deletion_estimate: None }
     }
 
     /// The fee with `storage_added` bytes stored and `backup_bytes` moved to the backup store
@@ -89,10 +95,12 @@ impl Charge {
         self.fee_with(0).total()
     }
 
-    /// The estimate: the attempt and the class's storage estimate (none outside prepay).
+    /// The estimate: the attempt and the class's storage estimate, or for a deletion its
+    /// expected backup fees (none outside prepay).
     pub fn estimate(&self) -> Balance {
-        match self.mode {
-            ChargingMode::Prepay { storage_estimate } => self.fee_with(storage_estimate as u64).total(),
+        match (self.mode, self.deletion_estimate) {
+            (ChargingMode::Prepay { .. }, Some((bytes, byte_days))) => self.fee_for(0, bytes, byte_days).total(),
+            (ChargingMode::Prepay { storage_estimate }, None) => self.fee_with(storage_estimate as u64).total(),
             _ => self.attempt_fee(),
         }
     }
@@ -121,7 +129,7 @@ impl Charge {
 pub fn admission_threshold(ext: &Ext<'_>, charge: &Charge, threshold: Threshold) -> Balance {
     let attempt = charge.attempt_fee();
     match threshold {
-        Threshold::Minimum => attempt,
+        Threshold::Minimum => CALL_STATS.get(ext, &charge.call_key).min_success.map_or(attempt, |m| m.max(attempt)),
         Threshold::Exact => attempt,
         Threshold::Average => {
             let stats = CALL_STATS.get(ext, &charge.call_key);
@@ -179,13 +187,17 @@ pub fn refund(ext: &mut Ext<'_>, charge: &Charge, amount: Balance) {
     BLOCK_INCOME.mutate(ext, |i| *i = i.saturating_sub(amount));
 }
 
-/// Records what a transaction was charged in the end: the `FeeCharged` event, and the
-/// call's average if its class admits by average.
-pub fn note_actual(ext: &mut Ext<'_>, charge: &Charge, fee: Balance, storage_added: u64) {
-    if charge.mode == ChargingMode::Admission(Threshold::Average) {
+/// Records what a transaction was charged in the end (`succeeded`: its dispatch took effect):
+/// the `FeeCharged` event, and the call's statistics if its class admits by average or
+/// minimum.
+pub fn note_actual(ext: &mut Ext<'_>, charge: &Charge, fee: Balance, storage_added: u64, succeeded: bool) {
+    if matches!(charge.mode, ChargingMode::Admission(Threshold::Average | Threshold::Minimum)) {
         CALL_STATS.mutate(ext, &charge.call_key, |s| {
             s.count = s.count.saturating_add(1);
             s.total = s.total.saturating_add(fee);
+            if succeeded {
+                s.min_success = Some(s.min_success.map_or(fee, |m| m.min(fee)));
+            }
         });
     }
     let event = Event::FeeCharged { payer: charge.payer, fee, storage_added, price_version: charge.version };

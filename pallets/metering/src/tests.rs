@@ -9,6 +9,8 @@ use accord_support::{DispatchError, DispatchResult, Ext, Hooks, ModuleError, Ori
 
 use crate::*;
 
+mod payout;
+
 const INDEX: u8 = 11;
 const PALLETS: PalletIndices =
     &[("System", 0), ("Timestamp", 1), ("Balances", 2), ("Oplog", 4), ("Organizations", 7), ("Metering", INDEX)];
@@ -16,32 +18,51 @@ const GENESIS: H256 = H256([1; 32]);
 const UNIT: Balance = 1_000_000_000_000;
 const NOW_MS: u64 = 1_000_000;
 
-/// A stand-in for the runtime's calls: `pay_with` wraps one of these.
+mod charging_and_deletion;
+
+/// A stand-in for the runtime's calls: `pay_with` wraps one of these; it may name a payer
+/// (as `delete_data` does).
 #[derive(Clone, Debug, PartialEq, Eq, codec::Encode, codec::Decode)]
-struct Inner;
+struct Inner(Option<AccountId32>);
+
+impl NamesPayer for Inner {
+    fn named_payer(&self) -> Option<AccountId32> {
+        self.0
+    }
+}
 
 fn run_inner(_: &mut Ext<'_>, origin: Origin, _: Inner) -> DispatchResult {
     origin.ensure_signed().map(|_| ())
 }
 
-/// A store of business data for the tests: `data:<key>` -> (owner, bytes).
+/// A store of business data for the tests: `data:<key>` -> (owner, bytes, instance); each
+/// [`put_data`] is a new instance (`instances` counts them).
 struct TestStore;
+
+type Stored = (AccountId32, Vec<u8>, u64);
 
 fn data_key(key: &[u8]) -> Vec<u8> {
     [b"data:".as_slice(), key].concat()
 }
 
+fn stored(ext: &Ext<'_>, key: &[u8]) -> Option<Stored> {
+    ext.get(&data_key(key)).map(|v| codec::Decode::decode(&mut &v[..]).unwrap())
+}
+
+/// Creates data (a new instance) under `key`.
 fn put_data(ext: &mut Ext<'_>, key: &str, owner: u8, bytes: &[u8]) {
-    ext.set(data_key(key.as_bytes()), codec::Encode::encode(&(acc(owner), bytes.to_vec())));
+    let instance = ext.get(b"instances").map_or(0, |v| u64::from_le_bytes(v.try_into().unwrap())) + 1;
+    ext.set(b"instances".to_vec(), instance.to_le_bytes().to_vec());
+    ext.set(data_key(key.as_bytes()), codec::Encode::encode(&(acc(owner), bytes.to_vec(), instance)));
 }
 
 fn data_of(ext: &Ext<'_>, key: &str) -> Option<(AccountId32, Vec<u8>)> {
-    ext.get(&data_key(key.as_bytes())).map(|v| codec::Decode::decode(&mut &v[..]).unwrap())
+    stored(ext, key.as_bytes()).map(|(owner, bytes, _)| (owner, bytes))
 }
 
 impl DataStore for TestStore {
-    fn owner(&self, ext: &Ext<'_>, _: DataTarget, key: &[u8]) -> Option<AccountId32> {
-        ext.get(&data_key(key)).map(|v| <(AccountId32, Vec<u8>) as codec::Decode>::decode(&mut &v[..]).unwrap().0)
+    fn instance(&self, ext: &Ext<'_>, _: DataTarget, key: &[u8]) -> Option<DataInstance> {
+        stored(ext, key).map(|(owner, _, instance)| DataInstance { owner, instance })
     }
     fn encoded_len(&self, ext: &Ext<'_>, _: DataTarget, key: &[u8]) -> Option<usize> {
         ext.get(&data_key(key)).map(|v| v.len())
@@ -277,7 +298,7 @@ fn payers_approve_signers_and_allowances_bound_what_they_pay() {
             err(Error::SelfApproval),
         );
         noop(ext, Origin::Signed(acc(1)), Call::revoke_payer { signer: acc(2) }, err(Error::NotApproved));
-        let pay_with = |payer| Call::pay_with { payer, call: Box::new(Inner) };
+        let pay_with = |payer| Call::pay_with { payer, call: Box::new(Inner(None)) };
         noop(ext, Origin::Signed(acc(2)), pay_with(acc(1)), err(Error::NotApproved));
         ok(ext, Origin::Signed(acc(1)), Call::approve_payer { signer: acc(2), allowance: Some(UNIT) });
         ok(ext, Origin::Signed(acc(2)), pay_with(acc(1)));
@@ -339,7 +360,10 @@ fn a_fee_is_the_sum_of_price_times_usage() {
 #[test]
 fn the_network_fee_grows_with_the_node_count_and_thresholds_follow_the_mode() {
     new_ext().execute_with(|ext| {
-        assert_eq!(NODE_COUNT.get(ext), 3, "the active organizations' nodes");
+        for seed in 1..=3u8 {
+            note_work(ext, &Ed25519Pair::from_seed(&[seed; 32]).public());
+        }
+        assert_eq!(NODE_COUNT.get(ext), 3, "the nodes that did work");
         let three = Charge::new(ext, acc(1), acc(1), 2, (2, 3), attempt_usage(ext, 1_000_000, 100), 0);
         NODE_COUNT.put(ext, &6);
         let six = Charge::new(ext, acc(1), acc(1), 2, (2, 3), attempt_usage(ext, 1_000_000, 100), 0);
@@ -353,16 +377,19 @@ fn the_network_fee_grows_with_the_node_count_and_thresholds_follow_the_mode() {
         ok(ext, Origin::Root, Call::set_mode { class: 2, mode: mode(Threshold::Average) });
         let average = Charge::new(ext, acc(1), acc(1), 2, (2, 3), attempt_usage(ext, 1_000_000, 100), 0);
         assert_eq!(average.required(ext), average.attempt_fee(), "no history yet: the attempt");
-        note_actual(ext, &average, 10 * UNIT, 0);
-        note_actual(ext, &average, 20 * UNIT, 0);
+        note_actual(ext, &average, 10 * UNIT, 0, true);
+        note_actual(ext, &average, 20 * UNIT, 0, true);
         assert_eq!(average.required(ext), 15 * UNIT);
-        assert_eq!(CALL_STATS.get(ext, &(2, 3)), CallStats { count: 2, total: 30 * UNIT });
+        assert_eq!(
+            CALL_STATS.get(ext, &(2, 3)),
+            CallStats { count: 2, total: 30 * UNIT, min_success: Some(10 * UNIT) }
+        );
         ok(ext, Origin::Root, Call::set_mode { class: 2, mode: mode(Threshold::Exact) });
         let exact = Charge::new(ext, acc(1), acc(1), 2, (2, 3), attempt_usage(ext, 1_000_000, 100), 0);
         assert_eq!(exact.required(ext), exact.attempt_fee(), "the pool adds the dry run");
         ok(ext, Origin::Root, Call::set_mode { class: 2, mode: mode(Threshold::Minimum) });
-        let minimum = Charge::new(ext, acc(1), acc(1), 2, (2, 3), attempt_usage(ext, 1_000_000, 100), 7);
-        assert_eq!(minimum.required(ext), minimum.attempt_fee());
+        let minimum = Charge::new(ext, acc(1), acc(1), 2, (2, 4), attempt_usage(ext, 1_000_000, 100), 7);
+        assert_eq!(minimum.required(ext), minimum.attempt_fee(), "no success yet: the attempt");
         assert_eq!(minimum.attempt_fee(), exact.attempt_fee() + 7, "the tip counts");
     });
 }
@@ -379,6 +406,13 @@ fn income_is_paid_out_to_node_operators_and_nothing_is_created_or_lost() {
         assert_eq!(balances::TOTAL_ISSUANCE.get(ext), issuance, "the fee moved to the platform account");
         assert_eq!(TOTAL_INCOME.get(ext), 1_000_000_000_001);
         check(ext);
+        // All three nodes did work in the period.
+        let work = |ext: &mut Ext<'_>| {
+            for seed in 1..=3u8 {
+                note_work(ext, &Ed25519Pair::from_seed(&[seed; 32]).public());
+            }
+        };
+        work(ext);
         // Equally per node: 2 of 3 shares to organization 1, 1 to organization 2, none to 3.
         let (available, paid) = pay_out(ext);
         assert_eq!(available, 1_000_000_000_001);
@@ -392,9 +426,14 @@ fn income_is_paid_out_to_node_operators_and_nothing_is_created_or_lost() {
         );
         check(ext);
 
-        // By medium: HDD 1 + NVM 5 for organization 1, SSD 3 for organization 2.
+        // By medium (attested): HDD 1 + NVM 5 for organization 1, SSD 3 for organization 2.
         let by_medium = Distribution::ByMedium { hdd: 1, ssd: 3, nvm: 5 };
         ok(ext, Origin::Root, Call::set_payout_rules { rules: PayoutRules { period: 5, distribution: by_medium } });
+        for (seed, medium) in [(2u8, StorageMedium::Nvm), (3, StorageMedium::Ssd)] {
+            let node = Ed25519Pair::from_seed(&[seed; 32]).public();
+            ok(ext, Origin::Root, Call::attest_medium { node, medium: Some(medium) });
+        }
+        work(ext);
         assert!(withdraw(ext, &charge, 9_000_000_000_000 - 1));
         Pallet::on_finalize(ext, 1);
         let before: Vec<Balance> = admins.iter().map(|a| free(ext, a)).collect();
@@ -453,8 +492,11 @@ fn only_owners_and_their_deleters_delete_and_permanent_deletion_leaves_nothing()
         noop(ext, Origin::Signed(acc(2)), paid, err(Error::NotApproved));
         ok(ext, Origin::Signed(acc(2)), delete("a", DeletionMode::Permanent, None));
         assert_eq!(data_of(ext, "a"), None);
-        assert!(!DELETERS.contains_key(ext, &(DataTarget::Records, dkey("a")), &acc(2)), "deleters go with the data");
-        assert_eq!(take_backup_usage(ext), (0, 0, 0), "a permanent deletion moves nothing to the backup");
+        assert!(
+            DELETERS.iter_prefix1(ext, &(DataTarget::Records, dkey("a"), 1), 1).is_empty(),
+            "deleters go with the data"
+        );
+        assert_eq!(take_deletion_usage(ext), Some((0, 0)), "a permanent deletion moves nothing to the backup");
         noop(ext, Origin::Signed(acc(1)), recover("a"), err(Error::NoBackup));
         assert!(events(ext).contains(&Event::DataDeleted {
             target: DataTarget::Records,
@@ -477,9 +519,7 @@ fn a_backup_is_priced_recovered_before_expiry_and_swept_after_it() {
         let backup = BACKUPS.get(ext, &DataTarget::Records, &dkey("b")).unwrap();
         assert_eq!((backup.owner, backup.days, backup.expires_day), (acc(1), 10, 110));
         let bytes = backup.data.len() as u64;
-        let (moved, byte_days, entry) = take_backup_usage(ext);
-        assert_eq!((moved, byte_days), (bytes, bytes * 10));
-        assert!(entry > bytes, "the backup's own state bytes");
+        assert_eq!(take_deletion_usage(ext), Some((bytes, bytes * 10)));
         assert_eq!(EXPIRY_DAYS.get(ext).as_slice(), &[110]);
         assert_eq!(data_of(ext, "b"), None);
         // The key is used again: a second backup of it waits for the first.
@@ -491,7 +531,7 @@ fn a_backup_is_priced_recovered_before_expiry_and_swept_after_it() {
         set_day(ext, 109);
         ok(ext, Origin::Signed(acc(1)), recover("b"));
         assert_eq!(data_of(ext, "b"), Some((acc(1), b"state-b".to_vec())));
-        assert!(EXPIRY_DAYS.get(ext).is_empty() && !EXPIRING.contains_key(ext, &110));
+        assert!(EXPIRY_DAYS.get(ext).is_empty() && EXPIRING.iter_prefix1(ext, &110, 1).is_empty());
 
         // A backup with the default days (set by root) expires by itself.
         noop(ext, Origin::Root, Call::set_backup_days { days: 0 }, err(Error::BadBackupDays));
@@ -522,7 +562,7 @@ fn the_expiry_sweep_is_bounded_per_block_and_resumes() {
         Pallet::on_initialize(ext, 2);
         let expired = |ext: &Ext<'_>| events(ext).iter().filter(|e| matches!(e, Event::BackupExpired { .. })).count();
         assert_eq!(expired(ext) as u32, EXPIRIES_PER_BLOCK, "at most this many per block");
-        assert_eq!(EXPIRING.get(ext, &11).len() as u32, 6, "the rest waits");
+        assert_eq!(EXPIRING.iter_prefix1(ext, &11, 100).len(), 6, "the rest waits");
         system::initialize(ext, 3, H256([3; 32]));
         Pallet::on_initialize(ext, 3);
         assert_eq!(expired(ext) as u32, count, "the next block takes the rest");
@@ -571,15 +611,21 @@ fn backups_are_bounded_in_size_and_per_day() {
         set_day(ext, 50);
         put_data(ext, "big", 1, &vec![0u8; BACKUP_LEN_MAX as usize + 1]);
         noop(ext, Origin::Signed(acc(1)), delete("big", DeletionMode::Backup, Some(1)), err(Error::BackupTooLarge));
-        // Fill the next 31 days' buckets: the 32nd day's worth finds no slot.
-        for i in 0..(BUCKET_MAX * 31) {
-            let key = format!("k{i}");
-            put_data(ext, &key, 1, b"x");
-            ok(ext, Origin::Signed(acc(1)), delete(&key, DeletionMode::Backup, Some(1)));
-        }
-        assert_eq!(EXPIRY_DAYS.get(ext).len(), 31);
+        // A day whose schedule is full refuses (it never moves the expiry to a later day).
+        EXPIRY_SEQ.insert(ext, &51, &EXPIRIES_PER_DAY_MAX);
+        EXPIRY_DAYS.put(ext, &BoundedVec::try_from_vec(vec![51]).unwrap());
         put_data(ext, "last", 1, b"x");
         noop(ext, Origin::Signed(acc(1)), delete("last", DeletionMode::Backup, Some(1)), err(Error::TooManyBackups));
+        ok(ext, Origin::Signed(acc(1)), delete("last", DeletionMode::Backup, Some(2)));
+        assert_eq!(BACKUPS.get(ext, &DataTarget::Records, &dkey("last")).unwrap().expires_day, 52);
+        ok(ext, Origin::Signed(acc(1)), recover("last"));
+        // So does a full day list, for a day not in it.
+        let full: Vec<u32> = (1_000..1_000 + EXPIRY_DAYS_MAX).collect();
+        for day in &full {
+            EXPIRY_SEQ.insert(ext, day, &1);
+        }
+        EXPIRY_DAYS.put(ext, &BoundedVec::try_from_vec(full).unwrap());
+        noop(ext, Origin::Signed(acc(1)), delete("last", DeletionMode::Backup, Some(3)), err(Error::TooManyBackups));
         // A permanent deletion needs no slot.
         ok(ext, Origin::Signed(acc(1)), delete("last", DeletionMode::Permanent, None));
         noop(ext, Origin::Root, Call::approve_payer { signer: acc(2), allowance: None }, DispatchError::BadOrigin);

@@ -4,7 +4,7 @@
 use accord_support::dispatch::db_weight;
 use accord_support::Weight;
 
-use crate::NODES_PER_ORG_MAX;
+use crate::WORKERS_MAX;
 
 const BASE: Weight = Weight::from_ref_time(10_000_000);
 
@@ -24,8 +24,9 @@ pub fn admin() -> Weight {
     BASE.saturating_add(db_weight::reads_writes(2, 2))
 }
 
-/// `delete_data`, `recover_data`: the data and its owner, the deleters, the backup, the
-/// expiry schedule (up to 31 days probed), the store's write and log entry.
+/// `delete_data`, `recover_data`: the data and its owner, the deleters (up to 16), the
+/// backup, the expiry schedule (the day list and the day's counter), the store's write and
+/// log entry.
 pub fn delete_data() -> Weight {
     Weight::from_ref_time(40_000_000).saturating_add(db_weight::reads_writes(40, 8))
 }
@@ -36,13 +37,29 @@ pub fn quota() -> Weight {
     db_weight::reads_writes(4, 2)
 }
 
+/// What reporting a change of a store's data adds to a call of its pallet
+/// ([`crate::data_changed`]): the deleters of the old instance cleared (up to 16) and the
+/// deletion noted.
+pub fn data_changed() -> Weight {
+    let deleters = crate::DELETERS_MAX as u64;
+    db_weight::reads_writes(deleters, deleters + 1)
+}
+
 /// `pay_with`: the approval read, on top of the call's weight.
 pub fn pay_with() -> Weight {
     BASE.saturating_add(db_weight::reads_writes(1, 0))
 }
 
-/// A payout: every active organization (at most 64) with its nodes, a transfer each.
+/// A payout: the period's nodes (at most [`WORKERS_MAX`]) with their records, organizations
+/// and attestations; a transfer to each active organization (at most 64); the period closed.
 pub fn payout() -> Weight {
+    let workers = WORKERS_MAX as u64;
     let orgs = accord_pallet_organizations::ACTIVE_ORGS_MAX as u64;
-    BASE.saturating_add(db_weight::reads_writes(orgs * (2 + 2 * NODES_PER_ORG_MAX as u64), orgs * 3 + 2))
+    BASE.saturating_add(db_weight::reads_writes(3 + 3 * workers + 3 * orgs, 2 * orgs + 4))
+}
+
+/// What counting a node's work adds to its proof: the node, its organization, the period's
+/// nodes and the node count read; the period's nodes and the node count written.
+pub fn note_work() -> Weight {
+    db_weight::reads_writes(4, 2)
 }

@@ -4,9 +4,10 @@
 use accord_support::dispatch::db_weight;
 use accord_support::Weight;
 
-/// `register_consumer`: reads the consumer and the count, writes both.
+/// `register_consumer`: reads the consumer, the count, the owner's organization, the
+/// group's count and the log's bounds; writes the consumer and both counts.
 pub fn register_consumer() -> Weight {
-    Weight::from_ref_time(10_000_000).saturating_add(db_weight::reads_writes(3, 2))
+    Weight::from_ref_time(10_000_000).saturating_add(db_weight::reads_writes(6, 3))
 }
 
 /// `acknowledge`: reads and writes the consumer.
@@ -14,9 +15,10 @@ pub fn acknowledge() -> Weight {
     Weight::from_ref_time(8_000_000).saturating_add(db_weight::reads_writes(2, 1))
 }
 
-/// `unregister_consumer`: reads the consumer and the count, writes both.
+/// `unregister_consumer`: reads the consumer, the count and its group's count, writes all
+/// three.
 pub fn unregister_consumer() -> Weight {
-    Weight::from_ref_time(8_000_000).saturating_add(db_weight::reads_writes(2, 2))
+    Weight::from_ref_time(8_000_000).saturating_add(db_weight::reads_writes(3, 3))
 }
 
 /// `set_retention`: one write.

@@ -10,10 +10,19 @@
 //! | `create` | `Create`, "" -> state |
 //! | `update_state` | `Update`, old state -> new state |
 //! | `transfer_ownership` | `Custom(1)`, state -> state (the data is unchanged) |
-//! | `delete` | `Delete`, state -> "" |
+//! | `delete` | `Delete`, blake2-256(state) -> "" |
 //!
 //! So for each record id, every entry's source state equals the previous entry's result
-//! state: the continuity consumers check.
+//! state (a `Delete` entry's, its 32-byte blake2-256 hash: the continuity consumers check),
+//! and a deletion leaves no copy of the deleted state in the log. A deletion through
+//! `Metering.delete_data` logs the same `Delete` entry.
+//!
+//! ## Record instances
+//! Each record carries an **instance** number, taken from `Records.LastInstance` when it is
+//! created and kept while it lives (updates, transfers) and through a backup and recovery: an
+//! id deleted and created again is another instance. Rights others hold over a record (the
+//! deleters `Metering` keeps) belong to an instance, so they never pass to a later record of
+//! the same id.
 //!
 //! ## Logic versions
 //! The pallet ships two versions of its logic side by side, and the runtime picks one per
@@ -37,11 +46,12 @@ use codec::{Decode, Encode, MaxEncodedLen};
 use scale_info::{meta_type, TypeInfo};
 
 use accord_pallet_oplog::{self as oplog, OpType};
+use accord_primitives::hashing::blake2_256;
 use accord_primitives::{AccountId32, MultiAddress, H256};
 use accord_support::storage::StorageEntry;
 use accord_support::{
     lookup, Blake2_128Concat, BoundedVec, DispatchError, DispatchResult, Ext, Hooks, OptionQuery, Origin, PalletError,
-    PalletMeta, StorageMap, Weight,
+    PalletMeta, StorageMap, StorageValue, ValueQuery, Weight,
 };
 
 /// The pallet's name in the runtime.
@@ -73,6 +83,8 @@ pub struct Record {
     pub payload_hash: H256,
     /// Accounts the owner allowed to change the state.
     pub authorized: BoundedVec<AccountId32, AUTHORIZED_MAX>,
+    /// Which record this is: unique among all records ever created (see the crate docs).
+    pub instance: u64,
 }
 
 /// `Records.Records`.
@@ -86,11 +98,18 @@ pub const REVISIONS: StorageMap<RecordId, u32, Blake2_128Concat, OptionQuery> = 
     &[" Each record's revision under logic version 2: 1 at creation, one more per change version 2 made."],
 );
 
+/// `Records.LastInstance`.
+pub const LAST_INSTANCE: StorageValue<u64, ValueQuery> = StorageValue::new(
+    NAME,
+    "LastInstance",
+    &[" The instance number of the latest record created (0: none yet); each creation takes the next."],
+);
+
 /// The calls of the records pallet.
 #[allow(non_camel_case_types)]
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
 pub enum Call {
-    /// Creates a record owned by the caller.
+    /// Creates a record owned by the caller, as a new instance.
     ///
     /// - Origin: signed.
     /// - Events: `Created`; oplog `Logged` (`Create`).
@@ -134,7 +153,7 @@ pub enum Call {
     /// Deletes a record.
     ///
     /// - Origin: signed by the owner.
-    /// - Events: `Deleted`; oplog `Logged` (`Delete`).
+    /// - Events: `Deleted`; oplog `Logged` (`Delete`, the blake2-256 hash of the state -> "").
     /// - Errors: `UnknownRecord`, `NotOwner`.
     /// - Cost: [`weights::owner_operation`], constant.
     #[codec(index = 3)]
@@ -318,9 +337,12 @@ fn dispatch_v1(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult 
             if RECORDS.contains_key(ext, &id) {
                 return Err(ext.error(Error::RecordExists));
             }
-            let record = Record { owner: who, state, payload_hash, authorized: BoundedVec::new() };
+            // 2^64 creations cannot happen: the counter never saturates in practice.
+            let instance = LAST_INSTANCE.get(ext).saturating_add(1);
+            let record = Record { owner: who, state, payload_hash, authorized: BoundedVec::new(), instance };
+            LAST_INSTANCE.put(ext, &instance);
             RECORDS.insert(ext, &id, &record);
-            oplog::append(ext, who, &id, &[], &record.state, OpType::Create)?;
+            oplog::append(ext, NAME, who, &id, &[], &record.state, OpType::Create)?;
             deposit_event(ext, Event::Created { id, owner: who });
         }
         Call::update_state { id, state } => {
@@ -330,7 +352,7 @@ fn dispatch_v1(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult 
             }
             let old = std::mem::replace(&mut record.state, state);
             RECORDS.insert(ext, &id, &record);
-            oplog::append(ext, who, &id, &old, &record.state, OpType::Update)?;
+            oplog::append(ext, NAME, who, &id, &old, &record.state, OpType::Update)?;
             deposit_event(ext, Event::StateUpdated { id, by: who });
         }
         Call::transfer_ownership { id, new_owner } => {
@@ -340,14 +362,14 @@ fn dispatch_v1(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult 
             record.authorized = BoundedVec::new();
             RECORDS.insert(ext, &id, &record);
             let op = OpType::Custom(OP_TRANSFER_OWNERSHIP);
-            oplog::append(ext, who, &id, &record.state, &record.state, op)?;
+            oplog::append(ext, NAME, who, &id, &record.state, &record.state, op)?;
             deposit_event(ext, Event::OwnershipTransferred { id, from: who, to: new_owner });
         }
         Call::delete { id } => {
             let record = owned(ext, &id, &who)?;
             RECORDS.remove(ext, &id);
             REVISIONS.remove(ext, &id);
-            oplog::append(ext, who, &id, &record.state, &[], OpType::Delete)?;
+            oplog::append(ext, NAME, who, &id, &state_hash(&record.state), &[], OpType::Delete)?;
             deposit_event(ext, Event::Deleted { id });
         }
         Call::authorize { id, who: target } => {
@@ -375,25 +397,33 @@ fn dispatch_v1(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult 
     Ok(())
 }
 
+/// What a `Delete` entry logs as its source state: the 32-byte blake2-256 hash of the
+/// deleted state, so that consumers can check continuity and the log keeps no copy.
+pub fn state_hash(state: &[u8]) -> [u8; 32] {
+    blake2_256(state)
+}
+
 /// Takes record `id` out of the state for a data deletion by `by` (its owner or a deleter
-/// the metering pallet checked): logs a `Delete` entry (state -> ""), removes its revision;
-/// returns the record. `UnknownRecord` if there is none.
+/// the metering pallet checked): logs a `Delete` entry (blake2-256 of the state -> ""),
+/// removes its revision; returns the record, its instance included. `UnknownRecord` if there
+/// is none.
 pub fn take_record(ext: &mut Ext<'_>, id: &RecordId, by: AccountId32) -> Result<Record, DispatchError> {
     let record = RECORDS.get(ext, id).ok_or(ext.error(Error::UnknownRecord))?;
-    oplog::append(ext, by, id, &record.state, &[], OpType::Delete)?;
+    oplog::append(ext, NAME, by, id, &state_hash(&record.state), &[], OpType::Delete)?;
     RECORDS.remove(ext, id);
     REVISIONS.remove(ext, id);
     deposit_event(ext, Event::Deleted { id: id.clone() });
     Ok(record)
 }
 
-/// Puts a record taken by [`take_record`] back (a recovery by `by`): logs a `Create` entry
-/// ("" -> state), so consumers re-create it. `RecordExists` if the id was used again meanwhile.
+/// Puts a record taken by [`take_record`] back (a recovery by `by`), as the same instance:
+/// logs a `Create` entry ("" -> state), so consumers re-create it. `RecordExists` if the id
+/// was used again meanwhile.
 pub fn restore_record(ext: &mut Ext<'_>, id: &RecordId, record: &Record, by: AccountId32) -> DispatchResult {
     if RECORDS.contains_key(ext, id) {
         return Err(ext.error(Error::RecordExists));
     }
-    oplog::append(ext, by, id, &[], &record.state, OpType::Create)?;
+    oplog::append(ext, NAME, by, id, &[], &record.state, OpType::Create)?;
     RECORDS.insert(ext, id, record);
     deposit_event(ext, Event::Created { id: id.clone(), owner: record.owner });
     Ok(())
@@ -410,7 +440,7 @@ impl Hooks for Pallet {
 pub fn metadata() -> PalletMeta {
     PalletMeta {
         name: NAME,
-        storage: vec![RECORDS.metadata(), REVISIONS.metadata()],
+        storage: vec![RECORDS.metadata(), REVISIONS.metadata(), LAST_INSTANCE.metadata()],
         call: Some(meta_type::<Call>()),
         event: Some(meta_type::<Event>()),
         error: Some(meta_type::<Error>()),

@@ -53,6 +53,7 @@ fn lifecycle_logs_one_entry_per_operation_with_continuous_states() {
         .unwrap();
         dispatch(ext, Origin::Signed(acc(2)), Call::delete { id: rid("r1") }).unwrap();
         let entries = log(ext);
+        let signed_hash = accord_primitives::hashing::blake2_256(b"signed");
         let summary: Vec<(OpType, &[u8], &[u8], AccountId32)> = entries
             .iter()
             .map(|e| (e.op_type, e.source_state.as_slice(), e.result_state.as_slice(), e.operator))
@@ -63,11 +64,15 @@ fn lifecycle_logs_one_entry_per_operation_with_continuous_states() {
                 (OpType::Create, &b""[..], &b"draft"[..], acc(1)),
                 (OpType::Update, &b"draft"[..], &b"signed"[..], acc(1)),
                 (OpType::Custom(OP_TRANSFER_OWNERSHIP), &b"signed"[..], &b"signed"[..], acc(1)),
-                (OpType::Delete, &b"signed"[..], &b""[..], acc(2)),
+                (OpType::Delete, &signed_hash[..], &b""[..], acc(2)),
             ]
         );
         for pair in entries.windows(2) {
-            assert_eq!(pair[0].result_state, pair[1].source_state, "continuity");
+            let expected = match pair[1].op_type {
+                OpType::Delete => state_hash(&pair[0].result_state).to_vec(),
+                _ => pair[0].result_state.to_vec(),
+            };
+            assert_eq!(pair[1].source_state.to_vec(), expected, "continuity");
         }
         assert!(entries.iter().all(|e| e.data_id.as_slice() == b"r1"));
         assert!(RECORDS.get(ext, &rid("r1")).is_none());
@@ -176,5 +181,34 @@ fn version_2_refuses_empty_and_unchanged_states_and_counts_revisions() {
             dispatch_version(ext, Origin::Signed(acc(1)), create_call("a"), 3)
         });
         assert_noop(ext, DispatchError::BadOrigin, |ext| dispatch_version(ext, Origin::Root, create_call("a"), 2));
+    });
+}
+
+#[test]
+fn each_record_is_an_instance_and_a_deletion_logs_only_the_hash_of_its_state() {
+    new_ext().execute_with(|ext| {
+        create(ext, 1, "r", "one").unwrap();
+        assert_eq!(RECORDS.get(ext, &rid("r")).unwrap().instance, 1);
+        dispatch(ext, Origin::Signed(acc(1)), Call::update_state { id: rid("r"), state: st("two") }).unwrap();
+        let to = MultiAddress::Id(acc(2));
+        dispatch(ext, Origin::Signed(acc(1)), Call::transfer_ownership { id: rid("r"), new_owner: to }).unwrap();
+        assert_eq!(RECORDS.get(ext, &rid("r")).unwrap().instance, 1, "updates and transfers keep the instance");
+        create(ext, 1, "other", "x").unwrap();
+        dispatch(ext, Origin::Signed(acc(2)), Call::delete { id: rid("r") }).unwrap();
+        create(ext, 3, "r", "three").unwrap();
+        assert_eq!(RECORDS.get(ext, &rid("r")).unwrap().instance, 3, "the same id again: a new instance");
+        assert_eq!(LAST_INSTANCE.get(ext), 3);
+
+        // Taken for a data deletion and restored: the same instance, the hash in the log.
+        let taken = take_record(ext, &rid("r"), acc(9)).unwrap();
+        let deleted = log(ext).pop().unwrap();
+        assert_eq!(deleted.op_type, OpType::Delete);
+        assert_eq!(deleted.source_state.as_slice(), &accord_primitives::hashing::blake2_256(b"three")[..]);
+        assert!(deleted.result_state.is_empty(), "no copy of the state is kept");
+        assert_noop(ext, err(Error::UnknownRecord), |ext| take_record(ext, &rid("r"), acc(9)).map(|_| ()));
+        restore_record(ext, &rid("r"), &taken, acc(9)).unwrap();
+        assert_eq!(RECORDS.get(ext, &rid("r")).unwrap().instance, 3);
+        assert_noop(ext, err(Error::RecordExists), |ext| restore_record(ext, &rid("r"), &taken, acc(9)));
+        assert_eq!(LAST_INSTANCE.get(ext), 3, "a restore creates no instance");
     });
 }

@@ -103,8 +103,9 @@ pub(crate) fn write_routes(ext: &mut Ext<'_>, id: ReleaseId, release: &Release) 
 pub(crate) fn enter(ext: &mut Ext<'_>, id: ReleaseId, release: &mut Release, stage: Stage) {
     let at = system::block_number(ext);
     release.stage = stage;
-    // Callers keep the last slot for a rollback: there is room.
-    let _ = release.history.try_push(StageEntry { at, stage });
+    // Callers keep the last slot for a rollback (`ensure_history_room`): there is room.
+    let added = release.history.try_push(StageEntry { at, stage }).is_ok();
+    debug_assert!(added, "release {id}: its stage history is full");
     match stage {
         Stage::Switched => CURRENT.insert(ext, &release.target, &release.new),
         Stage::RolledBack { .. } => CURRENT.insert(ext, &release.target, &release.old),
@@ -131,22 +132,23 @@ pub fn totals(window: &Window, rules: &HealthRules, now: BlockNumber) -> (u32, u
 fn count(window: &mut Window, rules: &HealthRules, now: BlockNumber, success: bool) {
     let len = rules.bucket_len();
     let horizon = now.saturating_sub(rules.window);
-    let mut kept: Vec<Bucket> = window.iter().copied().filter(|b| b.start.saturating_add(len) > horizon).collect();
+    window.retain(|b| b.start.saturating_add(len) > horizon);
     let start = now - now % len;
-    match kept.last_mut() {
+    match window.as_mut_slice().last_mut() {
         Some(last) if last.start == start => {
             last.calls = last.calls.saturating_add(1);
             last.failures = last.failures.saturating_add(u32::from(!success));
         }
         _ => {
-            if kept.len() as u32 > BUCKETS {
+            if window.len() as u32 > BUCKETS {
                 // Only after the rules changed the bucket length: drop the oldest.
-                kept.remove(0);
+                window.remove_first(|_| true);
             }
-            kept.push(Bucket { start, calls: 1, failures: u32::from(!success) });
+            // At most BUCKETS are left, and a window holds BUCKETS + 1: there is room.
+            let added = window.try_push(Bucket { start, calls: 1, failures: u32::from(!success) }).is_ok();
+            debug_assert!(added, "a window has room for a new bucket");
         }
     }
-    *window = BoundedVec::try_from_vec(kept).unwrap_or_default();
 }
 
 /// Reports that the transaction `routed` describes ran (`success`: its dispatch succeeded):

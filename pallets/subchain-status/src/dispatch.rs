@@ -21,18 +21,43 @@ fn subchain_of(ext: &Ext<'_>, id: SubchainId) -> Result<Subchain, DispatchError>
     SUBCHAINS.get(ext, &id).ok_or_else(|| fail(ext, Error::UnknownSubchain))
 }
 
-/// Whether `org` is still a member of sub-chain `id`: named at registration, and, for a
-/// sub-chain registered from the registry, still an organization of that blockchain while
-/// its business chain exists.
-fn is_member(ext: &Ext<'_>, id: SubchainId, sc: &Subchain, org: OrgCode) -> bool {
-    if !sc.orgs.contains(&org) {
-        return false;
-    }
-    let Some((chain, index)) = CHAIN_OF.get(ext, &id) else { return true };
+/// The member organizations of sub-chain `id` now: for a sub-chain registered from the
+/// registry, the organizations of its blockchain while its business chain exists (a removed
+/// blockchain has none); otherwise those named at registration. At most [`MEMBERS_MAX`].
+pub fn members(ext: &Ext<'_>, id: SubchainId, sc: &Subchain) -> Vec<OrgCode> {
+    let Some((chain, index)) = CHAIN_OF.get(ext, &id) else { return sc.orgs.to_vec() };
     match alliances::CHAINS.get(ext, &chain) {
-        Some(c) => c.blockchains.get(index as usize).is_some_and(|b| b.orgs.contains(&org)),
-        None => true,
+        Some(c) => c.blockchains.get(index as usize).map(|b| b.orgs.to_vec()).unwrap_or_default(),
+        None => sc.orgs.to_vec(),
     }
+}
+
+/// Whether `org` is a member of sub-chain `id` now (see [`members`]).
+fn is_member(ext: &Ext<'_>, id: SubchainId, sc: &Subchain, org: OrgCode) -> bool {
+    members(ext, id, sc).contains(&org)
+}
+
+/// Where an open dispute stands, its confirmations counted over the **electorate**: the
+/// sub-chain's current members, active in the consortium, other than the accused. A strict
+/// majority of it confirmed: `Confirmed`. The disputer never confirms, so when the others
+/// are no majority of it (two members, three, members that left) no majority is possible:
+/// `Escalated`. Otherwise still `Open`. Returns the status, the electorate's size and its
+/// confirmations.
+fn tally(ext: &Ext<'_>, dispute: &Dispute, sc: &Subchain) -> (DisputeStatus, u32, u32) {
+    let electorate: Vec<OrgCode> = members(ext, dispute.subchain, sc)
+        .into_iter()
+        .filter(|o| *o != dispute.accused && organizations::is_active(ext, *o))
+        .collect();
+    let confirmed = dispute.confirmations.iter().filter(|o| electorate.contains(o)).count();
+    let may_confirm = electorate.iter().filter(|o| **o != dispute.org).count();
+    let status = if confirmed * 2 > electorate.len() {
+        DisputeStatus::Confirmed
+    } else if may_confirm * 2 <= electorate.len() {
+        DisputeStatus::Escalated
+    } else {
+        DisputeStatus::Open
+    };
+    (status, electorate.len() as u32, confirmed as u32)
 }
 
 /// The organization `who` monitors `id` for, if it is still an active member of it.
@@ -77,7 +102,7 @@ fn insert_subchain(
     Ok(id)
 }
 
-/// Closes dispute `id` as `status`, giving its organization back an open slot.
+/// Closes open or escalated dispute `id` as `status`, giving its organization back a slot.
 fn close(ext: &mut Ext<'_>, id: DisputeId, mut dispute: Dispute, status: DisputeStatus) {
     OPEN_DISPUTES.mutate(ext, &dispute.org, |c| *c = c.saturating_sub(1));
     dispute.status = status;
@@ -206,7 +231,7 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             }
             let id = last + 1;
             let beyond = BoundedVec::try_from_vec(beyond).unwrap_or_default();
-            let dispute = Dispute {
+            let mut dispute = Dispute {
                 subchain,
                 seq,
                 org,
@@ -215,45 +240,65 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
                 beyond: beyond.clone(),
                 confirmations: BoundedVec::new(),
                 status: DisputeStatus::Open,
+                accused: report.org,
             };
+            let (status, electorate, _) = tally(ext, &dispute, &sc);
+            // No confirmation yet: a new dispute is open, or escalated if none can close it.
+            dispute.status = status;
             LAST_DISPUTE.put(ext, &id);
             DISPUTES.insert(ext, &id, &dispute);
             OPEN_DISPUTES.mutate(ext, &org, |c| *c += 1);
             DISPUTE_OF.insert(ext, &(subchain, seq, org), &id);
             deposit(ext, Event::Disputed { dispute: id, subchain, seq, org, beyond });
+            if status == DisputeStatus::Escalated {
+                deposit(ext, Event::Escalated { dispute: id, electorate, confirmations: 0 });
+            }
         }
         Call::confirm { dispute: id } => {
             let who = origin.ensure_signed()?;
             let mut dispute = DISPUTES.get(ext, &id).ok_or_else(|| fail(ext, Error::UnknownDispute))?;
+            if dispute.status == DisputeStatus::Escalated {
+                return Err(fail(ext, Error::Escalated));
+            }
             if dispute.status != DisputeStatus::Open {
                 return Err(fail(ext, Error::NotOpen));
             }
             let sc = subchain_of(ext, dispute.subchain)?;
             let org = monitor_org(ext, dispute.subchain, &sc, &who)?;
+            if org == dispute.accused {
+                return Err(fail(ext, Error::Accused));
+            }
             if dispute.confirmations.contains(&org) || org == dispute.org {
                 return Err(fail(ext, Error::AlreadyConfirmed));
             }
-            // The member bound keeps room: one confirmation per member organization.
-            let _ = dispute.confirmations.try_push(org);
+            // Only current members' confirmations are kept: distinct, so at most MEMBERS_MAX.
+            let current = members(ext, dispute.subchain, &sc);
+            let kept = dispute.confirmations.iter().copied().filter(|o| current.contains(o)).chain([org]).collect();
+            dispute.confirmations = BoundedVec::try_from_vec(kept).map_err(|_| fail(ext, Error::AlreadyConfirmed))?;
             deposit(ext, Event::Confirmed { dispute: id, org });
-            if dispute.confirmations.len() * 2 > sc.orgs.len() {
-                close(ext, id, dispute, DisputeStatus::Confirmed);
-            } else {
-                DISPUTES.insert(ext, &id, &dispute);
+            match tally(ext, &dispute, &sc) {
+                (DisputeStatus::Confirmed, ..) => close(ext, id, dispute, DisputeStatus::Confirmed),
+                (DisputeStatus::Escalated, electorate, confirmations) => {
+                    dispute.status = DisputeStatus::Escalated;
+                    DISPUTES.insert(ext, &id, &dispute);
+                    deposit(ext, Event::Escalated { dispute: id, electorate, confirmations });
+                }
+                _ => DISPUTES.insert(ext, &id, &dispute),
             }
         }
         Call::resolve { dispute: id, upheld } => {
             origin.ensure_root()?;
             let dispute = DISPUTES.get(ext, &id).ok_or_else(|| fail(ext, Error::UnknownDispute))?;
-            if dispute.status != DisputeStatus::Open {
+            if !matches!(dispute.status, DisputeStatus::Open | DisputeStatus::Escalated) {
                 return Err(fail(ext, Error::NotOpen));
             }
             if upheld {
+                // The report may have left the history; the accused is flagged either way.
                 if let Some(mut report) = REPORTS.get(ext, &dispute.subchain, &dispute.seq) {
                     report.false_report = true;
                     REPORTS.insert(ext, &dispute.subchain, &dispute.seq, &report);
-                    FLAGS.mutate(ext, &(dispute.subchain, report.org), |f| *f += 1);
                 }
+                FLAGS.mutate(ext, &(dispute.subchain, dispute.accused), |f| *f += 1);
             }
             let status = if upheld { DisputeStatus::Upheld } else { DisputeStatus::Rejected };
             close(ext, id, dispute, status);

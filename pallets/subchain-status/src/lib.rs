@@ -15,10 +15,16 @@
 //!
 //! Another member organization that observes something else at the same height records a
 //! **dispute** with its observation as evidence; it must differ beyond the tolerance in at
-//! least one metric (or in the block hash or state root). A dispute closes by itself when a
-//! majority of the sub-chain's organizations confirm the report, or root resolves it:
-//! upheld (the report is marked false and its organization flagged) or rejected. Each
-//! organization has at most [`OPEN_DISPUTES_PER_ORG_MAX`] open disputes.
+//! least one metric (or in the block hash or state root). The dispute is decided by the
+//! sub-chain's **current** members (those still in its blockchain, for a sub-chain
+//! registered from the registry, and active in the consortium) other than the accused (the
+//! report's organization): it closes as `Confirmed` when a strict majority of them confirm
+//! the report. The accused cannot confirm its own report and the disputer does not; when a
+//! confirming majority is no longer possible (two members, a tie of three, members that
+//! left) the dispute is **escalated** to governance (`Escalated` event and status). Root
+//! resolves an open or escalated dispute: upheld (the report is marked false and its
+//! organization flagged) or rejected. Each organization has at most
+//! [`OPEN_DISPUTES_PER_ORG_MAX`] open or escalated disputes.
 //!
 //! **Liveness**: a sub-chain without a report for `interval × grace` blocks is flagged stale
 //! in the block hook (`Stale` event, `stale` in its record); the next report clears it
@@ -43,7 +49,7 @@ use accord_support::{
     StorageValue, Twox64Concat, ValueQuery,
 };
 
-pub use dispatch::dispatch;
+pub use dispatch::{dispatch, members};
 pub use hooks::{beyond_tolerance, changes};
 
 /// The pallet's name in the runtime.
@@ -188,6 +194,9 @@ pub enum DisputeStatus {
     Upheld,
     /// Governance rejected it.
     Rejected,
+    /// No confirming majority of the current non-accused members is possible any more:
+    /// waiting for governance (`resolve`).
+    Escalated,
 }
 
 /// A dispute of a report.
@@ -205,10 +214,13 @@ pub struct Dispute {
     pub observed: Status,
     /// The metrics beyond tolerance.
     pub beyond: BoundedVec<Metric, 8>,
-    /// Organizations that confirmed the report.
+    /// Organizations that confirmed the report (one that is no member any more is dropped
+    /// at the next confirmation, and never counted).
     pub confirmations: BoundedVec<OrgCode, MEMBERS_MAX>,
     /// Where it stands.
     pub status: DisputeStatus,
+    /// The accused: the organization that sent the report.
+    pub accused: OrgCode,
 }
 
 /// `SubchainStatus.Subchains`.
@@ -284,8 +296,8 @@ pub enum Call {
         tolerance: Tolerance,
     },
     /// Registers a blockchain of a business chain of the registry as a sub-chain: its name
-    /// and organizations are the blockchain's, and the organizations that leave the
-    /// blockchain lose their monitoring rights.
+    /// and organizations are the blockchain's. Its members follow the blockchain: the
+    /// organizations that leave it lose their monitoring rights, those that join gain them.
     ///
     /// - Origin: an admin of the business chain's creating organization (active).
     /// - Events: `SubchainRegistered`.
@@ -348,10 +360,12 @@ pub enum Call {
         /// The status.
         status: Status,
     },
-    /// Disputes a report with an observation at the same height.
+    /// Disputes a report with an observation at the same height. When the current members
+    /// leave no confirming majority possible (two members, or three), the dispute is
+    /// escalated to governance at once.
     ///
     /// - Origin: a monitoring account of another active member organization.
-    /// - Events: `Disputed`.
+    /// - Events: `Disputed`; `Escalated`.
     /// - Errors: `UnknownSubchain`, `NotMonitor`, `UnknownReport`, `OwnReport`,
     ///   `HeightMismatch`, `WithinTolerance`, `AlreadyDisputed`, `TooManyDisputes`.
     /// - Cost: [`weights::dispute`].
@@ -364,20 +378,23 @@ pub enum Call {
         /// What the disputer observed.
         observed: Status,
     },
-    /// Confirms a disputed report for `org`; a majority of the sub-chain's organizations
-    /// closes the dispute (`Confirmed`).
+    /// Confirms a disputed report for the sender's organization. A strict majority of the
+    /// sub-chain's current members other than the accused closes the dispute
+    /// (`Confirmed`); if such a majority is no longer possible, the dispute is escalated.
     ///
-    /// - Origin: a monitoring account of `org`'s for the sub-chain.
-    /// - Events: `Confirmed`, `DisputeClosed`.
-    /// - Errors: `UnknownDispute`, `NotOpen`, `NotMonitor`, `AlreadyConfirmed`.
+    /// - Origin: a monitoring account of a current member other than the accused and the
+    ///   disputer.
+    /// - Events: `Confirmed`; `DisputeClosed` or `Escalated`.
+    /// - Errors: `UnknownDispute`, `Escalated`, `NotOpen`, `NotMonitor`, `Accused`,
+    ///   `AlreadyConfirmed` (also the disputer).
     /// - Cost: [`weights::dispute`].
     #[codec(index = 5)]
     confirm {
         /// The dispute.
         dispute: DisputeId,
     },
-    /// Resolves a dispute: upheld (the report is false, its organization flagged) or
-    /// rejected.
+    /// Resolves an open or escalated dispute: upheld (the report is false, its organization
+    /// flagged) or rejected.
     ///
     /// - Origin: root (a passed proposal).
     /// - Events: `DisputeClosed`.
@@ -489,6 +506,16 @@ pub enum Event {
         /// How.
         status: DisputeStatus,
     },
+    /// No confirming majority is possible: the dispute waits for governance.
+    #[codec(index = 10)]
+    Escalated {
+        /// The dispute.
+        dispute: DisputeId,
+        /// The current members other than the accused (the electorate).
+        electorate: u32,
+        /// Their confirmations so far.
+        confirmations: u32,
+    },
 }
 
 /// The errors of the sub-chain status pallet.
@@ -544,6 +571,10 @@ pub enum Error {
     UnknownBlockchain,
     /// This blockchain is registered as a sub-chain already.
     AlreadyRegistered,
+    /// The accused organization (the report's) cannot confirm its own report.
+    Accused,
+    /// The dispute went to governance: only root resolves it now.
+    Escalated,
 }
 
 impl Call {

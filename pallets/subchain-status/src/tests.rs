@@ -218,14 +218,13 @@ fn disputes_are_checked_bounded_and_resolved() {
         noop(ext, signed(21), dispute(5, status(14, 500, 1)), err(Error::TooManyDisputes));
         assert_eq!(OPEN_DISPUTES.get(ext, &2), OPEN_DISPUTES_PER_ORG_MAX);
 
-        // Confirmed by a majority (the reporter's organization and a third).
-        noop(ext, signed(21), Call::confirm { dispute: 1 }, err(Error::AlreadyConfirmed));
-        noop(ext, signed(99), Call::confirm { dispute: 1 }, err(Error::NotMonitor));
+        // Three members: the electorate is organizations 2 and 3, and 2 disputes: no
+        // confirming majority is possible, so every dispute went to governance.
+        assert!(events(ext).contains(&Event::Escalated { dispute: 1, electorate: 2, confirmations: 0 }));
+        assert_eq!(DISPUTES.get(ext, &1).unwrap().status, DisputeStatus::Escalated);
+        noop(ext, signed(31), Call::confirm { dispute: 1 }, err(Error::Escalated));
         noop(ext, signed(11), Call::confirm { dispute: 9 }, err(Error::UnknownDispute));
-        ok(ext, signed(11), Call::confirm { dispute: 1 });
-        noop(ext, signed(11), Call::confirm { dispute: 1 }, err(Error::AlreadyConfirmed));
-        ok(ext, signed(31), Call::confirm { dispute: 1 });
-        assert_eq!(DISPUTES.get(ext, &1).unwrap().status, DisputeStatus::Confirmed);
+        ok(ext, Origin::Root, Call::resolve { dispute: 1, upheld: false });
         noop(ext, signed(31), Call::confirm { dispute: 1 }, err(Error::NotOpen));
         assert_eq!(OPEN_DISPUTES.get(ext, &2), OPEN_DISPUTES_PER_ORG_MAX - 1);
 
@@ -319,11 +318,116 @@ fn a_blockchain_of_the_registry_is_registered_by_its_creator_once_and_membership
         chain.blockchains.as_mut_slice()[0].orgs = BoundedVec::try_from_vec(vec![1, 2]).unwrap();
         alliances::CHAINS.insert(ext, &1, &chain);
         ok(ext, signed(22), report2);
+        // Organization 3 joins the blockchain: a current member, it may name a monitor.
+        chain.blockchains.as_mut_slice()[0].orgs = BoundedVec::try_from_vec(vec![1, 2, 3]).unwrap();
+        alliances::CHAINS.insert(ext, &1, &chain);
+        ok(ext, signed(30), Call::add_monitor { subchain: 2, org: 3, who: acc(32) });
         for _ in 3..=SUBCHAINS_MAX {
             ok(ext, Origin::Root, register(&[1], 10, 2));
         }
         business_chain(ext, alliances::ChainStatus::Active);
         alliances::CHAINS.insert(ext, &2, &alliances::CHAINS.get(ext, &1).unwrap());
         noop(ext, signed(10), from_chain(2, 0, 10), err(Error::TooManySubchains));
+    });
+}
+
+/// Organizations 1..=5 (admin `10 i`); sub-chain 1 of organizations `members` with one
+/// monitoring account each (`10 i + 1`); organization `members[0]` reported at height 10
+/// and `members[1]` disputed it (dispute 1).
+fn disputed(members: &[OrgCode]) -> TestExternalities {
+    let mut t = TestExternalities::new(PALLETS);
+    t.execute_with(|ext| {
+        system::build_genesis(ext);
+        accord_pallet_timestamp::build_genesis(ext, 1_000);
+        let orgs: Vec<GenesisOrg> = (1..=5).map(|i| GenesisOrg::with_admin(&format!("Org{i}"), acc(i * 10))).collect();
+        organizations::build_genesis(ext, &orgs, false).unwrap();
+        system::initialize(ext, 1, H256([1; 32]));
+        ok(ext, Origin::Root, register(members, 10, 2));
+        for org in members {
+            let admin = *org as u8 * 10;
+            ok(ext, signed(admin), Call::add_monitor { subchain: 1, org: *org, who: acc(admin + 1) });
+        }
+        ok(ext, signed(members[0] as u8 * 10 + 1), report(10, 100));
+        let observed = status(10, 200, 1);
+        ok(ext, signed(members[1] as u8 * 10 + 1), Call::dispute { subchain: 1, seq: 1, observed });
+    });
+    t
+}
+
+fn suspend(ext: &mut Ext<'_>, org: OrgCode) {
+    let call = organizations::Call::suspend_org { org };
+    organizations::dispatch_with(ext, Origin::Root, call, &organizations::NoHooks).unwrap();
+}
+
+#[test]
+fn the_accused_cannot_confirm_its_own_report_and_the_others_decide() {
+    disputed(&[1, 2, 3, 4]).execute_with(|ext| {
+        assert_eq!(DISPUTES.get(ext, &1).unwrap().status, DisputeStatus::Open);
+        assert_eq!(DISPUTES.get(ext, &1).unwrap().accused, 1);
+        noop(ext, signed(11), Call::confirm { dispute: 1 }, err(Error::Accused));
+        noop(ext, signed(21), Call::confirm { dispute: 1 }, err(Error::AlreadyConfirmed));
+        // The electorate is 2, 3 and 4: one confirmation is no majority, two are.
+        ok(ext, signed(31), Call::confirm { dispute: 1 });
+        assert_eq!(DISPUTES.get(ext, &1).unwrap().status, DisputeStatus::Open);
+        noop(ext, signed(31), Call::confirm { dispute: 1 }, err(Error::AlreadyConfirmed));
+        ok(ext, signed(41), Call::confirm { dispute: 1 });
+        assert_eq!(DISPUTES.get(ext, &1).unwrap().status, DisputeStatus::Confirmed);
+        assert!(events(ext).contains(&Event::DisputeClosed { dispute: 1, status: DisputeStatus::Confirmed }));
+        assert_eq!(OPEN_DISPUTES.get(ext, &2), 0);
+    });
+}
+
+#[test]
+fn the_majority_is_counted_over_the_current_members() {
+    // Five members at registration; organization 5 is suspended: the electorate is 2, 3, 4.
+    disputed(&[1, 2, 3, 4, 5]).execute_with(|ext| {
+        suspend(ext, 5);
+        ok(ext, signed(31), Call::confirm { dispute: 1 });
+        assert_eq!(DISPUTES.get(ext, &1).unwrap().status, DisputeStatus::Open);
+        ok(ext, signed(41), Call::confirm { dispute: 1 });
+        assert_eq!(DISPUTES.get(ext, &1).unwrap().status, DisputeStatus::Confirmed, "2 of 3, not 2 of 5");
+    });
+    // Five members; 3 confirms, then 4 and 5 leave: 2 and 3 remain, no majority is possible.
+    disputed(&[1, 2, 3, 4, 5]).execute_with(|ext| {
+        ok(ext, signed(31), Call::confirm { dispute: 1 });
+        suspend(ext, 4);
+        suspend(ext, 5);
+        noop(ext, signed(41), Call::confirm { dispute: 1 }, err(Error::NotMonitor));
+        ok(ext, Origin::Root, Call::resolve { dispute: 1, upheld: true });
+        assert_eq!(FLAGS.get(ext, &(1, 1)), 1);
+    });
+}
+
+#[test]
+fn with_two_members_a_dispute_goes_to_governance() {
+    disputed(&[1, 2]).execute_with(|ext| {
+        let dispute = DISPUTES.get(ext, &1).unwrap();
+        assert_eq!(dispute.status, DisputeStatus::Escalated);
+        ok(ext, signed(11), report(11, 100));
+        ok(ext, signed(21), Call::dispute { subchain: 1, seq: 2, observed: status(11, 300, 1) });
+        assert!(events(ext).contains(&Event::Escalated { dispute: 2, electorate: 1, confirmations: 0 }));
+        assert_eq!(OPEN_DISPUTES.get(ext, &2), 2, "an escalated dispute holds its slot");
+        noop(ext, signed(11), Call::confirm { dispute: 1 }, err(Error::Escalated));
+        noop(ext, signed(21), Call::confirm { dispute: 1 }, err(Error::Escalated));
+        noop(ext, signed(10), Call::resolve { dispute: 1, upheld: true }, DispatchError::BadOrigin);
+        ok(ext, Origin::Root, Call::resolve { dispute: 1, upheld: true });
+        assert!(REPORTS.get(ext, &1, &1).unwrap().false_report);
+        assert_eq!(FLAGS.get(ext, &(1, 1)), 1);
+        assert_eq!(OPEN_DISPUTES.get(ext, &2), 1);
+        noop(ext, Origin::Root, Call::resolve { dispute: 1, upheld: false }, err(Error::NotOpen));
+    });
+}
+
+#[test]
+fn a_confirmation_that_leaves_no_majority_escalates() {
+    // Four members: the electorate is 2, 3 and 4. Organization 4 is suspended after the
+    // dispute; 3's confirmation is 1 of 2, and 2 (the disputer) never confirms.
+    disputed(&[1, 2, 3, 4]).execute_with(|ext| {
+        suspend(ext, 4);
+        ok(ext, signed(31), Call::confirm { dispute: 1 });
+        assert_eq!(DISPUTES.get(ext, &1).unwrap().status, DisputeStatus::Escalated);
+        assert!(events(ext).contains(&Event::Escalated { dispute: 1, electorate: 2, confirmations: 1 }));
+        ok(ext, Origin::Root, Call::resolve { dispute: 1, upheld: false });
+        assert_eq!(DISPUTES.get(ext, &1).unwrap().status, DisputeStatus::Rejected);
     });
 }

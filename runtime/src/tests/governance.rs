@@ -80,3 +80,46 @@ fn three_organizations_set_a_balance_without_sudo() {
         DispatchError::Module(ModuleError { index: 9, error: [governance::Error::NotManagement as u8, 0, 0, 0] });
     assert_eq!(refused[0].as_ref().unwrap().result, Err(not_management));
 }
+
+/// Governance removes a consumer it does not own (a squatter, an abandoned one): the
+/// proposal carries `Oplog.unregister_consumer`, passes and executes, and the slots of the
+/// chain and of the owner's organization are free again.
+#[test]
+fn governance_unregisters_a_consumer() {
+    use accord_pallet_oplog as oplog;
+    use accord_support::Hooks;
+    let mut chain = Chain::dev();
+    let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));
+    let name = oplog::ConsumerName::try_from_vec(b"squatter".to_vec()).unwrap();
+    let register = RuntimeCall::Oplog(oplog::Call::register_consumer { name: name.clone(), start_index: 0 });
+    ok(&chain.produce(&[chain.signed(&bob, &register, 0)])[0]);
+    let group = chain.read(|ext| {
+        assert_eq!(oplog::CONSUMER_COUNT.get(ext), 1);
+        oplog::CONSUMERS.get(ext, &name).unwrap().group
+    });
+    assert_eq!(group, oplog::ConsumerGroup::Org(1), "Bob belongs to Alice's organization");
+
+    let unregister = RuntimeCall::Oplog(oplog::Call::unregister_consumer { name: name.clone() });
+    assert_eq!(unregister.management_class(), Some(4));
+    let propose = gov(governance::Call::propose { org: 1, call: Box::new(unregister.clone()) });
+    let vote = gov(governance::Call::vote { proposal: 1, org: 1, vote: VoteKind::Aye });
+    let execute = gov(governance::Call::execute { proposal: 1, call: Box::new(unregister) });
+    let xts = [chain.signed(&alice, &propose, 0), chain.signed(&alice, &vote, 1), chain.signed(&alice, &execute, 2)];
+    chain.produce(&xts).iter().for_each(ok);
+    let executed = chain.events().into_iter().find_map(|r| match r.event {
+        RuntimeEvent::Governance(governance::Event::Executed { result, .. }) => Some(result),
+        _ => None,
+    });
+    assert_eq!(executed, Some(Ok(())));
+    let unregistered = chain
+        .events()
+        .into_iter()
+        .any(|r| r.event == RuntimeEvent::Oplog(oplog::Event::ConsumerUnregistered { name: name.clone() }));
+    assert!(unregistered);
+    chain.read(|ext| {
+        assert!(oplog::CONSUMERS.get(ext, &name).is_none());
+        assert_eq!(oplog::CONSUMER_COUNT.get(ext), 0);
+        assert_eq!(oplog::GROUP_CONSUMERS.get(ext, &group), 0);
+        assert_eq!(oplog::Pallet::check_state(ext), Ok(()));
+    });
+}

@@ -12,7 +12,7 @@ use super::Chain;
 use crate::metadata::metadata_bytes;
 use crate::{RuntimeCall, UNIT};
 
-fn v14() -> frame_metadata::v14::RuntimeMetadataV14 {
+pub(super) fn v14() -> frame_metadata::v14::RuntimeMetadataV14 {
     let prefixed = RuntimeMetadataPrefixed::decode(&mut &metadata_bytes()[..]).expect("frame-metadata decodes it");
     assert_eq!(prefixed.0, frame_metadata::META_RESERVED);
     match prefixed.1 {

@@ -354,3 +354,163 @@ fn a_write_beyond_the_quota_fails_and_a_deletion_gives_quota_back() {
     let again = chain.produce(&[chain.signed(&alice, &create("q-3", 300), 5)]).remove(0).unwrap();
     assert_eq!(again.result, Ok(()));
 }
+
+fn rid(s: &str) -> records::RecordId {
+    BoundedVec::try_from_vec(s.as_bytes().to_vec()).unwrap()
+}
+
+fn delete_data(id: &str, mode: metering::DeletionMode, days: Option<u32>, payer: Option<&Pair>) -> RuntimeCall {
+    metering_call(metering::Call::delete_data {
+        target: metering::DataTarget::Records,
+        key: rid(id),
+        mode,
+        backup_days: days,
+        payer: payer.map(|p| p.account()),
+    })
+}
+
+fn metering_error(error: metering::Error) -> DispatchError {
+    DispatchError::Module(ModuleError { index: 11, error: [error as u8, 0, 0, 0] })
+}
+
+#[track_caller]
+fn produce_ok(chain: &mut Chain, who: &Pair, call: &RuntimeCall, nonce: u32) {
+    let outcome = chain.produce(&[chain.signed(who, call, nonce)]).remove(0).unwrap();
+    assert_eq!(outcome.result, Ok(()), "{call:?}");
+}
+
+#[test]
+fn every_deletion_logs_the_hash_of_the_state_and_pays_no_storage_fee() {
+    use accord_pallet_oplog::{OpType, ENTRIES, NEXT_INDEX};
+    let mut chain = Chain::dev();
+    let alice = Pair::dev("Alice");
+    for (nonce, id) in ["d-1", "d-2", "d-3"].iter().enumerate() {
+        produce_ok(&mut chain, &alice, &create(id, 300), nonce as u32);
+    }
+    let hash = accord_primitives::hashing::blake2_256(&[7; 300]);
+    let deletions = [
+        RuntimeCall::Records(records::Call::delete { id: rid("d-1") }),
+        delete_data("d-2", metering::DeletionMode::Permanent, None, None),
+        delete_data("d-3", metering::DeletionMode::Backup, Some(2), None),
+    ];
+    for (i, call) in deletions.iter().enumerate() {
+        let xt = chain.signed(&alice, call, 3 + i as u32);
+        let quote = chain.quote(&xt);
+        let log_from = chain.read(|ext| NEXT_INDEX.get(ext));
+        let outcome = chain.produce(std::slice::from_ref(&xt)).remove(0).unwrap();
+        assert_eq!(outcome.result, Ok(()), "{call:?}");
+        assert!(outcome.usage.storage.bytes_added > 0, "it wrote its log entry ({call:?})");
+        let usage = Usage {
+            ref_time: call.weight().saturating_add(EXTRINSIC_BASE_WEIGHT).ref_time,
+            length: xt.encoded().len() as u32,
+            nodes: 1,
+            backup_bytes: quote.usage.backup_bytes,
+            backup_byte_days: quote.usage.backup_byte_days,
+            ..Usage::default()
+        };
+        assert_eq!(quote.fee.storage, 0, "no storage fee ({call:?})");
+        assert_eq!(outcome.fee, metering::fee_of(&metering::DEFAULT_PRICES, &usage, 0).total(), "{call:?}");
+        assert_eq!(outcome.fee, quote.total);
+        let log_to = chain.read(|ext| NEXT_INDEX.get(ext));
+        let deleted: Vec<_> = (log_from..log_to)
+            .filter_map(|i| chain.read(|ext| ENTRIES.get(ext, &i)))
+            .filter(|e| e.op_type == OpType::Delete)
+            .collect();
+        assert_eq!(deleted.len(), 1, "{call:?}");
+        assert_eq!(deleted[0].source_state.as_slice(), &hash[..], "the hash, not the state ({call:?})");
+        assert!(deleted[0].result_state.is_empty());
+    }
+    let backup = chain.read(|ext| metering::BACKUPS.get(ext, &metering::DataTarget::Records, &rid("d-3"))).unwrap();
+    assert_eq!(backup.days, 2, "only the backup keeps a copy, priced as backup");
+}
+
+#[test]
+fn deleter_rights_end_when_the_record_is_deleted_or_changes_hands() {
+    let mut chain = Chain::dev();
+    let (alice, bob, charlie) = (Pair::dev("Alice"), Pair::dev("Bob"), Pair::dev("Charlie"));
+    let declare = |id: &str| {
+        metering_call(metering::Call::set_deleter {
+            target: metering::DataTarget::Records,
+            key: rid(id),
+            who: bob.account(),
+            allowed: true,
+        })
+    };
+    let rights = |chain: &Chain, id: &str| {
+        let instance = chain.read(|ext| records::RECORDS.get(ext, &rid(id))).map(|r| r.instance);
+        let key = (metering::DataTarget::Records, rid(id), instance.unwrap_or(0));
+        chain.read(|ext| metering::DELETERS.iter_prefix1(ext, &key, 16).len())
+    };
+    // Deleted by Records.delete and created again under the same id: Bob's right is gone.
+    produce_ok(&mut chain, &alice, &create("r-1", 10), 0);
+    produce_ok(&mut chain, &alice, &declare("r-1"), 1);
+    assert_eq!(rights(&chain, "r-1"), 1);
+    let old = chain.read(|ext| records::RECORDS.get(ext, &rid("r-1"))).unwrap().instance;
+    produce_ok(&mut chain, &alice, &RuntimeCall::Records(records::Call::delete { id: rid("r-1") }), 2);
+    let old_key = (metering::DataTarget::Records, rid("r-1"), old);
+    assert!(chain.read(|ext| metering::DELETERS.iter_prefix1(ext, &old_key, 16)).is_empty(), "cleared");
+    produce_ok(&mut chain, &alice, &create("r-1", 10), 3);
+    let refused =
+        chain.produce(&[chain.signed(&bob, &delete_data("r-1", metering::DeletionMode::Permanent, None, None), 0)]);
+    assert_eq!(refused[0].as_ref().unwrap().result, Err(metering_error(metering::Error::NotDeleter)));
+
+    // Transferred to Charlie: Bob's right (Alice's grant) is gone.
+    produce_ok(&mut chain, &alice, &create("t-1", 10), 4);
+    produce_ok(&mut chain, &alice, &declare("t-1"), 5);
+    let transfer = records::Call::transfer_ownership { id: rid("t-1"), new_owner: MultiAddress::Id(charlie.account()) };
+    produce_ok(&mut chain, &alice, &RuntimeCall::Records(transfer), 6);
+    assert_eq!(rights(&chain, "t-1"), 0);
+    let refused =
+        chain.produce(&[chain.signed(&bob, &delete_data("t-1", metering::DeletionMode::Permanent, None, None), 1)]);
+    assert_eq!(refused[0].as_ref().unwrap().result, Err(metering_error(metering::Error::NotDeleter)));
+    assert!(chain.read(|ext| records::RECORDS.get(ext, &rid("t-1"))).is_some());
+}
+
+#[test]
+fn a_prepaid_deletion_estimates_its_backup_fees() {
+    let mut chain = Chain::dev();
+    let alice = Pair::dev("Alice");
+    let prepay = metering::Call::set_mode { class: 11, mode: Some(ChargingMode::Prepay { storage_estimate: 0 }) };
+    produce_ok(&mut chain, &alice, &sudo(metering_call(prepay)), 0);
+    produce_ok(&mut chain, &alice, &create("doc", 300), 1);
+    let call = delete_data("doc", metering::DeletionMode::Backup, Some(30), None);
+    let xt = chain.signed(&alice, &call, 2);
+    let quote = chain.quote(&xt);
+    assert!(quote.fee.backup > 0 && quote.fee.backup_time > 0);
+    let len = xt.encoded().len() as u32;
+    let charge = chain.read(|ext| crate::fees::charge_of(ext, &call, &alice.account(), call.weight(), len, 0));
+    assert_eq!(charge.precharge(), quote.total, "the estimate is the attempt and the backup fees");
+    let before = free(&chain, &alice.account());
+    let outcome = chain.produce(&[xt]).remove(0).unwrap();
+    assert_eq!(outcome.result, Ok(()));
+    assert_eq!((outcome.fee, before - free(&chain, &alice.account())), (quote.total, quote.total));
+}
+
+#[test]
+fn a_deletion_inside_pay_with_has_one_payer() {
+    let mut chain = Chain::dev();
+    let (bob, charlie, dave) = (Pair::dev("Bob"), Pair::dev("Charlie"), Pair::dev("Dave"));
+    let approve = metering_call(metering::Call::approve_payer { signer: charlie.account(), allowance: None });
+    produce_ok(&mut chain, &bob, &approve, 0);
+    produce_ok(&mut chain, &dave, &approve, 0);
+    produce_ok(&mut chain, &charlie, &create("c-1", 10), 0);
+    let paid = |named: &Pair| {
+        let delete = delete_data("c-1", metering::DeletionMode::Permanent, None, Some(named));
+        metering_call(metering::Call::pay_with { payer: bob.account(), call: Box::new(delete) })
+    };
+    // Bob pays, the deletion names Dave: refused, Bob pays the attempt, Dave nothing.
+    let (bob_before, dave_before) = (free(&chain, &bob.account()), free(&chain, &dave.account()));
+    let xt = chain.signed(&charlie, &paid(&dave), 1);
+    assert!(chain.validate(&xt).is_ok());
+    let outcome = chain.produce(&[xt]).remove(0).unwrap();
+    assert_eq!(outcome.result, Err(metering_error(metering::Error::ConflictingPayers)));
+    assert_eq!(free(&chain, &bob.account()), bob_before - outcome.fee);
+    assert_eq!(free(&chain, &dave.account()), dave_before);
+    assert!(chain.read(|ext| records::RECORDS.get(ext, &rid("c-1"))).is_some());
+    // Naming the same payer twice is one payer.
+    let bob_before = free(&chain, &bob.account());
+    let outcome = chain.produce(&[chain.signed(&charlie, &paid(&bob), 2)]).remove(0).unwrap();
+    assert_eq!(outcome.result, Ok(()));
+    assert_eq!(free(&chain, &bob.account()), bob_before - outcome.fee);
+    assert!(chain.read(|ext| records::RECORDS.get(ext, &rid("c-1"))).is_none());
+}

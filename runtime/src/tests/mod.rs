@@ -6,10 +6,13 @@ mod executive;
 mod fuzz;
 mod genesis;
 mod governance;
+mod indices;
 mod metadata;
 mod metering;
 mod organizations;
+mod payouts;
 mod releases;
+mod root_calls;
 mod scale_walk;
 mod validators;
 
