@@ -18,6 +18,9 @@ use accord_primitives::{AccountId32, Digest, Header, Pair, H256};
 use accord_runtime::genesis::dev_organization;
 use accord_runtime::{GenesisConfig, UNIT};
 
+/// A genesis state: every key and its value.
+pub type GenesisState = BTreeMap<Vec<u8>, Vec<u8>>;
+
 /// Where the genesis state comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Genesis {
@@ -382,7 +385,7 @@ impl ChainSpec {
     }
 
     /// The genesis storage and header.
-    pub fn genesis_state(&self) -> Result<(BTreeMap<Vec<u8>, Vec<u8>>, Header), ChainSpecError> {
+    pub fn genesis_state(&self) -> Result<(GenesisState, Header), ChainSpecError> {
         match &self.genesis {
             Genesis::Runtime(cfg) => {
                 // The genesis validator set lives in the consensus section; the state holds

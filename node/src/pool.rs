@@ -24,6 +24,9 @@ use accord_rpc::{SubmitError, TxStatus};
 use accord_runtime::limits::EXTRINSIC_LENGTH_MAX;
 use accord_runtime::validity::ValidTransaction;
 
+/// A pooled transaction's hash, and the receiver of its status when it is watched.
+pub type Pooled = (H256, Option<mpsc::Receiver<TxStatus>>);
+
 /// Pool limits.
 #[derive(Clone, Copy, Debug)]
 pub struct PoolLimits {
@@ -168,7 +171,7 @@ impl Pool {
         account_nonce: u32,
         best: u32,
         watch: bool,
-    ) -> Option<Result<(H256, Option<mpsc::Receiver<TxStatus>>), SubmitError>> {
+    ) -> Option<Result<Pooled, SubmitError>> {
         let mut inner = self.inner.lock();
         if best < inner.block {
             return None;
@@ -184,7 +187,7 @@ impl Pool {
         account_nonce: u32,
         best: u32,
         watch: bool,
-    ) -> Result<(H256, Option<mpsc::Receiver<TxStatus>>), SubmitError> {
+    ) -> Result<Pooled, SubmitError> {
         let hash = xt.hash();
         let sig =
             xt.signature.as_ref().ok_or_else(|| SubmitError::Invalid("unsigned transactions are not pooled".into()))?;

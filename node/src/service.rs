@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use codec::Decode;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 use tracing::info;
 
 use accord_pallet_oplog as oplog;
@@ -15,7 +15,7 @@ use accord_primitives::UncheckedExtrinsic;
 use accord_primitives::{AccountId32, Block, Header, H256};
 use accord_rpc::{
     ChainInfo, Health, NodeApi, OpKind, OplogEntry, OplogHead, RpcConfig, RuntimeVersionInfo, StateError, Submission,
-    SubmitError, TxStatus, WatchedSubmission,
+    SubmitError, WatchedSubmission,
 };
 use accord_runtime::validity::{InvalidTransaction, TransactionValidityError, ValidTransaction};
 
@@ -196,23 +196,14 @@ impl Submitter {
         }
     }
 
-    async fn submit(
-        self,
-        bytes: Vec<u8>,
-        watch: bool,
-    ) -> Result<(H256, Option<mpsc::Receiver<TxStatus>>), SubmitError> {
+    async fn submit(self, bytes: Vec<u8>, watch: bool) -> Result<crate::pool::Pooled, SubmitError> {
         self.submit_from(bytes, watch, true).await
     }
 
     /// Decodes and validates `bytes` at the best block, awaits its sr25519 signature check in
     /// the verifier's next batch, and inserts it into the pool; a `local` submission is also
     /// gossiped to the BFT peers.
-    async fn submit_from(
-        self,
-        bytes: Vec<u8>,
-        watch: bool,
-        local: bool,
-    ) -> Result<(H256, Option<mpsc::Receiver<TxStatus>>), SubmitError> {
+    async fn submit_from(self, bytes: Vec<u8>, watch: bool, local: bool) -> Result<crate::pool::Pooled, SubmitError> {
         let xt = Pool::decode(&bytes)?;
         let (mut validated, deferred) = self.validate_deferring(&xt)?;
         if let Some((payload, signature, public)) = deferred {
@@ -604,7 +595,7 @@ pub async fn run(config: NodeConfig, shutdown: impl std::future::Future<Output =
         None => None,
     };
     let producer = match &config.consensus {
-        Some(settings) => Producer::Bft(crate::bft::start(settings, &client, &pool, &metrics, &api)?),
+        Some(settings) => Producer::Bft(Box::new(crate::bft::start(settings, &client, &pool, &metrics, &api)?)),
         None => Producer::Local(Authoring::start(client.clone(), pool.clone(), metrics.clone(), config.seal, wake)),
     };
     shutdown.await;
@@ -621,8 +612,8 @@ pub async fn run(config: NodeConfig, shutdown: impl std::future::Future<Output =
 enum Producer {
     /// One local authority.
     Local(Authoring),
-    /// BFT consensus.
-    Bft(accord_consensus::Engine),
+    /// BFT consensus (boxed: the engine is ten times the size of the local one).
+    Bft(Box<accord_consensus::Engine>),
 }
 
 impl Api {

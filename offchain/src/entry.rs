@@ -46,7 +46,10 @@ impl Entry {
             block: u64_field(v, "block")? as u32,
             extrinsic_index: u64_field(v, "extrinsicIndex")? as u32,
             operator: v["operator"].as_str().ok_or("entry field operator missing")?.to_string(),
-            origin: v["origin"].as_str().ok_or("entry field origin missing (a node older than the origin field?)")?.to_string(),
+            origin: v["origin"]
+                .as_str()
+                .ok_or("entry field origin missing (a node older than the origin field?)")?
+                .to_string(),
             data_id: hex_field(v, "dataId")?,
             source_state: hex_field(v, "sourceState")?,
             result_state: hex_field(v, "resultState")?,

@@ -179,7 +179,9 @@ impl SqliteSink {
             .map_err(err)?
             > 0;
         let version = match has_schema {
-            true => Some(conn.query_row("SELECT version FROM accord_schema WHERE id = 0", [], |r| r.get(0)).map_err(err)?),
+            true => {
+                Some(conn.query_row("SELECT version FROM accord_schema WHERE id = 0", [], |r| r.get(0)).map_err(err)?)
+            }
             false => None,
         };
         if let Some(found) = schema_found(has_state, version).filter(|v| *v != SCHEMA_VERSION) {
@@ -238,7 +240,9 @@ impl SqliteSink {
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![subscription, origin, data_id], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?)))
+            .query_map(params![subscription, origin, data_id], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?))
+            })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
@@ -428,8 +432,8 @@ impl SqliteSink {
              ON CONFLICT (subscription, origin, data_id) \
              DO UPDATE SET state = excluded.state, last_index = excluded.last_index",
         )?;
-        let mut delete = tx
-            .prepare_cached("DELETE FROM accord_state WHERE subscription = ?1 AND origin = ?2 AND data_id = ?3")?;
+        let mut delete =
+            tx.prepare_cached("DELETE FROM accord_state WHERE subscription = ?1 AND origin = ?2 AND data_id = ?3")?;
         for ((sub, origin, data_id), state) in &plan.states {
             match state {
                 Some((state, index)) => upsert.execute(params![sub, origin, data_id, state, *index as i64])?,
@@ -453,11 +457,8 @@ impl PostgresSink {
     ) -> Result<HashMap<(String, String, Vec<u8>), Vec<u8>>, postgres::Error> {
         let mut stored = HashMap::new();
         for sub in subs {
-            let keys: BTreeSet<(&str, &[u8])> = entries
-                .iter()
-                .filter(|e| sub.matches(e))
-                .map(|e| (e.origin.as_str(), e.data_id.as_slice()))
-                .collect();
+            let keys: BTreeSet<(&str, &[u8])> =
+                entries.iter().filter(|e| sub.matches(e)).map(|e| (e.origin.as_str(), e.data_id.as_slice())).collect();
             if keys.is_empty() {
                 continue;
             }

@@ -325,8 +325,15 @@ fn write_and_log(ext: &mut Ext<'_>, operator: &AccountId32, who: &AccountId32, i
     let old_free = system::account(ext, who).data.free;
     system::write_account(ext, who, info);
     if old_free != info.data.free {
-        let logged =
-            oplog::append(ext, NAME, *operator, who.as_bytes(), &old_free.encode(), &info.data.free.encode(), OpType::Update);
+        let logged = oplog::append(
+            ext,
+            NAME,
+            *operator,
+            who.as_bytes(),
+            &old_free.encode(),
+            &info.data.free.encode(),
+            OpType::Update,
+        );
         debug_assert!(logged.is_ok(), "32-byte ids and 16-byte states are within the oplog's bounds");
     }
 }

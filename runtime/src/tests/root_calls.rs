@@ -96,7 +96,7 @@ fn through_governance(call: &RuntimeCall) -> Result<(), DispatchError> {
     let execute = gov(governance::Call::execute { proposal: 1, call: Box::new(call.clone()) });
     let xts = [chain.signed(&alice, &propose, 0), chain.signed(&alice, &vote, 1), chain.signed(&alice, &execute, 2)];
     for outcome in chain.produce(&xts) {
-        assert_eq!(outcome.as_ref().map(|o| o.result.clone()), Ok(Ok(())), "{call:?}");
+        assert_eq!(outcome.as_ref().map(|o| o.result), Ok(Ok(())), "{call:?}");
     }
     let executed = chain.events().into_iter().find_map(|r| match r.event {
         RuntimeEvent::Governance(governance::Event::Executed { result, .. }) => Some(result),
