@@ -83,6 +83,12 @@ pub struct BatchOutcome {
     pub breaks: u64,
 }
 
+/// One applied entry of a datum's history: (log index, source state, result state).
+pub type HistoryRow = (u64, Vec<u8>, Vec<u8>);
+
+/// The stored state of each (subscription, origin, data id) a PostgreSQL batch touches.
+type StoredStates = HashMap<(String, String, Vec<u8>), Vec<u8>>;
+
 /// The version of the tables this consumer writes.
 pub const SCHEMA_VERSION: u32 = 2;
 
@@ -226,12 +232,7 @@ impl SqliteSink {
     }
 
     /// The history of `(origin, data_id)` in `subscription`: (index, source, result), in order.
-    pub fn history(
-        &self,
-        subscription: &str,
-        origin: &str,
-        data_id: &[u8],
-    ) -> Result<Vec<(u64, Vec<u8>, Vec<u8>)>, SinkError> {
+    pub fn history(&self, subscription: &str, origin: &str, data_id: &[u8]) -> Result<Vec<HistoryRow>, SinkError> {
         let mut stmt = self
             .conn
             .prepare(
@@ -454,7 +455,7 @@ impl PostgresSink {
         tx: &mut postgres::Transaction<'_>,
         entries: &[Entry],
         subs: &[Subscription],
-    ) -> Result<HashMap<(String, String, Vec<u8>), Vec<u8>>, postgres::Error> {
+    ) -> Result<StoredStates, postgres::Error> {
         let mut stored = HashMap::new();
         for sub in subs {
             let keys: BTreeSet<(&str, &[u8])> =
