@@ -34,6 +34,9 @@ use accord_support::state::STATE_VERSION;
 use accord_support::{Changes, StateRead};
 use accord_trie::{NodeStore, StoredNode, TrieUpdate};
 
+mod state_at;
+pub use state_at::StateAt;
+
 use crate::cache::{EncodedNode, StateCache};
 use crate::db::{col, escape_key, unescape_key, Db, DbError, MemoryBudget};
 
@@ -796,154 +799,6 @@ impl StateCheck {
     /// Whether all three roots agree.
     pub fn is_consistent(&self) -> bool {
         self.header_root == self.flat_root && self.flat_root == self.trie_root
-    }
-}
-
-/// The state at one block, read through a consistent snapshot.
-///
-/// A read error of RocksDB panics (a block built or imported on a state that could not be
-/// read would be wrong), unless the view [reports errors](StateAt::reporting_errors): then
-/// the failed read sees no value and the caller checks [`StateAt::read_error`] afterwards.
-pub struct StateAt<'a> {
-    backend: &'a Backend,
-    snapshot: rocksdb::Snapshot<'a>,
-    number: u32,
-    head: u32,
-    /// The first read error, when this view reports errors instead of panicking.
-    read_error: Option<std::cell::OnceCell<String>>,
-}
-
-impl StateAt<'_> {
-    /// The block number of this state.
-    pub fn number(&self) -> u32 {
-        self.number
-    }
-
-    /// This view, recording a read error instead of panicking: for reads that answer a
-    /// client (RPC), which must check [`StateAt::read_error`] before using what they read.
-    /// Never for building or importing a block.
-    pub fn reporting_errors(mut self) -> Self {
-        self.read_error = Some(std::cell::OnceCell::new());
-        self
-    }
-
-    /// The first read that failed, if this view reports errors and one did.
-    pub fn read_error(&self) -> Option<&str> {
-        self.read_error.as_ref().and_then(|e| e.get()).map(String::as_str)
-    }
-
-    /// A read of `what` failed with `error`: recorded if this view reports errors (the read
-    /// then sees nothing), a panic otherwise.
-    fn read_failed(&self, what: &str, error: impl std::fmt::Display) {
-        let message = format!("reading {what} from RocksDB at block {}: {error}", self.number);
-        match &self.read_error {
-            Some(first) => {
-                // The first failure explains the others.
-                let _ = first.set(message);
-            }
-            None => panic!("{message}"),
-        }
-    }
-
-    /// `item` of a RocksDB iterator, or `None` after [`StateAt::read_failed`].
-    fn item<T>(&self, what: &str, item: Result<T, rocksdb::Error>) -> Option<T> {
-        item.map_err(|e| self.read_failed(what, e)).ok()
-    }
-
-    fn flat_get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        // The cache serves this view only while it holds the same block's state.
-        let cache = || (self.number == self.head).then(|| self.backend.cache_at((self.head, self.head))).flatten();
-        if let Some(hit) = cache().and_then(|mut c| c.value(key)) {
-            return hit;
-        }
-        let value = self.item("state", self.snapshot.get_cf(self.backend.db.cf(col::STATE), key))?;
-        self.backend.reads.values.fetch_add(1, Ordering::Relaxed);
-        if let Some(mut c) = cache() {
-            c.put_value(key.to_vec(), value.clone());
-        }
-        value
-    }
-
-    /// The value of `key` at this block: its first history entry after this block, or the
-    /// flat value.
-    fn value_at(&self, key: &[u8]) -> Option<Vec<u8>> {
-        if self.number == self.head {
-            return self.flat_get(key);
-        }
-        let escaped = escape_key(key);
-        let mut seek = escaped.clone();
-        seek.extend_from_slice(&be(self.number + 1));
-        let mut iter = self
-            .snapshot
-            .iterator_cf(self.backend.db.cf(col::HISTORY), IteratorMode::From(seek.as_slice(), Direction::Forward));
-        if let Some(item) = iter.next() {
-            let (k, v) = self.item("history", item)?;
-            if k.len() == escaped.len() + 4 && k.starts_with(&escaped) {
-                let record = Option::<Vec<u8>>::decode(&mut &v[..]);
-                return record.map_err(|e| self.read_failed("a history record", e)).ok().flatten();
-            }
-        }
-        self.flat_get(key)
-    }
-
-    /// The next key after `key` in the flat state of the best block.
-    fn flat_next(&self, key: &[u8]) -> Option<Vec<u8>> {
-        let mut iter =
-            self.snapshot.iterator_cf(self.backend.db.cf(col::STATE), IteratorMode::From(key, Direction::Forward));
-        for item in iter.by_ref() {
-            let (k, _) = self.item("state keys", item)?;
-            if &*k != key {
-                return Some(k.to_vec());
-            }
-        }
-        None
-    }
-
-    /// The next key after `key` that has history (so may have existed at an older block).
-    fn history_next(&self, key: &[u8]) -> Option<Vec<u8>> {
-        // Escaped keys sort like keys; start just after every entry of `key` itself.
-        let mut seek = escape_key(key);
-        seek.extend_from_slice(&[0xff; 5]);
-        let mut iter = self
-            .snapshot
-            .iterator_cf(self.backend.db.cf(col::HISTORY), IteratorMode::From(seek.as_slice(), Direction::Forward));
-        let (k, _) = self.item("history keys", iter.next()?)?;
-        unescape_key(&k).map(|(key, _)| key)
-    }
-}
-
-impl StateRead for StateAt<'_> {
-    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        self.value_at(key)
-    }
-
-    fn next_key(&self, key: &[u8]) -> Option<Vec<u8>> {
-        if self.number == self.head {
-            return self.flat_next(key);
-        }
-        // Candidates: keys of the best state, and keys that have history (deleted since).
-        let mut cursor = key.to_vec();
-        loop {
-            let a = self.flat_next(&cursor);
-            let b = self.history_next(&cursor);
-            let candidate = match (a, b) {
-                (Some(a), Some(b)) => a.min(b),
-                (Some(a), None) => a,
-                (None, Some(b)) => b,
-                (None, None) => return None,
-            };
-            if self.value_at(&candidate).is_some() {
-                return Some(candidate);
-            }
-            cursor = candidate;
-        }
-    }
-
-    fn root_with(&self, changes: &Changes) -> H256 {
-        debug_assert_eq!(self.number, self.head, "blocks are built and imported on the best state only");
-        let parent = self.backend.hash_of(self.number).ok().flatten().unwrap_or_default();
-        let store = TrieStore { backend: self.backend, accept: (self.head, self.head), overlay: None, values: None };
-        self.backend.compute_root(parent, &store, changes)
     }
 }
 
