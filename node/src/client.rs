@@ -75,7 +75,7 @@ pub struct LogicSigner {
     /// The validator key.
     pub pair: accord_primitives::crypto::Ed25519Pair,
     /// The versions to announce, sorted.
-    pub versions: Vec<(accord_runtime::LogicTarget, accord_runtime::LogicVersion)>,
+    pub versions: accord_runtime::LogicVersions,
 }
 
 impl Client {

@@ -73,7 +73,7 @@ pub struct ConsensusSettings {
     pub block_time: std::time::Duration,
     /// The logic versions a validator announces (`--logic-versions`; default: all this
     /// binary ships).
-    pub logic_versions: Vec<(accord_runtime::LogicTarget, accord_runtime::LogicVersion)>,
+    pub logic_versions: accord_runtime::LogicVersions,
 }
 
 impl ConsensusSettings {

@@ -55,7 +55,7 @@ use accord_pallet_timestamp as timestamp;
 use accord_pallet_validators as validators;
 use accord_support::{Hooks, PalletIndices};
 
-pub use accord_pallet_releases::{Target as LogicTarget, Version as LogicVersion};
+pub use accord_pallet_releases::{SignalVersions as LogicVersions, Target as LogicTarget, Version as LogicVersion};
 pub use call::{RuntimeCall, RuntimeEvent};
 pub use executive::{
     execute_block, execute_block_with, timestamp_inherent, validate_transaction, validate_transaction_with,

@@ -4,24 +4,21 @@
 use codec::Encode;
 
 use accord_pallet_metering as metering;
-use accord_pallet_releases::{self as releases, Target, Version};
+use accord_pallet_releases::{self as releases, SignalVersions, Target, Version, SIGNAL_VERSIONS_MAX};
 use accord_primitives::UncheckedExtrinsic;
 use accord_support::{BoundedVec, Ext};
 
 use crate::call::RuntimeCall;
 
 /// Every (target, version) this runtime ships, sorted.
-pub fn logic_versions() -> Vec<(Target, Version)> {
-    let mut all: Vec<(Target, Version)> =
-        Target::ALL.iter().flat_map(|t| t.versions().iter().map(move |v| (*t, *v))).collect();
-    all.sort();
-    all
+pub fn logic_versions() -> SignalVersions {
+    releases::shipped_versions()
 }
 
 /// Parses an operator's list of the versions to announce, `Target:version` pairs separated
 /// by commas (`Records:1,Records:2`); each must be one this runtime ships. Sorted, without
 /// duplicates.
-pub fn parse_logic_versions(text: &str) -> Result<Vec<(Target, Version)>, String> {
+pub fn parse_logic_versions(text: &str) -> Result<SignalVersions, String> {
     let mut out = Vec::new();
     for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let (name, version) =
@@ -38,7 +35,9 @@ pub fn parse_logic_versions(text: &str) -> Result<Vec<(Target, Version)>, String
     }
     out.sort();
     out.dedup();
-    Ok(out)
+    // Only shipped pairs, without duplicates: never more than a signal holds.
+    BoundedVec::try_from_vec(out)
+        .map_err(|out| format!("{} versions; a signal names at most {SIGNAL_VERSIONS_MAX}", out.len()))
 }
 
 // The nodes a payout period counts hold every validator of a set, and of one replacing it.
@@ -53,7 +52,7 @@ const _: () = assert!(metering::WORKERS_MAX >= 2 * accord_pallet_validators::VAL
 pub fn logic_signal_inherent(
     ext: &Ext<'_>,
     key: &[u8; 32],
-    versions: &[(Target, Version)],
+    versions: &SignalVersions,
     sign: &dyn Fn(&[u8]) -> [u8; 64],
 ) -> Option<UncheckedExtrinsic> {
     let signal = releases::signal_to_send(ext, key, versions).or_else(|| work_proof(ext, key, versions))?;
@@ -64,12 +63,11 @@ pub fn logic_signal_inherent(
 }
 
 /// The signal validator `key` sends unchanged as its node's proof of work, if one is due.
-fn work_proof(ext: &Ext<'_>, key: &[u8; 32], versions: &[(Target, Version)]) -> Option<releases::Signal> {
+fn work_proof(ext: &Ext<'_>, key: &[u8; 32], versions: &SignalVersions) -> Option<releases::Signal> {
     if !accord_pallet_validators::VALIDATORS.get(ext).contains(key) || !metering::work_due(ext, key) {
         return None;
     }
-    let versions = BoundedVec::try_from_vec(versions.to_vec()).ok()?;
-    Some(releases::Signal { key: *key, versions, at: accord_pallet_system::block_number(ext) })
+    Some(releases::Signal { key: *key, versions: versions.clone(), at: accord_pallet_system::block_number(ext) })
 }
 
 /// What `releases_route` answers: the version a call would run now, and why.

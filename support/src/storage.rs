@@ -289,6 +289,12 @@ impl<K: Encode + Decode, V: Encode + Decode, H: StorageHasher, Q: QueryKind> Sto
         let start = after.map(|a| a.to_vec()).unwrap_or_else(|| prefix.clone());
         entries_under(ext, &prefix, H::PREFIX_LEN, start, limit)
     }
+
+    /// The first `N` entries in key order, as a vector bounded by `N`: for maps whose size
+    /// the pallet bounds by `N`, so that what is read fits a bounded type without a check.
+    pub fn first_bounded<const N: u32>(&self, ext: &Ext<'_>) -> BoundedVec<(K, V), N> {
+        BoundedVec(self.iter_from(ext, None, N))
+    }
 }
 
 impl<K: Encode + Decode, V: Encode + Decode + Default, H: StorageHasher> StorageMap<K, V, H, ValueQuery> {
@@ -518,6 +524,18 @@ impl<T, const N: u32> BoundedVec<T, N> {
         BoundedVec(items.into())
     }
 
+    /// The items of `other`, a vector with bound `M`; `M > N` does not compile, so a
+    /// vector moves between bounds without a run-time check that could fail.
+    pub fn from_bounded<const M: u32>(other: BoundedVec<T, M>) -> Self {
+        const { assert!(M <= N, "the source bound exceeds the target bound") };
+        BoundedVec(other.0)
+    }
+
+    /// Each item mapped by `f`, in order, within the same bound.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> BoundedVec<U, N> {
+        BoundedVec(self.0.into_iter().map(f).collect())
+    }
+
     /// Keeps only the items for which `keep` is true, in order: the length can only shrink,
     /// so the bound holds by construction.
     pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
@@ -625,6 +643,8 @@ mod tests {
         all.sort();
         assert_eq!(all, vec![(1, 10), (3, 30)]);
         assert_eq!(m.iter_from(&ext, None, 1).len(), 1);
+        assert_eq!(m.first_bounded::<1>(&ext).len(), 1, "at most the bound, read from storage");
+        assert_eq!(m.first_bounded::<4>(&ext).len(), 2);
         let d: StorageDoubleMap<u32, Twox64Concat, u32, Blake2_128Concat, u8> = StorageDoubleMap::new("P", "D", &[]);
         d.insert(&mut ext, &1, &1, &1u8);
         d.insert(&mut ext, &1, &2, &2u8);
@@ -656,6 +676,8 @@ mod tests {
         assert_eq!(b.split_off(1).as_slice(), &[3, 4, 5]);
         assert_eq!(b.split_off(9).len(), 0);
         assert_eq!(b.as_slice(), &[1]);
+        let wider: BoundedVec<u16, 8> = BoundedVec::from_bounded(b.map(u16::from));
+        assert_eq!(wider.as_slice(), &[1]);
     }
 
     #[test]

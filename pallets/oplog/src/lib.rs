@@ -521,8 +521,8 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
 }
 
 /// Every registered consumer, by name.
-pub fn consumers(ext: &Ext<'_>) -> Vec<(ConsumerName, Consumer)> {
-    CONSUMERS.iter_from(ext, None, CONSUMERS_MAX)
+pub fn consumers(ext: &Ext<'_>) -> BoundedVec<(ConsumerName, Consumer), CONSUMERS_MAX> {
+    CONSUMERS.first_bounded(ext)
 }
 
 /// Prunes what every consumer acknowledged, and what the retention bound forces out;
@@ -544,9 +544,9 @@ pub fn prune(ext: &mut Ext<'_>) -> Weight {
     }
     LOWEST_RETAINED.put(ext, &target);
     if target > acknowledged {
-        let lagging: Vec<ConsumerName> =
-            consumers.into_iter().filter(|(_, c)| c.acknowledged < target).map(|(name, _)| name).collect();
-        let lagging = BoundedVec::try_from_vec(lagging).unwrap_or_default();
+        let mut lagging = consumers;
+        lagging.retain(|(_, c)| c.acknowledged < target);
+        let lagging = BoundedVec::from_bounded(lagging.map(|(name, _)| name));
         deposit_event(ext, Event::RetentionForced { below: target, lagging }, vec![]);
     } else {
         deposit_event(ext, Event::Pruned { below: target }, vec![]);
@@ -587,8 +587,8 @@ impl Hooks for Pallet {
             return Err("consumer count mismatch".into());
         }
         let mut expected = std::collections::BTreeMap::<ConsumerGroup, u32>::new();
-        for (_, c) in consumers {
-            *expected.entry(c.group).or_default() += 1;
+        for (_, c) in consumers.iter() {
+            *expected.entry(c.group.clone()).or_default() += 1;
         }
         let stored: std::collections::BTreeMap<_, _> =
             GROUP_CONSUMERS.iter_from(ext, None, CONSUMERS_MAX + 1).into_iter().collect();

@@ -105,7 +105,7 @@ impl Target {
     pub const ALL: [Target; 1] = [Target::Records];
 
     /// The versions this runtime ships, oldest first.
-    pub fn versions(self) -> &'static [Version] {
+    pub const fn versions(self) -> &'static [Version] {
         match self {
             Target::Records => accord_pallet_records::VERSIONS,
         }
@@ -273,13 +273,51 @@ pub struct Bucket {
 /// A version's counts over the window: at most [`BUCKETS`] + 1 buckets, oldest first.
 pub type Window = BoundedVec<Bucket, { BUCKETS + 1 }>;
 
+/// The (target, version) pairs a signal names: sorted, without duplicates.
+pub type SignalVersions = BoundedVec<(Target, Version), SIGNAL_VERSIONS_MAX>;
+
+/// How many (target, version) pairs this runtime ships.
+const SHIPPED_COUNT: usize = {
+    let mut n = 0;
+    let mut i = 0;
+    while i < Target::ALL.len() {
+        n += Target::ALL[i].versions().len();
+        i += 1;
+    }
+    n
+};
+
+/// Every (target, version) pair this runtime ships, in order: `Target::ALL` is in
+/// declaration order and each target's versions are oldest first.
+const SHIPPED: [(Target, Version); SHIPPED_COUNT] = {
+    let mut out = [(Target::ALL[0], 0); SHIPPED_COUNT];
+    let (mut n, mut i) = (0, 0);
+    while i < Target::ALL.len() {
+        let versions = Target::ALL[i].versions();
+        let mut j = 0;
+        while j < versions.len() {
+            out[n] = (Target::ALL[i], versions[j]);
+            n += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+};
+
+/// Every (target, version) pair this runtime ships, sorted: what a validator signals by
+/// default. More pairs than [`SIGNAL_VERSIONS_MAX`] do not compile.
+pub fn shipped_versions() -> SignalVersions {
+    BoundedVec::from_array(SHIPPED)
+}
+
 /// A validator's signal: the logic versions its binary supports.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct Signal {
     /// The validator's ed25519 key.
     pub key: ValidatorKey,
     /// The (target, version) pairs it runs, sorted, without duplicates.
-    pub versions: BoundedVec<(Target, Version), SIGNAL_VERSIONS_MAX>,
+    pub versions: SignalVersions,
     /// The block it was signed for (the block that carries it).
     pub at: BlockNumber,
 }

@@ -6,7 +6,7 @@ use accord_pallet_system as system;
 use accord_pallet_validators::{ValidatorKey, VALIDATORS};
 use accord_primitives::crypto::ed25519_verify;
 use accord_primitives::H256;
-use accord_support::{BoundedVec, Ext};
+use accord_support::Ext;
 
 use crate::*;
 
@@ -43,15 +43,14 @@ pub fn verify_signal(ext: &Ext<'_>, signal: &Signal, signature: &[u8; 64]) -> Re
 
 /// The signal validator `key` should add to the block being built, if any: when it is a
 /// validator and its stored signal names other versions than `versions` (sorted, distinct).
-pub fn signal_to_send(ext: &Ext<'_>, key: &ValidatorKey, versions: &[(Target, Version)]) -> Option<Signal> {
+pub fn signal_to_send(ext: &Ext<'_>, key: &ValidatorKey, versions: &SignalVersions) -> Option<Signal> {
     if !VALIDATORS.get(ext).contains(key) {
         return None;
     }
-    if SUPPORT.get(ext, key).is_some_and(|stored| stored.versions.as_slice() == versions) {
+    if SUPPORT.get(ext, key).is_some_and(|stored| stored.versions == *versions) {
         return None;
     }
-    let versions = BoundedVec::try_from_vec(versions.to_vec()).ok()?;
-    Some(Signal { key: *key, versions, at: system::block_number(ext) })
+    Some(Signal { key: *key, versions: versions.clone(), at: system::block_number(ext) })
 }
 
 /// Whether every validator of the stored set signalled support for `version` of `target`.

@@ -142,8 +142,8 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             if (1..=last).any(|id| CHAIN_OF.get(ext, &id) == Some((chain, blockchain))) {
                 return Err(fail(ext, Error::AlreadyRegistered));
             }
-            let name = BoundedVec::try_from_vec(b.name.clone().into_inner()).unwrap_or_default();
-            let orgs = BoundedVec::try_from_vec(b.orgs.clone().into_inner()).unwrap_or_default();
+            let name = BoundedVec::from_bounded(b.name.clone());
+            let orgs = BoundedVec::from_bounded(b.orgs.clone());
             let id = insert_subchain(ext, name, genesis, orgs, (interval, grace), tolerance)?;
             CHAIN_OF.insert(ext, &id, &(chain, blockchain));
         }
@@ -230,7 +230,6 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
                 return Err(fail(ext, Error::TooManyDisputes));
             }
             let id = last + 1;
-            let beyond = BoundedVec::try_from_vec(beyond).unwrap_or_default();
             let mut dispute = Dispute {
                 subchain,
                 seq,

@@ -10,28 +10,19 @@ use crate::*;
 /// The metrics in which `observed` differs from `reported` beyond `tolerance`: the block
 /// (hash or state root differ), then each count by more than its band. The height is not
 /// compared (a dispute must be at the report's height).
-pub fn beyond_tolerance(tolerance: &Tolerance, reported: &Status, observed: &Status) -> Vec<Metric> {
+pub fn beyond_tolerance(tolerance: &Tolerance, reported: &Status, observed: &Status) -> BoundedVec<Metric, 8> {
     let far = |a: u64, b: u64, band: u64| a.abs_diff(b) > band;
-    let mut out = Vec::new();
-    if reported.block_hash != observed.block_hash || reported.state_root != observed.state_root {
-        out.push(Metric::Block);
-    }
-    if far(reported.orgs as u64, observed.orgs as u64, tolerance.orgs as u64) {
-        out.push(Metric::Orgs);
-    }
-    if far(reported.nodes as u64, observed.nodes as u64, tolerance.nodes as u64) {
-        out.push(Metric::Nodes);
-    }
-    if far(reported.tx_count, observed.tx_count, tolerance.tx_count) {
-        out.push(Metric::TxCount);
-    }
-    if far(reported.tps_milli, observed.tps_milli, tolerance.tps_milli) {
-        out.push(Metric::Tps);
-    }
-    if far(reported.contracts as u64, observed.contracts as u64, tolerance.contracts as u64) {
-        out.push(Metric::Contracts);
-    }
-    out
+    let block = reported.block_hash != observed.block_hash || reported.state_root != observed.state_root;
+    let mut out = BoundedVec::from_array([
+        (Metric::Block, block),
+        (Metric::Orgs, far(reported.orgs as u64, observed.orgs as u64, tolerance.orgs as u64)),
+        (Metric::Nodes, far(reported.nodes as u64, observed.nodes as u64, tolerance.nodes as u64)),
+        (Metric::TxCount, far(reported.tx_count, observed.tx_count, tolerance.tx_count)),
+        (Metric::Tps, far(reported.tps_milli, observed.tps_milli, tolerance.tps_milli)),
+        (Metric::Contracts, far(reported.contracts as u64, observed.contracts as u64, tolerance.contracts as u64)),
+    ]);
+    out.retain(|(_, beyond)| *beyond);
+    out.map(|(metric, _)| metric)
 }
 
 /// The metrics that changed from `old` to `new` (every metric for a first report, from 0).
@@ -46,9 +37,9 @@ pub fn changes(old: Option<&Status>, new: &Status) -> BoundedVec<Change, 8> {
         (Metric::Tps, old.tps_milli, new.tps_milli),
         (Metric::Contracts, old.contracts as u64, new.contracts as u64),
     ];
-    let list: Vec<Change> =
-        pairs.into_iter().filter(|(_, a, b)| a != b).map(|(metric, old, new)| Change { metric, old, new }).collect();
-    BoundedVec::try_from_vec(list).unwrap_or_default()
+    let mut list = BoundedVec::from_array(pairs.map(|(metric, old, new)| Change { metric, old, new }));
+    list.retain(|c| c.old != c.new);
+    list
 }
 
 /// Flags the sub-chains whose last report is older than `interval × grace` blocks.

@@ -178,6 +178,19 @@ fn reports_are_sequenced_pinned_to_heights_and_announce_their_changes() {
 }
 
 #[test]
+fn changes_name_every_changed_metric_and_only_those() {
+    let base = Status { orgs: 3, nodes: 4, tps_milli: 7, ..status(10, 100, 1) };
+    let metrics = |c: BoundedVec<Change, 8>| c.iter().map(|c| c.metric).collect::<Vec<_>>();
+    let all = vec![Metric::Height, Metric::Orgs, Metric::Nodes, Metric::TxCount, Metric::Tps, Metric::Contracts];
+    assert_eq!(metrics(changes(None, &base)), all, "a first report changes every metric from 0");
+    assert!(changes(Some(&base), &base).is_empty());
+    let next = Status { height: 11, tx_count: 100, contracts: 2, ..base };
+    let listed = changes(Some(&base), &next);
+    assert_eq!(metrics(listed.clone()), vec![Metric::Height, Metric::Contracts]);
+    assert_eq!((listed[1].old, listed[1].new), (1, 2));
+}
+
+#[test]
 fn tolerance_bands_decide_what_can_be_disputed() {
     let base = status(10, 100, 1);
     let within = Status { tx_count: 105, tps_milli: 2_500, ..base };
@@ -192,7 +205,7 @@ fn tolerance_bands_decide_what_can_be_disputed() {
         (Status { state_root: H256([0; 32]), ..base }, vec![Metric::Block]),
     ];
     for (observed, expected) in table {
-        assert_eq!(beyond_tolerance(&TOLERANCE, &base, &observed), expected, "{observed:?}");
+        assert_eq!(beyond_tolerance(&TOLERANCE, &base, &observed).into_inner(), expected, "{observed:?}");
     }
 }
 

@@ -84,11 +84,7 @@ fn samples(chain: &Chain) -> Vec<Vec<u8>> {
         })),
     });
     let signal = RuntimeCall::Releases(accord_pallet_releases::Call::signal_support {
-        signal: accord_pallet_releases::Signal {
-            key: [5; 32],
-            versions: accord_support::BoundedVec::try_from_vec(crate::logic_versions()).unwrap(),
-            at: 1,
-        },
+        signal: accord_pallet_releases::Signal { key: [5; 32], versions: crate::logic_versions(), at: 1 },
         signature: [6; 64],
     });
     let certificate = accord_pallet_metering::Certificate {

@@ -123,12 +123,13 @@ fn validators_signal_their_versions_in_inherents() {
     let config = GenesisConfig { validators: pairs.iter().map(|p| p.public()).collect(), ..GenesisConfig::dev() };
     let mut chain = Chain::from_config(&config);
     let all = crate::logic_versions();
-    assert_eq!(all, vec![(Target::Records, 1), (Target::Records, 2)]);
+    assert_eq!(all.as_slice(), [(Target::Records, 1), (Target::Records, 2)]);
+    let older = BoundedVec::from_array([(Target::Records, 1)]);
 
     // A signal is an inherent: a pool refuses it, a block takes it.
     let first = signal_inherent(&chain, &pairs[0], &all, 1);
     assert_eq!(chain.validate(&first), Err(InvalidTransaction::MandatoryValidation.into()));
-    let outcomes = chain.produce(&[first.clone(), signal_inherent(&chain, &pairs[1], &all[..1], 1)]);
+    let outcomes = chain.produce(&[first.clone(), signal_inherent(&chain, &pairs[1], &older, 1)]);
     assert!(outcomes.iter().all(|o| o.is_ok()), "{outcomes:?}");
     let stored = chain.read(|ext| releases::SUPPORT.get(ext, &pairs[1].public())).unwrap();
     assert!(!stored.supports(Target::Records, 2));
@@ -155,7 +156,7 @@ fn validators_signal_their_versions_in_inherents() {
         Default::default(),
     );
     exec.apply(&crate::timestamp_inherent(1_800_000_000_000)).unwrap();
-    assert!(crate::logic_signal_inherent(exec.ext(), &pairs[1].public(), &all[..1], &sign).is_none());
+    assert!(crate::logic_signal_inherent(exec.ext(), &pairs[1].public(), &older, &sign).is_none());
     let xt = crate::logic_signal_inherent(exec.ext(), &pairs[1].public(), &all, &sign).expect("it changed");
     assert!(exec.apply(&xt).is_ok());
 }
@@ -165,9 +166,9 @@ fn operators_name_versions_and_the_route_answer_names_bad_input() {
     use crate::parse_logic_versions;
     assert_eq!(
         parse_logic_versions("Records:2, records:1,Records:2"),
-        Ok(vec![(Target::Records, 1), (Target::Records, 2)])
+        Ok(BoundedVec::from_array([(Target::Records, 1), (Target::Records, 2)]))
     );
-    assert_eq!(parse_logic_versions(""), Ok(vec![]));
+    assert_eq!(parse_logic_versions(""), Ok(BoundedVec::new()));
     for (bad, why) in
         [("Records", "Target:version"), ("Ledger:1", "no such target"), ("Records:x", "number"), ("Records:9", "ships")]
     {
