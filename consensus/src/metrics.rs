@@ -112,6 +112,24 @@ impl ConsensusMetrics {
         self.engine_value("engine_network_tracker_directory_reserved")
     }
 
+    /// The ed25519 keys of the connected peers: the peers of Commonware's
+    /// `directory_connected` gauge (one line per connected peer, labelled with its key in
+    /// hex), as of the last refresh.
+    pub fn connected_peers(&self) -> Vec<[u8; 32]> {
+        const PREFIX: &str = "engine_network_tracker_directory_connected{peer=\"";
+        let text = self.engine_text.lock();
+        let mut peers: Vec<[u8; 32]> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix(PREFIX))
+            .filter_map(|rest| rest.split('"').next())
+            .filter_map(|key| hex::decode(key.trim_start_matches("0x")).ok())
+            .filter_map(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .collect();
+        peers.sort_unstable();
+        peers.dedup();
+        peers
+    }
+
     /// Bytes received from peers.
     pub fn bytes_received(&self) -> u64 {
         self.engine_value("runtime_inbound_bandwidth_total")
@@ -139,5 +157,14 @@ mod tests {
         assert_eq!(m.peers(), 3);
         assert_eq!(m.bytes_received(), 44657);
         assert_eq!(m.bytes_sent(), 0);
+        assert!(m.connected_peers().is_empty());
+        let key = "ab".repeat(32);
+        m.set_engine_text(format!(
+            "engine_network_tracker_directory_connected{{peer=\"{key}\"}} 1765000000000\n\
+             engine_network_tracker_directory_connected{{peer=\"zz\"}} 1\n\
+             engine_network_tracker_directory_blocked{{peer=\"{}\"}} 1\n",
+            "cd".repeat(32)
+        ));
+        assert_eq!(m.connected_peers(), vec![[0xab; 32]], "only well-formed keys of connected peers");
     }
 }

@@ -491,7 +491,7 @@ impl Backend {
         if number > head.number || number < self.oldest_state()? {
             return Ok(None);
         }
-        Ok(Some(StateAt { backend: self, snapshot, number, head: head.number, read_error: None }))
+        Ok(Some(StateAt { backend: self, snapshot, number, head: head.number, read_error: None, overlay: None }))
     }
 
     /// The block being written, if any.

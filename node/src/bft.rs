@@ -18,8 +18,15 @@
 //! height is finalized. A held block's transactions stay in the pool (they are skipped when
 //! building on it or its descendants); watchers see `inBlock` when it is notarized,
 //! `finalized` when it is final and `retracted` if it is abandoned.
+//!
+//! The best block is the highest notarized held block on the stored chain, as a Substrate
+//! node's best chain holds blocks that are not final yet: new heads, reads at the best
+//! block and nonces move at notarization. Reads at any held block see its overlay
+//! ([`crate::client::Unstored`]). When the notarized blocks above the stored chain are
+//! abandoned, the best moves back to the highest one left (or the stored best).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -28,7 +35,7 @@ use tracing::{info, warn};
 
 use accord_consensus::Block as ConsensusBlock;
 use accord_pallet_timestamp as timestamp;
-use accord_primitives::{Block, H256};
+use accord_primitives::{Block, Header, H256};
 use accord_support::Changes;
 use accord_trie::TrieUpdate;
 
@@ -55,6 +62,8 @@ struct Held {
     overlay: Arc<Pending>,
     /// The hashes of its extrinsics (pool transactions are known by the same hash).
     txs: Vec<H256>,
+    /// Whether consensus notarized it (only a notarized block can become the best).
+    notarized: AtomicBool,
 }
 
 /// The node's chain as consensus sees it.
@@ -63,6 +72,10 @@ pub struct BftChain {
     pool: Arc<Pool>,
     metrics: Arc<Metrics>,
     held: Mutex<HashMap<H256, Arc<Held>>>,
+    /// The best block as last announced: the highest notarized held block that descends
+    /// from the stored best block, else the stored best block (`None` until the first
+    /// announcement: the stored best).
+    best: Mutex<Option<Header>>,
     genesis: ConsensusBlock,
     /// How long building a block may take.
     build_budget: Duration,
@@ -97,6 +110,7 @@ impl BftChain {
             pool,
             metrics,
             held: Mutex::new(HashMap::new()),
+            best: Mutex::new(None),
             genesis: ConsensusBlock::new(genesis),
             build_budget: (block_time / 2).clamp(Duration::from_millis(50), Duration::from_secs(2)),
             submit,
@@ -109,11 +123,82 @@ impl BftChain {
         self.held.lock().get(&hash).map(|h| h.block.clone())
     }
 
-    /// The value of `key` in the state of held block `hash`; `None` if it is not held.
-    pub fn storage(&self, hash: H256, key: &[u8]) -> Option<Option<Vec<u8>>> {
-        use accord_support::StateRead;
-        let overlay = self.held.lock().get(&hash).map(|h| h.overlay.clone())?;
-        Some(self.client.backend().overlay_state(Some(overlay)).get(key))
+    /// The best block: the highest notarized block this node verified and holds, on the
+    /// stored chain; `None` when that is the stored best block.
+    pub fn best(&self) -> Option<Header> {
+        let stored = self.client.backend().best();
+        self.best.lock().clone().filter(|h| h.number > stored.number)
+    }
+
+    /// The hash of the block at `number` on the chain of the best held block, if held.
+    pub fn hash_of(&self, number: u32) -> Option<H256> {
+        let best = self.best()?;
+        let held = self.held.lock();
+        let mut cursor = best;
+        loop {
+            if cursor.number == number {
+                return Some(cursor.hash());
+            }
+            if cursor.number < number {
+                return None;
+            }
+            cursor = held.get(&cursor.parent_hash)?.block.header.clone();
+        }
+    }
+
+    /// Recomputes the best block and announces it if it changed: the highest notarized held
+    /// block whose held ancestors reach the stored best block (on a tie the current best
+    /// stays), else the stored best block (the best moves back when the notarized blocks
+    /// above it were abandoned).
+    fn refresh_best(&self) {
+        let mut best = self.best.lock();
+        let backend = self.client.backend();
+        let stored = backend.best();
+        let current = best.as_ref().map(Header::hash);
+        let candidate = {
+            let held = self.held.lock();
+            let on_stored_chain = |h: &Held| {
+                let mut parent = h.block.header.parent_hash;
+                loop {
+                    if parent == stored.hash {
+                        return true;
+                    }
+                    match held.get(&parent) {
+                        Some(p) => parent = p.block.header.parent_hash,
+                        None => return false,
+                    }
+                }
+            };
+            let mut chosen: Option<&Held> = None;
+            for h in held.values() {
+                let n = h.block.header.number;
+                if !h.notarized.load(Ordering::SeqCst) || n <= stored.number || !on_stored_chain(h) {
+                    continue;
+                }
+                let better = match chosen {
+                    None => true,
+                    Some(c) => {
+                        let m = c.block.header.number;
+                        n > m || (n == m && Some(h.block.header.hash()) == current)
+                    }
+                };
+                if better {
+                    chosen = Some(h);
+                }
+            }
+            chosen.map(|h| h.block.header.clone())
+        };
+        let new = match candidate {
+            Some(header) => header,
+            None => match backend.header(stored.hash) {
+                Ok(Some(header)) => header,
+                _ => return,
+            },
+        };
+        if current != Some(new.hash()) {
+            *best = Some(new.clone());
+            self.client.announce_best(new);
+        }
     }
 
     /// The overlay to execute a child of `parent` on: `Some(None)` for the best block,
@@ -160,7 +245,7 @@ impl BftChain {
                 held.remove(&lowest);
             }
         }
-        held.insert(hash, Arc::new(Held { block, changes, trie, overlay, txs }));
+        held.insert(hash, Arc::new(Held { block, changes, trie, overlay, txs, notarized: AtomicBool::new(false) }));
     }
 
     /// Drops every held block at or below `number` but `kept`, retracting their transactions.
@@ -264,13 +349,17 @@ impl BftChain {
         let started = Instant::now();
         let committed = match &held {
             Some(h) => {
-                self.client.commit_final(&h.block, Some((&h.changes, Some(h.trie.clone()))), certificate.as_deref())
+                let executed = Some((&*h.changes, Some(h.trie.clone())));
+                self.client.commit_final(&h.block, executed, certificate.as_deref(), false)
             }
-            None => self.client.commit_final(block.inner(), None, certificate.as_deref()),
+            None => self.client.commit_final(block.inner(), None, certificate.as_deref(), false),
         };
         committed.map_err(|e| format!("committing finalized block #{number}: {e}"))?;
         let commit_ms = started.elapsed().as_millis();
         self.abandon_up_to(number, hash);
+        // The best stays the notarized head; it moves to the committed block only if that
+        // is now the highest (or a notarized block above it was abandoned).
+        self.refresh_best();
         let txs: Vec<H256> = match &held {
             Some(h) => h.txs.clone(),
             None => tx_hashes(block.inner()),
@@ -309,6 +398,12 @@ fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
+impl crate::client::Unstored for BftChain {
+    fn overlay(&self, hash: H256) -> Option<(u32, Arc<Changes>)> {
+        self.held.lock().get(&hash).map(|h| (h.block.header.number, h.overlay.changes.clone()))
+    }
+}
+
 impl accord_consensus::Chain for BftChain {
     fn genesis(&self) -> ConsensusBlock {
         self.genesis.clone()
@@ -326,9 +421,15 @@ impl accord_consensus::Chain for BftChain {
     }
 
     fn notarized(&self, hash: H256) -> bool {
-        let txs = self.held.lock().get(&hash).map(|h| h.txs.clone());
+        let txs = self.held.lock().get(&hash).map(|h| {
+            h.notarized.store(true, Ordering::SeqCst);
+            h.txs.clone()
+        });
         match txs {
             Some(txs) => {
+                // Best first: a client told `inBlock` reads the state at the best block
+                // (polkadot.js takes the next nonce there).
+                self.refresh_best();
                 self.pool.on_notarized(hash, &txs);
                 true
             }
@@ -474,6 +575,7 @@ pub fn start(
         worker_threads: 2,
     };
     let chain = Arc::new(chain);
+    client.set_unstored(chain.clone());
     let engine = accord_consensus::Engine::start(config, chain.clone()).map_err(|e| consensus_error(&e))?;
     info!(
         "BFT consensus: node key 0x{}, p2p on {}, {} validators, {} known peers",
@@ -489,6 +591,9 @@ pub fn start(
         validators: Box::new(epoch_validators(engine.validator_sets(), epoch_length)),
         metrics: engine.metrics().clone(),
         chain,
+        key: settings.key_public(),
+        listen: settings.listen,
+        vote: settings.vote,
     });
     Ok(engine)
 }
@@ -501,6 +606,58 @@ mod tests {
         let mut changes = Changes::new();
         changes.insert(timestamp::NOW.key(), Some(codec::Encode::encode(&ms)));
         changes
+    }
+
+    /// A dev chain in a temporary folder, under BFT.
+    fn chain(dir: &std::path::Path) -> BftChain {
+        let (state, header) = crate::chain_spec::ChainSpec::dev().genesis_state().unwrap();
+        let backend = crate::backend::Backend::open(dir, crate::backend::Pruning::Archive, &header, &state).unwrap();
+        let metrics = Arc::new(Metrics::default());
+        let client = Arc::new(Client::new(backend, metrics.clone()));
+        let pool = Arc::new(Pool::new(crate::pool::PoolLimits::default()));
+        BftChain::new(client, pool, metrics, Duration::from_secs(1), Box::new(|_| {})).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_best_block_is_the_notarized_head_and_moves_back_when_it_is_abandoned() {
+        use accord_consensus::Chain as _;
+        let dir = tempfile::tempdir().unwrap();
+        let chain = Arc::new(chain(dir.path()));
+        chain.client.set_unstored(chain.clone());
+        let mut heads = chain.client.subscribe_best_heads();
+        let genesis = chain.genesis();
+        let a1 = chain.propose(&genesis).unwrap();
+        let a2 = chain.propose(&a1).unwrap();
+        assert_eq!(chain.best(), None, "held, not notarized: the stored best stays");
+        assert!(chain.client.state_at(a2.hash()).is_ok(), "a held block's state reads");
+
+        // A notarized block two above the stored chain is the best; reads at it see its
+        // changes (the timestamp it set).
+        assert!(chain.notarized(a2.hash()));
+        assert_eq!(chain.best().map(|h| h.hash()), Some(a2.hash()));
+        assert_eq!(heads.try_recv().unwrap().hash(), a2.hash(), "announced as the new best");
+        assert_eq!(chain.hash_of(1), Some(a1.hash()));
+        assert_eq!(chain.hash_of(2), Some(a2.hash()));
+        let state = chain.client.state_at(a2.hash()).unwrap();
+        let now: u64 = state.get_typed(&timestamp::NOW.key()).unwrap();
+        assert_eq!(now, chain.timestamp_ms(&a2));
+
+        // Its parent is finalized and stored: the best stays a2, announced once.
+        chain.finalized(&a1, None).unwrap();
+        assert_eq!(chain.best().map(|h| h.hash()), Some(a2.hash()));
+        assert!(heads.try_recv().is_err(), "no second announcement: {:?}", heads.try_recv());
+        assert!(chain.client.state_at(a2.hash()).is_ok());
+
+        // Another block is finalized at a2's height: a2 is abandoned and the best moves
+        // back to the stored best block, announced.
+        std::thread::sleep(Duration::from_millis(5));
+        let b2 = chain.propose(&a1).unwrap();
+        assert_ne!(b2.hash(), a2.hash());
+        chain.finalized(&b2, None).unwrap();
+        assert_eq!(chain.best(), None);
+        assert_eq!(chain.client.backend().best().hash, b2.hash());
+        assert_eq!(heads.try_recv().unwrap().hash(), b2.hash(), "the best moved to the finalized fork");
+        assert!(chain.client.state_at(a2.hash()).is_err(), "an abandoned block is gone");
     }
 
     #[test]

@@ -374,8 +374,10 @@ impl ChainSpec {
                 let mut data = b"accord-genesis-spec:".to_vec();
                 data.extend_from_slice(env!("CARGO_PKG_VERSION").as_bytes());
                 data.extend_from_slice(&accord_runtime::version::SPEC_VERSION.to_le_bytes());
+                // The runtime descriptor (`:code`) names the versions and hashes the newest
+                // metadata: any runtime change changes the genesis state.
                 data.extend_from_slice(&accord_primitives::hashing::blake2_256(
-                    accord_runtime::metadata::metadata_bytes(),
+                    accord_runtime::code::descriptor_bytes(),
                 ));
                 data.extend_from_slice(cfg.to_json().as_bytes());
                 Some(H256(accord_primitives::hashing::blake2_256(&data)))

@@ -67,6 +67,15 @@ pub struct Client {
     finalized_heads: broadcast::Sender<Header>,
     metrics: Arc<Metrics>,
     logic_signer: std::sync::OnceLock<LogicSigner>,
+    unstored: std::sync::OnceLock<Arc<dyn Unstored>>,
+}
+
+/// Blocks an engine holds in memory before they are stored (a BFT engine's notarized
+/// blocks): what reads at them need.
+pub trait Unstored: Send + Sync {
+    /// The number of held block `hash`, and its state changes merged with those of its held
+    /// ancestors (laid over the stored state, they are its state); `None` if not held.
+    fn overlay(&self, hash: H256) -> Option<(u32, Arc<Changes>)>;
 }
 
 /// A validator's signal of the logic versions it runs, added to the blocks it builds when
@@ -92,6 +101,7 @@ impl Client {
             finalized_heads,
             metrics,
             logic_signer: std::sync::OnceLock::new(),
+            unstored: std::sync::OnceLock::new(),
         }
     }
 
@@ -115,23 +125,47 @@ impl Client {
         self.finalized_heads.subscribe()
     }
 
-    /// The state at block `hash`, for answering a client: a read error of the database is
-    /// recorded, not a panic; check it with [`read_result`] before answering.
+    /// The state at block `hash`, for answering a client: a stored block's, or that of a
+    /// block a BFT engine holds (see [`Client::set_unstored`]). A read error of the
+    /// database is recorded, not a panic; check it with [`read_result`] before answering.
     pub fn state_at(&self, hash: H256) -> Result<StateAt<'_>, StateError> {
-        let header = self
-            .backend
-            .header(hash)
-            .map_err(|e| StateError::Database(e.to_string()))?
-            .ok_or(StateError::UnknownBlock(hash))?;
-        let canonical = self.backend.hash_of(header.number).map_err(|e| StateError::Database(e.to_string()))?;
+        let database = |e: crate::db::DbError| StateError::Database(e.to_string());
+        if self.backend.header(hash).map_err(database)?.is_none() {
+            let held = self.unstored.get().and_then(|u| u.overlay(hash));
+            if let Some((number, overlay)) = held {
+                if let Some(state) = self.backend.state_over(overlay, number).map_err(database)? {
+                    return Ok(state.reporting_errors());
+                }
+                // Stored meanwhile: read it as a stored block.
+            }
+        }
+        self.stored_state_at(hash)
+    }
+
+    /// The state at stored block `hash`.
+    fn stored_state_at(&self, hash: H256) -> Result<StateAt<'_>, StateError> {
+        let database = |e: crate::db::DbError| StateError::Database(e.to_string());
+        let header = self.backend.header(hash).map_err(database)?.ok_or(StateError::UnknownBlock(hash))?;
+        let canonical = self.backend.hash_of(header.number).map_err(database)?;
         if canonical != Some(hash) {
             return Err(StateError::UnknownBlock(hash));
         }
         self.backend
             .state_at(header.number)
-            .map_err(|e| StateError::Database(e.to_string()))?
+            .map_err(database)?
             .map(StateAt::reporting_errors)
             .ok_or(StateError::Pruned(hash))
+    }
+
+    /// Lets reads at a block find the blocks `unstored` holds in memory (once).
+    pub fn set_unstored(&self, unstored: Arc<dyn Unstored>) {
+        let _ = self.unstored.set(unstored);
+    }
+
+    /// Announces `header` as the new best block (a BFT engine's notarized head, or the
+    /// block the best moved back to).
+    pub fn announce_best(&self, header: Header) {
+        let _ = self.best_heads.send(header);
     }
 
     /// Calls runtime API `method` at block `hash`.
@@ -209,12 +243,14 @@ impl Client {
     /// roots checked.
     pub fn import_block(&self, block: &Block, changes: Option<&Changes>) -> Result<H256, ClientError> {
         let _guard = self.import_lock.lock();
-        self.import_locked(block, changes.map(|c| (c, None)), None)
+        let hash = self.import_locked(block, changes.map(|c| (c, None)), None)?;
+        let _ = self.best_heads.send(block.header.clone());
+        Ok(hash)
     }
 
     /// [`Client::import_block`] under the import lock: executes `block` on the best state
     /// unless `executed` gives its changes (and, if known, its trie writes), commits it with
-    /// its `justification`, and announces it as the new best.
+    /// its `justification`.
     fn import_locked(
         &self,
         block: &Block,
@@ -235,7 +271,6 @@ impl Client {
         self.backend.commit_block_with(block, changes, trie, justification)?;
         let hash = block.header.hash();
         self.metrics.on_import(block.header.number, block.extrinsics.len() as u64, started.elapsed());
-        let _ = self.best_heads.send(block.header.clone());
         Ok(hash)
     }
 
@@ -248,15 +283,20 @@ impl Client {
     /// Commits `block`, final (a BFT engine finalized it), as the next block of the stored
     /// chain, with its finalization certificate `justification`. With `executed` (its
     /// changes and, if known, trie writes: it was verified while consensus decided) it is not
-    /// executed again. Subscribers see it as a new best and a new finalized head.
+    /// executed again. Subscribers see it as a new finalized head, and as a new best head if
+    /// `announce_best` (not when the engine's best, a notarized block, is already beyond it).
     pub fn commit_final(
         &self,
         block: &Block,
         executed: Option<(&Changes, Option<Arc<TrieUpdate>>)>,
         justification: Option<&[u8]>,
+        announce_best: bool,
     ) -> Result<H256, ClientError> {
         let _guard = self.import_lock.lock();
         let hash = self.import_locked(block, executed, justification)?;
+        if announce_best {
+            let _ = self.best_heads.send(block.header.clone());
+        }
         let head = Head { number: block.header.number, hash };
         self.backend.set_finalized(head)?;
         self.metrics.set_heights(head.number, head.number);

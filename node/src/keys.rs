@@ -70,6 +70,15 @@ pub fn node_public_text(seed: &[u8; 32]) -> String {
     format!("0x{}", hex::encode(Ed25519Pair::from_seed(seed).public()))
 }
 
+/// The libp2p peer id of the ed25519 network key `public`, as Substrate nodes print and
+/// tools expect (`system_localPeerId`): base58 of the identity multihash (code 0, length
+/// 36) of the key's protobuf encoding (field 1 = key type 1, Ed25519; field 2 = the key).
+pub fn peer_id(public: &[u8; 32]) -> String {
+    let mut bytes = vec![0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
+    bytes.extend_from_slice(public);
+    bs58::encode(bytes).into_string()
+}
+
 /// The text of a node key file: the seed in hex, one line.
 pub fn node_key_text(seed: &[u8; 32]) -> String {
     format!("{}\n", hex::encode(seed))
@@ -142,6 +151,15 @@ mod tests {
         std::fs::write(&path, "0x0102").unwrap();
         assert!(load_or_create_node_key(&path, true).unwrap_err().contains("32 bytes"));
         assert!(node_key_from("/nonexistent/key").unwrap_err().contains("cannot read"));
+    }
+
+    #[test]
+    fn peer_ids_are_libp2ps() {
+        // Substrate's well-known development node key 0x00..01 and its peer id.
+        let mut seed = [0u8; 32];
+        seed[31] = 1;
+        let public = Ed25519Pair::from_seed(&seed).public();
+        assert_eq!(peer_id(&public), "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use accord_rpc::{
 use accord_runtime::validity::{InvalidTransaction, TransactionValidityError, ValidTransaction};
 
 use crate::authoring::{Authoring, SealMode, Wake};
-use crate::backend::{Backend, Pruning};
+use crate::backend::{Backend, Head, Pruning};
 use crate::chain_spec::ChainSpec;
 use crate::client::{read_result, Client, TypedRead};
 use crate::metrics::Metrics;
@@ -140,6 +140,47 @@ pub struct ConsensusHandle {
     /// The node's side of consensus: blocks being decided (served to clients that follow
     /// `inBlock`).
     pub chain: Arc<crate::bft::BftChain>,
+    /// The node's network key (its consensus key when it validates).
+    pub key: [u8; 32],
+    /// Where it listens for peers.
+    pub listen: SocketAddr,
+    /// Whether it votes (a validator).
+    pub vote: bool,
+}
+
+impl ConsensusHandle {
+    /// This node in its network: its peer id and address, its role, and its connected
+    /// peers (validators of the current epoch are authorities; as their best block the
+    /// highest finalized block seen in the network, which they certified).
+    fn network(&self, best: &dyn Fn(u32) -> Option<H256>) -> accord_rpc::NetworkInfo {
+        let peer_id = crate::keys::peer_id(&self.key);
+        let ip = match self.listen.ip() {
+            std::net::IpAddr::V4(ip) => format!("/ip4/{ip}"),
+            std::net::IpAddr::V6(ip) => format!("/ip6/{ip}"),
+        };
+        let listen = format!("{ip}/tcp/{}/p2p/{peer_id}", self.listen.port());
+        let validators = (self.validators)(None).validators.unwrap_or_default();
+        let tip = u32::try_from(self.metrics.status().finalized_tip).unwrap_or(u32::MAX);
+        let tip_hash = best(tip).unwrap_or_default();
+        let peers = self
+            .metrics
+            .connected_peers()
+            .iter()
+            .map(|key| accord_rpc::PeerInfo {
+                peer_id: crate::keys::peer_id(key),
+                roles: if validators.contains(key) { "Authority" } else { "Full" },
+                best_hash: tip_hash,
+                best_number: tip,
+            })
+            .collect();
+        accord_rpc::NetworkInfo {
+            peer_id,
+            listen_addresses: vec![listen],
+            roles: vec![if self.vote { "Authority" } else { "Full" }],
+            peers,
+            highest_block: Some(tip),
+        }
+    }
 }
 
 impl Api {
@@ -148,12 +189,23 @@ impl Api {
         self.consensus.get().map(|c| &c.chain)
     }
 
+    /// The best block: on a BFT chain the notarized head (see `bft.rs`), else the stored
+    /// best block.
+    fn best(&self) -> Head {
+        best_head(&self.client, &self.consensus)
+    }
+
     /// The nonce of `who` in the best state (0 if it cannot be read: `NodeApi` has no error
     /// for this answer, so a read error is logged rather than a panic of the RPC worker).
     fn best_state_nonce(&self, who: &AccountId32) -> u32 {
-        let best = self.client.backend().best();
-        let Ok(Some(state)) = self.client.backend().state_at(best.number) else { return 0 };
-        let state = state.reporting_errors();
+        let best = self.best();
+        let state = match self.client.state_at(best.hash) {
+            Ok(state) => state,
+            Err(e) => {
+                tracing::warn!("the nonce of {who} at block {}: {e}", best.number);
+                return 0;
+            }
+        };
         let nonce = state.get_typed::<system::AccountInfo>(&system::ACCOUNT.key(who)).map_or(0, |a| a.nonce);
         if let Err(e) = read_result(&state, ()) {
             tracing::warn!("the nonce of {who} at block {}: {e}", best.number);
@@ -170,6 +222,27 @@ impl Api {
             verifier: self.verifier.clone(),
             consensus: self.consensus.clone(),
         }
+    }
+}
+
+/// The best block: on a BFT chain the notarized head (see `bft.rs`), else the stored best
+/// block.
+fn best_head(client: &Client, consensus: &std::sync::OnceLock<ConsensusHandle>) -> Head {
+    match consensus.get().and_then(|c| c.chain.best()) {
+        Some(header) => Head { number: header.number, hash: header.hash() },
+        None => client.backend().best(),
+    }
+}
+
+/// `what` (made from the stored trie at `head`) answers a request at `at` only if `at` is
+/// `head` or unnamed.
+fn only_at_stored(at: Option<H256>, head: Head, what: &str) -> Result<(), StateError> {
+    match at {
+        Some(at) if at != head.hash => Err(StateError::Execution(format!(
+            "{what} are made at the best stored block only (#{} {:?}; the trie keeps only its state)",
+            head.number, head.hash
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -256,14 +329,8 @@ impl Submitter {
         xt: &UncheckedExtrinsic,
         signatures: accord_runtime::Signatures<'_>,
     ) -> Result<Validated, SubmitError> {
-        let best = self.client.backend().best();
-        let state = self
-            .client
-            .backend()
-            .state_at(best.number)
-            .map_err(|e| SubmitError::UnknownValidity(e.to_string()))?
-            .ok_or_else(|| SubmitError::UnknownValidity("best state unavailable".into()))?
-            .reporting_errors();
+        let best = best_head(&self.client, &self.consensus);
+        let state = self.client.state_at(best.hash).map_err(|e| SubmitError::UnknownValidity(e.to_string()))?;
         let validity = accord_runtime::validate_transaction_with(&state, xt, best.hash, signatures);
         read_result(&state, ()).map_err(|e| SubmitError::UnknownValidity(e.to_string()))?;
         let validity = validity.map_err(|e| match e {
@@ -308,7 +375,45 @@ impl NodeApi for Api {
     }
 
     fn best_hash(&self) -> H256 {
-        self.client.backend().best().hash
+        self.best().hash
+    }
+
+    fn network(&self) -> accord_rpc::NetworkInfo {
+        match self.consensus.get() {
+            Some(c) => c.network(&|n| self.block_hash(n)),
+            // A development node: the only authority, alone.
+            None => accord_rpc::NetworkInfo { roles: vec!["Authority"], ..Default::default() },
+        }
+    }
+
+    fn read_proof(&self, at: Option<H256>, keys: &[Vec<u8>]) -> Result<(H256, Vec<Vec<u8>>), StateError> {
+        let keys = keys.iter().map(Vec::as_slice);
+        let (head, proof) = self
+            .client
+            .backend()
+            .at_stored_trie(|nodes, values| accord_trie::read_proof(nodes, keys, values))
+            .map_err(|e| StateError::Database(e.to_string()))?;
+        only_at_stored(at, head, "read proofs")?;
+        Ok((head.hash, proof))
+    }
+
+    fn closest_descendant_merkle_value(&self, at: H256, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        let (head, value) = self
+            .client
+            .backend()
+            .at_stored_trie(|nodes, _| accord_trie::closest_descendant_merkle_value(nodes, key))
+            .map_err(|e| StateError::Database(e.to_string()))?;
+        only_at_stored(Some(at), head, "Merkle values")?;
+        Ok(value)
+    }
+
+    fn dry_run(&self, at: H256, extrinsic: &[u8]) -> Result<Vec<u8>, StateError> {
+        let xt = UncheckedExtrinsic::decode_with_limit(extrinsic, accord_runtime::limits::EXTRINSIC_LENGTH_MAX)
+            .map_err(|e| StateError::Execution(format!("the extrinsic does not decode: {e}")))?;
+        let number = self.header(at).ok_or(StateError::UnknownBlock(at))?.number;
+        let state = self.client.state_at(at)?;
+        let result = accord_runtime::dry_run(&state, at, number, &xt);
+        read_result(&state, result)
     }
 
     fn finalized_hash(&self) -> H256 {
@@ -316,7 +421,7 @@ impl NodeApi for Api {
     }
 
     fn block_hash(&self, number: u32) -> Option<H256> {
-        self.client.backend().hash_of(number).ok().flatten()
+        self.client.backend().hash_of(number).ok().flatten().or_else(|| self.held().and_then(|h| h.hash_of(number)))
     }
 
     fn header(&self, hash: H256) -> Option<Header> {
@@ -334,14 +439,8 @@ impl NodeApi for Api {
 
     fn storage(&self, at: H256, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
         use accord_support::StateRead;
-        match self.client.state_at(at) {
-            Ok(state) => read_result(&state, state.get(key)),
-            // A block consensus is still deciding on (a client following `inBlock`).
-            Err(StateError::UnknownBlock(_)) => {
-                self.held().and_then(|h| h.storage(at, key)).ok_or(StateError::UnknownBlock(at))
-            }
-            Err(e) => Err(e),
-        }
+        let state = self.client.state_at(at)?;
+        read_result(&state, state.get(key))
     }
 
     fn storage_keys_paged(

@@ -307,6 +307,67 @@ pub trait NodeApi: Send + Sync + 'static {
     fn metering_quote(&self, _at: H256, _extrinsic: &[u8]) -> Result<Result<MeteringQuote, String>, StateError> {
         Ok(Err("this node does not meter".into()))
     }
+    /// The Merkle value of the closest descendant of `key` in the state trie at block `at`
+    /// (the `closestDescendantMerkleValue` items of `chainHead_v1_storage` and
+    /// `archive_v1_storage`): of the trie node whose key is `key` or, if there is none, of
+    /// the first node (branch or leaf) below it. A node's Merkle value is its encoding if
+    /// shorter than 32 bytes, otherwise its blake2-256 hash; the root's is always the hash
+    /// (so the empty key gives the state root). `Ok(None)` if no node lies at or below
+    /// `key`. Default: an `Execution` error (clients get `operationError`), for a node that
+    /// does not serve Merkle values.
+    fn closest_descendant_merkle_value(&self, _at: H256, _key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        Err(StateError::Execution("this node does not serve closest descendant Merkle values".into()))
+    }
+    /// A read proof of `keys` (`state_getReadProof`) in the state of block `at`, or of the
+    /// block the node chooses (`None`), which it returns with the proof: the trie nodes on
+    /// the keys' paths, each once (and, in state version 1, the values nodes hold by
+    /// hash). A node may make proofs at some blocks only (an `Execution` error names
+    /// them). Default: an `Execution` error, for a node that makes no proofs.
+    fn read_proof(&self, _at: Option<H256>, _keys: &[Vec<u8>]) -> Result<(H256, Vec<Vec<u8>>), StateError> {
+        Err(StateError::Execution("this node makes no read proofs".into()))
+    }
+    /// `extrinsic` applied on the state of block `at` as in a block built on it
+    /// (`system_dryRun`); nothing is kept. The SCALE `ApplyExtrinsicResult`:
+    /// `Result<Result<(), DispatchError>, TransactionValidityError>`. Default: an
+    /// `Execution` error.
+    fn dry_run(&self, _at: H256, _extrinsic: &[u8]) -> Result<Vec<u8>, StateError> {
+        Err(StateError::Execution("this node does not dry-run extrinsics".into()))
+    }
+    /// This node in its network (`system_localPeerId`, `system_localListenAddresses`,
+    /// `system_nodeRoles`, `system_peers`, `system_syncState`). Default: a node alone.
+    fn network(&self) -> NetworkInfo {
+        NetworkInfo::default()
+    }
+}
+
+/// This node in its network.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NetworkInfo {
+    /// Its peer id, libp2p's text form of its network key (`12D3KooW...` for ed25519);
+    /// empty when it has no network key.
+    pub peer_id: String,
+    /// The multiaddresses it listens on for peers (`/ip4/.../tcp/.../p2p/<peer id>`).
+    pub listen_addresses: Vec<String>,
+    /// Its roles, as Substrate names them: `Authority` (it votes on or authors blocks) or
+    /// `Full`.
+    pub roles: Vec<&'static str>,
+    /// The peers it is connected to.
+    pub peers: Vec<PeerInfo>,
+    /// The highest block number its peers showed it (finalized by the network), if any.
+    pub highest_block: Option<u32>,
+}
+
+/// A connected peer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerInfo {
+    /// Its peer id (see [`NetworkInfo::peer_id`]).
+    pub peer_id: String,
+    /// `Authority` if it is a validator of the current epoch, else `Full`.
+    pub roles: &'static str,
+    /// The best block it is known to have (the finalized head it certified, or ours).
+    pub best_hash: H256,
+    /// That block's number.
+    pub best_number: u32,
 }
 
 /// What `metering_quote` answers (see the metering pallet's `Quote`).

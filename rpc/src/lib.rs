@@ -15,10 +15,12 @@
 pub mod api;
 mod errors;
 pub mod json;
+mod legacy;
 mod metering;
 pub mod methods;
 pub mod oplog;
 mod releases;
+pub mod spec_v2;
 mod subscriptions;
 
 use std::net::SocketAddr;
@@ -30,8 +32,8 @@ use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use api::{
-    ChainInfo, EpochValidators, Health, MeteringQuote, NodeApi, OpKind, OplogEntry, OplogHead, ReleaseRoute,
-    RuntimeVersionInfo, StateError, Submission, SubmitError, TxStatus, WatchedSubmission,
+    ChainInfo, EpochValidators, Health, MeteringQuote, NetworkInfo, NodeApi, OpKind, OplogEntry, OplogHead, PeerInfo,
+    ReleaseRoute, RuntimeVersionInfo, StateError, Submission, SubmitError, TxStatus, WatchedSubmission,
 };
 
 /// Why the server could not start.
@@ -107,12 +109,16 @@ pub struct RpcServer {
 
 /// Builds the module with every method, plus `rpc_methods` listing them.
 pub fn module(api: Arc<dyn NodeApi>) -> Result<RpcModule<methods::Ctx>, RpcError> {
-    let mut module = RpcModule::new(methods::Ctx { api });
+    let mut module = RpcModule::new(methods::Ctx { api: api.clone() });
     methods::register(&mut module)?;
     subscriptions::register(&mut module)?;
     oplog::register(&mut module)?;
     releases::register(&mut module)?;
     metering::register(&mut module)?;
+    legacy::register(&mut module)?;
+    // The new JSON-RPC spec (chainHead_v1, transaction_v1, chainSpec_v1, archive_v1): its own
+    // context (follow subscriptions by connection), merged into this module.
+    module.merge(spec_v2::module(api)?)?;
     let mut names: Vec<&'static str> = module.method_names().collect();
     names.push("rpc_methods");
     names.sort_unstable();
@@ -150,6 +156,9 @@ pub async fn start(config: RpcConfig, api: Arc<dyn NodeApi>) -> Result<RpcServer
         .max_response_body_size(config.max_response_bytes)
         .max_subscriptions_per_connection(config.max_subscriptions_per_connection)
         .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch_len))
+        // Subscription ids are strings, as Substrate's: the new spec says so, and PAPI's
+        // chainHead client fails on a numeric follow subscription id.
+        .set_id_provider(jsonrpsee::server::RandomStringIdProvider::new(16))
         .build();
     let middleware = tower::ServiceBuilder::new().layer(cors_layer(&config.cors)?);
     let server = Server::builder()

@@ -46,7 +46,7 @@ pub(crate) fn alias(m: &mut RpcModule<Ctx>, alias: &'static str, existing: &'sta
 }
 
 /// The block a state query runs at: the given hash, which must be known, or the best.
-fn at(ctx: &Ctx, hash: Option<H256>) -> Result<H256, ErrorObjectOwned> {
+pub(crate) fn at(ctx: &Ctx, hash: Option<H256>) -> Result<H256, ErrorObjectOwned> {
     match hash {
         None => Ok(ctx.api.best_hash()),
         Some(h) if ctx.api.header(h).is_some() => Ok(h),
@@ -67,12 +67,7 @@ fn system(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
         let h = ctx.api.health();
         Ok(json!({ "peers": h.peers, "isSyncing": h.is_syncing, "shouldHavePeers": h.should_have_peers }))
     })?;
-    method(m, "system_nodeRoles", |_, _| Ok(json!(["Authority"])))?;
-    method(m, "system_peers", |_, _| Ok(json!([])))?;
-    method(m, "system_syncState", |_, ctx| {
-        let best = ctx.api.header(ctx.api.best_hash()).map_or(0, |h| h.number);
-        Ok(json!({ "startingBlock": 0, "currentBlock": best, "highestBlock": best }))
-    })?;
+    // system_nodeRoles, system_peers, system_syncState: legacy.rs (the node's network).
     method(m, "system_accountNextIndex", |a, ctx| {
         let a = a.at_most(1)?;
         let who =
@@ -221,11 +216,20 @@ fn state(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
     method(m, "state_call", |a, ctx| {
         let a = a.at_most(3)?;
         let name = a.required_str(0)?.to_string();
-        let data = a.bytes(1)?.unwrap_or_default();
+        let data = call_data(&a)?;
         let at = at(ctx, a.hash(2)?)?;
         Ok(json!(hex0x(&ctx.api.call(at, &name, &data).map_err(state_error)?)))
     })?;
     alias(m, "state_callAt", "state_call")
+}
+
+/// `state_call`'s call data (parameter 1): hex, `"0x"` or, as Substrate accepts and
+/// polkadot-api's legacy adapter sends, `""` for none; absent or `null` is none too.
+fn call_data(a: &Args) -> Result<Vec<u8>, ErrorObjectOwned> {
+    match a.str(1)? {
+        None | Some("") => Ok(Vec::new()),
+        Some(text) => crate::json::parse_hex(text),
+    }
 }
 
 fn author(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
@@ -249,4 +253,27 @@ pub(crate) fn register(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
     chain(m)?;
     state(m)?;
     author(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use jsonrpsee::types::Params;
+
+    use super::*;
+
+    fn data_of(params: &str) -> Result<Vec<u8>, ErrorObjectOwned> {
+        call_data(&Args::of(&Params::new(Some(params)))?)
+    }
+
+    #[test]
+    fn call_data_accepts_empty_forms() {
+        assert_eq!(data_of(r#"["Metadata_metadata_versions", ""]"#).unwrap(), Vec::<u8>::new());
+        assert_eq!(data_of(r#"["Metadata_metadata_versions", "0x"]"#).unwrap(), Vec::<u8>::new());
+        assert_eq!(data_of(r#"["Metadata_metadata_versions", null]"#).unwrap(), Vec::<u8>::new());
+        assert_eq!(data_of(r#"["Metadata_metadata_versions"]"#).unwrap(), Vec::<u8>::new());
+        assert_eq!(data_of(r#"["Metadata_metadata_at_version", "0x0f000000"]"#).unwrap(), vec![15, 0, 0, 0]);
+        assert!(data_of(r#"["Metadata_metadata_at_version", "0f000000"]"#).is_err(), "hex needs its 0x");
+        assert!(data_of(r#"["Metadata_metadata_at_version", "0xzz"]"#).is_err());
+        assert!(data_of(r#"["Metadata_metadata_at_version", 15]"#).is_err());
+    }
 }

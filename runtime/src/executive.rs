@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! BlockExecution::initialize(parent state, parent hash, number, digest)
+//!                      System.initialize -> :code rewritten if another runtime wrote it
+//!                      -> on_initialize hooks
 //!   -> apply(xt) ...   check (signature, gate, class, charge) -> precharge + nonce
 //!                      -> dispatch in a layer -> settle the fee (fees::settle) -> route outcome
 //!                      -> ExtrinsicSuccess/Failed
@@ -35,21 +37,21 @@ use accord_primitives::{
     AccountId32, Balance, Block, BlockNumber, Digest, Era, Header, MultiAddress, MultiSignature, UncheckedExtrinsic,
     H256,
 };
+use accord_support::dispatch::db_weight;
 use accord_support::{
     Changes, DispatchClass, DispatchInfo, DispatchResult, Ext, Hooks, Origin, Phase, ResourceUsage, StateRead, Weight,
 };
 
 use crate::call::RuntimeCall;
-use crate::fees;
 use crate::limits::{
-    BLOCK_LENGTH_MAX, BLOCK_WEIGHT_MAX, EXTRINSIC_BASE_WEIGHT, EXTRINSIC_LENGTH_MAX, NORMAL_BLOCK_LENGTH_MAX,
-    NORMAL_BLOCK_WEIGHT_MAX,
+    block_base_weight, BLOCK_LENGTH_MAX, BLOCK_WEIGHT_MAX, EXTRINSIC_BASE_WEIGHT, EXTRINSIC_LENGTH_MAX,
+    NORMAL_BLOCK_LENGTH_MAX, NORMAL_BLOCK_WEIGHT_MAX,
 };
 use crate::validity::{
     InvalidTransaction, TransactionValidity, TransactionValidityError, UnknownTransaction, ValidTransaction,
 };
 use crate::version::{SPEC_VERSION, TRANSACTION_VERSION};
-use crate::PALLETS;
+use crate::{code, fees, PALLETS};
 
 /// What applying one extrinsic did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -408,7 +410,9 @@ impl<'a> BlockExecution<'a> {
         let mut ext = Ext::new(parent_state, PALLETS);
         ext.set_phase(Phase::Initialization);
         system::initialize(&mut ext, number, parent_hash);
-        let weight = system::weights::on_initialize().saturating_add(on_initialize(&mut ext, number));
+        // The running runtime's identity: written when the chain began under another one.
+        let code_write = if code::update(&mut ext) { db_weight::WRITE } else { Weight::ZERO };
+        let weight = block_base_weight().saturating_add(code_write).saturating_add(on_initialize(&mut ext, number));
         BlockExecution {
             ext,
             parent_hash,
@@ -608,6 +612,19 @@ pub fn execute_block_with(
         });
     }
     Ok(built.changes)
+}
+
+/// `xt` applied as the first extrinsic of a block built on `parent_state` (the state of
+/// block `parent_number`, hash `parent_hash`), as `system_dryRun` answers: SCALE of
+/// `Result<Result<(), DispatchError>, TransactionValidityError>`. Nothing is kept.
+pub fn dry_run(
+    parent_state: &dyn StateRead,
+    parent_hash: H256,
+    parent_number: BlockNumber,
+    xt: &UncheckedExtrinsic,
+) -> Vec<u8> {
+    let mut exec = BlockExecution::initialize(parent_state, parent_hash, parent_number + 1, Digest::default());
+    exec.apply(xt).map(|outcome| outcome.result).encode()
 }
 
 /// The timestamp inherent for a block at `now_ms`.

@@ -19,6 +19,11 @@
 //!
 //! The BFT validator set ([`GenesisConfig::validators`]) is not part of this JSON: the node
 //! takes it from the chain spec's `consensus` section.
+//!
+//! The genesis state holds the runtime's descriptor under `:code` ([`crate::code`]), so the
+//! genesis hash of a config changes with the runtime (its versions and metadata), as a
+//! Substrate chain's does with its wasm: a chain keeps its genesis through its raw chain
+//! spec, whose storage is taken as it is.
 
 use serde::Deserialize;
 
@@ -256,6 +261,8 @@ impl GenesisConfig {
         let empty = MemoryState::default();
         let changes = {
             let mut ext = Ext::new(&empty, PALLETS);
+            // The runtime's identity (`:code`): a genesis built by another runtime differs.
+            ext.set(crate::code::CODE_KEY.to_vec(), crate::code::descriptor_bytes().to_vec());
             system::build_genesis(&mut ext);
             // As FRAME: a placeholder for block 0's hash, replaced by the real one when block
             // 1 starts (the real hash depends on this state's root).

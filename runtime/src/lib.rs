@@ -1,7 +1,8 @@
 //! # accord-runtime
 //!
 //! The Accord runtime: the pallets assembled in plain Rust, the executive that builds and
-//! imports blocks, genesis, the runtime version and the runtime APIs.
+//! imports blocks, genesis, the runtime version, the runtime APIs and metadata (V14, V15),
+//! and the runtime's identity in the state (`:code`, see [`code`]).
 //!
 //! | index | pallet |
 //! |---|---|
@@ -24,8 +25,10 @@
 //! Architecture invariant: the runtime is pure. It reads state through
 //! [`accord_support::StateRead`] and returns changes; the node does every I/O.
 
+pub mod api_metadata;
 pub mod apis;
 pub mod call;
+pub mod code;
 pub mod executive;
 pub mod fees;
 pub mod genesis;
@@ -58,7 +61,7 @@ use accord_support::{Hooks, PalletIndices};
 pub use accord_pallet_releases::{SignalVersions as LogicVersions, Target as LogicTarget, Version as LogicVersion};
 pub use call::{RuntimeCall, RuntimeEvent};
 pub use executive::{
-    execute_block, execute_block_with, timestamp_inherent, validate_transaction, validate_transaction_with,
+    dry_run, execute_block, execute_block_with, timestamp_inherent, validate_transaction, validate_transaction_with,
     ApplyOutcome, BlockError, BlockExecution, BuiltBlock, Signatures,
 };
 pub use genesis::{GenesisConfig, GenesisError, UNIT};

@@ -2,6 +2,7 @@
 //! the pool and the RPC (author error 1010) report.
 
 use codec::{Decode, Encode};
+use scale_info::TypeInfo;
 
 /// This runtime's [`InvalidTransaction::Custom`] codes.
 pub mod custom {
@@ -37,7 +38,7 @@ pub mod custom {
 }
 
 /// Why a transaction is invalid (`sp_runtime::InvalidTransaction`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
 pub enum InvalidTransaction {
     /// The call does not decode or may not be sent this way.
     Call,
@@ -69,7 +70,7 @@ pub enum InvalidTransaction {
 }
 
 /// Why validity could not be determined (`sp_runtime::UnknownTransaction`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
 pub enum UnknownTransaction {
     /// An address could not be looked up.
     CannotLookup,
@@ -80,7 +81,7 @@ pub enum UnknownTransaction {
 }
 
 /// `sp_runtime::TransactionValidityError`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
 pub enum TransactionValidityError {
     /// Invalid.
     Invalid(InvalidTransaction),
@@ -139,7 +140,7 @@ impl std::fmt::Display for TransactionValidityError {
 }
 
 /// Where a transaction came from (`sp_runtime::TransactionSource`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
 pub enum TransactionSource {
     /// Already in a block being imported.
     InBlock,
@@ -150,7 +151,7 @@ pub enum TransactionSource {
 }
 
 /// A valid transaction's pool parameters (`sp_runtime::ValidTransaction`).
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
 pub struct ValidTransaction {
     /// Higher goes first.
     pub priority: u64,

@@ -64,6 +64,21 @@ pub struct PalletMeta {
 }
 
 impl PalletMeta {
+    /// The V15 pallet entry at `index`, with `docs`: the V14 entry and the docs.
+    pub fn build_v15(self, index: u8, docs: &[&'static str]) -> frame_metadata::v15::PalletMetadata {
+        let v14 = self.build(index);
+        frame_metadata::v15::PalletMetadata {
+            name: v14.name,
+            storage: v14.storage,
+            calls: v14.calls,
+            event: v14.event,
+            constants: v14.constants,
+            error: v14.error,
+            index,
+            docs: docs.to_vec(),
+        }
+    }
+
     /// The frame-metadata pallet entry at `index`.
     pub fn build(self, index: u8) -> PalletMetadata {
         PalletMetadata {

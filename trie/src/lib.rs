@@ -19,6 +19,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+mod proof;
+pub use proof::{closest_descendant_merkle_value, read_proof};
+
 use codec::{Decode, Encode};
 
 use accord_primitives::hashing::blake2_256;

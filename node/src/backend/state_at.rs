@@ -15,6 +15,89 @@ pub struct StateAt<'a> {
     pub(super) head: u32,
     /// The first read error, when this view reports errors instead of panicking.
     pub(super) read_error: Option<std::cell::OnceCell<String>>,
+    /// For a block that is not stored yet (see [`Backend::state_over`]): its changes and
+    /// its unstored ancestors', laid over the stored state.
+    pub(super) overlay: Option<Arc<Changes>>,
+}
+
+impl Backend {
+    /// The state of block number `number` that is not stored (a block a BFT engine is still
+    /// deciding on): the stored best state with `overlay` laid over it, where `overlay`
+    /// holds the changes of that block and of its ancestors above some stored block. Sound
+    /// while the blocks stored meanwhile are its ancestors: their changes are in `overlay`
+    /// too. `None` if the stored chain has reached `number` (read the stored block then).
+    pub fn state_over(&self, overlay: Arc<Changes>, number: u32) -> Result<Option<StateAt<'_>>, DbError> {
+        let snapshot = self.db.rocks.snapshot();
+        let best_bytes = snapshot
+            .get_cf(self.db.cf(col::META), META_BEST)
+            .map_err(|e| self.db.err(e))?
+            .ok_or_else(|| corrupt(col::META, "missing best"))?;
+        let head: Head = decode(col::META, &best_bytes)?;
+        if head.number >= number {
+            return Ok(None);
+        }
+        let view = StateAt {
+            backend: self,
+            snapshot,
+            number: head.number,
+            head: head.number,
+            read_error: None,
+            overlay: None,
+        };
+        Ok(Some(StateAt { overlay: Some(overlay), ..view }))
+    }
+}
+
+impl Backend {
+    /// `f` over the trie and the values of the stored best block, which it returns with
+    /// `f`'s answer: the trie holds only the latest state, so proofs and Merkle values at
+    /// other blocks cannot be made. Nodes and values come from one snapshot, so they belong
+    /// to the same block.
+    pub fn at_stored_trie<T>(
+        &self,
+        f: impl FnOnce(&dyn accord_trie::NodeStore, &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> T,
+    ) -> Result<(Head, T), DbError> {
+        let snapshot = self.db.rocks.snapshot();
+        let best_bytes = snapshot
+            .get_cf(self.db.cf(col::META), META_BEST)
+            .map_err(|e| self.db.err(e))?
+            .ok_or_else(|| corrupt(col::META, "missing best"))?;
+        let head: Head = decode(col::META, &best_bytes)?;
+        let failed = std::cell::RefCell::new(None);
+        let read = |column: &'static str, key: &[u8]| match snapshot.get_cf(self.db.cf(column), key) {
+            Ok(value) => value,
+            Err(e) => {
+                failed.borrow_mut().get_or_insert(self.db.err(e));
+                None
+            }
+        };
+        let nodes = SnapshotNodes { read: &read, failed: &failed };
+        let answer = f(&nodes, &|key| read(col::STATE, key));
+        match failed.into_inner() {
+            Some(error) => Err(error),
+            None => Ok((head, answer)),
+        }
+    }
+}
+
+/// The stored trie's nodes, read through a snapshot (a read or decoding error is recorded
+/// in `failed` and reads as no node).
+struct SnapshotNodes<'a> {
+    read: &'a dyn Fn(&'static str, &[u8]) -> Option<Vec<u8>>,
+    failed: &'a std::cell::RefCell<Option<DbError>>,
+}
+
+impl accord_trie::NodeStore for SnapshotNodes<'_> {
+    fn node(&self, path: &[u8]) -> Option<accord_trie::StoredNode> {
+        let bytes = (self.read)(col::TRIE, path)?;
+        match accord_trie::StoredNode::decode(&mut &bytes[..]) {
+            Ok(node) => Some(node),
+            Err(_) => {
+                self.failed.borrow_mut().get_or_insert(corrupt(col::TRIE, "a trie node does not decode"));
+                None
+            }
+        }
+    }
 }
 
 impl StateAt<'_> {
@@ -116,12 +199,9 @@ impl StateAt<'_> {
     }
 }
 
-impl StateRead for StateAt<'_> {
-    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        self.value_at(key)
-    }
-
-    fn next_key(&self, key: &[u8]) -> Option<Vec<u8>> {
+impl StateAt<'_> {
+    /// The next key after `key` in the stored state at this block.
+    fn stored_next(&self, key: &[u8]) -> Option<Vec<u8>> {
         if self.number == self.head {
             return self.flat_next(key);
         }
@@ -142,9 +222,40 @@ impl StateRead for StateAt<'_> {
             cursor = candidate;
         }
     }
+}
+
+impl StateRead for StateAt<'_> {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        if let Some(value) = self.overlay.as_ref().and_then(|o| o.get(key)) {
+            return value.clone();
+        }
+        self.value_at(key)
+    }
+
+    fn next_key(&self, key: &[u8]) -> Option<Vec<u8>> {
+        use std::ops::Bound;
+        let Some(overlay) = &self.overlay else { return self.stored_next(key) };
+        // The stored keys and the overlay's, merged; a key the overlay deletes is skipped.
+        let mut cursor = key.to_vec();
+        loop {
+            let stored = self.stored_next(&cursor);
+            let laid = overlay.range::<[u8], _>((Bound::Excluded(cursor.as_slice()), Bound::Unbounded)).next();
+            let candidate = match (stored, laid.map(|(k, _)| k.clone())) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) => a,
+                (None, Some(b)) => b,
+                (None, None) => return None,
+            };
+            match overlay.get(&candidate) {
+                Some(None) => cursor = candidate,
+                _ => return Some(candidate),
+            }
+        }
+    }
 
     fn root_with(&self, changes: &Changes) -> H256 {
         debug_assert_eq!(self.number, self.head, "blocks are built and imported on the best state only");
+        debug_assert!(self.overlay.is_none(), "a state over unstored blocks is for reading only");
         let parent = self.backend.hash_of(self.number).ok().flatten().unwrap_or_default();
         let store = TrieStore { backend: self.backend, accept: (self.head, self.head), overlay: None, values: None };
         self.backend.compute_root(parent, &store, changes)

@@ -2,6 +2,7 @@
 //! base paths, driven over real sockets.
 
 mod bad_input;
+mod best_chain;
 mod crash;
 mod gate;
 mod genesis;

@@ -190,6 +190,14 @@ async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_
         .await;
     }
 
+    // The best block is the notarized head: back-to-back transfers through the full node,
+    // each taking its nonce at the best block once the previous one is inBlock, all land,
+    // and every state method answers at the inBlock hash at once.
+    let full_ws = net.nodes[4].as_ref().unwrap().ws_url();
+    crate::best_chain::back_to_back_sends_land(&full_ws, genesis, &alice, &bob, BACK_TO_BACK).await;
+    let validator_ws = net.nodes[0].as_ref().unwrap().ws_url();
+    crate::best_chain::back_to_back_sends_land(&validator_ws, genesis, &alice, &bob, BACK_TO_BACK).await;
+
     // A peer that sends malformed votes is blocked by every validator; one that sends a
     // message over the size limit is disconnected; finality goes on.
     let namespace = accord_node::consensus_namespace(genesis, EPOCH_LENGTH, &net.keys[..4]);
@@ -306,7 +314,8 @@ async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_
     // `local` chain's only one, passes): from the next epoch it votes. With Dave down,
     // Alice, Bob, Charlie and node 4 are four of five, a quorum only with node 4's votes.
     net.launch(3);
-    let nonce = 1; // Alice's first transfer took nonce 0.
+    // Alice's transfers took nonces 0 (the first) and 1..=2 * BACK_TO_BACK.
+    let nonce = 1 + 2 * BACK_TO_BACK;
     net.govern(genesis, validators_call(Call::add_validator { validator: net.keys[4] }), nonce, 1).await;
     net.wait_validators(|set| set.len() == 5 && set.contains(&hex0x(&net.keys[4])), "node 4 to join").await;
     net.kill9(3);
@@ -340,6 +349,8 @@ async fn four_validators_and_full_nodes_finalize_agree_survive_crashes_and_sync_
     net.assert_agree(net.min_finalized().await).await;
 }
 
+/// Transfers sent back to back through each of two nodes (the full node, a validator).
+const BACK_TO_BACK: u32 = 8;
 /// Transfers of the load under which a validator is killed.
 const LOAD_TRANSFERS: u32 = 60;
 /// The amount of each.

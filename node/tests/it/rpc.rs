@@ -48,7 +48,7 @@ async fn connect_sequence_and_chain_reads() {
     let metadata = call(&c, "state_getMetadata", vec![]).await;
     assert!(metadata.as_str().unwrap().starts_with("0x6d6574610e"));
     let versions = call(&c, "state_call", vec![json!("Metadata_metadata_versions"), json!("0x")]).await;
-    assert_eq!(versions, json!("0x040e000000"));
+    assert_eq!(versions, json!("0x080e0000000f000000"), "metadata V14 and V15");
     wait_until("two blocks", Duration::from_secs(20), || async { best_number(&c).await >= 2 }).await;
     let h1 = call(&c, "chain_getBlockHash", vec![json!(1)]).await;
     let many = call(&c, "chain_getBlockHash", vec![json!([0, "0x1", 1_000_000])]).await;

@@ -19,7 +19,13 @@
 //! | 3 | `transfer_keep_alive(dest, value)` | signed |
 //! | 4 | `transfer_all(dest, keep_alive)` | signed |
 //! | 8 | `force_set_balance(who, new_free)` | root |
+//!
+//! ## Storage
+//! - `TotalIssuance`: the sum of all balances.
+//! - `Locks`, `Reserves`, `Holds`, `Freezes`: FRAME's items for balance tools, always empty
+//!   (Accord locks, reserves, holds and freezes nothing; see [`types`]).
 
+pub mod types;
 pub mod weights;
 
 #[cfg(test)]
@@ -525,15 +531,33 @@ impl Hooks for Pallet {
         if sum != issuance {
             return Err(format!("total issuance {issuance} != sum of balances {sum}"));
         }
+        // Nothing locks, reserves, holds or freezes: the FRAME items stay empty.
+        for item in ["Locks", "Reserves", "Holds", "Freezes"] {
+            let prefix = accord_support::storage::storage_prefix(NAME, item);
+            if ext.next_key(&prefix).is_some_and(|key| key.starts_with(&prefix)) {
+                return Err(format!("Balances.{item} has an entry, but nothing may write it"));
+            }
+        }
         Ok(())
     }
 }
 
-/// The metadata of the balances pallet.
-pub fn metadata() -> PalletMeta {
+/// The metadata of the balances pallet; `H` and `F` are the runtime's `RuntimeHoldReason` and
+/// `RuntimeFreezeReason` (for `Holds` and `Freezes`).
+pub fn metadata<H, F>() -> PalletMeta
+where
+    H: Encode + Decode + TypeInfo + 'static,
+    F: Encode + Decode + TypeInfo + 'static,
+{
     PalletMeta {
         name: NAME,
-        storage: vec![TOTAL_ISSUANCE.metadata()],
+        storage: vec![
+            TOTAL_ISSUANCE.metadata(),
+            types::LOCKS.metadata(),
+            types::RESERVES.metadata(),
+            types::holds::<H>().metadata(),
+            types::freezes::<F>().metadata(),
+        ],
         call: Some(meta_type::<Call>()),
         event: Some(meta_type::<Event>()),
         error: Some(meta_type::<Error>()),

@@ -14,7 +14,14 @@
 //!
 //! ## Calls
 //! - `remark` (0) and `remark_with_event` (7).
+//!
+//! ## Constants
+//! FRAME's, in its order and shapes: `BlockWeights`, `BlockLength` (see [`limits`]),
+//! `BlockHashCount`, `DbWeight`, `Version` (the runtime's `sp_version::RuntimeVersion`, which
+//! polkadot-api reads to sign) and `SS58Prefix`; the runtime supplies the values
+//! ([`Constants`]).
 
+pub mod limits;
 pub mod weights;
 
 #[cfg(test)]
@@ -301,8 +308,22 @@ impl Hooks for Pallet {
     }
 }
 
-/// The metadata of the system pallet; `E` is the runtime's event enum (for `Events`).
-pub fn metadata<E: TypeInfo + 'static>(ss58_prefix: u16) -> PalletMeta {
+/// The values of the `System` constants that the runtime sets; `V` is the runtime's
+/// `sp_version::RuntimeVersion`.
+pub struct Constants<V> {
+    /// `BlockWeights`.
+    pub block_weights: limits::BlockWeights,
+    /// `BlockLength`.
+    pub block_length: limits::BlockLength,
+    /// `Version`.
+    pub version: V,
+    /// `SS58Prefix`.
+    pub ss58_prefix: u16,
+}
+
+/// The metadata of the system pallet; `E` is the runtime's event enum (for `Events`), `V`
+/// its version type (for the `Version` constant).
+pub fn metadata<E: TypeInfo + 'static, V: Encode + TypeInfo + 'static>(constants: &Constants<V>) -> PalletMeta {
     let events = StorageEntryMetadata {
         name: "Events",
         modifier: StorageEntryModifier::Default,
@@ -328,11 +349,23 @@ pub fn metadata<E: TypeInfo + 'static>(ss58_prefix: u16) -> PalletMeta {
         error: None,
         constants: vec![
             constant(
+                "BlockWeights",
+                &constants.block_weights,
+                &[" Block & extrinsics weights: base values and limits."],
+            ),
+            constant("BlockLength", &constants.block_length, &[" The maximum length of a block (in bytes)."]),
+            constant(
                 "BlockHashCount",
                 &BLOCK_HASH_COUNT,
                 &[" Maximum number of block number to block hash mappings to keep."],
             ),
-            constant("SS58Prefix", &ss58_prefix, &[" The designated SS58 prefix of this chain."]),
+            constant(
+                "DbWeight",
+                &limits::DB_WEIGHT,
+                &[" The weight of runtime database operations the runtime can invoke."],
+            ),
+            constant("Version", &constants.version, &[" Get the chain's in-code version."]),
+            constant("SS58Prefix", &constants.ss58_prefix, &[" The designated SS58 prefix of this chain."]),
         ],
     }
 }

@@ -2,12 +2,15 @@
 //! the node will.
 
 mod apis;
+mod code;
 mod executive;
+mod frame_shapes;
 mod fuzz;
 mod genesis;
 mod governance;
 mod indices;
 mod metadata;
+mod metadata_v15;
 mod metering;
 mod organizations;
 mod payouts;
