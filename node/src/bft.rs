@@ -345,7 +345,9 @@ impl BftChain {
                 stored => Err(format!("finalized block #{number} {hash:?} conflicts with the stored {stored:?}")),
             };
         }
-        let held = self.held.lock().remove(&hash);
+        // Held until stored: a client reading at the block meanwhile finds it in one place
+        // or the other.
+        let held = self.held.lock().get(&hash).cloned();
         let started = Instant::now();
         let committed = match &held {
             Some(h) => {
@@ -355,6 +357,7 @@ impl BftChain {
             None => self.client.commit_final(block.inner(), None, certificate.as_deref(), false),
         };
         committed.map_err(|e| format!("committing finalized block #{number}: {e}"))?;
+        self.held.lock().remove(&hash);
         let commit_ms = started.elapsed().as_millis();
         self.abandon_up_to(number, hash);
         // The best stays the notarized head; it moves to the committed block only if that
