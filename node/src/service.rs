@@ -197,20 +197,11 @@ impl Api {
 
     /// The nonce of `who` in the best state (0 if it cannot be read: `NodeApi` has no error
     /// for this answer, so a read error is logged rather than a panic of the RPC worker).
-    fn best_state_nonce(&self, who: &AccountId32) -> u32 {
-        let best = self.best();
-        let state = match self.client.state_at(best.hash) {
-            Ok(state) => state,
-            Err(e) => {
-                tracing::warn!("the nonce of {who} at block {}: {e}", best.number);
-                return 0;
-            }
-        };
+    /// The nonce of `who` in the best block's state; an error if the state cannot be read.
+    fn best_state_nonce(&self, who: &AccountId32) -> Result<u32, StateError> {
+        let state = self.client.state_at(self.best().hash)?;
         let nonce = state.get_typed::<system::AccountInfo>(&system::ACCOUNT.key(who)).map_or(0, |a| a.nonce);
-        if let Err(e) = read_result(&state, ()) {
-            tracing::warn!("the nonce of {who} at block {}: {e}", best.number);
-        }
-        nonce
+        read_result(&state, nonce)
     }
 
     /// What a submission needs, owned, so that it can be awaited apart from `self`.
@@ -498,8 +489,8 @@ impl NodeApi for Api {
         Ok(accord_runtime::metadata::metadata_bytes().to_vec())
     }
 
-    fn account_next_index(&self, who: &AccountId32) -> u32 {
-        self.pool.next_nonce(who, self.best_state_nonce(who))
+    fn account_next_index(&self, who: &AccountId32) -> Result<u32, StateError> {
+        Ok(self.pool.next_nonce(who, self.best_state_nonce(who)?))
     }
 
     fn submit(&self, extrinsic: Vec<u8>) -> Submission {

@@ -260,8 +260,9 @@ pub trait NodeApi: Send + Sync + 'static {
     fn runtime_version(&self, at: H256) -> Result<RuntimeVersionInfo, StateError>;
     /// The prefixed SCALE metadata at block `at`.
     fn metadata(&self, at: H256) -> Result<Vec<u8>, StateError>;
-    /// The next nonce of `who`, counting transactions waiting in the pool.
-    fn account_next_index(&self, who: &AccountId32) -> u32;
+    /// The next nonce of `who` at the best block, counting transactions waiting in the pool;
+    /// an error if the state cannot be read.
+    fn account_next_index(&self, who: &AccountId32) -> Result<u32, StateError>;
     /// Submits an extrinsic (length-prefixed bytes). The returned future does the waiting
     /// (for signature verification); it must not block the thread that polls it.
     fn submit(&self, extrinsic: Vec<u8>) -> Submission;

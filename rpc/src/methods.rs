@@ -72,7 +72,7 @@ fn system(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
         let a = a.at_most(1)?;
         let who =
             AccountId32::parse(a.required_str(0)?).map_err(|e| invalid_params(format!("invalid account: {e}")))?;
-        Ok(json!(ctx.api.account_next_index(&who)))
+        ctx.api.account_next_index(&who).map(|n| json!(n)).map_err(state_error)
     })?;
     alias(m, "account_nextIndex", "system_accountNextIndex")
 }

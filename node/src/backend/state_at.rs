@@ -80,10 +80,13 @@ impl Backend {
     }
 }
 
+/// A read of a key in a column of a snapshot.
+type ColumnRead<'a> = dyn Fn(&'static str, &[u8]) -> Option<Vec<u8>> + 'a;
+
 /// The stored trie's nodes, read through a snapshot (a read or decoding error is recorded
 /// in `failed` and reads as no node).
 struct SnapshotNodes<'a> {
-    read: &'a dyn Fn(&'static str, &[u8]) -> Option<Vec<u8>>,
+    read: &'a ColumnRead<'a>,
     failed: &'a std::cell::RefCell<Option<DbError>>,
 }
 

@@ -262,8 +262,8 @@ impl NodeApi for FakeNode {
     fn metadata(&self, _at: H256) -> Result<Vec<u8>, StateError> {
         Ok(Vec::new())
     }
-    fn account_next_index(&self, _who: &AccountId32) -> u32 {
-        0
+    fn account_next_index(&self, _who: &AccountId32) -> Result<u32, StateError> {
+        Ok(0)
     }
     fn submit(&self, extrinsic: Vec<u8>) -> Submission {
         let hash = H256(blake2_256(&extrinsic));
