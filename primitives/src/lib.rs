@@ -4,7 +4,7 @@
 //! polkadot.js and subxt work unchanged:
 //!
 //! - [`hashing`]: blake2 (128/256/512) and xxHash ("twox" 64/128).
-//! - [`types`]: [`H256`], [`AccountId32`] with SS58, and the numeric aliases.
+//! - [`types`]: [`H256`], [`H160`], [`AccountId32`] with SS58, and the numeric aliases.
 //! - [`crypto`]: sr25519 and ed25519 keys, secret URIs (`//Alice`), [`MultiSignature`].
 //! - [`header`]: [`Header`], [`Digest`], [`Block`].
 //! - [`era`]: transaction mortality.
@@ -28,4 +28,4 @@ pub use era::Era;
 pub use extrinsic::{Implicit, MultiAddress, SignedExtra, UncheckedExtrinsic};
 pub use header::{Block, Digest, DigestItem, Header};
 pub use type_info::newtype;
-pub use types::{AccountId32, Balance, BlockNumber, Moment, Nonce, H256};
+pub use types::{AccountId32, Balance, BlockNumber, Moment, Nonce, H160, H256};

@@ -73,6 +73,43 @@ impl TypeInfo for H256 {
     }
 }
 
+/// A 160-bit value: an Ethereum address (accounts and contracts of the `Evm` pallet).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Encode, Decode, MaxEncodedLen)]
+pub struct H160(pub [u8; 20]);
+
+impl H160 {
+    /// `0x`-prefixed lowercase hex.
+    pub fn to_hex(&self) -> String {
+        format!("0x{}", hex::encode(self.0))
+    }
+
+    /// Parses `0x`-prefixed (or bare) hex of exactly 20 bytes.
+    pub fn from_hex(s: &str) -> Result<H160, hex::FromHexError> {
+        let mut out = [0u8; 20];
+        hex::decode_to_slice(s.strip_prefix("0x").unwrap_or(s), &mut out)?;
+        Ok(H160(out))
+    }
+}
+
+impl std::fmt::Debug for H160 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.to_hex())
+    }
+}
+
+impl From<[u8; 20]> for H160 {
+    fn from(b: [u8; 20]) -> Self {
+        H160(b)
+    }
+}
+
+impl TypeInfo for H160 {
+    type Identity = Self;
+    fn type_info() -> Type {
+        newtype::<[u8; 20]>(&["primitive_types", "H160"], &["A 160-bit value: an Ethereum address."])
+    }
+}
+
 /// The SS58 address format prefix of Accord chains unless a chain spec says otherwise
 /// (42, the generic Substrate prefix).
 pub const SS58_PREFIX_DEFAULT: u16 = 42;
