@@ -1,0 +1,409 @@
+//! Running a transaction: revm over [`StateDb`], then its state changes, sorted, into the
+//! trie.
+//!
+//! [`simulate`] runs without writing anything (the RPC's `eth_call` and estimates will use
+//! it); [`execute`] runs, applies a successful run's changes and deposits the events.
+
+use revm::context::result::{EVMError, ExecutionResult, HaltReason as RevmHalt, InvalidTransaction, OutOfGasError};
+use revm::context::{BlockEnv, TxEnv};
+use revm::primitives::hardfork::SpecId;
+use revm::primitives::{Address, Bytes, TxKind, B256, U256};
+use revm::state::EvmState;
+use revm::{Context, ExecuteEvm, MainBuilder, MainContext};
+
+use accord_pallet_balances::{self as balances, Existence};
+use accord_pallet_system as system;
+use accord_pallet_timestamp as timestamp;
+use accord_primitives::{AccountId32, Balance, H160, H256};
+use accord_support::{BoundedVec, DispatchError, Ext};
+
+use crate::db::{h160, h256, StateDb};
+use crate::{
+    Code, ContractInfo, Error, Event, ExitReason, HaltReason, HardFork, CODES, CODE_LEN_MAX, CODE_REFS, CONFIG,
+    CONTRACTS, INIT_CODE_LEN_MAX, LOGS_MAX, LOG_DATA_MAX, MEMORY_MAX, NAME, SLOT_BYTES, STORAGE, TX_GAS_MAX,
+    WEI_PER_PLANCK,
+};
+
+/// A transaction for the EVM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Execution {
+    /// The caller's native account (it signed the transaction, and holds the balance).
+    pub origin: AccountId32,
+    /// The caller's address (of `origin`).
+    pub caller: H160,
+    /// The transaction's nonce (the caller's nonce before it).
+    pub nonce: u64,
+    /// The called address; `None` creates a contract.
+    pub to: Option<H160>,
+    /// The init code or the call data.
+    pub data: Vec<u8>,
+    /// The value, in wei.
+    pub value: U256,
+    /// The most gas it may use.
+    pub gas_limit: u64,
+}
+
+impl Execution {
+    /// A contract creation by `origin`.
+    pub fn create(origin: AccountId32, nonce: u64, init_code: Vec<u8>, value: U256, gas_limit: u64) -> Self {
+        let caller = H160(accord_ethereum::address_of(&origin));
+        Execution { origin, caller, nonce, to: None, data: init_code, value, gas_limit }
+    }
+
+    /// A call by `origin`.
+    pub fn call(origin: AccountId32, nonce: u64, to: H160, input: Vec<u8>, value: U256, gas_limit: u64) -> Self {
+        let caller = H160(accord_ethereum::address_of(&origin));
+        Execution { origin, caller, nonce, to: Some(to), data: input, value, gas_limit }
+    }
+
+    /// The address it calls, or the address CREATE gives it.
+    pub fn target(&self) -> H160 {
+        self.to.unwrap_or_else(|| H160(accord_ethereum::create_address(self.caller.0, self.nonce)))
+    }
+}
+
+/// A log, as the EVM emitted it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Log {
+    /// The contract.
+    pub contract: H160,
+    /// Its topics.
+    pub topics: Vec<H256>,
+    /// Its data.
+    pub data: Vec<u8>,
+}
+
+/// What a run gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// How it ended.
+    pub exit: ExitReason,
+    /// The gas it used (after refunds: what a receipt reports).
+    pub gas_used: u64,
+    /// The return data (success) or the whole revert data.
+    pub output: Vec<u8>,
+    /// The created contract (a successful create).
+    pub created: Option<H160>,
+    /// Its logs (only when it succeeded).
+    pub logs: Vec<Log>,
+}
+
+/// Runs `execution` on the state in `ext` without writing anything: the outcome, and for a
+/// successful run the state changes revm made. Errors: the refusals before execution.
+pub fn simulate(ext: &Ext<'_>, execution: &Execution) -> Result<(Outcome, Option<EvmState>), DispatchError> {
+    if execution.gas_limit > TX_GAS_MAX {
+        return Err(ext.error(Error::GasLimitTooHigh));
+    }
+    let config = CONFIG.get(ext);
+    let mut db = StateDb::new(ext, execution);
+    let tx = tx_env(execution, config.chain_id).map_err(|_| ext.error(Error::InvalidTransaction))?;
+    let spec = match config.hard_fork {
+        HardFork::Cancun => SpecId::CANCUN,
+        HardFork::Prague => SpecId::PRAGUE,
+    };
+    let mut evm = Context::mainnet()
+        .with_db(&mut db)
+        .modify_cfg_chained(|cfg| {
+            cfg.set_spec_and_mainnet_gas_params(spec);
+            cfg.chain_id = config.chain_id;
+            cfg.limit_contract_code_size = Some(CODE_LEN_MAX as usize);
+            cfg.limit_contract_initcode_size = Some(INIT_CODE_LEN_MAX as usize);
+            cfg.tx_gas_limit_cap = Some(TX_GAS_MAX);
+            cfg.memory_limit = MEMORY_MAX;
+            cfg.disable_base_fee = true;
+        })
+        .with_block(block_env(ext))
+        .build_mainnet();
+    let result = evm.transact(tx).map_err(|e| refusal(ext, e))?;
+    let outcome = outcome(result.result);
+    let state = (outcome.exit == ExitReason::Succeeded).then_some(result.state);
+    Ok((outcome, state))
+}
+
+/// Runs `execution`, applies its changes if it succeeded, and deposits its events.
+pub fn execute(ext: &mut Ext<'_>, execution: &Execution) -> Result<Outcome, DispatchError> {
+    let (mut outcome, state) = simulate(ext, execution)?;
+    if let Some(state) = state {
+        match plan(ext, execution, state) {
+            Ok(plan) => {
+                apply(ext, execution, plan)?;
+                for log in &outcome.logs {
+                    let (topics, data) = (BoundedVec::try_from_vec(log.topics.clone()), bounded(&log.data));
+                    // Both bounds were checked in `outcome` (the EVM has at most 4 topics).
+                    if let (Ok(topics), Some(data)) = (topics, data) {
+                        deposit(ext, Event::Log { contract: log.contract, topics, data });
+                    }
+                }
+                if let Some(contract) = outcome.created {
+                    let code_hash = CONTRACTS.get(ext, &contract).map_or(H256::ZERO, |c| c.code_hash);
+                    deposit(ext, Event::Created { creator: execution.caller, contract, code_hash });
+                }
+            }
+            Err(reason) => outcome = halted(outcome, reason),
+        }
+    }
+    let exit = outcome.exit.clone();
+    let event = Event::Executed { from: execution.caller, to: execution.target(), gas_used: outcome.gas_used, exit };
+    deposit(ext, event);
+    Ok(outcome)
+}
+
+fn deposit(ext: &mut Ext<'_>, event: Event) {
+    ext.deposit_event(NAME, &event, Vec::new());
+}
+
+fn bounded<const N: u32>(bytes: &[u8]) -> Option<BoundedVec<u8, N>> {
+    BoundedVec::try_from_vec(bytes.to_vec()).ok()
+}
+
+fn halted(outcome: Outcome, reason: HaltReason) -> Outcome {
+    Outcome { exit: ExitReason::Halted { reason }, created: None, logs: Vec::new(), output: Vec::new(), ..outcome }
+}
+
+fn tx_env(execution: &Execution, chain_id: u64) -> Result<TxEnv, String> {
+    let kind = match execution.to {
+        Some(to) => TxKind::Call(Address::from(to.0)),
+        None => TxKind::Create,
+    };
+    TxEnv::builder()
+        .tx_type(Some(0))
+        .caller(Address::from(execution.caller.0))
+        .nonce(execution.nonce)
+        .kind(kind)
+        .data(Bytes::from(execution.data.clone()))
+        .value(execution.value)
+        .gas_limit(execution.gas_limit)
+        .gas_price(0)
+        .chain_id(Some(chain_id))
+        .build()
+        .map_err(|e| format!("{e:?}"))
+}
+
+/// The block as the EVM sees it: number, time in seconds, the parent's hash as randomness;
+/// no fees (base fee zero, no beneficiary).
+fn block_env(ext: &Ext<'_>) -> BlockEnv {
+    let number = system::block_number(ext);
+    let parent = number.checked_sub(1).and_then(|n| system::block_hash(ext, n)).unwrap_or_default();
+    BlockEnv {
+        number: U256::from(number),
+        timestamp: U256::from(timestamp::now(ext) / 1000),
+        gas_limit: TX_GAS_MAX,
+        basefee: 0,
+        prevrandao: Some(B256::from(parent.0)),
+        ..Default::default()
+    }
+}
+
+/// A refusal by revm before execution, as the pallet's error.
+fn refusal(ext: &Ext<'_>, error: EVMError<crate::db::DbError>) -> DispatchError {
+    let error = match error {
+        EVMError::Transaction(InvalidTransaction::CallGasCostMoreThanGasLimit { .. })
+        | EVMError::Transaction(InvalidTransaction::GasFloorMoreThanGasLimit { .. }) => Error::GasLimitTooLow,
+        EVMError::Transaction(InvalidTransaction::LackOfFundForMaxFee { .. }) => Error::InsufficientBalance,
+        EVMError::Transaction(InvalidTransaction::TxGasLimitGreaterThanCap { .. }) => Error::GasLimitTooHigh,
+        EVMError::Database(_) => Error::Corruption,
+        _ => Error::InvalidTransaction,
+    };
+    ext.error(error)
+}
+
+/// revm's result as ours, the limits on logs applied.
+fn outcome(result: ExecutionResult<RevmHalt>) -> Outcome {
+    let gas_used = result.gas().tx_gas_used();
+    let created = result.created_address().map(|a| h160(&a));
+    let output = result.output().map(|o| o.to_vec()).unwrap_or_default();
+    let exit = match &result {
+        ExecutionResult::Success { .. } => ExitReason::Succeeded,
+        ExecutionResult::Revert { output, .. } => {
+            let end = output.len().min(crate::REVERT_DATA_MAX as usize);
+            ExitReason::Reverted { data: bounded(output.get(..end).unwrap_or_default()).unwrap_or_default() }
+        }
+        ExecutionResult::Halt { reason, .. } => ExitReason::Halted { reason: halt_reason(reason) },
+    };
+    let logs: Vec<Log> = result
+        .logs()
+        .iter()
+        .map(|l| Log {
+            contract: h160(&l.address),
+            topics: l.topics().iter().map(|t| H256(t.0)).collect(),
+            data: l.data.data.to_vec(),
+        })
+        .collect();
+    let outcome = Outcome { exit, gas_used, output, created, logs };
+    if outcome.exit != ExitReason::Succeeded {
+        return Outcome { logs: Vec::new(), created: None, ..outcome };
+    }
+    if outcome.logs.len() > LOGS_MAX as usize {
+        return halted(outcome, HaltReason::TooManyLogs);
+    }
+    if outcome.logs.iter().any(|l| l.data.len() > LOG_DATA_MAX as usize || l.topics.len() > 4) {
+        return halted(outcome, HaltReason::LogTooLarge);
+    }
+    outcome
+}
+
+fn halt_reason(reason: &RevmHalt) -> HaltReason {
+    match reason {
+        RevmHalt::OutOfGas(OutOfGasError::MemoryLimit) => HaltReason::MemoryLimit,
+        RevmHalt::OutOfGas(_) => HaltReason::OutOfGas,
+        RevmHalt::OpcodeNotFound | RevmHalt::InvalidFEOpcode | RevmHalt::NotActivated => HaltReason::InvalidOpcode,
+        RevmHalt::StackUnderflow | RevmHalt::StackOverflow => HaltReason::StackError,
+        RevmHalt::InvalidJump => HaltReason::InvalidJump,
+        RevmHalt::CallTooDeep => HaltReason::CallTooDeep,
+        RevmHalt::CreateContractSizeLimit | RevmHalt::CreateContractStartingWithEF => HaltReason::CodeRejected,
+        RevmHalt::StateChangeDuringStaticCall | RevmHalt::CallNotAllowedInsideStatic => {
+            HaltReason::StateChangeInStaticCall
+        }
+        RevmHalt::PrecompileError | RevmHalt::PrecompileErrorWithContext(_) => HaltReason::PrecompileFailed,
+        RevmHalt::CreateCollision => HaltReason::CreateCollision,
+        _ => HaltReason::Other,
+    }
+}
+
+/// A contract's changes in one transaction.
+struct ContractChange {
+    address: H160,
+    /// The code of a contract created by the transaction.
+    created: Option<(H256, Code)>,
+    destroyed: bool,
+    nonce: u64,
+    /// (slot, was non-zero, new value), by slot.
+    slots: Vec<(H256, bool, H256)>,
+}
+
+/// What a successful run changes, sorted, checked before anything is written.
+struct Plan {
+    /// (from, to, planck): the value moved, as `Balances` transfers.
+    transfers: Vec<(AccountId32, AccountId32, Balance)>,
+    contracts: Vec<ContractChange>,
+}
+
+/// Sorts revm's changes into a plan; a halt reason if they cannot be applied.
+fn plan(ext: &Ext<'_>, execution: &Execution, state: EvmState) -> Result<Plan, HaltReason> {
+    let mut accounts: Vec<_> = state.into_iter().filter(|(_, a)| a.is_touched()).collect();
+    // revm's maps iterate in a random order: sort, so that every node writes the same way.
+    accounts.sort_by_key(|(address, _)| *address);
+    let db = StateDb::new(ext, execution);
+    let (mut debits, mut credits) = (Vec::new(), Vec::new());
+    let mut contracts = Vec::new();
+    for (address, account) in accounts {
+        let address = h160(&address);
+        let before = db.balance(&address);
+        let after = account.info.balance;
+        if after != before {
+            let (delta, list) =
+                if after > before { (after - before, &mut credits) } else { (before - after, &mut debits) };
+            list.push((db.account(&address), planck(delta)?));
+        }
+        let existing = CONTRACTS.contains_key(ext, &address);
+        let created = account.is_created() && !account.info.code_hash.is_zero();
+        if !existing && !created {
+            continue; // an account: its nonce is the System nonce, its balance moved above
+        }
+        let code = match (created, &account.info.code) {
+            (true, Some(code)) => {
+                let code =
+                    BoundedVec::try_from_vec(code.original_bytes().to_vec()).map_err(|_| HaltReason::CodeRejected)?;
+                Some((H256(account.info.code_hash.0), code))
+            }
+            _ => None,
+        };
+        let mut slots: Vec<_> = account
+            .changed_storage_slots()
+            .map(|(slot, value)| (h256(slot), !value.original_value.is_zero(), h256(&value.present_value)))
+            .collect();
+        slots.sort_by_key(|(slot, _, _)| *slot);
+        let destroyed = account.is_selfdestructed();
+        contracts.push(ContractChange { address, created: code, destroyed, nonce: account.info.nonce, slots });
+    }
+    Ok(Plan { transfers: pair(debits, credits)?, contracts })
+}
+
+/// `wei` in planck, if it is a whole number of them.
+fn planck(wei: U256) -> Result<Balance, HaltReason> {
+    let per = U256::from(WEI_PER_PLANCK);
+    if !(wei % per).is_zero() {
+        return Err(HaltReason::ValueNotRepresentable);
+    }
+    u128::try_from(wei / per).map_err(|_| HaltReason::ValueNotRepresentable)
+}
+
+/// Matches the decreases of balances with the increases into transfers, in order. With a gas
+/// price of zero they sum to the same: value only moves.
+fn pair(
+    mut debits: Vec<(AccountId32, Balance)>,
+    mut credits: Vec<(AccountId32, Balance)>,
+) -> Result<Vec<(AccountId32, AccountId32, Balance)>, HaltReason> {
+    let (mut i, mut j, mut transfers) = (0, 0, Vec::new());
+    while i < debits.len() && j < credits.len() {
+        let amount = debits[i].1.min(credits[j].1);
+        transfers.push((debits[i].0, credits[j].0, amount));
+        debits[i].1 -= amount;
+        credits[j].1 -= amount;
+        i += usize::from(debits[i].1 == 0);
+        j += usize::from(credits[j].1 == 0);
+    }
+    if debits.iter().skip(i).any(|d| d.1 > 0) || credits.iter().skip(j).any(|c| c.1 > 0) {
+        return Err(HaltReason::Other); // value created or destroyed: cannot happen at price zero
+    }
+    Ok(transfers)
+}
+
+/// Writes a plan: value first (it may fail on an existential deposit: the dispatch's layer
+/// then undoes everything), then contracts, their code and slots.
+fn apply(ext: &mut Ext<'_>, execution: &Execution, plan: Plan) -> Result<(), DispatchError> {
+    for (from, to, amount) in plan.transfers {
+        balances::transfer(ext, &execution.origin, &from, &to, amount, Existence::KeepAlive)?;
+    }
+    crate::note_original_account(ext, &execution.origin);
+    let block = system::block_number(ext);
+    for change in plan.contracts {
+        if change.destroyed {
+            destroy(ext, &change.address);
+            continue;
+        }
+        let mut info = match change.created {
+            Some((code_hash, code)) => {
+                if CODE_REFS.get(ext, &code_hash) == 0 {
+                    CODES.insert(ext, &code_hash, &code);
+                }
+                CODE_REFS.mutate(ext, &code_hash, |n| *n = n.saturating_add(1));
+                let creator = execution.caller;
+                ContractInfo { creator, code_hash, created_at: block, nonce: 0, storage_items: 0, storage_bytes: 0 }
+            }
+            None => CONTRACTS.get(ext, &change.address).ok_or(ext.error(Error::Corruption))?,
+        };
+        info.nonce = change.nonce;
+        for (slot, was_set, value) in change.slots {
+            let set = value != H256::ZERO;
+            if set {
+                STORAGE.insert(ext, &change.address, &slot, &value);
+            } else {
+                STORAGE.remove(ext, &change.address, &slot);
+            }
+            match (was_set, set) {
+                (false, true) => info.storage_items = info.storage_items.saturating_add(1),
+                (true, false) => info.storage_items = info.storage_items.saturating_sub(1),
+                _ => {}
+            }
+        }
+        info.storage_bytes = info.storage_items as u64 * SLOT_BYTES;
+        CONTRACTS.insert(ext, &change.address, &info);
+    }
+    Ok(())
+}
+
+/// Removes a self-destructed contract (created in the same transaction, since Cancun), its
+/// slots, and its code when no other contract runs it.
+fn destroy(ext: &mut Ext<'_>, address: &H160) {
+    let Some(info) = CONTRACTS.get(ext, address) else { return };
+    STORAGE.clear_prefix(ext, address, u32::MAX);
+    CONTRACTS.remove(ext, address);
+    let refs = CODE_REFS.get(ext, &info.code_hash).saturating_sub(1);
+    if refs == 0 {
+        CODE_REFS.remove(ext, &info.code_hash);
+        CODES.remove(ext, &info.code_hash);
+    } else {
+        CODE_REFS.insert(ext, &info.code_hash, &refs);
+    }
+}

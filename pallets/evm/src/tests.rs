@@ -1,0 +1,320 @@
+//! Mock tests of every call and error, with hand-assembled bytecode (each program is spelled
+//! out where it is defined), and the pallet's invariants checked after each step.
+
+use accord_primitives::H256;
+use accord_support::testing::{assert_noop, pallet_events};
+use accord_support::{DispatchError, Ext, ModuleError, Origin};
+
+use crate::exec::{self, Execution};
+use crate::mock::{account, new_test_ext, EVM_INDEX, UNIT};
+use crate::*;
+
+/// Runtime: with call data, `sstore(0, calldataload(0))`; then returns `sload(0)`.
+/// `36 15 600b 57` (no data: jump to 0x0b) `6000 35 6000 55` (store) `5b 6000 54 6000 52
+/// 6020 6000 f3` (return slot 0).
+const STORE_RUNTIME: &str = "3615600b576000356000555b60005460005260206000f3";
+/// Init: `sstore(0, 42)`, then returns the 23 bytes of runtime that follow its 17 bytes.
+const STORE_INIT_PREFIX: &str = "602a6000556017601160003960176000f3";
+/// Runtime: `mstore(0, 0xdead)`, `revert(0, 32)`.
+const REVERTER: &str = "61dead60005260206000fd";
+/// Runtime: `mstore(0, 42)`, `log1(0, 32, topic 1)`, stop.
+const LOGGER: &str = "602a600052600160206000a100";
+/// Runtime: returns `NUMBER` and `TIMESTAMP`: `43 6000 52 42 6020 52 6040 6000 f3`.
+const BLOCK_INFO: &str = "436000524260205260406000f3";
+/// Runtime: `CREATE(value 0, offset 0, size 0)` (a child with empty code), stop.
+const FACTORY: &str = "600060006000f000";
+
+fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+/// Init code that deploys `runtime` as it is (and runs nothing else).
+fn deployer(runtime: &str) -> Vec<u8> {
+    let code = hex(runtime);
+    assert!(code.len() < 256);
+    // PUSH1 len, PUSH1 12 (offset of the code), PUSH1 0, CODECOPY, PUSH1 len, PUSH1 0, RETURN
+    let mut init = vec![0x60, code.len() as u8, 0x60, 12, 0x60, 0, 0x39, 0x60, code.len() as u8, 0x60, 0, 0xf3];
+    init.extend(code);
+    init
+}
+
+fn store_init() -> Vec<u8> {
+    hex(&format!("{STORE_INIT_PREFIX}{STORE_RUNTIME}"))
+}
+
+fn err(e: Error) -> DispatchError {
+    DispatchError::Module(ModuleError { index: EVM_INDEX, error: [e as u8, 0, 0, 0] })
+}
+
+fn events(ext: &Ext<'_>) -> Vec<Event> {
+    pallet_events(ext, EVM_INDEX)
+}
+
+#[track_caller]
+fn check(ext: &Ext<'_>) {
+    Pallet::check_state(ext).unwrap();
+}
+
+/// Dispatches `call` signed by `account(n)`, bumping its nonce first as the runtime does.
+fn signed(ext: &mut Ext<'_>, n: u8, call: Call) -> DispatchResult {
+    accord_pallet_system::inc_account_nonce(ext, &account(n));
+    let result = dispatch(ext, Origin::Signed(account(n)), call);
+    check(ext);
+    result
+}
+
+fn create_call(init: Vec<u8>, value: Balance) -> Call {
+    Call::create { init_code: BoundedVec::try_from_vec(init).unwrap(), value, gas_limit: 1_000_000, salt: None }
+}
+
+fn call_call(contract: H160, input: Vec<u8>, value: Balance) -> Call {
+    Call::call { contract, input: BoundedVec::try_from_vec(input).unwrap(), value, gas_limit: 1_000_000 }
+}
+
+/// Deploys `init` as `account(n)`; the contract's address.
+fn deploy(ext: &mut Ext<'_>, n: u8, init: Vec<u8>) -> H160 {
+    let nonce = accord_pallet_system::account_nonce(ext, &account(n)) as u64;
+    signed(ext, n, create_call(init, 0)).unwrap();
+    let address = H160(accord_ethereum::create_address(accord_ethereum::address_of(&account(n)), nonce));
+    assert!(CONTRACTS.contains_key(ext, &address), "deployed at the CREATE address");
+    address
+}
+
+fn caller(n: u8) -> H160 {
+    H160(accord_ethereum::address_of(&account(n)))
+}
+
+/// What a read-only call of `contract` returns.
+fn read(ext: &Ext<'_>, contract: H160) -> Vec<u8> {
+    let execution = Execution::call(account(1), 99, contract, Vec::new(), Default::default(), 100_000);
+    let (outcome, _) = exec::simulate(ext, &execution).unwrap();
+    assert_eq!(outcome.exit, ExitReason::Succeeded);
+    outcome.output
+}
+
+fn word(n: u64) -> Vec<u8> {
+    let mut w = vec![0u8; 32];
+    w[24..].copy_from_slice(&n.to_be_bytes());
+    w
+}
+
+fn last_exit(ext: &Ext<'_>) -> ExitReason {
+    match events(ext).into_iter().rev().find(|e| matches!(e, Event::Executed { .. })) {
+        Some(Event::Executed { exit, .. }) => exit,
+        _ => panic!("no Executed event"),
+    }
+}
+
+#[test]
+fn create_stores_the_code_once_and_the_slots_one_by_one() {
+    new_test_ext().execute_with(|ext| {
+        let contract = deploy(ext, 1, store_init());
+        let runtime = hex(STORE_RUNTIME);
+        let code_hash = H256(accord_ethereum::keccak256(&runtime));
+        let info = CONTRACTS.get(ext, &contract).unwrap();
+        assert_eq!(
+            info,
+            ContractInfo {
+                creator: caller(1),
+                code_hash,
+                created_at: 1,
+                nonce: 1,
+                storage_items: 1,
+                storage_bytes: 32
+            }
+        );
+        assert_eq!(CODES.get(ext, &code_hash).unwrap().as_slice(), &runtime[..]);
+        assert_eq!(CODE_REFS.get(ext, &code_hash), 1);
+        assert_eq!(STORAGE.get(ext, &contract, &H256::ZERO), Some(H256(word(42).try_into().unwrap())));
+        assert_eq!(read(ext, contract), word(42));
+        let evs = events(ext);
+        assert!(evs.contains(&Event::Created { creator: caller(1), contract, code_hash }));
+        assert!(matches!(evs.last(), Some(Event::Executed { exit: ExitReason::Succeeded, to, .. }) if *to == contract));
+        // The same code again: stored once, counted twice.
+        let second = deploy(ext, 2, store_init());
+        assert_ne!(second, contract);
+        assert_eq!(CODE_REFS.get(ext, &code_hash), 2);
+        // A native account's address maps back to it.
+        assert_eq!(ORIGINAL_ACCOUNTS.get(ext, &caller(1)), Some(account(1)));
+        assert_eq!(account_of(ext, &caller(1)), account(1));
+    });
+}
+
+#[test]
+fn calls_write_and_clear_slots_and_count_them() {
+    new_test_ext().execute_with(|ext| {
+        let contract = deploy(ext, 1, store_init());
+        signed(ext, 2, call_call(contract, word(7), 0)).unwrap();
+        assert_eq!(read(ext, contract), word(7));
+        assert_eq!(last_exit(ext), ExitReason::Succeeded);
+        signed(ext, 2, call_call(contract, word(0), 0)).unwrap();
+        assert_eq!(STORAGE.get(ext, &contract, &H256::ZERO), None, "a zeroed slot leaves the trie");
+        let info = CONTRACTS.get(ext, &contract).unwrap();
+        assert_eq!((info.storage_items, info.storage_bytes), (0, 0));
+    });
+}
+
+#[test]
+fn a_revert_is_included_with_its_data_and_changes_nothing() {
+    new_test_ext().execute_with(|ext| {
+        let contract = deploy(ext, 1, deployer(REVERTER));
+        let info = CONTRACTS.get(ext, &contract);
+        let balance = accord_pallet_balances::free_balance(ext, &account(2));
+        // With value: the transfer the EVM made is undone with the rest.
+        signed(ext, 2, call_call(contract, vec![1], UNIT)).unwrap();
+        let mut data = vec![0u8; 32];
+        data[30..].copy_from_slice(&[0xde, 0xad]);
+        assert_eq!(last_exit(ext), ExitReason::Reverted { data: BoundedVec::try_from_vec(data).unwrap() });
+        assert_eq!(CONTRACTS.get(ext, &contract), info);
+        assert_eq!(accord_pallet_balances::free_balance(ext, &account(2)), balance);
+        assert_eq!(ORIGINAL_ACCOUNTS.get(ext, &caller(2)), None, "noted only after a success");
+    });
+}
+
+#[test]
+fn halts_are_reported_and_change_nothing() {
+    new_test_ext().execute_with(|ext| {
+        let invalid = deploy(ext, 1, deployer("fe"));
+        signed(ext, 1, call_call(invalid, vec![1], 0)).unwrap();
+        assert_eq!(last_exit(ext), ExitReason::Halted { reason: HaltReason::InvalidOpcode });
+        // JUMPDEST, PUSH1 0, JUMP: a loop until the gas is gone.
+        let looping = deploy(ext, 1, deployer("5b600056"));
+        signed(ext, 1, call_call(looping, vec![1], 0)).unwrap();
+        assert_eq!(last_exit(ext), ExitReason::Halted { reason: HaltReason::OutOfGas });
+        let gas_used = events(ext).iter().rev().find_map(|e| match e {
+            Event::Executed { gas_used, .. } => Some(*gas_used),
+            _ => None,
+        });
+        assert_eq!(gas_used, Some(1_000_000), "a halt uses all the gas");
+        // Init code returning 0x6001 zero bytes: one more than the code limit.
+        signed(ext, 1, create_call(hex("6160016000f3"), 0)).unwrap();
+        assert_eq!(last_exit(ext), ExitReason::Halted { reason: HaltReason::CodeRejected });
+        // Init code returning the single byte 0xEF (EIP-3541).
+        signed(ext, 1, create_call(hex("60ef60005360016000f3"), 0)).unwrap();
+        assert_eq!(last_exit(ext), ExitReason::Halted { reason: HaltReason::CodeRejected });
+        assert_eq!(CONTRACTS.iter_from(ext, None, 10).len(), 2, "only the first two contracts exist");
+    });
+}
+
+#[test]
+fn logs_become_events_in_order() {
+    new_test_ext().execute_with(|ext| {
+        let contract = deploy(ext, 1, deployer(LOGGER));
+        signed(ext, 2, call_call(contract, vec![1], 0)).unwrap();
+        let mut topic = [0u8; 32];
+        topic[31] = 1;
+        let log = Event::Log {
+            contract,
+            topics: BoundedVec::try_from_vec(vec![H256(topic)]).unwrap(),
+            data: BoundedVec::try_from_vec(word(42)).unwrap(),
+        };
+        let evs = events(ext);
+        let n = evs.len();
+        assert_eq!(&evs[n - 2], &log);
+        assert!(matches!(&evs[n - 1], Event::Executed { exit: ExitReason::Succeeded, .. }));
+    });
+}
+
+#[test]
+fn value_moves_through_balances_both_ways_of_the_mapping() {
+    new_test_ext().execute_with(|ext| {
+        let contract = deploy(ext, 1, store_init());
+        let contract_account = accord_ethereum::account_of(contract.0);
+        signed(ext, 2, call_call(contract, Vec::new(), 5 * UNIT)).unwrap();
+        assert_eq!(accord_pallet_balances::free_balance(ext, &contract_account), 5 * UNIT);
+        assert_eq!(accord_pallet_balances::free_balance(ext, &account(2)), 995 * UNIT);
+        // A plain transfer to account 1's address reaches account 1 (its mapping was noted).
+        signed(ext, 2, call_call(caller(1), Vec::new(), UNIT)).unwrap();
+        assert_eq!(accord_pallet_balances::free_balance(ext, &account(1)), 1_001 * UNIT);
+        // A contract created with value holds it.
+        let nonce = accord_pallet_system::account_nonce(ext, &account(3)) as u64;
+        signed(ext, 3, create_call(store_init(), 2 * UNIT)).unwrap();
+        let created = H160(accord_ethereum::create_address(caller(3).0, nonce));
+        assert_eq!(accord_pallet_balances::free_balance(ext, &accord_ethereum::account_of(created.0)), 2 * UNIT);
+    });
+}
+
+#[test]
+fn a_balance_that_is_not_whole_planck_halts() {
+    new_test_ext().execute_with(|ext| {
+        let contract = deploy(ext, 1, store_init());
+        let execution = Execution::call(account(2), 0, contract, Vec::new(), revm::primitives::U256::from(1), 100_000);
+        let outcome = exec::execute(ext, &execution).unwrap();
+        assert_eq!(outcome.exit, ExitReason::Halted { reason: HaltReason::ValueNotRepresentable });
+        assert_eq!(accord_pallet_balances::free_balance(ext, &account(2)), 1_000 * UNIT);
+        check(ext);
+    });
+}
+
+#[test]
+fn the_block_is_the_chains() {
+    new_test_ext().execute_with(|ext| {
+        let contract = deploy(ext, 1, deployer(BLOCK_INFO));
+        let out = read(ext, contract);
+        assert_eq!(out[..32], word(1)[..], "NUMBER");
+        assert_eq!(out[32..], word(1_700_000_000)[..], "TIMESTAMP in seconds");
+    });
+}
+
+#[test]
+fn contracts_create_contracts_counted_by_their_nonce() {
+    new_test_ext().execute_with(|ext| {
+        let factory = deploy(ext, 1, deployer(FACTORY));
+        signed(ext, 2, call_call(factory, vec![1], 0)).unwrap();
+        let child = H160(accord_ethereum::create_address(factory.0, 1));
+        let info = CONTRACTS.get(ext, &child).expect("the child is a contract");
+        assert_eq!((info.creator, info.nonce), (caller(2), 1), "the signer of the transaction is the creator");
+        assert_eq!(CONTRACTS.get(ext, &factory).unwrap().nonce, 2);
+    });
+}
+
+#[test]
+fn a_contract_that_destroys_itself_while_created_leaves_nothing() {
+    new_test_ext().execute_with(|ext| {
+        // CALLER, SELFDESTRUCT.
+        signed(ext, 1, create_call(hex("33ff"), UNIT)).unwrap();
+        assert_eq!(last_exit(ext), ExitReason::Succeeded);
+        assert!(CONTRACTS.iter_from(ext, None, 10).is_empty());
+        assert_eq!(accord_pallet_balances::free_balance(ext, &account(1)), 1_000 * UNIT, "the value came back");
+    });
+}
+
+#[test]
+fn refusals_before_execution_change_nothing() {
+    new_test_ext().execute_with(|ext| {
+        let contract = deploy(ext, 1, store_init());
+        accord_pallet_system::inc_account_nonce(ext, &account(2));
+        let o = || Origin::Signed(account(2));
+        let too_much_gas = Call::call { contract, input: Default::default(), value: 0, gas_limit: TX_GAS_MAX + 1 };
+        assert_noop(ext, err(Error::GasLimitTooHigh), |ext| dispatch(ext, o(), too_much_gas));
+        let too_little_gas = Call::call { contract, input: Default::default(), value: 0, gas_limit: 20_000 };
+        assert_noop(ext, err(Error::GasLimitTooLow), |ext| dispatch(ext, o(), too_little_gas));
+        assert_noop(ext, err(Error::InsufficientBalance), |ext| {
+            dispatch(ext, o(), call_call(contract, Vec::new(), 1_001 * UNIT))
+        });
+        assert_noop(ext, err(Error::NotAContract), |ext| dispatch(ext, o(), call_call(caller(3), vec![1], 0)));
+        let salted = Call::create {
+            init_code: BoundedVec::try_from_vec(store_init()).unwrap(),
+            value: 0,
+            gas_limit: 1_000_000,
+            salt: Some(H256::ZERO),
+        };
+        assert_noop(ext, err(Error::SaltUnsupported), |ext| dispatch(ext, o(), salted));
+        assert_noop(ext, DispatchError::BadOrigin, |ext| dispatch(ext, Origin::None, call_call(contract, vec![], 0)));
+        // Value below the existential deposit into a new contract account: Balances refuses,
+        // and nothing the EVM did is kept.
+        let small = accord_pallet_balances::EXISTENTIAL_DEPOSIT - 1;
+        let result = dispatch(ext, o(), create_call(store_init(), small));
+        assert!(matches!(result, Err(DispatchError::Module(ModuleError { index: 2, .. }))), "{result:?}");
+        check(ext);
+    });
+}
+
+#[test]
+fn the_weight_is_the_gas_limit_at_the_measured_ratio() {
+    let call = Call::call { contract: H160::default(), input: Default::default(), value: 0, gas_limit: 100_000 };
+    assert!(call.weight().ref_time >= 100_000 * WEIGHT_PER_GAS);
+    let more = Call::call { contract: H160::default(), input: Default::default(), value: 0, gas_limit: 200_000 };
+    assert!(more.weight().ref_time > call.weight().ref_time);
+}
