@@ -141,6 +141,7 @@ fn run(config: Config, accounts: u32) {
         // Funded accounts belong to no organization: an open chain lets them transact (as
         // `accord-bench`'s `build-spec --open`).
         open_chain: true,
+        evm: Default::default(),
         ..GenesisConfig::dev()
     };
     let (author, took) = common::open(&genesis, config.db_cache_mib);

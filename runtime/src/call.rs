@@ -7,6 +7,7 @@ use scale_info::TypeInfo;
 
 use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
+use accord_pallet_evm as evm;
 use accord_pallet_governance as governance;
 use accord_pallet_metering as metering;
 use accord_pallet_oplog as oplog;
@@ -66,6 +67,9 @@ pub enum RuntimeCall {
     /// Sub-chain status calls.
     #[codec(index = 12)]
     SubchainStatus(subchain_status::Call),
+    /// EVM calls: contracts.
+    #[codec(index = 13)]
+    Evm(evm::Call),
 }
 
 /// Every event of the runtime: `pallet index ++ event`. Pallets without events have no
@@ -108,6 +112,9 @@ pub enum RuntimeEvent {
     /// Sub-chain status events.
     #[codec(index = 12)]
     SubchainStatus(subchain_status::Event),
+    /// EVM events.
+    #[codec(index = 13)]
+    Evm(evm::Event),
 }
 
 impl RuntimeCall {
@@ -158,6 +165,7 @@ impl RuntimeCall {
             }
             RuntimeCall::Metering(_) => metering::weights::admin(),
             RuntimeCall::SubchainStatus(c) => c.weight(),
+            RuntimeCall::Evm(c) => c.weight(),
         }
     }
 
@@ -256,6 +264,7 @@ impl RuntimeCall {
                 inner.dispatch_in_class(ext, origin, class)
             }),
             RuntimeCall::SubchainStatus(c) => subchain_status::dispatch(ext, origin, c),
+            RuntimeCall::Evm(c) => evm::dispatch(ext, origin, c),
             RuntimeCall::Metering(c) => {
                 metering::dispatch(ext, origin, c, &Stores, |ext, origin, inner| inner.dispatch(ext, origin))
             }

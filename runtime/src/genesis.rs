@@ -67,6 +67,8 @@ pub struct GenesisConfig {
     /// Whether any account may transact (`Organizations.Open`); otherwise only accounts of
     /// active organizations may.
     pub open_chain: bool,
+    /// The EVM's chain id and hard fork (`Evm.Config`).
+    pub evm: accord_pallet_evm::EvmConfig,
 }
 
 /// The development organization: "Development" (off-cloud, no resource space), //Alice its
@@ -161,6 +163,24 @@ struct JsonGenesis {
     organizations: Vec<JsonOrg>,
     #[serde(default)]
     open_chain: bool,
+    #[serde(default)]
+    evm: Option<JsonEvm>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct JsonEvm {
+    chain_id: u64,
+    hard_fork: String,
+}
+
+impl JsonEvm {
+    fn parse(self) -> Result<accord_pallet_evm::EvmConfig, GenesisError> {
+        let hard_fork = accord_pallet_evm::HardFork::from_name(&self.hard_fork).ok_or_else(|| {
+            GenesisError::Rejected(format!("evm.hardFork {:?} is not one of \"cancun\", \"prague\"", self.hard_fork))
+        })?;
+        Ok(accord_pallet_evm::EvmConfig { chain_id: self.chain_id, hard_fork })
+    }
 }
 
 #[derive(Deserialize)]
@@ -209,6 +229,7 @@ impl GenesisConfig {
             Some(f) => Some(FundedAccounts { count: f.count, balance: parse_balance(&f.balance)? }),
         };
         let organizations = parsed.organizations.into_iter().map(JsonOrg::parse).collect::<Result<_, _>>()?;
+        let evm = parsed.evm.map(JsonEvm::parse).transpose()?.unwrap_or_default();
         Ok(GenesisConfig {
             balances,
             timestamp_ms: parsed.timestamp_ms,
@@ -217,6 +238,7 @@ impl GenesisConfig {
             validators: Vec::new(),
             organizations,
             open_chain: parsed.open_chain,
+            evm,
         })
     }
 
@@ -235,6 +257,7 @@ impl GenesisConfig {
             json["fundedAccounts"] = serde_json::json!({ "count": f.count, "balance": f.balance.to_string() });
         }
         json["openChain"] = serde_json::json!(self.open_chain);
+        json["evm"] = serde_json::json!({ "chainId": self.evm.chain_id, "hardFork": self.evm.hard_fork.name() });
         let orgs: Vec<JsonOrg> = self.organizations.iter().map(JsonOrg::render).collect();
         json["organizations"] = serde_json::to_value(orgs).expect("organizations serialize; qed");
         serde_json::to_string_pretty(&json).expect("a JSON value serializes; qed")
@@ -253,6 +276,7 @@ impl GenesisConfig {
             validators: Vec::new(),
             organizations: vec![dev_organization()],
             open_chain: false,
+            evm: Default::default(),
         }
     }
 
@@ -283,6 +307,7 @@ impl GenesisConfig {
                 .map_err(GenesisError::Rejected)?;
             alliances::build_genesis(&mut ext);
             metering::build_genesis(&mut ext);
+            accord_pallet_evm::build_genesis(&mut ext, self.evm);
             if let Some(sudo) = self.sudo_key.filter(|_| !self.open_chain) {
                 if organizations::org_of(&ext, &sudo).is_none() {
                     return Err(GenesisError::Rejected(format!(

@@ -19,6 +19,7 @@
 //! | 10 | Releases |
 //! | 11 | Metering |
 //! | 12 | SubchainStatus |
+//! | 13 | Evm |
 //!
 //! Pallet indices are part of the wire format (calls, events, errors): never reuse one.
 //!
@@ -45,6 +46,7 @@ mod tests;
 
 use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
+use accord_pallet_evm as evm;
 use accord_pallet_governance as governance;
 use accord_pallet_metering as metering;
 use accord_pallet_oplog as oplog;
@@ -84,6 +86,7 @@ pub const PALLETS: PalletIndices = &[
     (releases::NAME, 10),
     (metering::NAME, 11),
     (subchain_status::NAME, 12),
+    (evm::NAME, 13),
 ];
 
 /// The index of a pallet of this runtime.
@@ -109,6 +112,7 @@ pub fn integrity_check() -> Result<(), String> {
     releases::Pallet::integrity_check()?;
     metering::Pallet::integrity_check()?;
     subchain_status::Pallet::integrity_check()?;
+    evm::Pallet::integrity_check()?;
     let mut seen = [false; 256];
     for (name, index) in PALLETS {
         if std::mem::replace(&mut seen[*index as usize], true) {
@@ -132,5 +136,6 @@ pub fn check_state(ext: &accord_support::Ext<'_>) -> Result<(), String> {
     governance::Pallet::check_state(ext)?;
     releases::Pallet::check_state(ext)?;
     metering::Pallet::check_state(ext)?;
-    subchain_status::Pallet::check_state(ext)
+    subchain_status::Pallet::check_state(ext)?;
+    evm::Pallet::check_state(ext)
 }

@@ -13,6 +13,7 @@ use scale_info::{meta_type, Field, Path, Type, TypeDefVariant, TypeInfo, Variant
 
 use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
+use accord_pallet_evm as evm;
 use accord_pallet_governance as governance;
 use accord_pallet_metering as metering;
 use accord_pallet_oplog as oplog;
@@ -80,6 +81,7 @@ pub fn pallets() -> Vec<(PalletMeta, &'static [&'static str])> {
         (releases::metadata::<RuntimeCall>(), &[" Gray releases of logic versions: routing, stages, rollback."]),
         (metering::metadata::<RuntimeCall>(), &[" Resource prices, fees, charging modes, payouts and data deletion."]),
         (subchain_status::metadata(), &[" The main chain's record of sub-chain status reports and disputes."]),
+        (evm::metadata(), &[" Contracts: EVM bytecode run by revm, storage slot by slot."]),
     ]
 }
 

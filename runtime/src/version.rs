@@ -10,7 +10,7 @@ pub const SPEC_NAME: &str = "accord";
 /// The implementation's name.
 pub const IMPL_NAME: &str = "accord-node";
 /// The runtime logic's version: bump on any change of behaviour.
-pub const SPEC_VERSION: u32 = 102;
+pub const SPEC_VERSION: u32 = 103;
 /// The implementation's version.
 pub const IMPL_VERSION: u32 = 1;
 /// Bumped when the extrinsic format or a call's encoding changes: signed into transactions.

@@ -142,6 +142,7 @@ impl Bench {
             funded: Some(FundedAccounts { count: config.accounts, balance: 1_000_000 * UNIT }),
             // Funded accounts belong to no organization: an open chain lets them transact.
             open_chain: true,
+            evm: Default::default(),
             ..GenesisConfig::dev()
         };
         let (author, took) = common::open(&genesis, config.db_cache_mib);

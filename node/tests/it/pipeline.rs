@@ -40,6 +40,7 @@ fn genesis() -> GenesisConfig {
     GenesisConfig {
         funded: Some(FundedAccounts { count: ACCOUNTS, balance: 1_000 * UNIT }),
         open_chain: true,
+        evm: Default::default(),
         ..GenesisConfig::dev()
     }
 }

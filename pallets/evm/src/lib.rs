@@ -108,6 +108,14 @@ pub enum HardFork {
 }
 
 impl HardFork {
+    /// The hard fork's name in chain specs.
+    pub fn name(self) -> &'static str {
+        match self {
+            HardFork::Cancun => "cancun",
+            HardFork::Prague => "prague",
+        }
+    }
+
     /// The hard fork named `name` (`"cancun"`, `"prague"`), for chain specs.
     pub fn from_name(name: &str) -> Option<HardFork> {
         match name {

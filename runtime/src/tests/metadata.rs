@@ -70,7 +70,8 @@ fn pallets_are_at_their_indices() {
             ("Governance", 9),
             ("Releases", 10),
             ("Metering", 11),
-            ("SubchainStatus", 12)
+            ("SubchainStatus", 12),
+            ("Evm", 13)
         ]
     );
 }

@@ -3,6 +3,7 @@
 
 mod apis;
 mod code;
+mod evm;
 mod executive;
 mod frame_shapes;
 mod fuzz;

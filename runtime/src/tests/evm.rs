@@ -1,0 +1,98 @@
+//! The EVM pallet in the assembled runtime: contracts deployed and called in real blocks,
+//! charged by Metering like any extrinsic, behind the membership gate; its genesis config.
+
+use accord_pallet_balances as balances;
+use accord_pallet_evm as evm;
+use accord_primitives::{Pair, H160, H256};
+use accord_support::BoundedVec;
+
+use super::Chain;
+use crate::validity::{custom, InvalidTransaction, TransactionValidityError};
+use crate::{GenesisConfig, RuntimeCall, RuntimeEvent, UNIT};
+
+/// Init code: `sstore(0, 42)`, then deploys a runtime that stores its first call-data word in
+/// slot 0 when given one and returns slot 0 (the pallet's tests spell both out).
+const STORE_INIT: &str = "602a6000556017601160003960176000f33615600b576000356000555b60005460005260206000f3";
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+fn create(value: u128) -> RuntimeCall {
+    let init_code = BoundedVec::try_from_vec(hex(STORE_INIT)).unwrap();
+    RuntimeCall::Evm(evm::Call::create { init_code, value, gas_limit: 200_000, salt: None })
+}
+
+fn call(contract: H160, input: Vec<u8>) -> RuntimeCall {
+    let input = BoundedVec::try_from_vec(input).unwrap();
+    RuntimeCall::Evm(evm::Call::call { contract, input, value: 0, gas_limit: 100_000 })
+}
+
+fn address(who: &Pair) -> [u8; 20] {
+    accord_ethereum::address_of(&who.account())
+}
+
+#[test]
+fn contracts_run_in_blocks_and_pay_like_any_extrinsic() {
+    let mut chain = Chain::dev();
+    let (alice, bob) = (Pair::dev("Alice"), Pair::dev("Bob"));
+    let before = chain.read(|ext| balances::free_balance(ext, &alice.account()));
+    let xt = chain.signed(&alice, &create(UNIT), 0);
+    let quote = chain.quote(&xt);
+    let outcome = chain.produce(&[xt]).remove(0).unwrap();
+    assert_eq!(outcome.result, Ok(()));
+    assert_eq!(outcome.fee, quote.total, "charged what was quoted");
+    assert!(outcome.usage.storage.bytes_added > 0, "the code and the slot are billed as storage");
+    let after = chain.read(|ext| balances::free_balance(ext, &alice.account()));
+    assert_eq!(before - after, outcome.fee + UNIT, "the fee and the value");
+    // The transaction's nonce (0) gives the address.
+    let contract = H160(accord_ethereum::create_address(address(&alice), 0));
+    let created = chain.events().into_iter().find_map(|r| match r.event {
+        RuntimeEvent::Evm(evm::Event::Created { contract, .. }) => Some(contract),
+        _ => None,
+    });
+    assert_eq!(created, Some(contract));
+    let mut word = [0u8; 32];
+    word[31] = 7;
+    assert_eq!(
+        chain.produce(&[chain.signed(&bob, &call(contract, word.to_vec()), 0)])[0].as_ref().unwrap().result,
+        Ok(())
+    );
+    let slot = chain.read(|ext| evm::STORAGE.get(ext, &contract, &H256::ZERO));
+    assert_eq!(slot, Some(H256(word)));
+    let info = chain.read(|ext| evm::CONTRACTS.get(ext, &contract)).unwrap();
+    assert_eq!((info.creator, info.created_at, info.storage_items), (H160(address(&alice)), 1, 1));
+}
+
+#[test]
+fn the_membership_gate_stands_before_contracts() {
+    let mut config = GenesisConfig::dev();
+    config.balances.push((Pair::dev("Stranger").account(), 1_000 * UNIT));
+    let chain = Chain::from_config(&config);
+    let refused = chain.validate(&chain.signed(&Pair::dev("Stranger"), &create(0), 0));
+    assert_eq!(refused, Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(custom::NOT_A_MEMBER))));
+}
+
+#[test]
+fn the_most_gas_a_transaction_may_use_fits_a_block() {
+    let chain = Chain::dev();
+    let init_code = BoundedVec::try_from_vec(hex(STORE_INIT)).unwrap();
+    let call = RuntimeCall::Evm(evm::Call::create { init_code, value: 0, gas_limit: evm::TX_GAS_MAX, salt: None });
+    assert!(chain.validate(&chain.signed(&Pair::dev("Alice"), &call, 0)).is_ok());
+}
+
+#[test]
+fn the_genesis_json_names_the_chain_id_and_the_hard_fork() {
+    let mut config = GenesisConfig::dev();
+    config.evm = evm::EvmConfig { chain_id: 1_234, hard_fork: evm::HardFork::Cancun };
+    let json = config.to_json();
+    assert!(json.contains("\"hardFork\": \"cancun\""), "{json}");
+    let parsed = GenesisConfig::from_json(&json).unwrap();
+    assert_eq!(parsed.evm, config.evm);
+    let chain = Chain::from_config(&parsed);
+    assert_eq!(chain.read(|ext| evm::CONFIG.get(ext)), config.evm);
+    // Without the section: the defaults. With an unknown hard fork: a clear error.
+    assert_eq!(GenesisConfig::from_json("{}").unwrap().evm, evm::EvmConfig::default());
+    let bad = GenesisConfig::from_json(r#"{"evm": {"chainId": 1, "hardFork": "london"}}"#).unwrap_err();
+    assert!(bad.to_string().contains("\"london\" is not one of \"cancun\", \"prague\""), "{bad}");
+}
