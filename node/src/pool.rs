@@ -189,14 +189,7 @@ impl Pool {
         watch: bool,
     ) -> Result<Pooled, SubmitError> {
         let hash = xt.hash();
-        let sig =
-            xt.signature.as_ref().ok_or_else(|| SubmitError::Invalid("unsigned transactions are not pooled".into()))?;
-        let accord_primitives::MultiAddress::Id(sender) = sig.address else {
-            return Err(SubmitError::UnknownValidity(
-                "Could not lookup information required to validate the transaction".into(),
-            ));
-        };
-        let nonce = sig.extra.nonce;
+        let (sender, nonce) = pooled_sender(&xt, &validity)?;
         let len = xt.encoded().len();
         let seq = inner.next_seq;
         let tx = Arc::new(PoolTx {
@@ -400,6 +393,21 @@ impl Pool {
         batch.dedup_by_key(|tx| tx.hash);
         inner.revalidate_after = batch.last().map_or(H256::ZERO, |tx| tx.hash);
         batch
+    }
+}
+
+/// Who sent a pooled transaction, and its nonce: a signed extrinsic's signer, or the sender
+/// the runtime recovered from a self-contained one (an Ethereum transaction).
+pub fn pooled_sender(xt: &UncheckedExtrinsic, validity: &ValidTransaction) -> Result<(AccountId32, u32), SubmitError> {
+    match &xt.signature {
+        Some(sig) => match sig.address {
+            accord_primitives::MultiAddress::Id(sender) => Ok((sender, sig.extra.nonce)),
+            _ => Err(SubmitError::UnknownValidity(
+                "Could not lookup information required to validate the transaction".into(),
+            )),
+        },
+        None => accord_runtime::self_contained_sender(validity)
+            .ok_or_else(|| SubmitError::Invalid("unsigned transactions are not pooled".into())),
     }
 }
 

@@ -328,10 +328,7 @@ impl Submitter {
             TransactionValidityError::Invalid(_) => SubmitError::Invalid(e.to_string()),
             TransactionValidityError::Unknown(_) => SubmitError::UnknownValidity(e.to_string()),
         })?;
-        let sender = match xt.signature.as_ref().map(|s| &s.address) {
-            Some(accord_primitives::MultiAddress::Id(who)) => *who,
-            _ => return Err(SubmitError::Invalid("only signed transactions are accepted".into())),
-        };
+        let (sender, _) = crate::pool::pooled_sender(xt, &validity)?;
         let nonce = state.get_typed::<system::AccountInfo>(&system::ACCOUNT.key(&sender)).map_or(0, |a| a.nonce);
         read_result(&state, ()).map_err(|e| SubmitError::UnknownValidity(e.to_string()))?;
         Ok((xt.clone(), validity, nonce, best.number))

@@ -16,10 +16,11 @@
 //! the attempt fee (compute and network), and nothing else; a transaction that fails its
 //! checks changes nothing.
 
-use codec::Encode;
+use codec::{Decode, Encode};
 
 use accord_pallet_alliances as alliances;
 use accord_pallet_balances as balances;
+use accord_pallet_evm as evm;
 use accord_pallet_governance as governance;
 use accord_pallet_metering as metering;
 use accord_pallet_oplog as oplog;
@@ -263,6 +264,12 @@ fn check(
     let call = decode_call(xt)?;
     let info = DispatchInfo { weight: call.weight(), class: call.class(), pays_fee: call.pays() };
     let Some(sig) = &xt.signature else {
+        if let RuntimeCall::Evm(evm::Call::transact { transaction }) = &call {
+            // Self-contained: the Ethereum transaction carries its signature.
+            let checked = evm::ethereum::check_transaction(ext, transaction).map_err(ethereum_refusal)?;
+            let nonce = u32::try_from(checked.nonce()).map_err(|_| InvalidTransaction::Future)?;
+            return check_sender(ext, call, info, len, (checked.account, nonce, Era::Immortal, 0), mode);
+        }
         if !call.is_inherent() {
             return Err(UnknownTransaction::NoUnsignedValidator.into());
         }
@@ -278,7 +285,8 @@ fn check(
     if who == AccountId32([0; 32]) {
         return Err(InvalidTransaction::BadSigner.into());
     }
-    if call.is_inherent() {
+    // Inherents are unsigned; an Ethereum transaction is signed by itself.
+    if call.is_inherent() || matches!(call, RuntimeCall::Evm(evm::Call::transact { .. })) {
         return Err(InvalidTransaction::Call.into());
     }
     match signatures {
@@ -286,6 +294,31 @@ fn check(
         Signatures::VerifyWith(verify) => verify_signature(ext, xt.call(), sig, &who, n, verify)?,
         Signatures::Verified => {}
     }
+    check_sender(ext, call, info, len, (who, sig.extra.nonce, sig.extra.era, sig.extra.tip), mode)
+}
+
+/// Why an Ethereum transaction is refused, as a validity error.
+fn ethereum_refusal(refusal: evm::ethereum::Refusal) -> TransactionValidityError {
+    use crate::validity::custom;
+    let code = match refusal {
+        evm::ethereum::Refusal::Malformed(_) => custom::ETHEREUM_MALFORMED,
+        evm::ethereum::Refusal::WrongChainId { .. } => custom::ETHEREUM_WRONG_CHAIN,
+        evm::ethereum::Refusal::GasLimitTooHigh => custom::ETHEREUM_GAS_LIMIT,
+    };
+    InvalidTransaction::Custom(code).into()
+}
+
+/// The checks of a transaction's sender, after its signature: the membership gate, the
+/// traffic class, the nonce, the resources, the fee. `signer` is (account, nonce, era, tip).
+fn check_sender(
+    ext: &Ext<'_>,
+    call: RuntimeCall,
+    info: DispatchInfo,
+    len: u32,
+    signer: (AccountId32, u32, Era, Balance),
+    mode: NonceMode,
+) -> Result<Checked, TransactionValidityError> {
+    let (who, nonce, era, tip) = signer;
     // The membership gate: after the signature (so a refusal names the real sender), before
     // anything that depends on the account's state. The sudo key always passes: root must
     // stay reachable even if its account's organization was suspended, left, or removed it.
@@ -302,16 +335,16 @@ fn check(
         }
     }
     let account_nonce = system::account_nonce(ext, &who);
-    if sig.extra.nonce < account_nonce {
+    if nonce < account_nonce {
         return Err(InvalidTransaction::Stale.into());
     }
-    if sig.extra.nonce > account_nonce && mode == NonceMode::Exact {
+    if nonce > account_nonce && mode == NonceMode::Exact {
         return Err(InvalidTransaction::Future.into());
     }
     if info.weight.any_gt(NORMAL_BLOCK_WEIGHT_MAX) || len > NORMAL_BLOCK_LENGTH_MAX {
         return Err(InvalidTransaction::ExhaustsResources.into());
     }
-    let charge = fees::charge_of(ext, &call, &who, info.weight, len, sig.extra.tip);
+    let charge = fees::charge_of(ext, &call, &who, info.weight, len, tip);
     let fee = charge.required(ext);
     if charge.payer != who {
         // Another payer: it approved the sender, with an allowance that covers the fee.
@@ -333,8 +366,16 @@ fn check(
         len,
         fee,
         charge: Some(charge),
-        signer: Some((who, sig.extra.nonce, sig.extra.era)),
+        signer: Some((who, nonce, era)),
     })
+}
+
+/// The sender and nonce of a self-contained transaction the pool validated (an
+/// `Evm.transact`): the first tag it provides, which [`validate_transaction`] makes
+/// `(sender, nonce)` for every transaction it admits.
+pub fn self_contained_sender(validity: &ValidTransaction) -> Option<(AccountId32, u32)> {
+    let tag = validity.provides.first()?;
+    <(AccountId32, u32)>::decode(&mut &tag[..]).ok()
 }
 
 /// Validates a transaction for the pool against the state of the best block `best_hash`:

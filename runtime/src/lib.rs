@@ -63,8 +63,8 @@ use accord_support::{Hooks, PalletIndices};
 pub use accord_pallet_releases::{SignalVersions as LogicVersions, Target as LogicTarget, Version as LogicVersion};
 pub use call::{RuntimeCall, RuntimeEvent};
 pub use executive::{
-    dry_run, execute_block, execute_block_with, timestamp_inherent, validate_transaction, validate_transaction_with,
-    ApplyOutcome, BlockError, BlockExecution, BuiltBlock, Signatures,
+    dry_run, execute_block, execute_block_with, self_contained_sender, timestamp_inherent, validate_transaction,
+    validate_transaction_with, ApplyOutcome, BlockError, BlockExecution, BuiltBlock, Signatures,
 };
 pub use genesis::{GenesisConfig, GenesisError, UNIT};
 pub use releases_glue::{

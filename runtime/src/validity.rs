@@ -19,6 +19,13 @@ pub mod custom {
     /// `Metering.pay_with` names a payer that did not approve the sender, or whose allowance
     /// for it does not cover the fee.
     pub const PAYER_NOT_APPROVED: u8 = 5;
+    /// An `Evm.transact` whose Ethereum transaction does not decode or whose signature is
+    /// invalid (unprotected legacy, blob and set-code transactions included).
+    pub const ETHEREUM_MALFORMED: u8 = 6;
+    /// An Ethereum transaction for another chain id.
+    pub const ETHEREUM_WRONG_CHAIN: u8 = 7;
+    /// An Ethereum transaction whose gas limit is above the chain's cap (`Evm.TxGasMax`).
+    pub const ETHEREUM_GAS_LIMIT: u8 = 8;
 
     /// What a custom code means, as the RPC error's data says it.
     pub fn describe(code: u8) -> Option<&'static str> {
@@ -32,6 +39,9 @@ pub mod custom {
             PAYER_NOT_APPROVED => {
                 Some("the payer has not approved the sender, or its allowance does not cover the fee")
             }
+            ETHEREUM_MALFORMED => Some("the Ethereum transaction does not decode, or its signature is invalid"),
+            ETHEREUM_WRONG_CHAIN => Some("the Ethereum transaction is for another chain id"),
+            ETHEREUM_GAS_LIMIT => Some("the Ethereum transaction's gas limit is above the chain's cap"),
             _ => None,
         }
     }

@@ -1,10 +1,12 @@
 // polkadot.js against a real accord-node (--dev): the Evm pallet's calls, storage, events
-// and errors decode from metadata. The contracts are hand-assembled EVM bytecode (spelled out
-// below) so that this test needs no compiler.
+// and errors decode from metadata; an Ethereum transaction signed by ethers.js (an
+// implementation that is not ours) runs through Evm.transact as its sender. The contracts are
+// hand-assembled EVM bytecode (spelled out below) so that this test needs no compiler.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
+import { Wallet, Transaction, getCreateAddress } from 'ethers';
 import { startNode } from './node.mjs';
 import { send as sendWith, find, names } from './tx.mjs';
 
@@ -78,4 +80,58 @@ test('a revert is included and reported with its data; a call with input to no c
     send(api.tx.evm.call('0x' + '11'.repeat(20), '0x01', 0, 100_000), bob),
     (e) => e.message.includes('"section":"evm"') && e.message.includes('"name":"NotAContract"'),
   );
+});
+
+// The account of an Ethereum address: the address followed by twelve 0xEE bytes.
+const accountOf = (address) => `${address.toLowerCase()}${'ee'.repeat(12)}`;
+
+// Submits `raw` as the unsigned, self-contained Evm.transact (rejects with the pool's reason);
+// resolves with its events once a new block includes it.
+async function transact(raw) {
+  const tx = api.tx.evm.transact(raw);
+  let unsubscribe;
+  const included = new Promise((resolve, reject) => {
+    api.rpc.chain.subscribeNewHeads(async (header) => {
+      const block = await api.rpc.chain.getBlock(header.hash);
+      const index = block.block.extrinsics.findIndex((x) => x.hash.eq(tx.hash));
+      if (index < 0) return;
+      const records = await (await api.at(header.hash)).query.system.events();
+      resolve(records.filter(({ phase }) => phase.isApplyExtrinsic && phase.asApplyExtrinsic.eq(index)).map(({ event }) => event));
+    }).then((u) => { unsubscribe = u; }, reject);
+  });
+  try {
+    await api.rpc.author.submitExtrinsic(tx);
+    return await included;
+  } finally {
+    unsubscribe?.();
+  }
+}
+
+test('an Ethereum transaction signed by ethers.js deploys and calls as its sender', async () => {
+  const wallet = Wallet.createRandom();
+  const account = accountOf(wallet.address);
+  const chainId = (await api.query.evm.config()).chainId.toNumber();
+  const sign = (fields) => wallet.signTransaction({ chainId, gasLimit: 300_000, maxFeePerGas: 0, maxPriorityFeePerGas: 0, type: 2, ...fields });
+  // Not a member yet: the gate refuses it with the reason, as any stranger.
+  await send(api.tx.balances.transferKeepAlive(account, 10n ** 15n), alice);
+  const deploy = await sign({ nonce: 0, data: STORE_INIT });
+  await assert.rejects(transact(deploy), (e) => e.message.includes('not a member of an active organization'));
+  await send(api.tx.organizations.addMember(1, account), alice);
+  const events = await transact(deploy);
+  assert.ok(find(events, api.events.system.ExtrinsicSuccess), names(events).join(','));
+  const created = find(events, api.events.evm.Created).data;
+  // The sender the node recovered is the wallet; the address is CREATE's of (sender, nonce 0).
+  assert.equal(created.creator.toHex(), wallet.address.toLowerCase());
+  assert.equal(created.contract.toHex(), getCreateAddress({ from: wallet.address, nonce: 0 }).toLowerCase());
+  assert.ok(find(events, api.events.metering.FeeCharged), 'the sender paid a fee like any extrinsic');
+  assert.equal((await api.query.system.account(account)).nonce.toNumber(), 1);
+  // A call (legacy, EIP-155) writes slot 0; the same transaction again is refused (nonce spent).
+  const call = await wallet.signTransaction({ chainId, nonce: 1, to: created.contract.toHex(), data: word(9), gasLimit: 100_000, gasPrice: 0, type: 0 });
+  assert.equal(Transaction.from(call).type, 0);
+  await transact(call);
+  assert.equal((await api.query.evm.storage(created.contract.toHex(), word(0))).unwrap().toHex(), word(9));
+  await assert.rejects(transact(call), /Invalid|outdated|1010/);
+  // Another chain id: refused with the reason.
+  const other = await wallet.signTransaction({ chainId: chainId + 1, nonce: 2, to: created.contract.toHex(), gasLimit: 100_000, gasPrice: 0, type: 0 });
+  await assert.rejects(transact(other), (e) => e.message.includes('another chain id'));
 });

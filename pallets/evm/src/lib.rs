@@ -41,6 +41,7 @@
 //! from the chain; `PREVRANDAO` is the parent block's hash.
 
 pub mod db;
+pub mod ethereum;
 pub mod exec;
 pub mod weights;
 
@@ -72,6 +73,8 @@ pub const CODE_LEN_MAX: u32 = 0x6000;
 pub const INIT_CODE_LEN_MAX: u32 = 0xC000;
 /// The largest call input.
 pub const INPUT_LEN_MAX: u32 = 0x1_0000;
+/// The largest raw Ethereum transaction `transact` takes (the largest input and its envelope).
+pub const RAW_TRANSACTION_LEN_MAX: u32 = INPUT_LEN_MAX + 1024;
 /// The most gas one transaction may use.
 pub const TX_GAS_MAX: u64 = 15_000_000;
 /// The most memory one transaction's EVM may use, bytes (revm's memory limit).
@@ -96,6 +99,8 @@ pub type Code = BoundedVec<u8, CODE_LEN_MAX>;
 pub type InitCode = BoundedVec<u8, INIT_CODE_LEN_MAX>;
 /// The input of a `call`.
 pub type Input = BoundedVec<u8, INPUT_LEN_MAX>;
+/// A signed Ethereum transaction as `eth_sendRawTransaction` receives it.
+pub type RawTransaction = BoundedVec<u8, RAW_TRANSACTION_LEN_MAX>;
 
 /// The EVM rules a chain runs, fixed at genesis.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
@@ -227,6 +232,21 @@ pub enum Call {
         /// The most gas to use.
         gas_limit: u64,
     },
+    /// Runs a signed Ethereum transaction (legacy with EIP-155, EIP-2930 or EIP-1559): a
+    /// creation if it has no `to`, else a call.
+    ///
+    /// - Origin: none: submitted as an unsigned, self-contained extrinsic. The runtime
+    ///   recovers the sender, checks the chain id and the gas cap, then treats it as signed by
+    ///   the sender's account (`address ++ [0xEE; 12]`): membership gate, nonce (the
+    ///   transaction's), fee by Metering. Refusals: `1010` with custom codes 6 (malformed or
+    ///   bad signature), 7 (wrong chain id), 8 (gas limit above `TxGasMax`).
+    /// - Events, errors: as `create` and `call`; `BadTransaction` if dispatched otherwise.
+    /// - Cost: [`weights::execution`] of its gas limit and input, plus a sender recovery.
+    #[codec(index = 2)]
+    transact {
+        /// The raw signed transaction.
+        transaction: RawTransaction,
+    },
 }
 
 impl Call {
@@ -235,6 +255,11 @@ impl Call {
         match self {
             Call::create { init_code, gas_limit, .. } => weights::execution(*gas_limit, init_code.len() as u32),
             Call::call { input, gas_limit, .. } => weights::execution(*gas_limit, input.len() as u32),
+            Call::transact { transaction } => {
+                // An undecodable one is refused before dispatch; its weight is the floor.
+                let gas = accord_ethereum::transaction::decode(transaction).map_or(0, |t| t.transaction().gas_limit);
+                weights::execution(gas, transaction.len() as u32).saturating_add(weights::recovery())
+            }
         }
     }
 }
@@ -340,6 +365,9 @@ pub enum Error {
     InvalidTransaction,
     /// The state is inconsistent (a contract's code is missing): the block cannot be built.
     Corruption,
+    /// `transact` dispatched with an origin other than its transaction's sender's account
+    /// (the runtime submits it unsigned), or with a transaction that does not check.
+    BadTransaction,
 }
 
 impl PalletError for Error {
@@ -368,6 +396,7 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             }
             Execution::call(who, nonce, contract, input.into_inner(), wei(value), gas_limit)
         }
+        Call::transact { transaction } => return ethereum::dispatch_transaction(ext, &who, &transaction),
     };
     exec::execute(ext, &execution).map(|_| ())
 }

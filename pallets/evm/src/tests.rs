@@ -318,3 +318,81 @@ fn the_weight_is_the_gas_limit_at_the_measured_ratio() {
     let more = Call::call { contract: H160::default(), input: Default::default(), value: 0, gas_limit: 200_000 };
     assert!(more.weight().ref_time > call.weight().ref_time);
 }
+
+/// A signed Ethereum transaction from the key `[k; 32]`.
+fn eth_tx(k: u8, nonce: u64, chain_id: u64, to: Option<[u8; 20]>, input: Vec<u8>, legacy: bool) -> Vec<u8> {
+    use accord_ethereum::transaction::{SignedTransaction, Transaction, TransactionKind};
+    let key = accord_ethereum::SigningKey::from_bytes(&[k; 32].into()).unwrap();
+    let kind = if legacy {
+        TransactionKind::Legacy { gas_price: 0 }
+    } else {
+        TransactionKind::Eip1559 { max_priority_fee_per_gas: 0, max_fee_per_gas: 0, access_list: Vec::new() }
+    };
+    let value = accord_ethereum::U256([0; 32]);
+    let tx = Transaction { chain_id, nonce, gas_limit: 1_000_000, to, value, input, kind };
+    SignedTransaction::sign(tx, &key).unwrap().encode()
+}
+
+fn eth_account(k: u8) -> (H160, AccountId32) {
+    let key = accord_ethereum::SigningKey::from_bytes(&[k; 32].into()).unwrap();
+    let address = accord_ethereum::address_of_public_key(key.verifying_key());
+    (H160(address), accord_ethereum::account_of(address))
+}
+
+fn transact(raw: Vec<u8>) -> Call {
+    Call::transact { transaction: BoundedVec::try_from_vec(raw).unwrap() }
+}
+
+#[test]
+fn ethereum_transactions_create_and_call_as_their_senders_account() {
+    new_test_ext().execute_with(|ext| {
+        let (address, account) = eth_account(9);
+        accord_pallet_balances::mint(ext, &account, 10 * UNIT).unwrap();
+        // As the runtime does: the transaction's nonce is the account's, bumped before dispatch.
+        accord_pallet_system::inc_account_nonce(ext, &account);
+        let raw = eth_tx(9, 0, CHAIN_ID_DEFAULT, None, store_init(), false);
+        dispatch(ext, Origin::Signed(account), transact(raw)).unwrap();
+        let contract = H160(accord_ethereum::create_address(address.0, 0));
+        assert_eq!(CONTRACTS.get(ext, &contract).unwrap().creator, address);
+        accord_pallet_system::inc_account_nonce(ext, &account);
+        let raw = eth_tx(9, 1, CHAIN_ID_DEFAULT, Some(contract.0), word(5), true);
+        dispatch(ext, Origin::Signed(account), transact(raw)).unwrap();
+        assert_eq!(read(ext, contract), word(5));
+        assert_eq!(ORIGINAL_ACCOUNTS.get(ext, &address), None, "an Ethereum account needs no mapping");
+        check(ext);
+    });
+}
+
+#[test]
+fn a_transaction_runs_only_as_its_signers_account() {
+    new_test_ext().execute_with(|ext| {
+        let (_, signer) = eth_account(9);
+        let raw = eth_tx(9, 0, CHAIN_ID_DEFAULT, None, store_init(), false);
+        // Someone else's origin: a native signer relaying it, or another Ethereum account.
+        assert_noop(ext, DispatchError::BadOrigin, |ext| {
+            dispatch(ext, Origin::Signed(account(1)), transact(raw.clone()))
+        });
+        let (_, other) = eth_account(8);
+        assert_noop(ext, DispatchError::BadOrigin, |ext| dispatch(ext, Origin::Signed(other), transact(raw.clone())));
+        assert_noop(ext, DispatchError::BadOrigin, |ext| dispatch(ext, Origin::None, transact(raw.clone())));
+        let wrong_chain = eth_tx(9, 0, 1, None, store_init(), false);
+        assert_noop(ext, err(Error::BadTransaction), |ext| {
+            dispatch(ext, Origin::Signed(signer), transact(wrong_chain))
+        });
+        assert_noop(ext, err(Error::BadTransaction), |ext| dispatch(ext, Origin::Signed(signer), transact(vec![0xc0])));
+    });
+}
+
+#[test]
+fn the_checks_before_the_pool_name_their_reason() {
+    use crate::ethereum::{check_transaction, Refusal};
+    new_test_ext().execute_with(|ext| {
+        let (address, account) = eth_account(9);
+        let checked = check_transaction(ext, &eth_tx(9, 3, CHAIN_ID_DEFAULT, None, vec![], true)).unwrap();
+        assert_eq!((checked.sender, checked.account, checked.nonce()), (address, account, 3));
+        let wrong = check_transaction(ext, &eth_tx(9, 0, 1, None, vec![], false)).unwrap_err();
+        assert_eq!(wrong, Refusal::WrongChainId { expected: CHAIN_ID_DEFAULT, got: 1 });
+        assert!(wrong.to_string().contains("chain id 1"), "{wrong}");
+        assert!(matches!(check_transaction(ext, &[0x02, 0xc0]), Err(Refusal::Malformed(_))));
+    });
+}

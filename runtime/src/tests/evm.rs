@@ -3,11 +3,12 @@
 
 use accord_pallet_balances as balances;
 use accord_pallet_evm as evm;
-use accord_primitives::{Pair, H160, H256};
+use accord_primitives::{AccountId32, Pair, UncheckedExtrinsic, H160, H256};
 use accord_support::BoundedVec;
+use codec::Encode;
 
 use super::Chain;
-use crate::validity::{custom, InvalidTransaction, TransactionValidityError};
+use crate::validity::{custom, InvalidTransaction, TransactionValidityError, ValidTransaction};
 use crate::{GenesisConfig, RuntimeCall, RuntimeEvent, UNIT};
 
 /// Init code: `sstore(0, 42)`, then deploys a runtime that stores its first call-data word in
@@ -95,4 +96,78 @@ fn the_genesis_json_names_the_chain_id_and_the_hard_fork() {
     assert_eq!(GenesisConfig::from_json("{}").unwrap().evm, evm::EvmConfig::default());
     let bad = GenesisConfig::from_json(r#"{"evm": {"chainId": 1, "hardFork": "london"}}"#).unwrap_err();
     assert!(bad.to_string().contains("\"london\" is not one of \"cancun\", \"prague\""), "{bad}");
+}
+
+/// An `Evm.transact` of a transaction signed by the key `[k; 32]`, as a bare extrinsic.
+fn ethereum(k: u8, nonce: u64, chain_id: u64, to: Option<[u8; 20]>, input: Vec<u8>) -> UncheckedExtrinsic {
+    use accord_ethereum::transaction::{SignedTransaction, Transaction, TransactionKind};
+    let key = accord_ethereum::SigningKey::from_bytes(&[k; 32].into()).unwrap();
+    let kind = TransactionKind::Eip1559 { max_priority_fee_per_gas: 0, max_fee_per_gas: 0, access_list: Vec::new() };
+    let tx =
+        Transaction { chain_id, nonce, gas_limit: 200_000, to, value: accord_ethereum::U256([0; 32]), input, kind };
+    let raw = SignedTransaction::sign(tx, &key).unwrap().encode();
+    let call = RuntimeCall::Evm(evm::Call::transact { transaction: BoundedVec::try_from_vec(raw).unwrap() });
+    UncheckedExtrinsic::new_unsigned(&call.encode())
+}
+
+fn ethereum_account(k: u8) -> ([u8; 20], AccountId32) {
+    let key = accord_ethereum::SigningKey::from_bytes(&[k; 32].into()).unwrap();
+    let address = accord_ethereum::address_of_public_key(key.verifying_key());
+    (address, accord_ethereum::account_of(address))
+}
+
+fn refused(code: u8) -> Result<ValidTransaction, TransactionValidityError> {
+    Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(code)))
+}
+
+#[test]
+fn ethereum_transactions_are_checked_like_signed_ones_and_pay() {
+    let (address, account) = ethereum_account(9);
+    let mut config = GenesisConfig::dev();
+    config.balances.push((account, 1_000 * UNIT));
+    let mut chain = Chain::from_config(&config);
+    let deploy = ethereum(9, 0, evm::CHAIN_ID_DEFAULT, None, hex(STORE_INIT));
+    // Funded but in no organization: the gate refuses it as any stranger.
+    assert_eq!(chain.validate(&deploy), refused(custom::NOT_A_MEMBER));
+    let add = RuntimeCall::Organizations(accord_pallet_organizations::Call::add_member { org: 1, who: account });
+    assert_eq!(chain.produce(&[chain.signed(&Pair::dev("Alice"), &add, 0)])[0].as_ref().unwrap().result, Ok(()));
+    // The pool orders it by its sender and nonce.
+    let validity = chain.validate(&deploy).unwrap();
+    assert_eq!(crate::self_contained_sender(&validity), Some((account, 0)));
+    assert_eq!(
+        chain.validate(&ethereum(9, 1, evm::CHAIN_ID_DEFAULT, None, vec![])).unwrap().requires,
+        vec![(account, 0u32).encode()]
+    );
+    let before = chain.read(|ext| balances::free_balance(ext, &account));
+    let outcome = chain.produce(&[deploy]).remove(0).unwrap();
+    assert_eq!(outcome.result, Ok(()));
+    assert!(outcome.fee > 0);
+    assert_eq!(before - chain.read(|ext| balances::free_balance(ext, &account)), outcome.fee, "its account paid");
+    assert_eq!(chain.read(|ext| accord_pallet_system::account_nonce(ext, &account)), 1);
+    let contract = accord_ethereum::create_address(address, 0);
+    assert!(chain.read(|ext| evm::CONTRACTS.contains_key(ext, &H160(contract))));
+    // The same transaction again: its nonce is spent.
+    let again = ethereum(9, 0, evm::CHAIN_ID_DEFAULT, None, hex(STORE_INIT));
+    assert_eq!(chain.validate(&again), Err(TransactionValidityError::Invalid(InvalidTransaction::Stale)));
+}
+
+#[test]
+fn bad_ethereum_transactions_are_refused_with_their_reason() {
+    let chain = Chain::dev();
+    assert_eq!(chain.validate(&ethereum(9, 0, 1, None, vec![])), refused(custom::ETHEREUM_WRONG_CHAIN));
+    let garbage =
+        RuntimeCall::Evm(evm::Call::transact { transaction: BoundedVec::try_from_vec(vec![0x02, 0xc0]).unwrap() });
+    assert_eq!(
+        chain.validate(&UncheckedExtrinsic::new_unsigned(&garbage.encode())),
+        refused(custom::ETHEREUM_MALFORMED)
+    );
+    // Signed by a native account, a transact is refused: it is self-contained only.
+    let xt = ethereum(9, 0, evm::CHAIN_ID_DEFAULT, None, vec![]);
+    let call = RuntimeCall::decode_all(xt.call()).unwrap();
+    assert_eq!(
+        chain.validate(&chain.signed(&Pair::dev("Alice"), &call, 0)),
+        Err(TransactionValidityError::Invalid(InvalidTransaction::Call))
+    );
+    let text = TransactionValidityError::Invalid(InvalidTransaction::Custom(custom::ETHEREUM_WRONG_CHAIN)).to_string();
+    assert!(text.contains("another chain id"), "{text}");
 }
