@@ -13,10 +13,12 @@ use accord_pallet_oplog as oplog;
 use accord_pallet_system as system;
 use accord_primitives::UncheckedExtrinsic;
 use accord_primitives::{AccountId32, Block, Header, H256};
+use accord_rpc::api::{EthAccount, EthCall, EthCallOutcome};
 use accord_rpc::{
     ChainInfo, Health, NodeApi, OpKind, OplogEntry, OplogHead, RpcConfig, RuntimeVersionInfo, StateError, Submission,
     SubmitError, WatchedSubmission,
 };
+use accord_runtime::evm_glue;
 use accord_runtime::validity::{InvalidTransaction, TransactionValidityError, ValidTransaction};
 
 use crate::authoring::{Authoring, SealMode, Wake};
@@ -500,6 +502,57 @@ impl NodeApi for Api {
         Box::pin(async move {
             let (hash, rx) = submitter.submit(extrinsic, true).await?;
             Ok((hash, rx.expect("watch requested; qed")))
+        })
+    }
+
+    fn eth_chain_id(&self) -> Option<u64> {
+        let state = self.client.state_at(self.best().hash).ok()?;
+        Some(evm_glue::evm_chain_id(&state))
+    }
+
+    fn eth_gas_cap(&self) -> u64 {
+        evm_glue::GAS_CAP
+    }
+
+    fn eth_account(&self, at: H256, address: [u8; 20], pending: bool) -> Result<EthAccount, StateError> {
+        let state = self.client.state_at(at)?;
+        let account = read_result(&state, evm_glue::evm_account(&state, address))?;
+        let mut nonce = account.nonce;
+        if pending {
+            let who = evm_glue::ethereum_account(address);
+            nonce = self.pool.next_nonce(&who, u32::try_from(nonce).unwrap_or(u32::MAX)) as u64;
+        }
+        Ok(EthAccount { balance: account.balance, nonce, code: account.code })
+    }
+
+    fn eth_storage(&self, at: H256, address: [u8; 20], slot: [u8; 32]) -> Result<[u8; 32], StateError> {
+        let state = self.client.state_at(at)?;
+        read_result(&state, evm_glue::evm_storage(&state, address, slot))
+    }
+
+    fn eth_call(&self, at: H256, call: EthCall) -> Result<Result<EthCallOutcome, String>, StateError> {
+        let state = self.client.state_at(at)?;
+        let call =
+            evm_glue::EvmCall { from: call.from, to: call.to, gas: call.gas, value: call.value, data: call.data };
+        let outcome = evm_glue::evm_call(&state, at, &call).map(|o| {
+            let gas_used = o.gas_used;
+            match o.exit {
+                accord_pallet_evm::ExitReason::Succeeded => EthCallOutcome::Success { output: o.output, gas_used },
+                accord_pallet_evm::ExitReason::Reverted { .. } => EthCallOutcome::Revert { output: o.output, gas_used },
+                accord_pallet_evm::ExitReason::Halted { reason } => {
+                    EthCallOutcome::Halt { reason: format!("{reason:?}"), gas_used }
+                }
+            }
+        });
+        read_result(&state, outcome)
+    }
+
+    fn eth_submit(&self, raw: Vec<u8>) -> Submission {
+        let submitter = self.submitter();
+        Box::pin(async move {
+            let xt = evm_glue::ethereum_extrinsic(raw)
+                .ok_or_else(|| SubmitError::BadFormat("the transaction is larger than Evm.transact takes".into()))?;
+            submitter.submit(xt.into_encoded(), false).await.map(|(hash, _)| hash)
         })
     }
 

@@ -124,6 +124,58 @@ impl SubmitError {
     }
 }
 
+/// An address as the Ethereum JSON-RPC reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EthAccount {
+    /// Its balance in wei, big-endian.
+    pub balance: [u8; 32],
+    /// Its nonce (with `pending`: counting the pool's transactions).
+    pub nonce: u64,
+    /// Its code (empty for an account).
+    pub code: Vec<u8>,
+}
+
+/// A call to simulate (`eth_call`, `eth_estimateGas`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EthCall {
+    /// The caller.
+    pub from: Option<[u8; 20]>,
+    /// The callee; `None` simulates a creation.
+    pub to: Option<[u8; 20]>,
+    /// The gas limit (the cap if none).
+    pub gas: Option<u64>,
+    /// The value in wei, big-endian.
+    pub value: [u8; 32],
+    /// The call data or init code.
+    pub data: Vec<u8>,
+}
+
+/// How a simulated call ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EthCallOutcome {
+    /// It succeeded with this output.
+    Success {
+        /// The return data.
+        output: Vec<u8>,
+        /// The gas it used.
+        gas_used: u64,
+    },
+    /// It reverted with this data.
+    Revert {
+        /// The revert data.
+        output: Vec<u8>,
+        /// The gas it used.
+        gas_used: u64,
+    },
+    /// It halted.
+    Halt {
+        /// Why, in words.
+        reason: String,
+        /// The gas it used.
+        gas_used: u64,
+    },
+}
+
 /// Why a state query failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum StateError {
@@ -302,6 +354,33 @@ pub trait NodeApi: Send + Sync + 'static {
         _data_id: &[u8],
     ) -> Result<Result<ReleaseRoute, String>, StateError> {
         Ok(Err("this node does not route releases".into()))
+    }
+    /// The EVM's chain id; `None` if this node runs no EVM (the `eth_*` methods then answer
+    /// that they are not served).
+    fn eth_chain_id(&self) -> Option<u64> {
+        None
+    }
+    /// The most gas one transaction may use (`eth_estimateGas` searches below it).
+    fn eth_gas_cap(&self) -> u64 {
+        0
+    }
+    /// What `address` holds at block `at`; with `pending`, its nonce counts its transactions
+    /// waiting in the pool.
+    fn eth_account(&self, _at: H256, _address: [u8; 20], _pending: bool) -> Result<EthAccount, StateError> {
+        Err(StateError::Execution("this node runs no EVM".into()))
+    }
+    /// Storage slot `slot` of contract `address` at block `at`.
+    fn eth_storage(&self, _at: H256, _address: [u8; 20], _slot: [u8; 32]) -> Result<[u8; 32], StateError> {
+        Err(StateError::Execution("this node runs no EVM".into()))
+    }
+    /// `call` simulated on the state of block `at`; the inner `Err` is a refusal before
+    /// execution, in words.
+    fn eth_call(&self, _at: H256, _call: EthCall) -> Result<Result<EthCallOutcome, String>, StateError> {
+        Err(StateError::Execution("this node runs no EVM".into()))
+    }
+    /// Submits the raw signed Ethereum transaction `raw` (as the extrinsic that carries it).
+    fn eth_submit(&self, _raw: Vec<u8>) -> Submission {
+        Box::pin(async { Err(SubmitError::Invalid("this node runs no EVM".into())) })
     }
     /// What the signed extrinsic `extrinsic` (its bytes; signature not checked) would be
     /// charged at block `at`; the inner `Err` says why it cannot be quoted.

@@ -14,6 +14,7 @@
 
 pub mod api;
 mod errors;
+mod eth;
 pub mod json;
 mod legacy;
 mod metering;
@@ -116,6 +117,7 @@ pub fn module(api: Arc<dyn NodeApi>) -> Result<RpcModule<methods::Ctx>, RpcError
     releases::register(&mut module)?;
     metering::register(&mut module)?;
     legacy::register(&mut module)?;
+    eth::register(&mut module)?;
     // The new JSON-RPC spec (chainHead_v1, transaction_v1, chainSpec_v1, archive_v1): its own
     // context (follow subscriptions by connection), merged into this module.
     module.merge(spec_v2::module(api)?)?;

@@ -30,6 +30,7 @@ pub mod api_metadata;
 pub mod apis;
 pub mod call;
 pub mod code;
+pub mod evm_glue;
 pub mod executive;
 pub mod fees;
 pub mod genesis;

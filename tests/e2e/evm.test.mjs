@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { Wallet, Transaction, getCreateAddress } from 'ethers';
+import { JsonRpcProvider, Wallet, Transaction, getCreateAddress } from 'ethers';
 import { startNode } from './node.mjs';
 import { send as sendWith, find, names } from './tx.mjs';
 
@@ -134,4 +134,43 @@ test('an Ethereum transaction signed by ethers.js deploys and calls as its sende
   // Another chain id: refused with the reason.
   const other = await wallet.signTransaction({ chainId: chainId + 1, nonce: 2, to: created.contract.toHex(), gasLimit: 100_000, gasPrice: 0, type: 0 });
   await assert.rejects(transact(other), (e) => e.message.includes('another chain id'));
+});
+
+test('ethers.js JsonRpcProvider: chain id, balances, nonces, code, storage, calls, estimates, raw sends', async () => {
+  const provider = new JsonRpcProvider(node.httpUrl, undefined, { staticNetwork: true, batchMaxCount: 1 });
+  const chainId = (await api.query.evm.config()).chainId.toNumber();
+  assert.equal((await provider.getNetwork()).chainId, BigInt(chainId));
+  assert.equal(await provider.send('net_version', []), String(chainId));
+  const wallet = Wallet.createRandom().connect(provider);
+  const account = accountOf(wallet.address);
+  await send(api.tx.balances.transferKeepAlive(account, 10n ** 15n), alice);
+  await send(api.tx.organizations.addMember(1, account), alice);
+  // 10^15 planck is 10^21 wei.
+  assert.equal(await provider.getBalance(wallet.address), 10n ** 21n);
+  assert.equal(await provider.getTransactionCount(wallet.address), 0);
+  // A deployment through eth_sendRawTransaction: its hash is keccak of the raw bytes, and the
+  // pending nonce counts it at once.
+  const rawDeploy = await wallet.signTransaction({ chainId, nonce: 0, data: STORE_INIT, gasLimit: 300_000, maxFeePerGas: 0, maxPriorityFeePerGas: 0, type: 2 });
+  const hash = await provider.send('eth_sendRawTransaction', [rawDeploy]);
+  assert.equal(hash, Transaction.from(rawDeploy).hash);
+  // Again at once: still pooled (already known), or already in a block (nonce too low).
+  await assert.rejects(provider.send('eth_sendRawTransaction', [rawDeploy]), /already known|nonce too low/);
+  assert.equal(await provider.getTransactionCount(wallet.address, 'pending'), 1);
+  const contract = getCreateAddress({ from: wallet.address, nonce: 0 });
+  for (let i = 0; i < 40 && (await provider.getCode(contract)) === '0x'; i++) await new Promise((r) => setTimeout(r, 250));
+  assert.equal(await provider.getCode(contract), `0x${STORE_RUNTIME}`);
+  assert.equal(await provider.getStorage(contract, 0), word(42));
+  assert.equal(await provider.getTransactionCount(wallet.address), 1);
+  // eth_call reads; eth_estimateGas finds enough gas for a write (the write then succeeds with it).
+  assert.equal(await provider.call({ to: contract, data: '0x' }), word(42));
+  const estimate = await provider.estimateGas({ from: wallet.address, to: contract, data: word(3) });
+  assert.ok(estimate > 21_000n && estimate < 100_000n, `${estimate}`);
+  assert.equal(await provider.call({ from: wallet.address, to: contract, data: word(3), gasLimit: estimate }), word(3));
+  // A revert: code 3 with the revert data, as ethers decodes it.
+  const reverter = await deploy(REVERTER_INIT, alice);
+  await assert.rejects(provider.call({ to: reverter, data: '0x01' }), (e) => e.code === 'CALL_EXCEPTION' && e.data === word(0xdead));
+  // A stale nonce in geth's words; a malformed transaction with the decoder's reason.
+  await assert.rejects(provider.send('eth_sendRawTransaction', [rawDeploy.replace(/..$/, '00')]), /invalid transaction|nonce too low|not a member/i);
+  await assert.rejects(provider.send('eth_sendRawTransaction', ['0xc0']), /invalid transaction/);
+  provider.destroy();
 });

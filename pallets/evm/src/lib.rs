@@ -61,6 +61,7 @@ use accord_support::{
 };
 
 pub use exec::{Execution, Outcome};
+pub use revm::primitives::U256;
 
 /// The pallet's name in the runtime.
 pub const NAME: &str = "Evm";
