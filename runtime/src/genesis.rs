@@ -71,15 +71,52 @@ pub struct GenesisConfig {
     pub evm: accord_pallet_evm::EvmConfig,
 }
 
+/// The ten development accounts of Hardhat and Anvil: the addresses of the mnemonic "test test
+/// test test test test test test test test test junk" at `m/44'/60'/0'/0/0..9`. A `--dev`
+/// chain endows each (with [`DEV_ETHEREUM_BALANCE`]) and makes it a member of the development
+/// organization, so that a Hardhat project works against it with only a network entry.
+pub const DEV_ETHEREUM_ADDRESSES: [&str; 10] = [
+    "f39fd6e51aad88f6f4ce6ab8827279cfffb92266",
+    "70997970c51812dc3a010c7d01b50e0d17dc79c8",
+    "3c44cdddb6a900fa2b585dd299e03d12fa4293bc",
+    "90f79bf6eb2c4f870365e785982e1f101e93b906",
+    "15d34aaf54267db7d7c367839aaf71a00a2c6a65",
+    "9965507d1a55bcc2695c58ba16fb37d819b0a4dc",
+    "976ea74026e726554db657fa54763abd0c3a0aa9",
+    "14dc79964da2c08b23698b3d3cc7ca32193d9955",
+    "23618e81e3f5cdf7f54c3d65f7fbc0abf5b21e8f",
+    "a0ee7a142d267c1f36714e4a8f75612f20a79720",
+];
+
+/// What each of [`DEV_ETHEREUM_ADDRESSES`] holds on a development chain: 10,000 units, which
+/// Ethereum tools show as 10,000 ETH (one planck is 10^6 wei), as Hardhat and Anvil give.
+pub const DEV_ETHEREUM_BALANCE: Balance = 10_000 * UNIT;
+
+/// The native accounts of [`DEV_ETHEREUM_ADDRESSES`] (`address ++ [0xEE; 12]`).
+pub fn dev_ethereum_accounts() -> Vec<AccountId32> {
+    DEV_ETHEREUM_ADDRESSES
+        .iter()
+        .map(|hex| {
+            let mut address = [0u8; 20];
+            hex::decode_to_slice(hex, &mut address).expect("constant addresses are 20 bytes of hex; qed");
+            accord_ethereum::account_of(address)
+        })
+        .collect()
+}
+
 /// The development organization: "Development" (off-cloud, no resource space), //Alice its
-/// admin, //Bob..//Ferdie its members.
+/// admin, //Bob..//Ferdie and the ten Hardhat/Anvil accounts its members.
 pub fn dev_organization() -> GenesisOrg {
     GenesisOrg {
         name: b"Development".to_vec(),
         category: Category::OffCloud,
         space: None,
         admins: vec![Pair::dev("Alice").account()],
-        members: DEV_ACCOUNT_NAMES[1..].iter().map(|name| Pair::dev(name).account()).collect(),
+        members: DEV_ACCOUNT_NAMES[1..]
+            .iter()
+            .map(|name| Pair::dev(name).account())
+            .chain(dev_ethereum_accounts())
+            .collect(),
         nodes: Vec::new(),
         credentials: Default::default(),
     }
@@ -263,11 +300,14 @@ impl GenesisConfig {
         serde_json::to_string_pretty(&json).expect("a JSON value serializes; qed")
     }
 
-    /// The development genesis: //Alice..//Ferdie each endowed with 10^6 units, //Alice the
-    /// sudo key, no validator set (`--dev` has a single local authority); one organization,
-    /// [`dev_organization`], holds the six accounts, and the chain is closed to others.
+    /// The development genesis: //Alice..//Ferdie each endowed with 10^6 units and the ten
+    /// Hardhat/Anvil accounts with [`DEV_ETHEREUM_BALANCE`], //Alice the sudo key, no
+    /// validator set (`--dev` has a single local authority); one organization,
+    /// [`dev_organization`], holds the sixteen accounts, and the chain is closed to others.
     pub fn dev() -> GenesisConfig {
-        let balances = DEV_ACCOUNT_NAMES.iter().map(|name| (Pair::dev(name).account(), 1_000_000 * UNIT)).collect();
+        let natives = DEV_ACCOUNT_NAMES.iter().map(|name| (Pair::dev(name).account(), 1_000_000 * UNIT));
+        let ethereum = dev_ethereum_accounts().into_iter().map(|who| (who, DEV_ETHEREUM_BALANCE));
+        let balances = natives.chain(ethereum).collect();
         GenesisConfig {
             balances,
             timestamp_ms: 0,

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { JsonRpcProvider, Wallet, Transaction, getCreateAddress } from 'ethers';
+import { HDNodeWallet, JsonRpcProvider, Wallet, Transaction, getCreateAddress } from 'ethers';
 import { startNode } from './node.mjs';
 import { send as sendWith, find, names } from './tx.mjs';
 
@@ -172,5 +172,25 @@ test('ethers.js JsonRpcProvider: chain id, balances, nonces, code, storage, call
   // A stale nonce in geth's words; a malformed transaction with the decoder's reason.
   await assert.rejects(provider.send('eth_sendRawTransaction', [rawDeploy.replace(/..$/, '00')]), /invalid transaction|nonce too low|not a member/i);
   await assert.rejects(provider.send('eth_sendRawTransaction', ['0xc0']), /invalid transaction/);
+  provider.destroy();
+});
+
+test("--dev endows and admits Hardhat's and Anvil's ten accounts (the 'test ... junk' mnemonic)", async () => {
+  const provider = new JsonRpcProvider(node.httpUrl, undefined, { staticNetwork: true, batchMaxCount: 1 });
+  const phrase = 'test test test test test test test test test test test junk';
+  const wallets = [...Array(10).keys()].map((i) => HDNodeWallet.fromPhrase(phrase, undefined, `m/44'/60'/0'/0/${i}`));
+  for (const w of wallets) {
+    // 10,000 units: 10,000 ETH to Ethereum tools, as Hardhat and Anvil give.
+    assert.equal(await provider.getBalance(w.address), 10n ** 22n, w.address);
+  }
+  // Account 0 sends at once: it is a member of the development organization.
+  const chainId = (await api.query.evm.config()).chainId.toNumber();
+  const first = wallets[0].connect(provider);
+  const nonce = await provider.getTransactionCount(first.address, 'pending');
+  const raw = await first.signTransaction({ chainId, nonce, data: STORE_INIT, gasLimit: 300_000, gasPrice: 0, type: 0 });
+  const contract = getCreateAddress({ from: first.address, nonce });
+  await provider.send('eth_sendRawTransaction', [raw]);
+  for (let i = 0; i < 40 && (await provider.getCode(contract)) === '0x'; i++) await new Promise((r) => setTimeout(r, 250));
+  assert.equal(await provider.getCode(contract), `0x${STORE_RUNTIME}`);
   provider.destroy();
 });

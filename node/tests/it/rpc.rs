@@ -86,7 +86,7 @@ async fn storage_at_best_and_older_blocks_and_paged_keys() {
     let query = call(&c, "state_queryStorageAt", vec![json!([key, "0x1234"]), json!(genesis.to_hex())]).await;
     assert_eq!(query[0]["changes"][0], json!([key, before]));
     assert_eq!(query[0]["changes"][1], json!(["0x1234", null]));
-    // System.Account has the six dev accounts: page through them two by two.
+    // System.Account has the sixteen dev accounts and the platform: page through them two by two.
     let prefix = hex0x(&system::ACCOUNT.prefix());
     let mut all = Vec::new();
     let mut start = Value::Null;
@@ -99,13 +99,13 @@ async fn storage_at_best_and_older_blocks_and_paged_keys() {
         start = page.last().unwrap().clone();
         all.extend(page);
     }
-    assert_eq!(all.len(), 7, "the six dev accounts and the platform account");
+    assert_eq!(all.len(), 17, "the six dev accounts, the ten Hardhat/Anvil accounts and the platform account");
     let mut sorted = all.clone();
     sorted.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
     assert_eq!(all, sorted, "keys come in order");
     let old =
         call(&c, "state_getKeysPaged", vec![json!(prefix), json!(100), Value::Null, json!(genesis.to_hex())]).await;
-    assert_eq!(old.as_array().unwrap().len(), 7);
+    assert_eq!(old.as_array().unwrap().len(), 17, "the same accounts at genesis");
     let nonce =
         call(&c, "state_call", vec![json!("AccountNonceApi_account_nonce"), json!(hex0x(&alice.account().encode()))])
             .await;

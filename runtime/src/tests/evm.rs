@@ -171,3 +171,32 @@ fn bad_ethereum_transactions_are_refused_with_their_reason() {
     let text = TransactionValidityError::Invalid(InvalidTransaction::Custom(custom::ETHEREUM_WRONG_CHAIN)).to_string();
     assert!(text.contains("another chain id"), "{text}");
 }
+
+#[test]
+fn the_dev_chain_admits_hardhats_accounts() {
+    // Hardhat's and Anvil's account 0: its well-known private key gives the first address.
+    let key: [u8; 32] =
+        hex::decode("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80").unwrap().try_into().unwrap();
+    let signing = accord_ethereum::SigningKey::from_bytes(&key.into()).unwrap();
+    let address = accord_ethereum::address_of_public_key(signing.verifying_key());
+    assert_eq!(hex::encode(address), crate::genesis::DEV_ETHEREUM_ADDRESSES[0]);
+    let chain = Chain::dev();
+    for who in crate::genesis::dev_ethereum_accounts() {
+        assert_eq!(chain.read(|ext| balances::free_balance(ext, &who)), crate::genesis::DEV_ETHEREUM_BALANCE);
+        assert!(chain.read(|ext| accord_pallet_organizations::may_transact(ext, &who)));
+    }
+    use accord_ethereum::transaction::{SignedTransaction, Transaction, TransactionKind};
+    let kind = TransactionKind::Legacy { gas_price: 0 };
+    let tx = Transaction {
+        chain_id: evm::CHAIN_ID_DEFAULT,
+        nonce: 0,
+        gas_limit: 100_000,
+        to: None,
+        value: accord_ethereum::U256([0; 32]),
+        input: hex(STORE_INIT),
+        kind,
+    };
+    let raw = SignedTransaction::sign(tx, &signing).unwrap().encode();
+    let call = RuntimeCall::Evm(evm::Call::transact { transaction: BoundedVec::try_from_vec(raw).unwrap() });
+    assert!(chain.validate(&UncheckedExtrinsic::new_unsigned(&call.encode())).is_ok());
+}

@@ -5,17 +5,19 @@ use super::Chain;
 use crate::{GenesisConfig, GenesisError, UNIT};
 
 #[test]
-fn dev_genesis_endows_the_six_dev_accounts() {
+fn dev_genesis_endows_the_six_dev_accounts_and_hardhats_ten() {
     let config = GenesisConfig::dev();
-    assert_eq!(config.balances.len(), 6);
+    assert_eq!(config.balances.len(), 16);
     assert_eq!(config.balances[0].0, Pair::dev("Alice").account());
     let (state, header) = config.build().unwrap();
     assert_eq!(header.number, 0);
     assert_eq!(header.state_root, state.root());
     let chain = Chain::dev();
-    // The six accounts and the platform account's existential deposit.
+    // The six accounts, the ten Hardhat/Anvil accounts and the platform account's existential
+    // deposit.
     let platform = balances::EXISTENTIAL_DEPOSIT;
-    assert_eq!(chain.read(|ext| balances::TOTAL_ISSUANCE.get(ext)), 6 * 1_000_000 * UNIT + platform);
+    let ethereum = 10 * crate::genesis::DEV_ETHEREUM_BALANCE;
+    assert_eq!(chain.read(|ext| balances::TOTAL_ISSUANCE.get(ext)), 6 * 1_000_000 * UNIT + ethereum + platform);
     assert_eq!(chain.read(crate::check_state), Ok(()));
 }
 
