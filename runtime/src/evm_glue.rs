@@ -39,18 +39,9 @@ pub fn evm_chain_id(state: &dyn StateRead) -> u64 {
 /// What `address` holds on `state`.
 pub fn evm_account(state: &dyn StateRead, address: [u8; 20]) -> EvmAccount {
     let ext = Ext::new(state, PALLETS);
-    let address = H160(address);
-    let balance = evm::wei(accord_pallet_balances::free_balance(&ext, &evm::account_of(&ext, &address)));
-    match evm::CONTRACTS.get(&ext, &address) {
-        Some(info) => {
-            let code = evm::CODES.get(&ext, &info.code_hash).map(|c| c.into_inner()).unwrap_or_default();
-            EvmAccount { balance: balance.to_be_bytes(), nonce: info.nonce, code }
-        }
-        None => {
-            let nonce = system::account_nonce(&ext, &evm::account_of(&ext, &address)) as u64;
-            EvmAccount { balance: balance.to_be_bytes(), nonce, code: Vec::new() }
-        }
-    }
+    let (balance, nonce, contract) = evm::address_state(&ext, &H160(address));
+    let code = contract.and_then(|info| evm::CODES.get(&ext, &info.code_hash)).map(|c| c.into_inner());
+    EvmAccount { balance: balance.to_be_bytes(), nonce, code: code.unwrap_or_default() }
 }
 
 /// Storage slot `slot` of contract `address` on `state` (zero if unset).
@@ -83,10 +74,7 @@ pub fn evm_call(state: &dyn StateRead, best_hash: H256, call: &EvmCall) -> Resul
     system::initialize(&mut ext, n, best_hash);
     let from = H160(call.from.unwrap_or([0; 20]));
     let origin = evm::account_of(&ext, &from);
-    let nonce = match evm::CONTRACTS.get(&ext, &from) {
-        Some(info) => info.nonce,
-        None => system::account_nonce(&ext, &origin) as u64,
-    };
+    let (_, nonce, _) = evm::address_state(&ext, &from);
     let value = U256::from_be_bytes(call.value);
     let gas = call.gas.unwrap_or(evm::TX_GAS_MAX);
     let mut execution = match call.to {

@@ -17,7 +17,7 @@ use accord_primitives::{AccountId32, H160, H256};
 use accord_support::Ext;
 
 use crate::exec::Execution;
-use crate::{account_of, wei, CODES, CONTRACTS, STORAGE};
+use crate::{account_of, address_state, wei, CODES, STORAGE};
 
 /// A state read revm cannot do without: the chain's state is inconsistent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,26 +73,16 @@ impl Database for StateDb<'_, '_> {
 
     fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, DbError> {
         let address = h160(&address);
-        let balance = self.balance(&address);
-        if let Some(contract) = CONTRACTS.get(self.ext, &address) {
-            let code_hash = B256::from(contract.code_hash.0);
-            return Ok(Some(AccountInfo {
-                balance,
-                nonce: contract.nonce,
-                code_hash,
-                code: None,
-                ..Default::default()
-            }));
+        let (mut balance, mut nonce, contract) = address_state(self.ext, &address);
+        if address == self.execution.caller && contract.is_none() {
+            // The transaction's signer: its native account, the transaction's nonce.
+            (balance, nonce) = (self.balance(&address), self.execution.nonce);
         }
-        let nonce = if address == self.execution.caller {
-            self.execution.nonce
-        } else {
-            system::account_nonce(self.ext, &self.account(&address)) as u64
-        };
-        if nonce == 0 && balance.is_zero() {
+        let code_hash = contract.map_or(KECCAK_EMPTY, |c| B256::from(c.code_hash.0));
+        if code_hash == KECCAK_EMPTY && nonce == 0 && balance.is_zero() {
             return Ok(None);
         }
-        Ok(Some(AccountInfo { balance, nonce, code_hash: KECCAK_EMPTY, code: None, ..Default::default() }))
+        Ok(Some(AccountInfo { balance, nonce, code_hash, code: None, ..Default::default() }))
     }
 
     fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, DbError> {

@@ -93,12 +93,6 @@ pub fn dispatch_transaction(ext: &mut Ext<'_>, who: &AccountId32, raw: &[u8]) ->
         return Err(DispatchError::BadOrigin);
     }
     let execution = checked.execution();
-    if !execution.data.is_empty() {
-        if let Some(to) = execution.to {
-            if !crate::CONTRACTS.contains_key(ext, &to) {
-                return Err(ext.error(Error::NotAContract));
-            }
-        }
-    }
+    crate::ensure_callee(ext, execution.to.as_ref(), &execution.data)?;
     crate::exec::execute(ext, &execution).map(|_| ())
 }

@@ -392,9 +392,7 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             Execution::create(who, nonce, init_code.into_inner(), wei(value), gas_limit)
         }
         Call::call { contract, input, value, gas_limit } => {
-            if !input.is_empty() && !CONTRACTS.contains_key(ext, &contract) {
-                return Err(ext.error(Error::NotAContract));
-            }
+            ensure_callee(ext, Some(&contract), &input)?;
             Execution::call(who, nonce, contract, input.into_inner(), wei(value), gas_limit)
         }
         Call::transact { transaction } => return ethereum::dispatch_transaction(ext, &who, &transaction),
@@ -408,6 +406,25 @@ pub fn note_original_account(ext: &mut Ext<'_>, who: &AccountId32) {
     let address = H160(accord_ethereum::address_of(who));
     if !accord_ethereum::is_ethereum_account(who) && !ORIGINAL_ACCOUNTS.contains_key(ext, &address) {
         ORIGINAL_ACCOUNTS.insert(ext, &address, who);
+    }
+}
+
+/// What the EVM sees of `address`: its balance in wei, its nonce (a contract's, else its
+/// native account's `System` nonce) and, for a contract, what the chain keeps about it.
+pub fn address_state(ext: &Ext<'_>, address: &H160) -> (U256, u64, Option<ContractInfo>) {
+    let account = account_of(ext, address);
+    let balance = wei(accord_pallet_balances::free_balance(ext, &account));
+    match CONTRACTS.get(ext, address) {
+        Some(info) => (balance, info.nonce, Some(info)),
+        None => (balance, accord_pallet_system::account_nonce(ext, &account) as u64, None),
+    }
+}
+
+/// `NotAContract` for a call with input to an address that holds no contract.
+pub fn ensure_callee(ext: &Ext<'_>, to: Option<&H160>, input: &[u8]) -> DispatchResult {
+    match to {
+        Some(to) if !input.is_empty() && !CONTRACTS.contains_key(ext, to) => Err(ext.error(Error::NotAContract)),
+        _ => Ok(()),
     }
 }
 

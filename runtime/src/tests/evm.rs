@@ -100,12 +100,22 @@ fn the_genesis_json_names_the_chain_id_and_the_hard_fork() {
 
 /// An `Evm.transact` of a transaction signed by the key `[k; 32]`, as a bare extrinsic.
 fn ethereum(k: u8, nonce: u64, chain_id: u64, to: Option<[u8; 20]>, input: Vec<u8>) -> UncheckedExtrinsic {
+    ethereum_signed_by(&accord_ethereum::SigningKey::from_bytes(&[k; 32].into()).unwrap(), nonce, chain_id, to, input)
+}
+
+/// An `Evm.transact` of an EIP-1559 transaction signed by `key`, as a bare extrinsic.
+fn ethereum_signed_by(
+    key: &accord_ethereum::SigningKey,
+    nonce: u64,
+    chain_id: u64,
+    to: Option<[u8; 20]>,
+    input: Vec<u8>,
+) -> UncheckedExtrinsic {
     use accord_ethereum::transaction::{SignedTransaction, Transaction, TransactionKind};
-    let key = accord_ethereum::SigningKey::from_bytes(&[k; 32].into()).unwrap();
     let kind = TransactionKind::Eip1559 { max_priority_fee_per_gas: 0, max_fee_per_gas: 0, access_list: Vec::new() };
     let tx =
         Transaction { chain_id, nonce, gas_limit: 200_000, to, value: accord_ethereum::U256([0; 32]), input, kind };
-    let raw = SignedTransaction::sign(tx, &key).unwrap().encode();
+    let raw = SignedTransaction::sign(tx, key).unwrap().encode();
     let call = RuntimeCall::Evm(evm::Call::transact { transaction: BoundedVec::try_from_vec(raw).unwrap() });
     UncheckedExtrinsic::new_unsigned(&call.encode())
 }
@@ -185,18 +195,6 @@ fn the_dev_chain_admits_hardhats_accounts() {
         assert_eq!(chain.read(|ext| balances::free_balance(ext, &who)), crate::genesis::DEV_ETHEREUM_BALANCE);
         assert!(chain.read(|ext| accord_pallet_organizations::may_transact(ext, &who)));
     }
-    use accord_ethereum::transaction::{SignedTransaction, Transaction, TransactionKind};
-    let kind = TransactionKind::Legacy { gas_price: 0 };
-    let tx = Transaction {
-        chain_id: evm::CHAIN_ID_DEFAULT,
-        nonce: 0,
-        gas_limit: 100_000,
-        to: None,
-        value: accord_ethereum::U256([0; 32]),
-        input: hex(STORE_INIT),
-        kind,
-    };
-    let raw = SignedTransaction::sign(tx, &signing).unwrap().encode();
-    let call = RuntimeCall::Evm(evm::Call::transact { transaction: BoundedVec::try_from_vec(raw).unwrap() });
-    assert!(chain.validate(&UncheckedExtrinsic::new_unsigned(&call.encode())).is_ok());
+    let deploy = ethereum_signed_by(&signing, 0, evm::CHAIN_ID_DEFAULT, None, hex(STORE_INIT));
+    assert!(chain.validate(&deploy).is_ok());
 }
