@@ -19,7 +19,7 @@
 //!
 //! Schema versions: 1 (before entries had origins) is refused with [`SinkError::Schema`]: its
 //! rows cannot be told apart by origin, so the database must be rebuilt (a new database and the
-//! log from a retained index, or from a snapshot: see the README's oplog section).
+//! log from a retained index, or from a snapshot: see docs/oplog-consumers.md).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -52,7 +52,7 @@ pub enum SinkError {
     #[error(
         "database {path}: schema version {found}, this consumer writes version {SCHEMA_VERSION} \
          (entries are keyed by origin and data id since version 2); start with a new database \
-         (see the README's oplog section: 'Starting again')"
+         (see docs/oplog-consumers.md: 'When a consumer falls behind the pruned range')"
     )]
     Schema {
         /// The database.

@@ -26,7 +26,7 @@
 //!
 //! ## Logic versions
 //! The pallet ships two versions of its logic side by side, and the runtime picks one per
-//! call (the `Releases` pallet routes them, see its README section):
+//! call (the `Releases` pallet routes them, see pallets/releases/README.md):
 //! - **version 1** (the base): the rules above;
 //! - **version 2**, *strict, revisioned records*: every state must be non-empty
 //!   (`EmptyState`), an `update_state` must change the state (`UnchangedState`: version 1
