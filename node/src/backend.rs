@@ -612,18 +612,20 @@ impl Backend {
     /// Commits `block`, which must extend the best block, with the state `changes` it makes:
     /// one atomic write. If it is the pending block, it stops being pending.
     pub fn commit_block(&self, block: &Block, changes: &Changes) -> Result<(), BackendError> {
-        self.commit_block_with(block, changes, None, None)
+        self.commit_block_with(block, changes, None, None, &[])
     }
 
     /// [`Backend::commit_block`] with the block's trie writes when they are known (a block
-    /// held in memory while consensus decided on it) and its finalization certificate, both
-    /// written in the same atomic batch.
+    /// held in memory while consensus decided on it), its finalization certificate and its
+    /// `index` entries (key, value of the `index` column), all written in the same atomic
+    /// batch.
     pub fn commit_block_with(
         &self,
         block: &Block,
         changes: &Changes,
         trie: Option<Arc<TrieUpdate>>,
         justification: Option<&[u8]>,
+        index: &[(Vec<u8>, Vec<u8>)],
     ) -> Result<(), BackendError> {
         let header = &block.header;
         let hash = header.hash();
@@ -633,7 +635,7 @@ impl Backend {
         }
         let pending = self.pending().filter(|p| p.head.hash == hash);
         let trie = trie.or_else(|| pending.as_ref().map(|p| p.trie.clone()));
-        let result = self.write_block(block, hash, best, changes, trie, justification);
+        let result = self.write_block(block, hash, best, changes, trie, (justification, index));
         if pending.is_some() {
             // Committed or not, the block stops being pending (a failed write leaves the best
             // block as it was; the next block is built on it).
@@ -650,7 +652,7 @@ impl Backend {
         best: Head,
         changes: &Changes,
         trie: Option<Arc<TrieUpdate>>,
-        justification: Option<&[u8]>,
+        (justification, index): (Option<&[u8]>, &[(Vec<u8>, Vec<u8>)]),
     ) -> Result<(), BackendError> {
         let header = &block.header;
         let accept = (best.number, best.number);
@@ -695,6 +697,9 @@ impl Backend {
         if let Some(justification) = justification {
             batch.put_cf(db.cf(col::JUSTIFICATIONS), hash.0, justification);
         }
+        for (key, value) in index {
+            batch.put_cf(db.cf(col::INDEX), key, value);
+        }
         let head = Head { number: n, hash };
         batch.put_cf(db.cf(col::META), META_BEST, head.encode());
         if let Pruning::Window(window) = self.pruning {
@@ -733,6 +738,11 @@ impl Backend {
         }
         batch.put_cf(db.cf(col::META), META_OLDEST_STATE, p.encode());
         Ok(())
+    }
+
+    /// A value of the `index` column (see [`Backend::commit_block_with`]).
+    pub fn index_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, DbError> {
+        self.db.get(col::INDEX, key)
     }
 
     /// The finalization certificate stored with block `hash`, if a BFT engine finalized it

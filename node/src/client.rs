@@ -268,7 +268,8 @@ impl Client {
                 (&computed, None)
             }
         };
-        self.backend.commit_block_with(block, changes, trie, justification)?;
+        let index = crate::eth_index::entries(block, changes);
+        self.backend.commit_block_with(block, changes, trie, justification, &index)?;
         let hash = block.header.hash();
         self.metrics.on_import(block.header.number, block.extrinsics.len() as u64, started.elapsed());
         Ok(hash)

@@ -37,8 +37,11 @@ pub mod col {
     /// Finalization certificates (justifications) by block hash, for blocks a BFT
     /// engine finalized.
     pub const JUSTIFICATIONS: &str = "justifications";
+    /// Indexes of the blocks' contents the node keeps for its RPC (see `eth_index.rs`),
+    /// written with each block.
+    pub const INDEX: &str = "index";
     /// Every column.
-    pub const ALL: [&str; 9] = [META, HEADERS, BODIES, NUMBER, STATE, HISTORY, JOURNAL, TRIE, JUSTIFICATIONS];
+    pub const ALL: [&str; 10] = [META, HEADERS, BODIES, NUMBER, STATE, HISTORY, JOURNAL, TRIE, JUSTIFICATIONS, INDEX];
 }
 
 /// Why the database could not be used.

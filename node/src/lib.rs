@@ -21,6 +21,7 @@ pub mod chain_spec;
 pub mod cli;
 pub mod client;
 pub mod db;
+pub mod eth_index;
 pub mod keys;
 pub mod metrics;
 pub mod pool;

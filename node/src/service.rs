@@ -13,7 +13,7 @@ use accord_pallet_oplog as oplog;
 use accord_pallet_system as system;
 use accord_primitives::UncheckedExtrinsic;
 use accord_primitives::{AccountId32, Block, Header, H256};
-use accord_rpc::api::{EthAccount, EthCall, EthCallOutcome};
+use accord_rpc::api::{EthAccount, EthBlock, EthCall, EthCallOutcome, EthLog, EthReceipt};
 use accord_rpc::{
     ChainInfo, Health, NodeApi, OpKind, OplogEntry, OplogHead, RpcConfig, RuntimeVersionInfo, StateError, Submission,
     SubmitError, WatchedSubmission,
@@ -189,6 +189,21 @@ impl Api {
     /// The blocks a BFT engine is deciding on, if one runs.
     fn held(&self) -> Option<&Arc<crate::bft::BftChain>> {
         self.consensus.get().map(|c| &c.chain)
+    }
+
+    /// The receipts of `block`'s Ethereum transactions: from the index if it is stored,
+    /// else (a notarized block held in memory) from its events.
+    fn ethereum_receipts(&self, block: &Block) -> Result<Vec<evm_glue::EthReceipt>, StateError> {
+        let backend = self.client.backend();
+        let number = block.header.number;
+        if number <= backend.best().number {
+            return crate::eth_index::receipts(backend, number).map_err(|e| StateError::Database(e.to_string()));
+        }
+        use accord_support::StateRead;
+        let state = self.client.state_at(block.header.hash())?;
+        let events = state.get(&accord_pallet_system::events_key());
+        let receipts = evm_glue::ethereum_receipts(&block.extrinsics, events.as_deref());
+        read_result(&state, receipts)
     }
 
     /// The best block: on a BFT chain the notarized head (see `bft.rs`), else the stored
@@ -547,6 +562,42 @@ impl NodeApi for Api {
         read_result(&state, outcome)
     }
 
+    fn eth_block(&self, hash: H256) -> Result<Option<EthBlock>, StateError> {
+        let Some(block) = NodeApi::block(self, hash) else { return Ok(None) };
+        let timestamp_ms = evm_glue::block_timestamp_ms(&block.extrinsics);
+        let receipts = self.ethereum_receipts(&block)?.into_iter().map(eth_receipt).collect();
+        let gas_limit = evm_glue::BLOCK_GAS_LIMIT;
+        Ok(Some(EthBlock { header: block.header, timestamp_ms, gas_limit, receipts }))
+    }
+
+    fn eth_transaction(&self, hash: [u8; 32]) -> Result<Option<(H256, u32)>, StateError> {
+        let backend = self.client.backend();
+        let db = |e: crate::db::DbError| StateError::Database(e.to_string());
+        if let Some((number, position)) = crate::eth_index::position(backend, &hash).map_err(db)? {
+            return Ok(backend.hash_of(number).map_err(db)?.map(|block| (block, position)));
+        }
+        // Not stored yet: one of a BFT chain's notarized blocks, above the stored best.
+        let Some(held) = self.held() else { return Ok(None) };
+        let stored = backend.best().number;
+        let best = self.best().number;
+        for number in (stored + 1)..=best {
+            let Some(block) = held.hash_of(number).and_then(|h| held.block(h)) else { continue };
+            let receipts = self.ethereum_receipts(&block)?;
+            if let Some(position) = receipts.iter().position(|r| r.hash == hash) {
+                return Ok(Some((block.header.hash(), position as u32)));
+            }
+        }
+        Ok(None)
+    }
+
+    fn eth_pending_transactions(&self) -> Vec<Vec<u8>> {
+        self.pool.pending().iter().filter_map(|xt| evm_glue::ethereum_transaction_of(xt)).collect()
+    }
+
+    fn eth_gas_price(&self) -> u128 {
+        self.client.state_at(self.best().hash).map_or(0, |state| evm_glue::evm_gas_price(&state))
+    }
+
     fn eth_submit(&self, raw: Vec<u8>) -> Submission {
         let submitter = self.submitter();
         Box::pin(async move {
@@ -784,5 +835,19 @@ fn oplog_entry(e: oplog::LogEntry) -> OplogEntry {
             oplog::OpType::Custom(n) => OpKind::Custom(n),
         },
         timestamp_ms: e.timestamp_ms,
+    }
+}
+
+/// A stored receipt as the RPC reports it (the fee in wei).
+fn eth_receipt(r: evm_glue::EthReceipt) -> EthReceipt {
+    EthReceipt {
+        hash: r.hash,
+        raw: r.raw,
+        from: r.from,
+        contract_address: r.contract_address,
+        status: r.status,
+        gas_used: r.gas_used,
+        fee_wei: r.fee.saturating_mul(evm_glue::WEI_PER_PLANCK),
+        logs: r.logs.into_iter().map(|l| EthLog { address: l.address, topics: l.topics, data: l.data }).collect(),
     }
 }

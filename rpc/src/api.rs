@@ -150,6 +150,51 @@ pub struct EthCall {
     pub data: Vec<u8>,
 }
 
+/// One log of an Ethereum receipt.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EthLog {
+    /// The contract that emitted it.
+    pub address: [u8; 20],
+    /// Its topics.
+    pub topics: Vec<[u8; 32]>,
+    /// Its data.
+    pub data: Vec<u8>,
+}
+
+/// An included Ethereum transaction and what its receipt reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EthReceipt {
+    /// keccak-256 of the raw transaction.
+    pub hash: [u8; 32],
+    /// The raw signed transaction.
+    pub raw: Vec<u8>,
+    /// The sender.
+    pub from: [u8; 20],
+    /// The contract it created.
+    pub contract_address: Option<[u8; 20]>,
+    /// Whether it succeeded.
+    pub status: bool,
+    /// The gas it used.
+    pub gas_used: u64,
+    /// What its sender was charged, in wei.
+    pub fee_wei: u128,
+    /// Its logs, in order.
+    pub logs: Vec<EthLog>,
+}
+
+/// A block as the Ethereum JSON-RPC sees it: its header, time and Ethereum transactions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EthBlock {
+    /// The header.
+    pub header: Header,
+    /// The time its timestamp inherent set, in ms.
+    pub timestamp_ms: u64,
+    /// The most gas its normal class could hold.
+    pub gas_limit: u64,
+    /// Its Ethereum transactions' receipts, in block order.
+    pub receipts: Vec<EthReceipt>,
+}
+
 /// How a simulated call ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EthCallOutcome {
@@ -377,6 +422,23 @@ pub trait NodeApi: Send + Sync + 'static {
     /// execution, in words.
     fn eth_call(&self, _at: H256, _call: EthCall) -> Result<Result<EthCallOutcome, String>, StateError> {
         Err(StateError::Execution("this node runs no EVM".into()))
+    }
+    /// Block `hash` as the Ethereum JSON-RPC sees it, if known.
+    fn eth_block(&self, _hash: H256) -> Result<Option<EthBlock>, StateError> {
+        Ok(None)
+    }
+    /// The block and position of the included Ethereum transaction `hash`, if a block of
+    /// the best chain includes it.
+    fn eth_transaction(&self, _hash: [u8; 32]) -> Result<Option<(H256, u32)>, StateError> {
+        Ok(None)
+    }
+    /// The raw Ethereum transactions waiting in the pool.
+    fn eth_pending_transactions(&self) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
+    /// The price of one gas in wei at the best block (`eth_gasPrice`).
+    fn eth_gas_price(&self) -> u128 {
+        0
     }
     /// Submits the raw signed Ethereum transaction `raw` (as the extrinsic that carries it).
     fn eth_submit(&self, _raw: Vec<u8>) -> Submission {

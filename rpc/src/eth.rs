@@ -1,9 +1,9 @@
-//! The Ethereum JSON-RPC, first part: chain identity, state reads, calls, estimates and
+//! The Ethereum JSON-RPC's present: chain identity, state reads, calls, estimates and
 //! `eth_sendRawTransaction`, answered from the node's own state (the EVM pallet's), on the
-//! same port as the Substrate methods. Quantities are hex without leading zeros; blocks are
+//! same port as the Substrate methods; the history is in `eth_blocks.rs`, filters and
+//! subscriptions in `eth_filters.rs`. Quantities are hex without leading zeros; blocks are
 //! named by tag (`latest` and `pending`: the best block; `safe` and `finalized`: the last
-//! finalized one; `earliest`: genesis), by number, or by `{ "blockHash": .. }`. Receipts,
-//! blocks, logs and filters come next.
+//! finalized one; `earliest`: genesis), by number, or by `{ "blockHash": .. }`.
 //!
 //! Errors in geth's words where tools match them: `nonce too low`, `already known`,
 //! `insufficient funds for gas * price + value`, and reverts as code 3 `execution reverted`
@@ -24,21 +24,21 @@ use crate::RpcError;
 /// The most steps of `eth_estimateGas`'s binary search.
 pub(crate) const ESTIMATE_STEPS_MAX: u32 = 24;
 
-type MethodResult = Result<Value, ErrorObjectOwned>;
+pub(crate) type MethodResult = Result<Value, ErrorObjectOwned>;
 
 /// A quantity: hex without leading zeros.
-fn quantity(n: u128) -> Value {
+pub(crate) fn quantity(n: u128) -> Value {
     json!(format!("0x{n:x}"))
 }
 
 /// A 256-bit big-endian quantity.
-fn quantity256(bytes: &[u8; 32]) -> Value {
+pub(crate) fn quantity256(bytes: &[u8; 32]) -> Value {
     let digits = hex::encode(bytes);
     let trimmed = digits.trim_start_matches('0');
     json!(format!("0x{}", if trimmed.is_empty() { "0" } else { trimmed }))
 }
 
-fn parse_quantity(v: &Value, what: &str) -> Result<u128, ErrorObjectOwned> {
+pub(crate) fn parse_quantity(v: &Value, what: &str) -> Result<u128, ErrorObjectOwned> {
     let s = v.as_str().ok_or_else(|| invalid_params(format!("{what}: expected a hex quantity")))?;
     let digits = s.strip_prefix("0x").ok_or_else(|| invalid_params(format!("{what}: {s} has no 0x prefix")))?;
     if digits.is_empty() || digits.len() > 32 {
@@ -47,7 +47,7 @@ fn parse_quantity(v: &Value, what: &str) -> Result<u128, ErrorObjectOwned> {
     u128::from_str_radix(digits, 16).map_err(|_| invalid_params(format!("{what}: {s} is not hex")))
 }
 
-fn parse_u256(v: &Value, what: &str) -> Result<[u8; 32], ErrorObjectOwned> {
+pub(crate) fn parse_u256(v: &Value, what: &str) -> Result<[u8; 32], ErrorObjectOwned> {
     let s = v.as_str().ok_or_else(|| invalid_params(format!("{what}: expected a hex quantity")))?;
     let digits = s.strip_prefix("0x").ok_or_else(|| invalid_params(format!("{what}: {s} has no 0x prefix")))?;
     if digits.is_empty() || digits.len() > 64 {
@@ -59,14 +59,14 @@ fn parse_u256(v: &Value, what: &str) -> Result<[u8; 32], ErrorObjectOwned> {
     Ok(out)
 }
 
-fn parse_address(v: &Value, what: &str) -> Result<[u8; 20], ErrorObjectOwned> {
+pub(crate) fn parse_address(v: &Value, what: &str) -> Result<[u8; 20], ErrorObjectOwned> {
     let bytes =
         v.as_str().map(parse_hex).transpose()?.ok_or_else(|| invalid_params(format!("{what}: expected an address")))?;
     bytes.try_into().map_err(|_| invalid_params(format!("{what}: an address is 20 bytes")))
 }
 
 /// The block `v` names (default: latest).
-fn block(ctx: &Ctx, v: Option<&Value>) -> Result<H256, ErrorObjectOwned> {
+pub(crate) fn block(ctx: &Ctx, v: Option<&Value>) -> Result<H256, ErrorObjectOwned> {
     let not_found = || ErrorObjectOwned::owned(-32000, "header not found", None::<()>);
     match v {
         None | Some(Value::Null) => Ok(ctx.api.best_hash()),
@@ -91,7 +91,7 @@ fn block(ctx: &Ctx, v: Option<&Value>) -> Result<H256, ErrorObjectOwned> {
     }
 }
 
-fn chain_id(ctx: &Ctx) -> Result<u64, ErrorObjectOwned> {
+pub(crate) fn chain_id(ctx: &Ctx) -> Result<u64, ErrorObjectOwned> {
     ctx.api.eth_chain_id().ok_or_else(|| ErrorObjectOwned::owned(-32601, "this node runs no EVM", None::<()>))
 }
 
@@ -212,9 +212,13 @@ pub(crate) fn register(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
         let best = ctx.api.header(ctx.api.best_hash()).map_or(0, |h| h.number);
         Ok(quantity(best as u128))
     })?;
-    // The runtime charges by weight (Metering), not by gas price: both prices are zero, which
-    // ethers, viem and Hardhat accept (a transaction's fee fields are not used yet).
-    method(m, "eth_gasPrice", |_, _| Ok(quantity(0)))?;
+    // Metering charges every transaction by its weight, length and storage; the price of a
+    // gas is the compute price of its weight. Fee fields of transactions are not used: no
+    // priority is bought with a tip in wei.
+    method(m, "eth_gasPrice", |a, ctx| {
+        a.at_most(0)?;
+        Ok(quantity(ctx.api.eth_gas_price()))
+    })?;
     method(m, "eth_maxPriorityFeePerGas", |_, _| Ok(quantity(0)))?;
     method(m, "eth_getBalance", |a, ctx| {
         let a = a.at_most(2)?;

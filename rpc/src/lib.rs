@@ -15,6 +15,8 @@
 pub mod api;
 mod errors;
 mod eth;
+mod eth_blocks;
+mod eth_filters;
 pub mod json;
 mod legacy;
 mod metering;
@@ -110,7 +112,7 @@ pub struct RpcServer {
 
 /// Builds the module with every method, plus `rpc_methods` listing them.
 pub fn module(api: Arc<dyn NodeApi>) -> Result<RpcModule<methods::Ctx>, RpcError> {
-    let mut module = RpcModule::new(methods::Ctx { api: api.clone() });
+    let mut module = RpcModule::new(methods::Ctx { api: api.clone(), eth_filters: Default::default() });
     methods::register(&mut module)?;
     subscriptions::register(&mut module)?;
     oplog::register(&mut module)?;
@@ -118,6 +120,8 @@ pub fn module(api: Arc<dyn NodeApi>) -> Result<RpcModule<methods::Ctx>, RpcError
     metering::register(&mut module)?;
     legacy::register(&mut module)?;
     eth::register(&mut module)?;
+    eth_blocks::register(&mut module)?;
+    eth_filters::register(&mut module)?;
     // The new JSON-RPC spec (chainHead_v1, transaction_v1, chainSpec_v1, archive_v1): its own
     // context (follow subscriptions by connection), merged into this module.
     module.merge(spec_v2::module(api)?)?;

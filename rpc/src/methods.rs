@@ -22,6 +22,8 @@ pub const KEYS_PER_CALL_MAX: u32 = 1000;
 pub struct Ctx {
     /// The node.
     pub api: Arc<dyn NodeApi>,
+    /// The installed Ethereum filters.
+    pub eth_filters: crate::eth_filters::Filters,
 }
 
 type MethodResult = Result<Value, ErrorObjectOwned>;
