@@ -1,11 +1,11 @@
-// Compiles the Solidity sources of ./contracts with the npm `solc` package (soljson, no
+// Compiles the Solidity sources of ../hardhat/contracts (the Hardhat project's, shared) with the npm `solc` package (soljson, no
 // download at run time), for the chain's hard fork.
 import { readFileSync } from 'node:fs';
 import solc from 'solc';
 
-/** Compiles contracts/<file> and returns { abi, bytecode } of contract `name`. */
+/** Compiles ../hardhat/contracts/<file> and returns { abi, bytecode } of contract `name`. */
 export function compile(file, name, evmVersion = 'prague') {
-  const source = readFileSync(new URL(`./contracts/${file}`, import.meta.url), 'utf8');
+  const source = readFileSync(new URL(`../hardhat/contracts/${file}`, import.meta.url), 'utf8');
   const input = {
     language: 'Solidity',
     sources: { [file]: { content: source } },

@@ -198,3 +198,45 @@ fn the_dev_chain_admits_hardhats_accounts() {
     let deploy = ethereum_signed_by(&signing, 0, evm::CHAIN_ID_DEFAULT, None, hex(STORE_INIT));
     assert!(chain.validate(&deploy).is_ok());
 }
+
+#[test]
+fn receipts_are_read_from_a_blocks_extrinsics_and_events() {
+    let (address, account) = ethereum_account(9);
+    let mut config = GenesisConfig::dev();
+    config.balances.push((account, 1_000 * UNIT));
+    config.organizations.iter_mut().for_each(|o| o.members.push(account));
+    let mut chain = Chain::from_config(&config);
+    let deploy = ethereum(9, 0, evm::CHAIN_ID_DEFAULT, None, hex(STORE_INIT));
+    let contract = accord_ethereum::create_address(address, 0);
+    let mut word = [0u8; 32];
+    word[31] = 5;
+    let write = ethereum(9, 1, evm::CHAIN_ID_DEFAULT, Some(contract), word.to_vec());
+    let native = chain.signed(
+        &Pair::dev("Alice"),
+        &RuntimeCall::System(accord_pallet_system::Call::remark { remark: vec![1] }),
+        0,
+    );
+    let block = [deploy, native, write];
+    let outcomes = chain.produce(&block);
+    let events = chain.state.map.get(&accord_pallet_system::events_key()).cloned();
+    // The block as stored: the timestamp inherent first, then the transactions.
+    let mut extrinsics = vec![crate::timestamp_inherent(chain.time_ms).encoded().to_vec()];
+    extrinsics.extend(block.iter().map(|xt| xt.encoded().to_vec()));
+    let receipts = crate::evm_glue::ethereum_receipts(&extrinsics, events.as_deref());
+    assert_eq!(receipts.len(), 2, "the remark is no Ethereum transaction");
+    let (created, written) = (&receipts[0], &receipts[1]);
+    assert_eq!((created.extrinsic_index, written.extrinsic_index), (1, 3));
+    assert_eq!(created.contract_address, Some(contract));
+    assert_eq!(written.contract_address, None);
+    for (receipt, outcome) in receipts.iter().zip([&outcomes[0], &outcomes[2]]) {
+        assert!(receipt.status && receipt.gas_used > 21_000);
+        assert_eq!(receipt.from, address);
+        assert_eq!(receipt.fee, outcome.as_ref().unwrap().fee, "the fee Metering charged");
+        assert_eq!(receipt.hash, accord_ethereum::keccak256(&receipt.raw));
+    }
+    assert!(created.logs.is_empty());
+    // No events: the receipts still name the transactions, failed, with the signer.
+    let bare = crate::evm_glue::ethereum_receipts(&extrinsics, None);
+    assert_eq!(bare.iter().map(|r| (r.status, r.from)).collect::<Vec<_>>(), vec![(false, address); 2]);
+    assert_eq!(crate::evm_glue::block_timestamp_ms(&extrinsics), chain.time_ms);
+}
