@@ -1,12 +1,16 @@
 // polkadot.js against a BFT network (four validators and a full node): a transfer sent
 // through the full node is gossiped, included and finalized, and the client sees inBlock
-// (notarized) before finalized; the finalized head follows BFT finality.
+// (notarized) before finalized; the finalized head follows BFT finality. A Solidity contract
+// deployed and called with ethers.js through the full node: every node reports the same
+// receipts and contract storage.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { rpc, types } from '@accord/rpc-definitions';
+import { HDNodeWallet, JsonRpcProvider, ContractFactory } from 'ethers';
 import { startNetwork } from './node.mjs';
+import { compile } from './solc.mjs';
 
 let net;
 let api;
@@ -200,4 +204,51 @@ test('30 back-to-back transfers from one account without explicit nonces all lan
   const head = await api.rpc.chain.getFinalizedHead();
   const after = (await (await api.at(head)).query.system.account(bob.address)).data.free.toBigInt();
   assert.equal(after - before, BigInt(finalized.length) * amount);
+});
+
+test('a contract through the full node: all five nodes report the same receipts and storage', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const alice = keyring.addFromUri('//Alice');
+  // Hardhat's account 0: a member of the development organization; Alice funds its account
+  // (the address followed by twelve 0xEE bytes).
+  const wallet = HDNodeWallet.fromPhrase('test test test test test test test test test test test junk', undefined, "m/44'/60'/0'/0/0");
+  const account = `${wallet.address.toLowerCase()}${'ee'.repeat(12)}`;
+  await new Promise((resolve, reject) => {
+    api.tx.balances.transferKeepAlive(account, 10n ** 15n).signAndSend(alice, (r) => {
+      if (r.status.isFinalized) resolve();
+      if (r.status.isInvalid || r.status.isDropped) reject(new Error(r.status.type));
+    }).catch(reject);
+  });
+  const providers = net.httpUrls.map((url) => {
+    const p = new JsonRpcProvider(url, undefined, { staticNetwork: true, batchMaxCount: 1 });
+    p.pollingInterval = 250;
+    return p;
+  });
+  try {
+    const { abi, bytecode } = compile('Token.sol', 'Token');
+    const full = providers[providers.length - 1];
+    const token = await new ContractFactory(abi, bytecode, wallet.connect(full)).deploy(1000n);
+    await token.waitForDeployment();
+    const tx = await token.transfer(`0x${'42'.repeat(20)}`, 7n);
+    const receipt = await tx.wait();
+    assert.equal(receipt.status, 1);
+    const address = await token.getAddress();
+    // Once final everywhere, every node answers the same.
+    const answers = await Promise.all(providers.map(async (p) => {
+      for (let i = 0; i < 120 && (await p.getBlock('finalized')).number < receipt.blockNumber; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const at = `0x${receipt.blockNumber.toString(16)}`;
+      return JSON.stringify([
+        await p.send('eth_getTransactionReceipt', [tx.hash]),
+        await p.send('eth_getStorageAt', [address, '0x0', at]),
+        await p.send('eth_getCode', [address, at]),
+        await p.send('eth_getLogs', [{ address, fromBlock: '0x0', toBlock: at }]),
+      ]);
+    }));
+    assert.ok(answers[0].includes(tx.hash));
+    for (const answer of answers) assert.equal(answer, answers[0]);
+  } finally {
+    providers.forEach((p) => p.destroy());
+  }
 });

@@ -114,6 +114,8 @@ export async function startNetwork({ chain = 'local', count = 4 } = {}) {
     httpUrl: `http://${resolved[count]}`,
     validatorWsUrl: `ws://${resolved[0]}`,
     validatorHttpUrl: `http://${resolved[0]}`,
+    // Every node's HTTP URL: the validators', then the full node's.
+    httpUrls: resolved.map((addr) => `http://${addr}`),
     async stop() {
       for (const child of children) child.kill('SIGKILL');
       await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r)))));
