@@ -515,7 +515,9 @@ impl<'a> BlockExecution<'a> {
         // A call of a release target: routed on the state before it, its outcome counted
         // after its layer closed (so a failure counts too).
         let routed = checked.call.route(&self.ext);
-        let (result, storage, fee) = self.dispatch_in_layer(checked.call, checked.origin, checked.charge.as_ref());
+        let _stale = self.ext.take_weight_refund();
+        let (result, storage, fee, refund) =
+            self.dispatch_in_layer(checked.call, checked.origin, checked.charge.as_ref());
         if let Some(routed) = &routed {
             releases::note_outcome(&mut self.ext, routed, result.is_ok());
         }
@@ -524,13 +526,14 @@ impl<'a> BlockExecution<'a> {
             // written outside the rolled-back layer for unsigned extrinsics.
             return Err(InvalidTransaction::BadMandatory.into());
         }
-        let info = checked.info;
+        // Charged, reported and counted in the block as the weight it used.
+        let info = DispatchInfo { weight: checked.info.weight.saturating_sub(refund), ..checked.info };
         let event = match result {
             Ok(()) => system::Event::ExtrinsicSuccess { dispatch_info: info },
             Err(dispatch_error) => system::Event::ExtrinsicFailed { dispatch_error, dispatch_info: info },
         };
         system::deposit_event(&mut self.ext, event);
-        self.account_for(&checked.info, checked.len);
+        self.account_for(&info, checked.len);
         self.signed_seen |= checked.signer.is_some();
         self.extrinsics.push(xt.encoded().to_vec());
         let usage = ResourceUsage { weight: info.weight, storage, encoded_len: checked.len };
@@ -557,27 +560,29 @@ impl<'a> BlockExecution<'a> {
     }
 
     /// Dispatches in a layer; a signed transaction's fee is settled before the layer
-    /// closes (see [`fees::settle`]). Returns the result, the storage delta and the fee.
+    /// closes (see [`fees::settle`]). Returns the result, the storage delta, the fee and the
+    /// weight the dispatch declared and did not use.
     fn dispatch_in_layer(
         &mut self,
         call: RuntimeCall,
         origin: Origin,
         charge: Option<&metering::Charge>,
-    ) -> (DispatchResult, accord_support::StorageDelta, Balance) {
+    ) -> (DispatchResult, accord_support::StorageDelta, Balance, Weight) {
         if let Err(e) = self.ext.start_layer() {
-            return (Err(e), Default::default(), 0);
+            return (Err(e), Default::default(), 0, Weight::ZERO);
         }
         let result = call.dispatch(&mut self.ext, origin);
         if let Some(charge) = charge {
             let settled = fees::settle(&mut self.ext, charge, result);
-            return (settled.result, settled.storage, settled.fee);
+            return (settled.result, settled.storage, settled.fee, settled.refund);
         }
+        let refund = self.ext.take_weight_refund();
         let delta = self.ext.top_layer_delta();
         let closed = if result.is_ok() { self.ext.commit_layer() } else { self.ext.rollback_layer() };
         debug_assert!(closed.is_ok(), "the layer opened above is open");
         match result {
-            Ok(()) => (Ok(()), delta, 0),
-            Err(e) => (Err(e), Default::default(), 0),
+            Ok(()) => (Ok(()), delta, 0, refund),
+            Err(e) => (Err(e), Default::default(), 0, refund),
         }
     }
 

@@ -96,6 +96,8 @@ pub struct Settled {
     pub storage: StorageDelta,
     /// What the payer was charged in all.
     pub fee: Balance,
+    /// The weight the dispatch declared and did not use ([`Ext::refund_weight`]).
+    pub refund: Weight,
 }
 
 /// Settles a dispatch whose layer is still open (the executive dispatched in it, the
@@ -104,7 +106,11 @@ pub struct Settled {
 /// and charges the attempt.
 pub fn settle(ext: &mut Ext<'_>, charge: &Charge, result: DispatchResult) -> Settled {
     let delta = ext.top_layer_delta();
+    // What was withdrawn before dispatch was priced at the declared weight; the fee is
+    // priced at the weight used.
     let pre = charge.precharge();
+    let refund = ext.take_weight_refund();
+    let charge = &used(charge, refund);
     if result.is_ok() {
         let (stored, backup, byte_days) = measured(ext, charge, &delta);
         let actual = charge.fee_for(stored, backup, byte_days).total();
@@ -114,7 +120,7 @@ pub fn settle(ext: &mut Ext<'_>, charge: &Charge, result: DispatchResult) -> Set
             debug_assert!(closed.is_ok(), "the executive opened the layer");
             metering::refund(ext, charge, pre.saturating_sub(actual));
             metering::note_actual(ext, charge, actual, stored, true);
-            return Settled { result, storage: delta, fee: actual };
+            return Settled { result, storage: delta, fee: actual, refund };
         }
     }
     let closed = ext.rollback_layer();
@@ -131,7 +137,13 @@ pub fn settle(ext: &mut Ext<'_>, charge: &Charge, result: DispatchResult) -> Set
         pre
     };
     metering::note_actual(ext, charge, fee, 0, false);
-    Settled { result, storage: StorageDelta::default(), fee }
+    Settled { result, storage: StorageDelta::default(), fee, refund }
+}
+
+/// `charge` with the reference time its dispatch did not use (`refund`) taken off.
+fn used(charge: &Charge, refund: Weight) -> Charge {
+    let ref_time = charge.usage.ref_time.saturating_sub(refund.ref_time);
+    Charge { usage: metering::Usage { ref_time, ..charge.usage }, ..*charge }
 }
 
 /// A quote of `xt` on `state` (the best block's): its dispatch dry-run in the next block's
@@ -143,19 +155,30 @@ pub fn quote(
     best_hash: accord_primitives::H256,
 ) -> Result<Quote, String> {
     let call = RuntimeCall::decode_all(xt.call()).ok_or("the call does not decode")?;
-    let sig = xt.signature.as_ref().ok_or("an unsigned extrinsic pays no fee")?;
-    let MultiAddress::Id(signer) = sig.address else {
-        return Err("the signer is not an account id".into());
-    };
     let mut ext = Ext::new(state, PALLETS);
     let n = system::block_number(&ext) + 1;
     system::initialize(&mut ext, n, best_hash);
+    let (signer, tip) = match (&xt.signature, &call) {
+        (Some(sig), _) => match sig.address {
+            MultiAddress::Id(signer) => (signer, sig.extra.tip),
+            _ => return Err("the signer is not an account id".into()),
+        },
+        // An Ethereum transaction pays from its sender's account, without a tip.
+        (None, RuntimeCall::Evm(accord_pallet_evm::Call::transact { transaction })) => {
+            let checked = accord_pallet_evm::ethereum::check_transaction(&ext, transaction)
+                .map_err(|e| format!("the Ethereum transaction is refused: {e:?}"))?;
+            (checked.account, 0)
+        }
+        (None, _) => return Err("an unsigned extrinsic pays no fee".into()),
+    };
     let len = xt.encoded().len() as u32;
-    let charge = charge_of(&ext, &call, &signer, call.weight(), len, sig.extra.tip);
+    let charge = charge_of(&ext, &call, &signer, call.weight(), len, tip);
     let (mut storage_added, mut backup_bytes, mut backup_byte_days) = (0, 0, 0);
     let mut dispatch_ok = false;
+    let mut charge = charge;
     if ext.start_layer().is_ok() {
         let result = call.dispatch(&mut ext, Origin::Signed(signer));
+        charge = used(&charge, ext.take_weight_refund());
         if result.is_ok() {
             let delta = ext.top_layer_delta();
             (storage_added, backup_bytes, backup_byte_days) = measured(&mut ext, &charge, &delta);

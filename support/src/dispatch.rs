@@ -297,6 +297,14 @@ impl Weight {
         }
     }
 
+    /// Component-wise saturating subtraction.
+    pub const fn saturating_sub(self, other: Weight) -> Weight {
+        Weight {
+            ref_time: self.ref_time.saturating_sub(other.ref_time),
+            proof_size: self.proof_size.saturating_sub(other.proof_size),
+        }
+    }
+
     /// Component-wise saturating multiplication by a scalar.
     pub const fn saturating_mul(self, n: u64) -> Weight {
         Weight { ref_time: self.ref_time.saturating_mul(n), proof_size: self.proof_size.saturating_mul(n) }

@@ -122,6 +122,8 @@ pub struct Ext<'a> {
     events_dropped: u64,
     phase: Phase,
     pallets: PalletIndices,
+    /// Weight the current dispatch declared and did not use (see [`Ext::refund_weight`]).
+    weight_refund: crate::Weight,
 }
 
 impl<'a> Ext<'a> {
@@ -136,7 +138,22 @@ impl<'a> Ext<'a> {
             events_dropped: 0,
             phase: Phase::Initialization,
             pallets,
+            weight_refund: crate::Weight::ZERO,
         }
+    }
+
+    /// Notes that the current dispatch used `weight` less than its call declared before
+    /// dispatch (a contract call that used less gas than its limit). The executive takes it
+    /// after the dispatch ([`Ext::take_weight_refund`]): the transaction is charged, and
+    /// counts in the block, as the weight it used. A dispatch that refunds does so whatever
+    /// its result (the work was done).
+    pub fn refund_weight(&mut self, weight: crate::Weight) {
+        self.weight_refund = self.weight_refund.saturating_add(weight);
+    }
+
+    /// The weight refunded since the last call, reset to zero.
+    pub fn take_weight_refund(&mut self) -> crate::Weight {
+        std::mem::replace(&mut self.weight_refund, crate::Weight::ZERO)
     }
 
     /// The value at `key`, seen through all open layers.

@@ -15,7 +15,7 @@ use accord_pallet_balances::{self as balances, Existence};
 use accord_pallet_system as system;
 use accord_pallet_timestamp as timestamp;
 use accord_primitives::{AccountId32, Balance, H160, H256};
-use accord_support::{BoundedVec, DispatchError, Ext};
+use accord_support::{BoundedVec, DispatchError, Ext, Weight};
 
 use crate::db::{h160, h256, StateDb};
 use crate::{
@@ -142,6 +142,9 @@ pub fn execute(ext: &mut Ext<'_>, execution: &Execution) -> Result<Outcome, Disp
             Err(reason) => outcome = halted(outcome, reason),
         }
     }
+    // Charged and counted as the gas it used, not its limit.
+    let unused = execution.gas_limit.saturating_sub(outcome.gas_used);
+    ext.refund_weight(Weight::from_ref_time(unused.saturating_mul(crate::WEIGHT_PER_GAS)));
     let exit = outcome.exit.clone();
     let event = Event::Executed { from: execution.caller, to: execution.target(), gas_used: outcome.gas_used, exit };
     deposit(ext, event);

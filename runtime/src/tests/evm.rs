@@ -240,3 +240,42 @@ fn receipts_are_read_from_a_blocks_extrinsics_and_events() {
     assert_eq!(bare.iter().map(|r| (r.status, r.from)).collect::<Vec<_>>(), vec![(false, address); 2]);
     assert_eq!(crate::evm_glue::block_timestamp_ms(&extrinsics), chain.time_ms);
 }
+
+#[test]
+fn a_contract_transaction_pays_and_counts_the_gas_it_used_not_its_limit() {
+    let mut chain = Chain::dev();
+    let alice = Pair::dev("Alice");
+    chain.produce(&[chain.signed(&alice, &create(0), 0)]);
+    let contract = H160(accord_ethereum::create_address(address(&alice), 0));
+    // Each call changes slot 0 from one non-zero value to another: the same gas.
+    let with_limit = |gas_limit| {
+        let mut word = [0u8; 32];
+        word[31] = (gas_limit % 251) as u8 + 1;
+        let input = BoundedVec::try_from_vec(word.to_vec()).unwrap();
+        RuntimeCall::Evm(evm::Call::call { contract, input, value: 0, gas_limit })
+    };
+    let small = chain.signed(&alice, &with_limit(100_000), 1);
+    let quote = chain.quote(&small);
+    let small = chain.produce(&[small]).remove(0).unwrap();
+    assert_eq!(small.fee, quote.total, "the quote refunds the unused gas too");
+    let large = chain.produce(&[chain.signed(&alice, &with_limit(10_000_000), 2)]).remove(0).unwrap();
+    assert_eq!((small.result, large.result), (Ok(()), Ok(())));
+    // The same work: the same fee and weight, whatever the limit.
+    assert_eq!(large.fee, small.fee);
+    assert_eq!(large.info.weight, small.info.weight);
+    assert!(large.info.weight.ref_time < with_limit(10_000_000).weight().ref_time / 10);
+}
+
+#[test]
+fn an_ethereum_transaction_is_quoted_from_its_sender() {
+    let (_, account) = ethereum_account(9);
+    let mut config = GenesisConfig::dev();
+    config.balances.push((account, 1_000 * UNIT));
+    config.organizations.iter_mut().for_each(|o| o.members.push(account));
+    let mut chain = Chain::from_config(&config);
+    let deploy = ethereum(9, 0, evm::CHAIN_ID_DEFAULT, None, hex(STORE_INIT));
+    let quote = chain.quote(&deploy);
+    let outcome = chain.produce(&[deploy]).remove(0).unwrap();
+    assert_eq!(outcome.fee, quote.total);
+    assert!(quote.dispatch_ok);
+}
