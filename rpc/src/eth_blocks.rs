@@ -401,14 +401,22 @@ pub(crate) fn parse_log_query(o: &Map<String, Value>) -> Result<LogQuery, ErrorO
     Ok(LogQuery { addresses, topics })
 }
 
-/// The number of the block a filter's bound names (`latest` if absent).
+/// The number of the block a filter's bound names (`latest` if absent; a number beyond the
+/// best block is the best block, as geth reads it).
 pub(crate) fn bound(ctx: &Ctx, v: Option<&Value>) -> Result<u32, ErrorObjectOwned> {
+    let best = ctx.api.header(ctx.api.best_hash()).map_or(0, |h| h.number);
+    if let Some(Value::String(s)) = v {
+        if s.starts_with("0x") {
+            let n = parse_quantity(&json!(s), "block")?;
+            return Ok(u32::try_from(n).unwrap_or(u32::MAX).min(best));
+        }
+    }
     let hash = block(ctx, v.filter(|v| !v.is_null()))?;
     Ok(ctx.api.header(hash).map_or(0, |h| h.number))
 }
 
-/// The logs of blocks `from..=to` matching `query`, in order.
-pub(crate) fn logs_in(ctx: &Ctx, from: u32, to: u32, query: &LogQuery) -> Result<Vec<Value>, ErrorObjectOwned> {
+/// Refuses a range of more than [`LOG_RANGE_MAX`] blocks.
+fn check_range(from: u32, to: u32) -> Result<(), ErrorObjectOwned> {
     if to >= from && to - from >= LOG_RANGE_MAX {
         return Err(ErrorObjectOwned::owned(
             -32005,
@@ -416,6 +424,12 @@ pub(crate) fn logs_in(ctx: &Ctx, from: u32, to: u32, query: &LogQuery) -> Result
             None::<()>,
         ));
     }
+    Ok(())
+}
+
+/// The logs of blocks `from..=to` matching `query`, in order.
+pub(crate) fn logs_in(ctx: &Ctx, from: u32, to: u32, query: &LogQuery) -> Result<Vec<Value>, ErrorObjectOwned> {
+    check_range(from, to)?;
     let mut out = Vec::new();
     for n in from..=to {
         let Some(hash) = ctx.api.block_hash(n) else { break };
@@ -535,6 +549,15 @@ mod tests {
         let paid = price * 21_000;
         assert!(paid >= r.fee_wei && paid - r.fee_wei < 21_000);
         assert_eq!(effective_gas_price(&EthReceipt::default()), 0);
+    }
+
+    #[test]
+    fn a_log_range_is_bounded() {
+        assert!(check_range(0, LOG_RANGE_MAX - 1).is_ok());
+        assert!(check_range(5, 4).is_ok(), "an empty range");
+        let error = check_range(0, LOG_RANGE_MAX).unwrap_err();
+        assert_eq!(error.code(), -32005);
+        assert!(error.message().contains("block range too large"));
     }
 
     #[test]

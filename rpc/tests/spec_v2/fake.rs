@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use accord_primitives::hashing::blake2_256;
 use accord_primitives::{AccountId32, Block, Digest, Header, H256};
+use accord_rpc::api::{EthBlock, EthLog, EthReceipt};
 use accord_rpc::{
     ChainInfo, Health, NodeApi, OplogEntry, OplogHead, RuntimeVersionInfo, StateError, Submission, SubmitError,
     TxStatus, WatchedSubmission,
@@ -161,6 +162,26 @@ fn header(parent: H256, number: u32, salt: u8, extrinsics: &[Vec<u8>]) -> Header
     }
 }
 
+/// The chain id of the fake's EVM.
+pub(crate) const ETH_CHAIN_ID: u64 = 4242;
+
+/// A signed EIP-1559 transaction (a call with 4 bytes of input), raw.
+pub(crate) fn eth_raw() -> Vec<u8> {
+    use accord_ethereum::{SignedTransaction, SigningKey, Transaction, TransactionKind, U256};
+    let kind = TransactionKind::Eip1559 { max_priority_fee_per_gas: 1, max_fee_per_gas: 2, access_list: Vec::new() };
+    let tx = Transaction {
+        chain_id: ETH_CHAIN_ID,
+        nonce: 3,
+        gas_limit: 50_000,
+        to: Some([7; 20]),
+        value: U256([0; 32]),
+        input: vec![1, 2, 3, 4],
+        kind,
+    };
+    let key = SigningKey::from_bytes(&[5u8; 32].into()).expect("a valid key");
+    SignedTransaction::sign(tx, &key).expect("signs").encode()
+}
+
 /// Whether `block` is `ancestor` or descends from it.
 fn descends(headers: &HashMap<H256, Header>, block: H256, ancestor: H256) -> bool {
     let mut cursor = block;
@@ -297,6 +318,32 @@ impl NodeApi for FakeNode {
         Ok(Vec::new())
     }
     fn record_rpc_call(&self, _method: &str) {}
+    fn eth_chain_id(&self) -> Option<u64> {
+        Some(ETH_CHAIN_ID)
+    }
+    /// Every block holds one Ethereum transaction ([`eth_raw`]) with one log.
+    fn eth_block(&self, hash: H256) -> Result<Option<EthBlock>, StateError> {
+        let Some(header) = self.chain().headers.get(&hash).cloned() else { return Ok(None) };
+        let raw = eth_raw();
+        let log = EthLog { address: [7; 20], topics: vec![[1; 32], [2; 32]], data: vec![3; 40] };
+        let receipt = EthReceipt {
+            hash: accord_ethereum::keccak256(&raw),
+            raw,
+            from: [9; 20],
+            contract_address: None,
+            status: true,
+            gas_used: 30_000,
+            fee_wei: 31_000_000_000,
+            logs: vec![log],
+        };
+        Ok(Some(EthBlock { header, timestamp_ms: 1_700_000_000_000, gas_limit: 75_000_000, receipts: vec![receipt] }))
+    }
+    fn eth_transaction(&self, hash: [u8; 32]) -> Result<Option<(H256, u32)>, StateError> {
+        Ok((hash == accord_ethereum::keccak256(&eth_raw())).then(|| (self.chain().best, 0)))
+    }
+    fn eth_gas_price(&self) -> u128 {
+        1_000_000
+    }
     /// A stand-in for the trie: a hash of every key and value under `key`.
     fn closest_descendant_merkle_value(&self, at: H256, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
         let chain = self.state_check(at)?;

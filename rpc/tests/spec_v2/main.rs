@@ -3,6 +3,7 @@
 //! WebSocket client, and an in-memory node ([`fake::FakeNode`]) whose chain each test drives.
 
 mod archive;
+mod eth;
 mod fake;
 mod follow;
 mod operations;
