@@ -201,6 +201,9 @@ pub(crate) fn run_all(bench: &mut Bench, round: u32) -> Measured {
     });
     calls.push(Fitted::constant("records::authorization", authorize_us.max(deauthorize_us)));
 
+    // The EVM's price of a gas.
+    calls.extend(crate::evm::run(bench, round));
+
     // Last: the write measurement commits blocks of made-up account values on the author.
     let read = bench.read_cost();
     let write = bench.write_cost();

@@ -37,6 +37,7 @@ mod common;
 
 mod cases;
 mod emit;
+mod evm;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -443,6 +444,14 @@ fn main() {
         let points: Vec<String> = f.points.iter().map(|(x, y)| format!("{x}: {y:.1}")).collect();
         let slope = f.parameter.map_or(String::new(), |p| format!("{:.4}/{p}", f.slope));
         println!("{:<40} {:>12.1} {:>14}   {}", f.name, f.intercept, slope, points.join(", "));
+    }
+    for name in ["evm::compute", "evm::storage"] {
+        let ps = measured.get(name).slope * 1000.0;
+        println!(
+            "{name}: {ps:.0} ps per gas before the margin, {:.0} with it (Evm's WEIGHT_PER_GAS: {})",
+            ps * (100 + MARGIN_PERCENT) as f64 / 100.0,
+            accord_pallet_evm::WEIGHT_PER_GAS
+        );
     }
     println!("measured in {:.0} s", started.elapsed().as_secs_f64());
     // A smoke run writes only into a folder of its own (the emitter's check).
