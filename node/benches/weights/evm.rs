@@ -2,7 +2,9 @@
 //! computes (a countdown loop of cheap opcodes: the interpreter) and one that writes fresh
 //! storage slots (SSTORE of new slots: revm's state, the trie and RocksDB), each at two
 //! amounts of work; the slope of import time over gas used is the reference time of a gas.
-//! `WEIGHT_PER_GAS` must cover the costlier of the two.
+//! A third contract calls the ecrecover precompile in a loop: precompiles are priced in gas
+//! by Ethereum's schedule, not by this machine's time. `WEIGHT_PER_GAS` must cover the
+//! costliest of them.
 
 use accord_pallet_evm as evm;
 use accord_primitives::H160;
@@ -14,6 +16,18 @@ use crate::{Baseline, Bench, Fitted, Record};
 
 /// Counts `calldataload(0)` down to zero, then stops: 40 gas a turn.
 const LOOP_RUNTIME: &str = "600035 5b 8015 601057 60019003 600356 5b00";
+/// Calls the ecrecover precompile (0x01) `calldataload(0)` times on a valid signature (EIP-155's
+/// example: its signing hash, v 27, r, s):
+/// the dearest gas of the precompiles a consortium contract uses (a signature check).
+const ECRECOVER_RUNTIME: &str = concat!(
+    "7f", "daf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53", "600052",
+    "601b602052",
+    "7f", "28ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276", "604052",
+    "7f", "67cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83", "606052",
+    "600035 5b 8015 608e57",
+    "6020 6080 6080 6000 6001 5a fa 50",
+    "60019003 607456 5b00",
+);
 /// Stores 1 in slots `calldataload(32) + n` for n = `calldataload(0)` down to 1.
 const STORE_RUNTIME: &str = "602035 600035 5b 8015 601957 6001 8282 01 55 60019003 600656 5b00";
 
@@ -132,9 +146,12 @@ impl CallWeight for RuntimeCall {
 pub(crate) fn run(bench: &mut Bench, round: u32) -> Vec<Fitted> {
     let looping = bench.deploy(LOOP_RUNTIME);
     let storing = bench.deploy(STORE_RUNTIME);
-    let (loops, stores) = if bench.config.smoke { ([10, 1_000], [1, 4]) } else { ([1_000, 100_000], [1, 40]) };
+    let recovering = bench.deploy(ECRECOVER_RUNTIME);
+    let (loops, stores, recoveries) =
+        if bench.config.smoke { ([10, 1_000], [1, 4], [1, 4]) } else { ([1_000, 100_000], [1, 40], [1, 40]) };
     vec![
         points(bench, "evm::compute", looping, loops, 45, round),
         points(bench, "evm::storage", storing, stores, 23_000, round),
+        points(bench, "evm::ecrecover", recovering, recoveries, 3_300, round),
     ]
 }
