@@ -20,10 +20,16 @@ const LOOP_RUNTIME: &str = "600035 5b 8015 601057 60019003 600356 5b00";
 /// example: its signing hash, v 27, r, s):
 /// the dearest gas of the precompiles a consortium contract uses (a signature check).
 const ECRECOVER_RUNTIME: &str = concat!(
-    "7f", "daf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53", "600052",
+    "7f",
+    "daf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53",
+    "600052",
     "601b602052",
-    "7f", "28ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276", "604052",
-    "7f", "67cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83", "606052",
+    "7f",
+    "28ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276",
+    "604052",
+    "7f",
+    "67cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83",
+    "606052",
     "600035 5b 8015 608e57",
     "6020 6080 6080 6000 6001 5a fa 50",
     "60019003 607456 5b00",
@@ -58,11 +64,13 @@ impl Bench {
         let call = RuntimeCall::Evm(evm::Call::create { init_code: init, value: 0, gas_limit: 1_000_000, salt: None });
         let key = self.sudo_key();
         self.block("evm::create", &[(key, call)]);
-        self.evm_events().into_iter().find_map(|e| match e {
-            evm::Event::Created { contract, .. } => Some(contract),
-            _ => None,
-        })
-        .expect("the contract is created")
+        self.evm_events()
+            .into_iter()
+            .find_map(|e| match e {
+                evm::Event::Created { contract, .. } => Some(contract),
+                _ => None,
+            })
+            .expect("the contract is created")
     }
 
     /// The EVM events of the importer's best block.
