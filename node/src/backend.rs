@@ -63,6 +63,9 @@ const META_GENESIS_SPEC: &[u8] = b"genesis_spec";
 const META_OLDEST_STATE: &[u8] = b"oldest_state";
 const META_SCHEMA: &[u8] = b"schema";
 
+/// Entries of the `index` column written with a block: (key, value).
+pub type IndexEntries = [(Vec<u8>, Vec<u8>)];
+
 /// Why a backend operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
@@ -625,7 +628,7 @@ impl Backend {
         changes: &Changes,
         trie: Option<Arc<TrieUpdate>>,
         justification: Option<&[u8]>,
-        index: &[(Vec<u8>, Vec<u8>)],
+        index: &IndexEntries,
     ) -> Result<(), BackendError> {
         let header = &block.header;
         let hash = header.hash();
@@ -652,7 +655,7 @@ impl Backend {
         best: Head,
         changes: &Changes,
         trie: Option<Arc<TrieUpdate>>,
-        (justification, index): (Option<&[u8]>, &[(Vec<u8>, Vec<u8>)]),
+        (justification, index): (Option<&[u8]>, &IndexEntries),
     ) -> Result<(), BackendError> {
         let header = &block.header;
         let accept = (best.number, best.number);
