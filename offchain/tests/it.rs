@@ -15,7 +15,7 @@ use serde_json::json;
 
 use accord_primitives::Pair;
 
-use support::{genesis, rpc, sign, sign_call, start_consumer, start_node, wait_for, Postgres, UNIT};
+use support::{genesis, rpc, rpc_response, sign, sign_call, start_consumer, start_node, wait_for, Postgres, UNIT};
 
 fn write_config(dir: &Path, name: &str, url: &str, subscription: &str, queue: usize, batch: u32) -> PathBuf {
     let db = dir.join(format!("{name}.db"));
@@ -153,7 +153,9 @@ fn a_deletion_into_the_backup_and_its_recovery_reach_the_sql_tables() {
     ];
     let g = genesis(&url);
     for (nonce, call) in calls.iter().enumerate() {
-        rpc(&url, "author_submitExtrinsic", json!([sign_call(g, &alice, call, nonce as u32)]));
+        // A refusal names itself here rather than as a timeout below.
+        let response = rpc_response(&url, "author_submitExtrinsic", json!([sign_call(g, &alice, call, nonce as u32)]));
+        assert!(response.get("error").is_none(), "submission {nonce} refused: {response}");
     }
     let db = dir.path().join("docs.db");
     wait_for("the record's three entries", Duration::from_secs(60), || {

@@ -69,7 +69,13 @@ pub fn start_consumer(config: &Path) -> Proc {
     Proc(child)
 }
 
+/// The `result` of a JSON-RPC call (null on an error: see [`rpc_response`]).
 pub fn rpc(url: &str, method: &str, params: Value) -> Value {
+    rpc_response(url, method, params)["result"].clone()
+}
+
+/// The whole JSON-RPC response of a call, `error` included.
+pub fn rpc_response(url: &str, method: &str, params: Value) -> Value {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
     let addr = url.trim_start_matches("http://");
     use std::io::{Read, Write};
@@ -78,8 +84,7 @@ pub fn rpc(url: &str, method: &str, params: Value) -> Value {
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     let json_start = out.find("\r\n\r\n").unwrap() + 4;
-    let v: Value = serde_json::from_str(&out[json_start..]).unwrap();
-    v["result"].clone()
+    serde_json::from_str(&out[json_start..]).unwrap()
 }
 
 pub fn sign(genesis: H256, who: &Pair, to: &Pair, value: u128, nonce: u32) -> String {
