@@ -86,6 +86,8 @@ pub struct Outcome {
     pub created: Option<H160>,
     /// Its logs (only when it succeeded).
     pub logs: Vec<Log>,
+    /// What its precompile calls weigh beyond their gas, ps ([`crate::precompiles`]).
+    pub precompile_weight: u64,
 }
 
 /// Runs `execution` on the state in `ext` without writing anything: the outcome, and for a
@@ -101,7 +103,7 @@ pub fn simulate(ext: &Ext<'_>, execution: &Execution) -> Result<(Outcome, Option
         HardFork::Cancun => SpecId::CANCUN,
         HardFork::Prague => SpecId::PRAGUE,
     };
-    let mut evm = Context::mainnet()
+    let evm = Context::mainnet()
         .with_db(&mut db)
         .modify_cfg_chained(|cfg| {
             cfg.set_spec_and_mainnet_gas_params(spec);
@@ -114,8 +116,11 @@ pub fn simulate(ext: &Ext<'_>, execution: &Execution) -> Result<(Outcome, Option
         })
         .with_block(block_env(ext))
         .build_mainnet();
+    let metered = crate::precompiles::Metered::new(evm.precompiles.clone());
+    let mut evm = evm.with_precompiles(metered);
     let result = evm.transact(tx).map_err(|e| refusal(ext, e))?;
-    let outcome = outcome(result.result);
+    let mut outcome = outcome(result.result);
+    outcome.precompile_weight = evm.precompiles.surcharge_ps;
     let state = (outcome.exit == ExitReason::Succeeded).then_some(result.state);
     Ok((outcome, state))
 }
@@ -142,9 +147,10 @@ pub fn execute(ext: &mut Ext<'_>, execution: &Execution) -> Result<Outcome, Disp
             Err(reason) => outcome = halted(outcome, reason),
         }
     }
-    // Charged and counted as the gas it used, not its limit.
-    let unused = execution.gas_limit.saturating_sub(outcome.gas_used);
-    ext.refund_weight(Weight::from_ref_time(unused.saturating_mul(crate::WEIGHT_PER_GAS)));
+    // Charged and counted as what it used, not its limit at the most a gas can cost.
+    let declared = execution.gas_limit.saturating_mul(crate::precompiles::DECLARED_WEIGHT_PER_GAS);
+    let used = outcome.gas_used.saturating_mul(crate::WEIGHT_PER_GAS).saturating_add(outcome.precompile_weight);
+    ext.refund_weight(Weight::from_ref_time(declared.saturating_sub(used)));
     let exit = outcome.exit.clone();
     let event = Event::Executed { from: execution.caller, to: execution.target(), gas_used: outcome.gas_used, exit };
     deposit(ext, event);
@@ -232,7 +238,7 @@ fn outcome(result: ExecutionResult<RevmHalt>) -> Outcome {
             data: l.data.data.to_vec(),
         })
         .collect();
-    let outcome = Outcome { exit, gas_used, output, created, logs };
+    let outcome = Outcome { exit, gas_used, output, created, logs, precompile_weight: 0 };
     if outcome.exit != ExitReason::Succeeded {
         return Outcome { logs: Vec::new(), created: None, ..outcome };
     }

@@ -421,3 +421,42 @@ fn the_checks_before_the_pool_name_their_reason() {
         assert!(matches!(check_transaction(ext, &[0x02, 0xc0]), Err(Refusal::Malformed(_))));
     });
 }
+
+/// Calls ecrecover once on EIP-155's example signature, then stops.
+const ECRECOVER_ONCE: &str = concat!(
+    "7f daf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53 600052",
+    "601b602052",
+    "7f 28ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276 604052",
+    "7f 67cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83 606052",
+    "6020 6080 6080 6000 6001 5a fa 50 00",
+);
+
+fn gas_used(ext: &Ext<'_>) -> u64 {
+    match events(ext).into_iter().rev().find(|e| matches!(e, Event::Executed { .. })) {
+        Some(Event::Executed { gas_used, .. }) => gas_used,
+        _ => panic!("no Executed event"),
+    }
+}
+
+#[test]
+fn a_call_weighs_its_gas_used_and_its_precompile_calls_measured_cost() {
+    use crate::precompiles::{DECLARED_WEIGHT_PER_GAS, ECRECOVER_GAS, ECRECOVER_WEIGHT};
+    new_test_ext().execute_with(|ext| {
+        let plain = deploy(ext, 1, store_init());
+        let recovering = deploy(ext, 1, deployer(ECRECOVER_ONCE));
+        let _ = ext.take_weight_refund();
+        let declared = 1_000_000 * DECLARED_WEIGHT_PER_GAS;
+        // No precompile: the gas used at the ordinary ratio.
+        signed(ext, 2, call_call(plain, word(3), 0)).unwrap();
+        assert_eq!(declared - ext.take_weight_refund().ref_time, gas_used(ext) * WEIGHT_PER_GAS);
+        // One ecrecover: its measured weight replaces its 3,000 gas at the ordinary ratio.
+        signed(ext, 2, call_call(recovering, vec![], 0)).unwrap();
+        assert_eq!(last_exit(ext), ExitReason::Succeeded);
+        let used = declared - ext.take_weight_refund().ref_time;
+        assert_eq!(used, (gas_used(ext) - ECRECOVER_GAS) * WEIGHT_PER_GAS + ECRECOVER_WEIGHT);
+        // An eth_call-style simulation reports the same.
+        let execution = Execution::call(account(2), 0, recovering, Vec::new(), Default::default(), 100_000);
+        let (outcome, _) = exec::simulate(ext, &execution).unwrap();
+        assert_eq!(outcome.precompile_weight, ECRECOVER_WEIGHT - ECRECOVER_GAS * WEIGHT_PER_GAS);
+    });
+}
