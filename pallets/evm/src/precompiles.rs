@@ -91,6 +91,11 @@ pub const DECLARED_WEIGHT_PER_GAS: u64 = {
     max
 };
 
+// The declared ratio bounds every call's weight per gas.
+const _: () = assert!(DECLARED_WEIGHT_PER_GAS * (ECRECOVER_GAS + 100) >= ECRECOVER_WEIGHT);
+const _: () = assert!(DECLARED_WEIGHT_PER_GAS >= PRECOMPILE_WEIGHT_PER_GAS);
+const _: () = assert!(DECLARED_WEIGHT_PER_GAS >= WEIGHT_PER_GAS);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,8 +107,5 @@ mod tests {
         assert_eq!(surcharge(&ecrecover, 2_999), 0, "out of gas before recovering");
         let sha256 = Address::with_last_byte(2);
         assert_eq!(surcharge(&sha256, 72), 72 * (PRECOMPILE_WEIGHT_PER_GAS - WEIGHT_PER_GAS));
-        // The declared ratio bounds every call's weight per gas.
-        assert!(DECLARED_WEIGHT_PER_GAS * (ECRECOVER_GAS + 100) >= ECRECOVER_WEIGHT);
-        assert!(DECLARED_WEIGHT_PER_GAS >= PRECOMPILE_WEIGHT_PER_GAS);
     }
 }
