@@ -35,6 +35,21 @@ const ECRECOVER_RUNTIME: &str = concat!(
     "6020 6080 6080 6000 6001 5a fa 50",
     "60019003 607456 5b00",
 );
+/// Adds the bn254 generator to itself (precompile 0x06) `calldataload(0)` times.
+const BN254_ADD_RUNTIME: &str = concat!(
+    "6001600052 6002602052 6001604052 6002606052",
+    "600035 5b 8015 603157",
+    "6040 6080 6080 6000 6006 5a fa 50",
+    "60019003 601756 5b00",
+);
+/// Multiplies the bn254 generator by a 256-bit scalar (precompile 0x07) `calldataload(0)` times.
+const BN254_MUL_RUNTIME: &str = concat!(
+    "6001600052 6002602052",
+    "7f 2b5e3a1b7c9d0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796 604052",
+    "600035 5b 8015 604b57",
+    "6040 6080 6060 6000 6007 5a fa 50",
+    "60019003 603156 5b00",
+);
 /// Stores 1 in slots `calldataload(32) + n` for n = `calldataload(0)` down to 1.
 const STORE_RUNTIME: &str = "602035 600035 5b 8015 601957 6001 8282 01 55 60019003 600656 5b00";
 
@@ -156,6 +171,8 @@ pub(crate) fn run(bench: &mut Bench, round: u32) -> Vec<Fitted> {
     let looping = bench.deploy(LOOP_RUNTIME);
     let storing = bench.deploy(STORE_RUNTIME);
     let recovering = bench.deploy(ECRECOVER_RUNTIME);
+    let adding = bench.deploy(BN254_ADD_RUNTIME);
+    let multiplying = bench.deploy(BN254_MUL_RUNTIME);
     let (loops, stores, recoveries) =
         // At most about 600,000 gas a call: a block holds a call at its limit times the most a
         // gas can cost (DECLARED_WEIGHT_PER_GAS), and a point needs tens of calls per block.
@@ -164,5 +181,7 @@ pub(crate) fn run(bench: &mut Bench, round: u32) -> Vec<Fitted> {
         points(bench, "evm::compute", looping, loops, 45, round),
         points(bench, "evm::storage", storing, stores, 23_000, round),
         points(bench, "evm::ecrecover", recovering, recoveries, 3_300, round),
+        points(bench, "evm::bn254_add", adding, [1, recoveries[1] * 10], 400, round),
+        points(bench, "evm::bn254_mul", multiplying, recoveries, 6_400, round),
     ]
 }

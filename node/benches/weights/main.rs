@@ -445,7 +445,7 @@ fn main() {
         let slope = f.parameter.map_or(String::new(), |p| format!("{:.4}/{p}", f.slope));
         println!("{:<40} {:>12.1} {:>14}   {}", f.name, f.intercept, slope, points.join(", "));
     }
-    for name in ["evm::compute", "evm::storage", "evm::ecrecover"] {
+    for name in ["evm::compute", "evm::storage", "evm::ecrecover", "evm::bn254_add", "evm::bn254_mul"] {
         let ps = measured.get(name).slope * 1000.0;
         println!(
             "{name}: {ps:.0} ps per gas before the margin, {:.0} with it (Evm's WEIGHT_PER_GAS: {})",

@@ -4,7 +4,8 @@
 //! `node/benches/weights/evm.rs`). So a precompile call weighs its own measured cost, not its
 //! gas times [`WEIGHT_PER_GAS`]: [`Metered`] wraps revm's precompiles and adds, per call, what
 //! it costs beyond that ([`surcharge`]). Precompiles not yet measured keep the ratio every
-//! gas had before, [`PRECOMPILE_WEIGHT_PER_GAS`].
+//! gas had before, [`PRECOMPILE_WEIGHT_PER_GAS`] (bn254 addition and multiplication measured
+//! 9,842 and 11,202 ps per gas: below it).
 
 use revm::context::Cfg;
 use revm::context_interface::ContextTr;
@@ -16,9 +17,9 @@ use crate::WEIGHT_PER_GAS;
 
 /// The gas of an `ecrecover` call.
 pub const ECRECOVER_GAS: u64 = 3_000;
-/// The weight of an `ecrecover` call that recovers: 146 and 152 µs measured in two runs of
-/// the weights harness (`evm::ecrecover`), with the 20% margin.
-pub const ECRECOVER_WEIGHT: u64 = 185_000_000;
+/// The weight of an `ecrecover` call that recovers: 146, 152 and 163 µs measured in three
+/// runs of the weights harness (`evm::ecrecover`), the highest with the 20% margin.
+pub const ECRECOVER_WEIGHT: u64 = 200_000_000;
 /// Ref time per gas of the precompiles not yet measured (the ratio Frontier chains use).
 pub const PRECOMPILE_WEIGHT_PER_GAS: u64 = 20_000;
 
