@@ -30,7 +30,7 @@ after(async () => {
 test('finalized heads advance through the full node', async () => {
   const heads = [];
   await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`only ${heads.length} finalized heads in 60 s`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`only ${heads.length} finalized heads in 60 s; the nodes' last lines:\n${net.logTail()}`)), 60_000);
     api.rpc.chain.subscribeFinalizedHeads((header) => {
       heads.push(header.number.toNumber());
       if (heads.length >= 3) {

@@ -99,6 +99,7 @@ export async function startNetwork({ chain = 'local', count = 4 } = {}) {
   for (let i = 0; i <= count; i++) ports.push(await freePort());
   const children = [];
   const addrs = [];
+  const tails = [];
   for (let i = 0; i <= count; i++) {
     const peers = keys.map((k, j) => `${k}@127.0.0.1:${ports[j]}`).filter((_, j) => j !== i).join(',');
     const role = i < count ? ['--validator', '--validator-key', validators[i]] : ['--node-key-file', fullKey];
@@ -107,6 +108,13 @@ export async function startNetwork({ chain = 'local', count = 4 } = {}) {
     const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(child);
     addrs.push(rpcAddress(child));
+    // The last lines each node logged, for a failing test's message.
+    const lines = [];
+    tails.push(lines);
+    child.stderr.on('data', (chunk) => {
+      lines.push(...chunk.toString().split('\n').filter((l) => l));
+      lines.splice(0, Math.max(0, lines.length - 40));
+    });
   }
   const resolved = await Promise.all(addrs);
   return {
@@ -116,6 +124,8 @@ export async function startNetwork({ chain = 'local', count = 4 } = {}) {
     validatorHttpUrl: `http://${resolved[0]}`,
     // Every node's HTTP URL: the validators', then the full node's.
     httpUrls: resolved.map((addr) => `http://${addr}`),
+    // The last lines each node logged (validators first, then the full node).
+    logTail: () => tails.map((lines, i) => `--- node ${i}\n${lines.join('\n')}`).join('\n'),
     async stop() {
       for (const child of children) child.kill('SIGKILL');
       await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r)))));
