@@ -53,6 +53,14 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// Filter `id`, marked as polled now.
+    fn poll(&self, id: u64) -> Result<Filter, ErrorObjectOwned> {
+        let mut installed = self.installed.lock();
+        let f = installed.get_mut(&id).ok_or_else(not_found)?;
+        f.polled = Instant::now();
+        Ok(f.clone())
+    }
+
     fn install(&self, filter: Filter) -> Result<u64, ErrorObjectOwned> {
         let mut installed = self.installed.lock();
         installed.retain(|_, f| f.polled.elapsed() < FILTER_IDLE);
@@ -101,12 +109,7 @@ fn new_filter(ctx: &Ctx, a: Args) -> Result<Value, ErrorObjectOwned> {
 
 /// What filter `id` has not reported yet.
 fn changes(ctx: &Ctx, id: u64) -> Result<Value, ErrorObjectOwned> {
-    let filter = {
-        let mut installed = ctx.eth_filters.installed.lock();
-        let f = installed.get_mut(&id).ok_or_else(not_found)?;
-        f.polled = Instant::now();
-        f.clone()
-    };
+    let filter = ctx.eth_filters.poll(id)?;
     let best = best_number(ctx);
     let (out, seen) = match &filter.kind {
         Kind::Blocks => {
@@ -133,12 +136,7 @@ fn changes(ctx: &Ctx, id: u64) -> Result<Value, ErrorObjectOwned> {
 
 /// Every log filter `id` matches (`eth_getFilterLogs`).
 fn filter_logs(ctx: &Ctx, id: u64) -> Result<Value, ErrorObjectOwned> {
-    let filter = {
-        let mut installed = ctx.eth_filters.installed.lock();
-        let f = installed.get_mut(&id).ok_or_else(not_found)?;
-        f.polled = Instant::now();
-        f.clone()
-    };
+    let filter = ctx.eth_filters.poll(id)?;
     let Kind::Logs { query, from, to } = filter.kind else { return Err(not_found()) };
     let best = best_number(ctx);
     Ok(json!(logs_in(ctx, from, to.map_or(best, |to| to.min(best)), &query)?))
