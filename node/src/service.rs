@@ -191,14 +191,21 @@ impl Api {
         self.consensus.get().map(|c| &c.chain)
     }
 
-    /// The receipts of `block`'s Ethereum transactions: from the index if it is stored,
-    /// else (a notarized block held in memory) from its events.
-    fn ethereum_receipts(&self, block: &Block) -> Result<Vec<evm_glue::EthReceipt>, StateError> {
+    /// The receipts of block `header`'s Ethereum transactions: from the index if it is
+    /// stored (no body read), else (a notarized block held in memory) from its events.
+    fn ethereum_receipts(&self, header: &Header) -> Result<Vec<evm_glue::EthReceipt>, StateError> {
         let backend = self.client.backend();
-        let number = block.header.number;
-        if number <= backend.best().number {
-            return crate::eth_index::receipts(backend, number).map_err(|e| StateError::Database(e.to_string()));
+        if header.number <= backend.best().number {
+            return crate::eth_index::receipts(backend, header.number).map_err(|e| StateError::Database(e.to_string()));
         }
+        match self.held().and_then(|h| h.block(header.hash())) {
+            Some(block) => self.held_receipts(&block),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The receipts of `block`, a notarized block held in memory, from its events.
+    fn held_receipts(&self, block: &Block) -> Result<Vec<evm_glue::EthReceipt>, StateError> {
         use accord_support::StateRead;
         let state = self.client.state_at(block.header.hash())?;
         let events = state.get(&accord_pallet_system::events_key());
@@ -565,9 +572,15 @@ impl NodeApi for Api {
     fn eth_block(&self, hash: H256) -> Result<Option<EthBlock>, StateError> {
         let Some(block) = NodeApi::block(self, hash) else { return Ok(None) };
         let timestamp_ms = evm_glue::block_timestamp_ms(&block.extrinsics);
-        let receipts = self.ethereum_receipts(&block)?.into_iter().map(eth_receipt).collect();
+        let receipts = self.ethereum_receipts(&block.header)?.into_iter().map(eth_receipt).collect();
         let gas_limit = evm_glue::BLOCK_GAS_LIMIT;
         Ok(Some(EthBlock { header: block.header, timestamp_ms, gas_limit, receipts }))
+    }
+
+    fn eth_receipts(&self, hash: H256) -> Result<Option<(Header, Vec<EthReceipt>)>, StateError> {
+        let Some(header) = NodeApi::header(self, hash) else { return Ok(None) };
+        let receipts = self.ethereum_receipts(&header)?.into_iter().map(eth_receipt).collect();
+        Ok(Some((header, receipts)))
     }
 
     fn eth_transaction(&self, hash: [u8; 32]) -> Result<Option<(H256, u32)>, StateError> {
@@ -582,7 +595,7 @@ impl NodeApi for Api {
         let best = self.best().number;
         for number in (stored + 1)..=best {
             let Some(block) = held.hash_of(number).and_then(|h| held.block(h)) else { continue };
-            let receipts = self.ethereum_receipts(&block)?;
+            let receipts = self.held_receipts(&block)?;
             if let Some(position) = receipts.iter().position(|r| r.hash == hash) {
                 return Ok(Some((block.header.hash(), position as u32)));
             }

@@ -427,6 +427,11 @@ pub trait NodeApi: Send + Sync + 'static {
     fn eth_block(&self, _hash: H256) -> Result<Option<EthBlock>, StateError> {
         Ok(None)
     }
+    /// Block `hash`'s header and Ethereum receipts, without what else [`NodeApi::eth_block`]
+    /// reads (the body, for the time): what log queries need.
+    fn eth_receipts(&self, hash: H256) -> Result<Option<(Header, Vec<EthReceipt>)>, StateError> {
+        Ok(self.eth_block(hash)?.map(|b| (b.header, b.receipts)))
+    }
     /// The block and position of the included Ethereum transaction `hash`, if a block of
     /// the best chain includes it.
     fn eth_transaction(&self, _hash: [u8; 32]) -> Result<Option<(H256, u32)>, StateError> {

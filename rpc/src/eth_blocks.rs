@@ -445,7 +445,12 @@ pub(crate) fn logs_of_block(
     query: &LogQuery,
     out: &mut Vec<Value>,
 ) -> Result<(), ErrorObjectOwned> {
-    let Some(b) = eth_block(ctx, hash)? else { return Ok(()) };
+    let Some((header, receipts)) = ctx.api.eth_receipts(hash).map_err(state_error)? else { return Ok(()) };
+    if receipts.iter().all(|r| r.logs.is_empty()) {
+        return Ok(());
+    }
+    // Logs name their block by number and hash only: no body, time or gas limit needed.
+    let b = EthBlock { header, timestamp_ms: 0, gas_limit: 0, receipts };
     let mut log_index = 0;
     for (position, receipt) in b.receipts.iter().enumerate() {
         for log in &receipt.logs {
