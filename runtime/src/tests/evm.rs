@@ -199,13 +199,18 @@ fn the_dev_chain_admits_hardhats_accounts() {
     assert!(chain.validate(&deploy).is_ok());
 }
 
-#[test]
-fn receipts_are_read_from_a_blocks_extrinsics_and_events() {
-    let (address, account) = ethereum_account(9);
+/// The dev chain with `account` endowed and a member of the development organization.
+fn chain_with_member(account: AccountId32) -> Chain {
     let mut config = GenesisConfig::dev();
     config.balances.push((account, 1_000 * UNIT));
     config.organizations.iter_mut().for_each(|o| o.members.push(account));
-    let mut chain = Chain::from_config(&config);
+    Chain::from_config(&config)
+}
+
+#[test]
+fn receipts_are_read_from_a_blocks_extrinsics_and_events() {
+    let (address, account) = ethereum_account(9);
+    let mut chain = chain_with_member(account);
     let deploy = ethereum(9, 0, evm::CHAIN_ID_DEFAULT, None, hex(STORE_INIT));
     let contract = accord_ethereum::create_address(address, 0);
     let mut word = [0u8; 32];
@@ -269,10 +274,7 @@ fn a_contract_transaction_pays_and_counts_the_gas_it_used_not_its_limit() {
 #[test]
 fn an_ethereum_transaction_is_quoted_from_its_sender() {
     let (_, account) = ethereum_account(9);
-    let mut config = GenesisConfig::dev();
-    config.balances.push((account, 1_000 * UNIT));
-    config.organizations.iter_mut().for_each(|o| o.members.push(account));
-    let mut chain = Chain::from_config(&config);
+    let mut chain = chain_with_member(account);
     let deploy = ethereum(9, 0, evm::CHAIN_ID_DEFAULT, None, hex(STORE_INIT));
     let quote = chain.quote(&deploy);
     let outcome = chain.produce(&[deploy]).remove(0).unwrap();
