@@ -234,6 +234,13 @@ fn eth_block(ctx: &Ctx, hash: H256) -> Result<Option<EthBlock>, ErrorObjectOwned
     ctx.api.eth_block(hash).map_err(state_error)
 }
 
+/// Block `hash` with its receipts but without its body: time and gas limit left at zero.
+/// What transactions, receipts and logs need (they name their block by number and hash).
+fn receipts_block(ctx: &Ctx, hash: H256) -> Result<Option<EthBlock>, ErrorObjectOwned> {
+    let found = ctx.api.eth_receipts(hash).map_err(state_error)?;
+    Ok(found.map(|(header, receipts)| EthBlock { header, timestamp_ms: 0, gas_limit: 0, receipts }))
+}
+
 /// The block named by a tag or number that exists, or `None` (a number beyond the best).
 fn named_block(ctx: &Ctx, v: Option<&Value>) -> Result<Option<H256>, ErrorObjectOwned> {
     match block(ctx, v) {
@@ -263,7 +270,7 @@ fn get_block(ctx: &Ctx, hash: Option<H256>, full: Option<&Value>) -> MethodResul
 /// The included transaction `hash`: its block and position.
 fn find(ctx: &Ctx, hash: &[u8; 32]) -> Result<Option<(EthBlock, H256, usize)>, ErrorObjectOwned> {
     let Some((block_hash, position)) = ctx.api.eth_transaction(*hash).map_err(state_error)? else { return Ok(None) };
-    let Some(b) = eth_block(ctx, block_hash)? else { return Ok(None) };
+    let Some(b) = receipts_block(ctx, block_hash)? else { return Ok(None) };
     let position = position as usize;
     if position >= b.receipts.len() {
         return Ok(None);
@@ -299,7 +306,7 @@ fn get_receipt(ctx: &Ctx, a: Args) -> MethodResult {
 
 fn block_receipts(ctx: &Ctx, a: Args) -> MethodResult {
     let Some(hash) = named_block(ctx, a.get(0))? else { return Ok(Value::Null) };
-    let Some(b) = eth_block(ctx, hash)? else { return Ok(Value::Null) };
+    let Some(b) = receipts_block(ctx, hash)? else { return Ok(Value::Null) };
     let receipts: Vec<Value> =
         (0..b.receipts.len()).map(|position| receipt_json(&Place { block: &b, hash, position })).collect();
     Ok(json!(receipts))
@@ -308,7 +315,7 @@ fn block_receipts(ctx: &Ctx, a: Args) -> MethodResult {
 fn by_index(ctx: &Ctx, hash: Option<H256>, index: Option<&Value>) -> MethodResult {
     let index = parse_quantity(index.unwrap_or(&Value::Null), "index")?;
     let Some(hash) = hash else { return Ok(Value::Null) };
-    let Some(b) = eth_block(ctx, hash)? else { return Ok(Value::Null) };
+    let Some(b) = receipts_block(ctx, hash)? else { return Ok(Value::Null) };
     let Some(r) = usize::try_from(index).ok().and_then(|i| b.receipts.get(i)) else { return Ok(Value::Null) };
     Ok(transaction_json(&Place { block: &b, hash, position: index as usize }, r))
 }
@@ -445,12 +452,7 @@ pub(crate) fn logs_of_block(
     query: &LogQuery,
     out: &mut Vec<Value>,
 ) -> Result<(), ErrorObjectOwned> {
-    let Some((header, receipts)) = ctx.api.eth_receipts(hash).map_err(state_error)? else { return Ok(()) };
-    if receipts.iter().all(|r| r.logs.is_empty()) {
-        return Ok(());
-    }
-    // Logs name their block by number and hash only: no body, time or gas limit needed.
-    let b = EthBlock { header, timestamp_ms: 0, gas_limit: 0, receipts };
+    let Some(b) = receipts_block(ctx, hash)? else { return Ok(()) };
     let mut log_index = 0;
     for (position, receipt) in b.receipts.iter().enumerate() {
         for log in &receipt.logs {
@@ -517,12 +519,12 @@ pub(crate) fn register(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
     method(m, "eth_getBlockTransactionCountByNumber", |a, ctx| {
         let a = a.at_most(1)?;
         let Some(hash) = named_block(ctx, a.get(0))? else { return Ok(Value::Null) };
-        Ok(eth_block(ctx, hash)?.map_or(Value::Null, |b| quantity(b.receipts.len() as u128)))
+        Ok(receipts_block(ctx, hash)?.map_or(Value::Null, |b| quantity(b.receipts.len() as u128)))
     })?;
     method(m, "eth_getBlockTransactionCountByHash", |a, ctx| {
         let a = a.at_most(1)?;
         let hash = parse_hash(a.required_str(0)?)?;
-        Ok(eth_block(ctx, hash)?.map_or(Value::Null, |b| quantity(b.receipts.len() as u128)))
+        Ok(receipts_block(ctx, hash)?.map_or(Value::Null, |b| quantity(b.receipts.len() as u128)))
     })?;
     method(m, "eth_getUncleCountByBlockNumber", |_, _| Ok(quantity(0)))?;
     method(m, "eth_getUncleCountByBlockHash", |_, _| Ok(quantity(0)))?;
