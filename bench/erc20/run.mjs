@@ -8,9 +8,10 @@
 // nonce across senders. Runs alternate between the two chains; the medians are printed.
 //
 // Usage: node run.mjs [--smoke]   (env: ERC20_TRANSFERS, ERC20_SENDERS, ERC20_HOLDERS,
-// ERC20_RUNS, ACCORD_NODE_BIN)
+// ERC20_RUNS, ACCORD_NODE_BIN; ERC20_NODE_LOG=file keeps accord-node's log: per block, its
+// extrinsics and build and commit times)
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -102,7 +103,7 @@ async function startAccord() {
   genesis.organizations[0].members.push(...accounts);
   writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
   const port = await freePort();
-  const child = spawn(nodeBin, ['--chain', join(dir, 'spec.json'), '--base-path', join(dir, 'db'), '--rpc-port', String(port), '--block-time-ms', '1000'], { stdio: 'ignore' });
+  const child = spawn(nodeBin, ['--chain', join(dir, 'spec.json'), '--base-path', join(dir, 'db'), '--rpc-port', String(port), '--block-time-ms', '1000'], { stdio: ['ignore', 'ignore', process.env.ERC20_NODE_LOG ? openSync(process.env.ERC20_NODE_LOG, 'w') : 'ignore'] });
   const url = `http://127.0.0.1:${port}`;
   await ready(url, child);
   return { url, chainId: 4242, stop: () => stop(child, dir) };

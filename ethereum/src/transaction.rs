@@ -22,10 +22,10 @@
 //! unknown types, signatures with `r` or `s` outside `1..n`, and signatures with `s` above
 //! `n / 2` (EIP-2: each signature has a twin with `n - s`, and only the low one is valid).
 
-use k256::ecdsa::{RecoveryId, SigningKey, VerifyingKey};
+use k256::ecdsa::SigningKey;
 
 use crate::rlp::{self, AccessListItem, Item, RlpError};
-use crate::{address_of_public_key, keccak256, Address, U256};
+use crate::{address_from_hash, keccak256, Address, U256};
 
 /// The type byte of EIP-2930 (access list) transactions.
 pub const TYPE_EIP2930: u8 = 0x01;
@@ -367,15 +367,35 @@ impl SignedTransaction {
         self.transaction.encode_with(Some(&self.signature))
     }
 
-    /// The sender: the address of the public key that the signature recovers to.
+    /// The sender: the address of the public key that the signature recovers to
+    /// (libsecp256k1; `r` and `s` were range-checked by [`Signature::new`]). A sender
+    /// recovered before for the same transaction hash is answered from
+    /// [`crate::senders`] without recovering again.
     pub fn recover_sender(&self) -> Result<Address, TransactionError> {
+        if let Some(sender) = crate::senders::get(&self.hash) {
+            return Ok(sender);
+        }
+        let sender = self.recover_sender_uncached()?;
+        crate::senders::put(self.hash, sender);
+        Ok(sender)
+    }
+
+    /// [`recover_sender`](Self::recover_sender) without the memo: always recovers.
+    pub fn recover_sender_uncached(&self) -> Result<Address, TransactionError> {
+        use secp256k1::ecdsa::{RecoverableSignature, RecoveryId};
         let Signature { y_parity, r, s } = self.signature;
-        let signature =
-            k256::ecdsa::Signature::from_scalars(r.0, s.0).map_err(|_| TransactionError::InvalidSignature)?;
-        let recovery_id = RecoveryId::new(y_parity, false);
-        let key = VerifyingKey::recover_from_prehash(&self.signing_hash(), &signature, recovery_id)
+        let mut compact = [0u8; 64];
+        compact[..32].copy_from_slice(&r.0);
+        compact[32..].copy_from_slice(&s.0);
+        let recovery_id = if y_parity { RecoveryId::One } else { RecoveryId::Zero };
+        let signature = RecoverableSignature::from_compact(&compact, recovery_id)
             .map_err(|_| TransactionError::InvalidSignature)?;
-        Ok(address_of_public_key(&key))
+        let message = secp256k1::Message::from_digest(self.signing_hash());
+        let key = secp256k1::SECP256K1
+            .recover_ecdsa(message, &signature)
+            .map_err(|_| TransactionError::InvalidSignature)?;
+        // The uncompressed serialization is 65 bytes: the 0x04 tag, then x ++ y.
+        Ok(address_from_hash(keccak256(&key.serialize_uncompressed()[1..])))
     }
 }
 

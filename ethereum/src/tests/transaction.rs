@@ -278,3 +278,60 @@ fn refuses_wrong_field_counts() {
         assert_eq!(decode(&more), Err(error));
     }
 }
+
+/// Sender recovery runs on libsecp256k1; k256 (the signing library) is the oracle: for keys
+/// it signed with, and for arbitrary in-range `(r, s)` of both parities (most recover some
+/// key, some none), both libraries agree on the outcome and on the address.
+#[test]
+fn recovery_agrees_with_k256() {
+    use k256::ecdsa::{RecoveryId, VerifyingKey};
+    use rand::{RngCore, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(27);
+    let k256_recover = |signed: &SignedTransaction| {
+        let signature = signed.signature();
+        let k = k256::ecdsa::Signature::from_scalars(signature.r().0, signature.s().0).ok()?;
+        let id = RecoveryId::new(signature.y_parity(), false);
+        VerifyingKey::recover_from_prehash(&signed.signing_hash(), &k, id).ok().map(|key| address_of_public_key(&key))
+    };
+    let (mut recovered, mut refused) = (0, 0);
+    for round in 0..400u64 {
+        let mut transaction = eip155_example();
+        transaction.nonce = round;
+        let signed = if round % 2 == 0 {
+            let mut secret = [0u8; 32];
+            rng.fill_bytes(&mut secret);
+            let Ok(key) = SigningKey::from_bytes(&secret.into()) else { continue };
+            let signed = SignedTransaction::sign(transaction, &key).unwrap();
+            assert_eq!(signed.recover_sender(), Ok(address_of_public_key(key.verifying_key())));
+            signed
+        } else {
+            let (mut r, mut s) = ([0u8; 32], [0u8; 32]);
+            rng.fill_bytes(&mut r);
+            rng.fill_bytes(&mut s);
+            s[0] &= 0x7f; // below n / 2 (and r below n) with overwhelming probability
+            let Ok(signature) = Signature::new(round % 4 == 1, U256(r), U256(s)) else { continue };
+            SignedTransaction::new(transaction, signature)
+        };
+        let expected = k256_recover(&signed);
+        assert_eq!(signed.recover_sender_uncached().ok(), expected, "round {round}");
+        assert_eq!(signed.recover_sender().ok(), expected, "round {round}, then from the memo");
+        assert_eq!(signed.recover_sender().ok(), expected, "round {round}, again");
+        if expected.is_some() { recovered += 1 } else { refused += 1 }
+    }
+    assert!(recovered > 250 && refused > 50, "both outcomes covered: {recovered} recovered, {refused} refused");
+}
+
+/// The memo of senders stays within its two generations however many are recovered.
+#[test]
+fn the_memo_of_senders_is_bounded() {
+    use crate::senders::{self, GENERATION};
+    for i in 0..2 * GENERATION + 100 {
+        let mut hash = [0xee; 32];
+        hash[..8].copy_from_slice(&(i as u64).to_le_bytes());
+        senders::put(hash, [1; 20]);
+    }
+    assert!(senders::len() <= 2 * GENERATION, "{} entries", senders::len());
+    let mut newest = [0xee; 32];
+    newest[..8].copy_from_slice(&(2 * GENERATION as u64 + 99).to_le_bytes());
+    assert_eq!(senders::get(&newest), Some([1; 20]));
+}

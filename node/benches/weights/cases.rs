@@ -203,6 +203,8 @@ pub(crate) fn run_all(bench: &mut Bench, round: u32) -> Measured {
 
     // The EVM's price of a gas.
     calls.extend(crate::evm::run(bench, round));
+    calls.extend(crate::precompiles::run(bench, round));
+    calls.push(Fitted::constant("evm::recovery", crate::evm::recovery_cost(bench.config.smoke)));
 
     // Last: the write measurement commits blocks of made-up account values on the author.
     let read = bench.read_cost();

@@ -2,10 +2,8 @@
 //! computes (a countdown loop of cheap opcodes: the interpreter) and one that writes fresh
 //! storage slots (SSTORE of new slots: revm's state, the trie and RocksDB), each at two
 //! amounts of work; the slope of import time over gas used is the reference time of a gas.
-//! `WEIGHT_PER_GAS` must cover the costlier of the two. A third contract calls the ecrecover
-//! precompile in a loop: precompiles are priced in gas by Ethereum's schedule, not by this
-//! machine's time, so each one's measured cost is its weight (`pallets/evm/src/precompiles.rs`:
-//! `ECRECOVER_WEIGHT` is this case's µs per call with the margin).
+//! `WEIGHT_PER_GAS` must cover the costlier of the two. The precompiles are measured in
+//! `precompiles.rs`.
 
 use accord_pallet_evm as evm;
 use accord_primitives::H160;
@@ -17,66 +15,40 @@ use crate::{Baseline, Bench, Fitted, Record};
 
 /// Counts `calldataload(0)` down to zero, then stops: 40 gas a turn.
 const LOOP_RUNTIME: &str = "600035 5b 8015 601057 60019003 600356 5b00";
-/// Calls the ecrecover precompile (0x01) `calldataload(0)` times on a valid signature (EIP-155's
-/// example: its signing hash, v 27, r, s):
-/// the dearest gas of the precompiles a consortium contract uses (a signature check).
-const ECRECOVER_RUNTIME: &str = concat!(
-    "7f",
-    "daf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53",
-    "600052",
-    "601b602052",
-    "7f",
-    "28ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276",
-    "604052",
-    "7f",
-    "67cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83",
-    "606052",
-    "600035 5b 8015 608e57",
-    "6020 6080 6080 6000 6001 5a fa 50",
-    "60019003 607456 5b00",
-);
-/// Adds the bn254 generator to itself (precompile 0x06) `calldataload(0)` times.
-const BN254_ADD_RUNTIME: &str = concat!(
-    "6001600052 6002602052 6001604052 6002606052",
-    "600035 5b 8015 603157",
-    "6040 6080 6080 6000 6006 5a fa 50",
-    "60019003 601756 5b00",
-);
-/// Multiplies the bn254 generator by a 256-bit scalar (precompile 0x07) `calldataload(0)` times.
-const BN254_MUL_RUNTIME: &str = concat!(
-    "6001600052 6002602052",
-    "7f 2b5e3a1b7c9d0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796 604052",
-    "600035 5b 8015 604b57",
-    "6040 6080 6060 6000 6007 5a fa 50",
-    "60019003 603156 5b00",
-);
 /// Stores 1 in slots `calldataload(32) + n` for n = `calldataload(0)` down to 1.
 const STORE_RUNTIME: &str = "602035 600035 5b 8015 601957 6001 8282 01 55 60019003 600656 5b00";
 
-fn bytes(hex: &str) -> Vec<u8> {
+/// Bytes from hex (whitespace ignored).
+pub(crate) fn bytes(hex: &str) -> Vec<u8> {
     let hex: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
     (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex")).collect()
 }
 
 /// Init code that returns `runtime` as the contract's code.
 fn init_code(runtime: &[u8]) -> Vec<u8> {
-    let len = u8::try_from(runtime.len()).expect("a short runtime");
-    // PUSH1 len PUSH1 12 PUSH1 0 CODECOPY PUSH1 len PUSH1 0 RETURN, then the runtime.
-    let mut code = vec![0x60, len, 0x60, 12, 0x60, 0, 0x39, 0x60, len, 0x60, 0, 0xf3];
+    let [hi, lo] = u16::try_from(runtime.len()).expect("a runtime below 64 KiB").to_be_bytes();
+    // PUSH2 len PUSH1 14 PUSH1 0 CODECOPY PUSH2 len PUSH1 0 RETURN, then the runtime.
+    let mut code = vec![0x61, hi, lo, 0x60, 14, 0x60, 0, 0x39, 0x61, hi, lo, 0x60, 0, 0xf3];
     code.extend_from_slice(runtime);
     code
 }
 
-fn word(n: u64) -> [u8; 32] {
+/// `n` as a 32-byte big-endian word.
+pub(crate) fn word(n: u64) -> [u8; 32] {
     let mut w = [0u8; 32];
     w[24..].copy_from_slice(&n.to_be_bytes());
     w
 }
 
 impl Bench {
-    /// Deploys `runtime` from the sudo key; its address.
+    /// Deploys `runtime` (hex) from the sudo key; its address.
     fn deploy(&mut self, runtime: &str) -> H160 {
-        let init = BoundedVec::try_from_vec(init_code(&bytes(runtime))).expect("small init code");
+        self.deploy_code(&bytes(runtime))
+    }
+
+    /// Deploys `runtime` from the sudo key; its address.
+    pub(crate) fn deploy_code(&mut self, runtime: &[u8]) -> H160 {
+        let init = BoundedVec::try_from_vec(init_code(runtime)).expect("small init code");
         let call = RuntimeCall::Evm(evm::Call::create { init_code: init, value: 0, gas_limit: 1_000_000, salt: None });
         let key = self.sudo_key();
         self.block("evm::create", &[(key, call)]);
@@ -132,8 +104,8 @@ fn call(contract: H160, n: u64, base: u64, gas_limit: u64) -> RuntimeCall {
 }
 
 /// Measures one contract at two amounts of work `ns`: (gas, µs above an empty remark)
-/// points, the gas in thousands.
-fn points(bench: &mut Bench, name: &str, contract: H160, ns: [u64; 2], gas_per_n: u64, round: u32) -> Fitted {
+/// points; the slope is µs per gas.
+pub(crate) fn points(bench: &mut Bench, name: &str, contract: H160, ns: [u64; 2], gas_per_n: u64, round: u32) -> Fitted {
     let mut points = Vec::new();
     for n in ns {
         let gas_limit = 100_000 + gas_per_n * n;
@@ -148,9 +120,9 @@ fn points(bench: &mut Bench, name: &str, contract: H160, ns: [u64; 2], gas_per_n
         });
         // The last measured block is a block of these calls.
         let gas = bench.mean_gas_used(&what);
-        points.push(((gas / 1000.0).round() as u32, us));
+        points.push((gas.round() as u32, us));
     }
-    Fitted::fit(name, Some("kgas"), points)
+    Fitted::fit(name, Some("gas"), points)
 }
 
 trait CallWeight {
@@ -166,22 +138,48 @@ impl CallWeight for RuntimeCall {
     }
 }
 
-/// The compute and storage cases: slopes in µs per thousand gas.
+/// The compute and storage cases: slopes in µs per gas.
 pub(crate) fn run(bench: &mut Bench, round: u32) -> Vec<Fitted> {
     let looping = bench.deploy(LOOP_RUNTIME);
     let storing = bench.deploy(STORE_RUNTIME);
-    let recovering = bench.deploy(ECRECOVER_RUNTIME);
-    let adding = bench.deploy(BN254_ADD_RUNTIME);
-    let multiplying = bench.deploy(BN254_MUL_RUNTIME);
-    let (loops, stores, recoveries) =
-        // At most about 600,000 gas a call: a block holds a call at its limit times the most a
-        // gas can cost (DECLARED_WEIGHT_PER_GAS), and a point needs tens of calls per block.
-        if bench.config.smoke { ([10, 1_000], [1, 4], [1, 4]) } else { ([1_000, 12_000], [1, 20], [1, 40]) };
+    let (loops, stores) = if bench.config.smoke { ([10, 1_000], [1, 4]) } else { ([1_000, 12_000], [1, 20]) };
     vec![
         points(bench, "evm::compute", looping, loops, 45, round),
         points(bench, "evm::storage", storing, stores, 23_000, round),
-        points(bench, "evm::ecrecover", recovering, recoveries, 3_300, round),
-        points(bench, "evm::bn254_add", adding, [1, recoveries[1] * 10], 400, round),
-        points(bench, "evm::bn254_mul", multiplying, recoveries, 6_400, round),
     ]
+}
+
+/// Recovering an Ethereum transaction's sender without the memo of senders (what a node pays
+/// on import for a transaction its pool never saw), µs: the median of three runs over
+/// distinct signed transactions.
+pub(crate) fn recovery_cost(smoke: bool) -> f64 {
+    use accord_ethereum::{SignedTransaction, SigningKey, Transaction, TransactionKind, U256};
+    let n = if smoke { 50 } else { 2_000 };
+    let signed: Vec<SignedTransaction> = (0..n)
+        .map(|i: u64| {
+            let mut secret = [7u8; 32];
+            secret[..8].copy_from_slice(&(i + 1).to_be_bytes());
+            let key = SigningKey::from_bytes(&secret.into()).expect("a valid key");
+            let transaction = Transaction {
+                chain_id: 4242,
+                nonce: i,
+                gas_limit: 80_000,
+                to: Some([0x35; 20]),
+                value: U256::ZERO,
+                input: word(i).to_vec(),
+                kind: TransactionKind::Eip1559 { max_priority_fee_per_gas: 1, max_fee_per_gas: 100, access_list: vec![] },
+            };
+            SignedTransaction::sign(transaction, &key).expect("signs")
+        })
+        .collect();
+    let runs = (0..3)
+        .map(|_| {
+            let started = std::time::Instant::now();
+            for tx in &signed {
+                std::hint::black_box(tx.recover_sender_uncached().expect("recovers"));
+            }
+            started.elapsed().as_secs_f64() * 1e6 / n as f64
+        })
+        .collect();
+    crate::common::median(runs)
 }

@@ -38,6 +38,7 @@ mod common;
 mod cases;
 mod emit;
 mod evm;
+mod precompiles;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -445,14 +446,27 @@ fn main() {
         let slope = f.parameter.map_or(String::new(), |p| format!("{:.4}/{p}", f.slope));
         println!("{:<40} {:>12.1} {:>14}   {}", f.name, f.intercept, slope, points.join(", "));
     }
-    for name in ["evm::compute", "evm::storage", "evm::ecrecover", "evm::bn254_add", "evm::bn254_mul"] {
-        let ps = measured.get(name).slope * 1000.0;
+    for name in ["evm::compute", "evm::storage"] {
+        let ps = measured.get(name).slope * 1e6;
         println!(
             "{name}: {ps:.0} ps per gas before the margin, {:.0} with it (Evm's WEIGHT_PER_GAS: {})",
             ps * (100 + MARGIN_PERCENT) as f64 / 100.0,
             accord_pallet_evm::WEIGHT_PER_GAS
         );
     }
+    println!(
+        "evm::call's fixed part (evm::compute at 0 gas): {:.1} µs before the margin, {:.1} with it (Evm's weights::execution(0, 64): {} µs)",
+        measured.get("evm::compute").intercept,
+        measured.get("evm::compute").intercept * (100 + MARGIN_PERCENT) as f64 / 100.0,
+        accord_pallet_evm::weights::execution(0, 64).ref_time / 1_000_000
+    );
+    println!(
+        "evm::recovery: {:.1} µs before the margin, {:.1} with it (Evm's weights::recovery: {} µs)",
+        measured.get("evm::recovery").intercept,
+        measured.get("evm::recovery").intercept * (100 + MARGIN_PERCENT) as f64 / 100.0,
+        accord_pallet_evm::weights::recovery().ref_time / 1_000_000
+    );
+    precompiles::report(&measured, smoke);
     println!("measured in {:.0} s", started.elapsed().as_secs_f64());
     // A smoke run writes only into a folder of its own (the emitter's check).
     let out = std::env::var_os("ACCORD_WEIGHTS_OUT").map(std::path::PathBuf::from);

@@ -1,11 +1,9 @@
 //! Precompiles weighed by this machine's time. Ethereum's gas schedule prices a precompile
-//! for other machines and libraries: here `ecrecover` (k256, no C code) costs about 48,000 ps
-//! per gas where ordinary execution costs under 1,000 (the weights harness,
-//! `node/benches/weights/evm.rs`). So a precompile call weighs its own measured cost, not its
-//! gas times [`WEIGHT_PER_GAS`]: [`Metered`] wraps revm's precompiles and adds, per call, what
-//! it costs beyond that ([`surcharge`]). Precompiles not yet measured keep the ratio every
-//! gas had before, [`PRECOMPILE_WEIGHT_PER_GAS`] (bn254 addition and multiplication measured
-//! 9,842 and 11,202 ps per gas: below it).
+//! for other machines and libraries: here a gas of some precompiles costs tens of times what
+//! a gas of ordinary execution costs (the weights harness, `node/benches/weights/
+//! precompiles.rs`). So a precompile call weighs its own measured cost, not its gas times
+//! [`WEIGHT_PER_GAS`]: [`Metered`] wraps revm's precompiles and adds, per call, what it costs
+//! beyond that ([`surcharge`], from the table [`MEASURED`]).
 
 use revm::context::Cfg;
 use revm::context_interface::ContextTr;
@@ -17,25 +15,71 @@ use crate::WEIGHT_PER_GAS;
 
 /// The gas of an `ecrecover` call.
 pub const ECRECOVER_GAS: u64 = 3_000;
-/// The weight of an `ecrecover` call that recovers: 146, 152 and 163 µs measured in three
-/// runs of the weights harness (`evm::ecrecover`), the highest with the 20% margin.
-pub const ECRECOVER_WEIGHT: u64 = 200_000_000;
-/// Ref time per gas of the precompiles not yet measured (the ratio Frontier chains use).
+/// Ref time per gas of a precompile without a measured weight (none of the Prague set; a
+/// later hard fork's new ones until they are measured): the ratio Frontier chains use.
 pub const PRECOMPILE_WEIGHT_PER_GAS: u64 = 20_000;
+
+/// A precompile's measured weight: a fixed part per call plus a part per gas it spent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Measured {
+    /// The precompile's address (its last two bytes; the others are zero).
+    pub address: u16,
+    /// Ref time per call, ps.
+    pub base: u64,
+    /// Ref time per gas the call spent, ps.
+    pub per_gas: u64,
+}
+
+const fn measured(address: u16, base: u64, per_gas: u64) -> Measured {
+    Measured { address, base, per_gas }
+}
+
+/// The Prague precompiles' weights, from the weights harness (`node/benches/weights/
+/// precompiles.rs`: each precompile at one or two input sizes; the fixed part and the part
+/// per gas through them, with the harness's 20% margin). `ecrecover`'s is per call: given
+/// its 3,000 gas it recovers; given less it fails before any work.
+pub const MEASURED: [Measured; 17] = [
+    measured(0x01, ECRECOVER_WEIGHT, 0),
+    measured(0x02, 0, 20_000),
+    measured(0x03, 0, 20_000),
+    measured(0x04, 0, 20_000),
+    measured(0x05, 0, 20_000),
+    measured(0x06, 0, 20_000),
+    measured(0x07, 0, 20_000),
+    measured(0x08, 0, 20_000),
+    measured(0x09, 0, 20_000),
+    measured(0x0a, 0, 20_000),
+    measured(0x0b, 0, 20_000),
+    measured(0x0c, 0, 20_000),
+    measured(0x0d, 0, 20_000),
+    measured(0x0e, 0, 20_000),
+    measured(0x0f, 0, 20_000),
+    measured(0x10, 0, 20_000),
+    measured(0x11, 0, 20_000),
+];
+
+/// The weight of an `ecrecover` call that recovers (libsecp256k1).
+pub const ECRECOVER_WEIGHT: u64 = 200_000_000;
+
+/// The measured weight of the precompile at `address`, if it has one.
+pub fn measured_weight(address: &Address) -> Option<&'static Measured> {
+    let bytes = address.as_slice();
+    if bytes[..18].iter().any(|b| *b != 0) {
+        return None;
+    }
+    let low = u16::from_be_bytes([bytes[18], bytes[19]]);
+    MEASURED.iter().find(|m| m.address == low)
+}
 
 /// What a precompile call at `address` that spent `gas` weighs beyond `gas ×`
 /// [`WEIGHT_PER_GAS`], in picoseconds.
 pub fn surcharge(address: &Address, gas: u64) -> u64 {
     let ordinary = gas.saturating_mul(WEIGHT_PER_GAS);
-    let weight = if *address == Address::with_last_byte(1) {
-        // Given less than its gas, it fails before recovering anything.
-        if gas >= ECRECOVER_GAS {
-            ECRECOVER_WEIGHT
-        } else {
-            ordinary
-        }
-    } else {
-        gas.saturating_mul(PRECOMPILE_WEIGHT_PER_GAS)
+    let weight = match measured_weight(address) {
+        // Given less than its gas, ecrecover fails before recovering anything.
+        Some(m) if m.address == 0x01 && gas < ECRECOVER_GAS => ordinary,
+        Some(m) => m.base.saturating_add(gas.saturating_mul(m.per_gas)),
+        None => gas.saturating_mul(PRECOMPILE_WEIGHT_PER_GAS),
     };
     weight.saturating_sub(ordinary)
 }
@@ -77,25 +121,32 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for Metered {
     }
 }
 
+/// The least gas a transaction spends on a precompile call besides the precompile's own: a
+/// call to a warm address (precompiles always are).
+const CALL_GAS: u64 = 100;
+
 /// The most a gas of a transaction can weigh, precompiles included: a call's weight before
-/// dispatch is its gas limit at this ratio; after, it is refunded to what it used.
+/// dispatch is its gas limit at this ratio; after, it is refunded to what it used. A call
+/// spending `g` gas in a precompile spent at least `g + CALL_GAS`, so a ratio of at least
+/// `per_gas + base / CALL_GAS` for each precompile bounds it (ecrecover's base is paid only
+/// with its 3,000 gas).
 pub const DECLARED_WEIGHT_PER_GAS: u64 = {
-    // An ecrecover call spends its 3,000 gas and at least 100 for the call itself.
-    let ecrecover = ECRECOVER_WEIGHT / (ECRECOVER_GAS + 100) + 1;
     let mut max = WEIGHT_PER_GAS;
     if PRECOMPILE_WEIGHT_PER_GAS > max {
         max = PRECOMPILE_WEIGHT_PER_GAS;
     }
-    if ecrecover > max {
-        max = ecrecover;
+    let mut i = 0;
+    while i < MEASURED.len() {
+        let m = MEASURED[i];
+        let least_gas = if m.address == 0x01 { ECRECOVER_GAS + CALL_GAS } else { CALL_GAS };
+        let ratio = m.per_gas + m.base.div_ceil(least_gas);
+        if ratio > max {
+            max = ratio;
+        }
+        i += 1;
     }
     max
 };
-
-// The declared ratio bounds every call's weight per gas.
-const _: () = assert!(DECLARED_WEIGHT_PER_GAS * (ECRECOVER_GAS + 100) >= ECRECOVER_WEIGHT);
-const _: () = assert!(DECLARED_WEIGHT_PER_GAS >= PRECOMPILE_WEIGHT_PER_GAS);
-const _: () = assert!(DECLARED_WEIGHT_PER_GAS >= WEIGHT_PER_GAS);
 
 #[cfg(test)]
 mod tests {
@@ -106,7 +157,34 @@ mod tests {
         let ecrecover = Address::with_last_byte(1);
         assert_eq!(surcharge(&ecrecover, 3_000), ECRECOVER_WEIGHT - 3_000 * WEIGHT_PER_GAS);
         assert_eq!(surcharge(&ecrecover, 2_999), 0, "out of gas before recovering");
-        let sha256 = Address::with_last_byte(2);
-        assert_eq!(surcharge(&sha256, 72), 72 * (PRECOMPILE_WEIGHT_PER_GAS - WEIGHT_PER_GAS));
+        for m in MEASURED.iter().skip(1) {
+            let address = Address::from_word(revm::primitives::B256::left_padding_from(&m.address.to_be_bytes()));
+            let weight = m.base + 1_000 * m.per_gas;
+            assert_eq!(surcharge(&address, 1_000), weight.saturating_sub(1_000 * WEIGHT_PER_GAS), "{:#x}", m.address);
+        }
+        let unmeasured = Address::with_last_byte(0x12);
+        assert_eq!(surcharge(&unmeasured, 72), 72 * (PRECOMPILE_WEIGHT_PER_GAS - WEIGHT_PER_GAS));
+        let not_a_precompile = Address::repeat_byte(0x01);
+        assert_eq!(measured_weight(&not_a_precompile), None);
+    }
+
+    /// Every address of the Prague set has its measured weight, once.
+    #[test]
+    fn every_prague_precompile_is_measured() {
+        let addresses: Vec<u16> = MEASURED.iter().map(|m| m.address).collect();
+        assert_eq!(addresses, (1..=0x11).collect::<Vec<u16>>());
+    }
+
+    /// The declared ratio bounds every precompile call's weight per gas of its transaction.
+    #[test]
+    fn the_declared_ratio_bounds_every_call() {
+        for m in &MEASURED {
+            let address = Address::from_word(revm::primitives::B256::left_padding_from(&m.address.to_be_bytes()));
+            let least = if m.address == 1 { ECRECOVER_GAS } else { 0 };
+            for gas in [least, least + 1, least + 1_000, least + 1_000_000] {
+                let weight = gas * WEIGHT_PER_GAS + surcharge(&address, gas);
+                assert!(weight <= DECLARED_WEIGHT_PER_GAS * (gas + CALL_GAS), "{:#x} at {gas} gas", m.address);
+            }
+        }
     }
 }
