@@ -36,8 +36,7 @@ pub(crate) fn get(hash: &[u8; 32]) -> Option<Address> {
 /// Remembers the sender recovered for the transaction with this hash.
 pub(crate) fn put(hash: [u8; 32], sender: Address) {
     let mut memo = MEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let generations =
-        memo.get_or_insert_with(|| Generations { young: HashMap::new(), old: HashMap::new() });
+    let generations = memo.get_or_insert_with(|| Generations { young: HashMap::new(), old: HashMap::new() });
     if generations.young.len() >= GENERATION {
         generations.old = std::mem::take(&mut generations.young);
     }

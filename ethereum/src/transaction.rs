@@ -391,9 +391,8 @@ impl SignedTransaction {
         let signature = RecoverableSignature::from_compact(&compact, recovery_id)
             .map_err(|_| TransactionError::InvalidSignature)?;
         let message = secp256k1::Message::from_digest(self.signing_hash());
-        let key = secp256k1::SECP256K1
-            .recover_ecdsa(message, &signature)
-            .map_err(|_| TransactionError::InvalidSignature)?;
+        let key =
+            secp256k1::SECP256K1.recover_ecdsa(message, &signature).map_err(|_| TransactionError::InvalidSignature)?;
         // The uncompressed serialization is 65 bytes: the 0x04 tag, then x ++ y.
         Ok(address_from_hash(keccak256(&key.serialize_uncompressed()[1..])))
     }

@@ -316,7 +316,11 @@ fn recovery_agrees_with_k256() {
         assert_eq!(signed.recover_sender_uncached().ok(), expected, "round {round}");
         assert_eq!(signed.recover_sender().ok(), expected, "round {round}, then from the memo");
         assert_eq!(signed.recover_sender().ok(), expected, "round {round}, again");
-        if expected.is_some() { recovered += 1 } else { refused += 1 }
+        if expected.is_some() {
+            recovered += 1
+        } else {
+            refused += 1
+        }
     }
     assert!(recovered > 250 && refused > 50, "both outcomes covered: {recovered} recovered, {refused} refused");
 }

@@ -105,7 +105,14 @@ fn call(contract: H160, n: u64, base: u64, gas_limit: u64) -> RuntimeCall {
 
 /// Measures one contract at two amounts of work `ns`: (gas, µs above an empty remark)
 /// points; the slope is µs per gas.
-pub(crate) fn points(bench: &mut Bench, name: &str, contract: H160, ns: [u64; 2], gas_per_n: u64, round: u32) -> Fitted {
+pub(crate) fn points(
+    bench: &mut Bench,
+    name: &str,
+    contract: H160,
+    ns: [u64; 2],
+    gas_per_n: u64,
+    round: u32,
+) -> Fitted {
     let mut points = Vec::new();
     for n in ns {
         let gas_limit = 100_000 + gas_per_n * n;
@@ -167,7 +174,11 @@ pub(crate) fn recovery_cost(smoke: bool) -> f64 {
                 to: Some([0x35; 20]),
                 value: U256::ZERO,
                 input: word(i).to_vec(),
-                kind: TransactionKind::Eip1559 { max_priority_fee_per_gas: 1, max_fee_per_gas: 100, access_list: vec![] },
+                kind: TransactionKind::Eip1559 {
+                    max_priority_fee_per_gas: 1,
+                    max_fee_per_gas: 100,
+                    access_list: vec![],
+                },
             };
             SignedTransaction::sign(transaction, &key).expect("signs")
         })

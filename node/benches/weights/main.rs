@@ -455,10 +455,10 @@ fn main() {
         );
     }
     println!(
-        "evm::call's fixed part (evm::compute at 0 gas): {:.1} µs before the margin, {:.1} with it (Evm's weights::execution(0, 64): {} µs)",
+        "evm::call's fixed part (evm::compute at 0 gas): {:.1} µs before the margin, {:.1} with it (Evm's weights::call(0, 0): {} µs)",
         measured.get("evm::compute").intercept,
         measured.get("evm::compute").intercept * (100 + MARGIN_PERCENT) as f64 / 100.0,
-        accord_pallet_evm::weights::execution(0, 64).ref_time / 1_000_000
+        accord_pallet_evm::weights::call(0, 0).ref_time / 1_000_000
     );
     println!(
         "evm::recovery: {:.1} µs before the margin, {:.1} with it (Evm's weights::recovery: {} µs)",
@@ -466,7 +466,7 @@ fn main() {
         measured.get("evm::recovery").intercept * (100 + MARGIN_PERCENT) as f64 / 100.0,
         accord_pallet_evm::weights::recovery().ref_time / 1_000_000
     );
-    precompiles::report(&measured, smoke);
+    precompiles::report(&measured, smoke, measured.get("evm::compute").slope * 1e6);
     println!("measured in {:.0} s", started.elapsed().as_secs_f64());
     // A smoke run writes only into a folder of its own (the emitter's check).
     let out = std::env::var_os("ACCORD_WEIGHTS_OUT").map(std::path::PathBuf::from);

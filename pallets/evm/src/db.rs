@@ -89,9 +89,15 @@ impl Database for StateDb<'_, '_> {
         if code_hash == KECCAK_EMPTY {
             return Ok(Bytecode::default());
         }
+        if let Some(code) = analyzed::get(&code_hash) {
+            return Ok(code);
+        }
         let code = CODES.get(self.ext, &H256(code_hash.0)).ok_or_else(|| DbError(format!("no code {code_hash}")))?;
         // Stored code passed revm's checks when it was created; a legacy analysis cannot fail.
-        Bytecode::new_raw_checked(code.into_inner().into()).map_err(|e| DbError(format!("code {code_hash}: {e:?}")))
+        let code = Bytecode::new_raw_checked(code.into_inner().into())
+            .map_err(|e| DbError(format!("code {code_hash}: {e:?}")))?;
+        analyzed::put(code_hash, code.clone());
+        Ok(code)
     }
 
     fn storage(&mut self, address: Address, index: StorageKey) -> Result<StorageValue, DbError> {
@@ -108,5 +114,49 @@ impl Database for StateDb<'_, '_> {
             return Ok(B256::ZERO);
         }
         Ok(system::block_hash(self.ext, number).map_or(B256::ZERO, |h| B256::from(h.0)))
+    }
+}
+
+/// Analyzed code remembered by code hash, for the whole process. Each call of a contract
+/// read its code from the state, decoded it and analyzed its jump destinations: for a token
+/// called thousands of times a block, a good part of each call. The code hash is keccak-256
+/// of the code, so remembered code is the code the state holds under that hash: remembering
+/// changes no result, only the time (as the memo of senders in `accord-ethereum`).
+/// Bounded: two generations of at most [`analyzed::GENERATION`] codes (24 KiB each at most).
+pub mod analyzed {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use revm::bytecode::Bytecode;
+    use revm::primitives::B256;
+
+    /// The most codes of one generation.
+    pub const GENERATION: usize = 256;
+
+    type Generations = (HashMap<B256, Bytecode>, HashMap<B256, Bytecode>);
+
+    static MEMO: Mutex<Option<Generations>> = Mutex::new(None);
+
+    /// The analyzed code with this hash, if remembered.
+    pub fn get(hash: &B256) -> Option<Bytecode> {
+        let memo = MEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (young, old) = memo.as_ref()?;
+        young.get(hash).or_else(|| old.get(hash)).cloned()
+    }
+
+    /// Remembers the analyzed code with this hash.
+    pub fn put(hash: B256, code: Bytecode) {
+        let mut memo = MEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (young, old) = memo.get_or_insert_with(Default::default);
+        if young.len() >= GENERATION {
+            *old = std::mem::take(young);
+        }
+        young.insert(hash, code);
+    }
+
+    /// How many codes are remembered (both generations).
+    pub fn len() -> usize {
+        let memo = MEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        memo.as_ref().map_or(0, |(young, old)| young.len() + old.len())
     }
 }

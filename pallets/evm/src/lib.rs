@@ -208,7 +208,7 @@ pub enum Call {
     /// - Events: each `Log`, `Created` (on success), `Executed`; `Balances.Transfer` for value.
     /// - Errors: `GasLimitTooHigh`, `GasLimitTooLow`, `InsufficientBalance`, `SaltUnsupported`,
     ///   `InvalidTransaction`, `Corruption`; `Balances` errors when value cannot move.
-    /// - Cost: [`weights::execution`] of `gas_limit` and the init code's length.
+    /// - Cost: [`weights::create`] of `gas_limit` and the init code's length.
     #[codec(index = 0)]
     create {
         /// The init code.
@@ -227,7 +227,7 @@ pub enum Call {
     /// - Errors: `NotAContract` (input to an address without code), `GasLimitTooHigh`,
     ///   `GasLimitTooLow`, `InsufficientBalance`, `InvalidTransaction`, `Corruption`;
     ///   `Balances` errors when value cannot move.
-    /// - Cost: [`weights::execution`] of `gas_limit` and the input's length.
+    /// - Cost: [`weights::call`] of `gas_limit` and the input's length.
     #[codec(index = 1)]
     call {
         /// The contract (or, with empty input, any address: a plain value transfer).
@@ -248,7 +248,8 @@ pub enum Call {
     ///   transaction's), fee by Metering. Refusals: `1010` with custom codes 6 (malformed or
     ///   bad signature), 7 (wrong chain id), 8 (gas limit above `TxGasMax`).
     /// - Events, errors: as `create` and `call`; `BadTransaction` if dispatched otherwise.
-    /// - Cost: [`weights::execution`] of its gas limit and input, plus a sender recovery.
+    /// - Cost: [`weights::call`] (or [`weights::create`] without `to`) of its gas limit and
+    ///   raw length, plus a sender recovery.
     #[codec(index = 2)]
     transact {
         /// The raw signed transaction.
@@ -260,12 +261,17 @@ impl Call {
     /// The weight of the call before dispatch: as if it used all its gas.
     pub fn weight(&self) -> Weight {
         match self {
-            Call::create { init_code, gas_limit, .. } => weights::execution(*gas_limit, init_code.len() as u32),
-            Call::call { input, gas_limit, .. } => weights::execution(*gas_limit, input.len() as u32),
+            Call::create { init_code, gas_limit, .. } => weights::create(*gas_limit, init_code.len() as u32),
+            Call::call { input, gas_limit, .. } => weights::call(*gas_limit, input.len() as u32),
             Call::transact { transaction } => {
-                // An undecodable one is refused before dispatch; its weight is the floor.
-                let gas = accord_ethereum::transaction::decode(transaction).map_or(0, |t| t.transaction().gas_limit);
-                weights::execution(gas, transaction.len() as u32).saturating_add(weights::recovery())
+                // An undecodable one is refused before dispatch; its weight is a create's floor.
+                let decoded = accord_ethereum::transaction::decode(transaction).ok();
+                let (gas, len) = (decoded.as_ref().map_or(0, |t| t.transaction().gas_limit), transaction.len() as u32);
+                let execution = match decoded.as_ref().and_then(|t| t.transaction().to) {
+                    Some(_) => weights::call(gas, len),
+                    None => weights::create(gas, len),
+                };
+                execution.saturating_add(weights::recovery())
             }
         }
     }

@@ -460,3 +460,24 @@ fn a_call_weighs_its_gas_used_and_its_precompile_calls_measured_cost() {
         assert_eq!(outcome.precompile_weight, ECRECOVER_WEIGHT - ECRECOVER_GAS * WEIGHT_PER_GAS);
     });
 }
+
+/// A called contract's analyzed code is remembered by its hash and is the stored code; the
+/// memo stays within its two generations.
+#[test]
+fn called_code_is_remembered_by_its_hash_and_bounded() {
+    use crate::db::analyzed;
+    use revm::primitives::B256;
+    new_test_ext().execute_with(|ext| {
+        let contract = deploy(ext, 1, store_init());
+        let code_hash = CONTRACTS.get(ext, &contract).unwrap().code_hash;
+        assert_eq!(read(ext, contract), word(42));
+        let remembered = analyzed::get(&B256::from(code_hash.0)).expect("remembered after a call");
+        assert_eq!(remembered.original_bytes().as_ref(), CODES.get(ext, &code_hash).unwrap().as_slice());
+        // Called again, from the memo: the same answer.
+        assert_eq!(read(ext, contract), word(42));
+    });
+    for i in 0..2 * analyzed::GENERATION as u64 + 10 {
+        analyzed::put(B256::left_padding_from(&i.to_be_bytes()), revm::bytecode::Bytecode::default());
+    }
+    assert!(analyzed::len() <= 2 * analyzed::GENERATION);
+}
