@@ -48,3 +48,9 @@ pub fn len() -> usize {
     let memo = MEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     memo.as_ref().map_or(0, |g| g.young.len() + g.old.len())
 }
+
+/// Forgets every remembered sender (the weights harness measures recoveries a node does
+/// for transactions it never saw).
+pub fn clear() {
+    *MEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+}

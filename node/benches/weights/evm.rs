@@ -153,6 +153,7 @@ pub(crate) fn run(bench: &mut Bench, round: u32) -> Vec<Fitted> {
     vec![
         points(bench, "evm::compute", looping, loops, 45, round),
         points(bench, "evm::storage", storing, stores, 23_000, round),
+        transact_points(bench, looping, round),
     ]
 }
 
@@ -193,4 +194,90 @@ pub(crate) fn recovery_cost(smoke: bool) -> f64 {
         })
         .collect();
     crate::common::median(runs)
+}
+
+/// The key of Ethereum sender `i` of `evm::transact`.
+fn ethereum_key(i: u32) -> accord_ethereum::SigningKey {
+    let mut secret = [0x42u8; 32];
+    secret[..4].copy_from_slice(&(i + 1).to_be_bytes());
+    accord_ethereum::SigningKey::from_bytes(&secret.into()).expect("a valid key")
+}
+
+fn ethereum_account(key: &accord_ethereum::SigningKey) -> accord_primitives::AccountId32 {
+    accord_ethereum::account_of(accord_ethereum::address_of_public_key(key.verifying_key()))
+}
+
+/// The native accounts of the first `n` Ethereum senders, each with `balance` (genesis).
+pub(crate) fn ethereum_accounts(n: u32, balance: u128) -> Vec<(accord_primitives::AccountId32, u128)> {
+    (0..n).map(|i| (ethereum_account(&ethereum_key(i)), balance)).collect()
+}
+
+/// A block's `Evm.transact`s: sender `k` calls `contract` with `n` (and a distinct base).
+fn transacts(
+    bench: &mut Bench,
+    contract: H160,
+    n: u64,
+    base: u64,
+    count: u32,
+) -> Vec<std::sync::Arc<accord_node::pool::PoolTx>> {
+    use accord_ethereum::{SignedTransaction, Transaction, TransactionKind, U256};
+    use accord_primitives::UncheckedExtrinsic;
+    (0..count)
+        .map(|k| {
+            let key = ethereum_key(k);
+            let sender = ethereum_account(&key);
+            let nonce = bench.next_nonce(sender);
+            let mut input = word(n).to_vec();
+            input.extend_from_slice(&word(base + u64::from(k)));
+            let transaction = Transaction {
+                chain_id: evm::CHAIN_ID_DEFAULT,
+                nonce: u64::from(nonce),
+                gas_limit: 100_000 + 45 * n,
+                to: Some(contract.0),
+                value: U256::ZERO,
+                input,
+                kind: TransactionKind::Eip1559 {
+                    max_priority_fee_per_gas: 1_000_000_000,
+                    max_fee_per_gas: 100_000_000_000,
+                    access_list: vec![],
+                },
+            };
+            let raw = SignedTransaction::sign(transaction, &key).expect("signs").encode();
+            let raw = BoundedVec::try_from_vec(raw).expect("a small transaction");
+            let call = RuntimeCall::Evm(evm::Call::transact { transaction: raw });
+            let xt = UncheckedExtrinsic::new_unsigned(&codec::Encode::encode(&call));
+            std::sync::Arc::new(accord_node::pool::PoolTx {
+                hash: xt.hash(),
+                xt,
+                sender,
+                nonce,
+                priority: 0,
+                valid_till: u64::MAX,
+                seq: u64::from(k),
+            })
+        })
+        .collect()
+}
+
+/// `Evm.transact`s of the compute loop from distinct Ethereum senders, whole (not above a
+/// baseline: the extrinsic base is part of what is measured), at two amounts of work:
+/// (gas, µs per transaction) points; the intercept is a transaction's fixed cost, the
+/// recovery of its sender included (the importer does not have the author's memo).
+pub(crate) fn transact_points(bench: &mut Bench, contract: H160, round: u32) -> Fitted {
+    let loops = if bench.config.smoke { [1, 100] } else { [1, 4_000] };
+    let mut points = Vec::new();
+    for n in loops {
+        let mut times = Vec::new();
+        for b in 0..=bench.config.blocks {
+            let base = ((u64::from(round) << 48) | (u64::from(b) << 32) | (n << 16)) << 8;
+            let txs = transacts(bench, contract, n, base, bench.config.per_block);
+            let us = bench.block_of("evm::transact", &txs);
+            if b > 0 {
+                times.push(us);
+            }
+        }
+        let gas = bench.mean_gas_used("evm::transact");
+        points.push((gas.round() as u32, crate::common::median(times)));
+    }
+    Fitted::fit("evm::transact", Some("gas"), points)
 }

@@ -145,6 +145,9 @@ impl Bench {
             // Funded accounts belong to no organization: an open chain lets them transact.
             open_chain: true,
             evm: Default::default(),
+            // The Ethereum senders of `evm::transact`.
+            balances: [GenesisConfig::dev().balances, evm::ethereum_accounts(config.per_block, 1_000_000 * UNIT)]
+                .concat(),
             ..GenesisConfig::dev()
         };
         let (author, took) = common::open(&genesis, config.db_cache_mib);
@@ -189,11 +192,25 @@ impl Bench {
                 tx
             })
             .collect();
+        self.block_of(what, &txs)
+    }
+
+    /// The next nonce of `who` in these blocks (counted up).
+    pub(crate) fn next_nonce(&mut self, who: AccountId32) -> u32 {
+        let nonce = self.nonces.entry(who).or_insert(0);
+        *nonce += 1;
+        *nonce - 1
+    }
+
+    /// [`block`](Self::block) of pool transactions made by the caller. The importer starts
+    /// without the memo of Ethereum senders the author filled: it recovers each sender, as a
+    /// node that never saw the transactions does.
+    pub(crate) fn block_of(&mut self, what: &str, txs: &[std::sync::Arc<accord_node::pool::PoolTx>]) -> f64 {
         self.now_ms += 1000;
         let proposal = self
             .author
             .client
-            .build_block(self.now_ms, &txs, Instant::now() + Duration::from_secs(120))
+            .build_block(self.now_ms, txs, Instant::now() + Duration::from_secs(120))
             .expect("the author builds a block");
         assert_eq!(
             proposal.included.len(),
@@ -202,6 +219,7 @@ impl Bench {
              lower ACCORD_WEIGHTS_PER_BLOCK)"
         );
         self.author.client.import_block(&proposal.block, Some(&proposal.changes)).expect("the author commits");
+        accord_ethereum::senders::clear();
         let started = Instant::now();
         self.importer.client.import_block(&proposal.block, None).expect("the importer imports");
         let per_xt = started.elapsed().as_secs_f64() * 1e6 / txs.len().max(1) as f64;
@@ -459,6 +477,14 @@ fn main() {
         measured.get("evm::compute").intercept,
         measured.get("evm::compute").intercept * (100 + MARGIN_PERCENT) as f64 / 100.0,
         accord_pallet_evm::weights::call(0, 0).ref_time / 1_000_000
+    );
+    let transact = measured.get("evm::transact");
+    println!(
+        "evm::transact's fixed part (whole, at 0 gas): {:.1} µs before the margin, {:.1} with it ({:.0} ps per gas; the runtime's weight of a transact at 0 gas, with the extrinsic base: {} µs)",
+        transact.intercept,
+        transact.intercept * (100 + MARGIN_PERCENT) as f64 / 100.0,
+        transact.slope * 1e6,
+        (accord_pallet_evm::weights::transact(0, 0).ref_time + accord_runtime::weights::EXTRINSIC_BASE_WEIGHT.ref_time) / 1_000_000
     );
     println!(
         "evm::recovery: {:.1} µs before the margin, {:.1} with it (Evm's weights::recovery: {} µs)",

@@ -267,11 +267,10 @@ impl Call {
                 // An undecodable one is refused before dispatch; its weight is a create's floor.
                 let decoded = accord_ethereum::transaction::decode(transaction).ok();
                 let (gas, len) = (decoded.as_ref().map_or(0, |t| t.transaction().gas_limit), transaction.len() as u32);
-                let execution = match decoded.as_ref().and_then(|t| t.transaction().to) {
-                    Some(_) => weights::call(gas, len),
-                    None => weights::create(gas, len),
-                };
-                execution.saturating_add(weights::recovery())
+                match decoded.as_ref().and_then(|t| t.transaction().to) {
+                    Some(_) => weights::transact(gas, len),
+                    None => weights::create(gas, len).saturating_add(weights::recovery()),
+                }
             }
         }
     }
