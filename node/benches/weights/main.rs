@@ -472,18 +472,21 @@ fn main() {
             accord_pallet_evm::WEIGHT_PER_GAS
         );
     }
+    let at_base_gas = |name: &str| {
+        let f = measured.get(name);
+        f.intercept + f.slope * accord_pallet_evm::TRANSACTION_BASE_GAS as f64
+    };
     println!(
-        "evm::call's fixed part (evm::compute at 0 gas): {:.1} µs before the margin, {:.1} with it (Evm's weights::call(0, 0): {} µs)",
-        measured.get("evm::compute").intercept,
-        measured.get("evm::compute").intercept * (100 + MARGIN_PERCENT) as f64 / 100.0,
+        "evm::call's fixed part (evm::compute at the 21,000 base gas): {:.1} µs before the margin, {:.1} with it (Evm's weights::call(0, 0): {} µs)",
+        at_base_gas("evm::compute"),
+        at_base_gas("evm::compute") * (100 + MARGIN_PERCENT) as f64 / 100.0,
         accord_pallet_evm::weights::call(0, 0).ref_time / 1_000_000
     );
-    let transact = measured.get("evm::transact");
     println!(
-        "evm::transact's fixed part (whole, at 0 gas): {:.1} µs before the margin, {:.1} with it ({:.0} ps per gas; the runtime's weight of a transact at 0 gas, with the extrinsic base: {} µs)",
-        transact.intercept,
-        transact.intercept * (100 + MARGIN_PERCENT) as f64 / 100.0,
-        transact.slope * 1e6,
+        "evm::transact's fixed part (whole, at the 21,000 base gas): {:.1} µs before the margin, {:.1} with it ({:.0} ps per gas; the runtime's weight of a transact at that gas, with the extrinsic base: {} µs)",
+        at_base_gas("evm::transact"),
+        at_base_gas("evm::transact") * (100 + MARGIN_PERCENT) as f64 / 100.0,
+        measured.get("evm::transact").slope * 1e6,
         (accord_pallet_evm::weights::transact(0, 0).ref_time + accord_runtime::weights::EXTRINSIC_BASE_WEIGHT.ref_time) / 1_000_000
     );
     println!(

@@ -149,7 +149,11 @@ pub fn execute(ext: &mut Ext<'_>, execution: &Execution) -> Result<Outcome, Disp
     }
     // Charged and counted as what it used, not its limit at the most a gas can cost.
     let declared = execution.gas_limit.saturating_mul(crate::precompiles::DECLARED_WEIGHT_PER_GAS);
-    let used = outcome.gas_used.saturating_mul(crate::WEIGHT_PER_GAS).saturating_add(outcome.precompile_weight);
+    let used = outcome
+        .gas_used
+        .saturating_sub(crate::TRANSACTION_BASE_GAS)
+        .saturating_mul(crate::WEIGHT_PER_GAS)
+        .saturating_add(outcome.precompile_weight);
     ext.refund_weight(Weight::from_ref_time(declared.saturating_sub(used)));
     let exit = outcome.exit.clone();
     let event = Event::Executed { from: execution.caller, to: execution.target(), gas_used: outcome.gas_used, exit };

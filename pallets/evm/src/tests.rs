@@ -448,12 +448,13 @@ fn a_call_weighs_its_gas_used_and_its_precompile_calls_measured_cost() {
         let declared = 1_000_000 * DECLARED_WEIGHT_PER_GAS;
         // No precompile: the gas used at the ordinary ratio.
         signed(ext, 2, call_call(plain, word(3), 0)).unwrap();
-        assert_eq!(declared - ext.take_weight_refund().ref_time, gas_used(ext) * WEIGHT_PER_GAS);
+        let beyond_base = |gas: u64| (gas - crate::TRANSACTION_BASE_GAS) * WEIGHT_PER_GAS;
+        assert_eq!(declared - ext.take_weight_refund().ref_time, beyond_base(gas_used(ext)));
         // One ecrecover: its measured weight replaces its 3,000 gas at the ordinary ratio.
         signed(ext, 2, call_call(recovering, vec![], 0)).unwrap();
         assert_eq!(last_exit(ext), ExitReason::Succeeded);
         let used = declared - ext.take_weight_refund().ref_time;
-        assert_eq!(used, (gas_used(ext) - ECRECOVER_GAS) * WEIGHT_PER_GAS + ECRECOVER_WEIGHT);
+        assert_eq!(used, beyond_base(gas_used(ext) - ECRECOVER_GAS) + ECRECOVER_WEIGHT);
         // An eth_call-style simulation reports the same.
         let execution = Execution::call(account(2), 0, recovering, Vec::new(), Default::default(), 100_000);
         let (outcome, _) = exec::simulate(ext, &execution).unwrap();
