@@ -6,8 +6,8 @@
 //! the pallet's own work around the EVM (the config, the caller's account and mapping, revm's
 //! set-up, the contract's entry) and the call data's bytes. The figures are the weights
 //! harness's (`node/benches/weights/evm.rs`, `ACCORD_WEIGHTS_ACCOUNTS=100000
-//! ACCORD_WEIGHTS_PER_BLOCK=500 ACCORD_WEIGHTS_BLOCKS=5 ACCORD_WEIGHTS_ROUNDS=1`) with its 20%
-//! margin.
+//! ACCORD_WEIGHTS_PER_BLOCK=500 ACCORD_WEIGHTS_BLOCKS=5`, three runs of one round and one of
+//! three), the highest with its 20% margin.
 
 use accord_support::dispatch::db_weight;
 use accord_support::Weight;
@@ -17,9 +17,9 @@ use crate::precompiles::DECLARED_WEIGHT_PER_GAS;
 /// Ref time per byte of init code or input (hashing and copying it).
 const PER_BYTE: u64 = 2_000;
 
-/// Recovering an Ethereum transaction's sender (libsecp256k1; `evm::recovery`: 42.1, 41.8
-/// and 45.1 µs in three runs, without the memo of senders: what a node pays for a transaction
-/// its pool never saw).
+/// Recovering an Ethereum transaction's sender (libsecp256k1; `evm::recovery`: 42.1, 41.8,
+/// 45.1 and 42.6 µs in four runs, without the memo of senders: what a node pays for a
+/// transaction its pool never saw).
 pub fn recovery() -> Weight {
     Weight::from_ref_time(55_000_000)
 }
