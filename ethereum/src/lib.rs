@@ -22,13 +22,15 @@
 //! - [`transaction`]: the accepted envelopes, their signing hashes and sender recovery; the
 //!   refused ones (unprotected legacy, blob, set-code) with a reason.
 //! - [`account`]: 20-byte address <-> 32-byte account.
-//! - [`senders`]: recovered senders remembered by transaction hash (a bounded memo).
+//! - [`senders`]: recovered senders remembered by transaction hash, a bounded [`memo`]
+//!   (the EVM's analyzed code uses one too).
 //! - Here: [`keccak256`], [`U256`], and the contract addresses of `CREATE` and `CREATE2`.
 //!
-//! Everything here is pure: no I/O, no clock, no randomness (the memo of senders only saves
-//! time: it answers what recovering would).
+//! Everything here is pure: no I/O, no clock, no randomness (a [`memo`] only saves time: it
+//! answers what computing would).
 
 pub mod account;
+pub mod memo;
 pub mod rlp;
 pub mod senders;
 pub mod transaction;

@@ -124,39 +124,27 @@ impl Database for StateDb<'_, '_> {
 /// changes no result, only the time (as the memo of senders in `accord-ethereum`).
 /// Bounded: two generations of at most [`analyzed::GENERATION`] codes (24 KiB each at most).
 pub mod analyzed {
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-
+    use accord_ethereum::memo::Memo;
     use revm::bytecode::Bytecode;
     use revm::primitives::B256;
 
     /// The most codes of one generation.
     pub const GENERATION: usize = 256;
 
-    type Generations = (HashMap<B256, Bytecode>, HashMap<B256, Bytecode>);
-
-    static MEMO: Mutex<Option<Generations>> = Mutex::new(None);
+    static MEMO: Memo<B256, Bytecode> = Memo::new(GENERATION);
 
     /// The analyzed code with this hash, if remembered.
     pub fn get(hash: &B256) -> Option<Bytecode> {
-        let memo = MEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (young, old) = memo.as_ref()?;
-        young.get(hash).or_else(|| old.get(hash)).cloned()
+        MEMO.get(hash)
     }
 
     /// Remembers the analyzed code with this hash.
     pub fn put(hash: B256, code: Bytecode) {
-        let mut memo = MEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (young, old) = memo.get_or_insert_with(Default::default);
-        if young.len() >= GENERATION {
-            *old = std::mem::take(young);
-        }
-        young.insert(hash, code);
+        MEMO.put(hash, code)
     }
 
     /// How many codes are remembered (both generations).
     pub fn len() -> usize {
-        let memo = MEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        memo.as_ref().map_or(0, |(young, old)| young.len() + old.len())
+        MEMO.len()
     }
 }
