@@ -516,16 +516,8 @@ impl<'a> BlockExecution<'a> {
         // after its layer closed (so a failure counts too).
         let routed = checked.call.route(&self.ext);
         let _stale = self.ext.take_weight_refund();
-        // A self-contained transaction's signer was recovered by `check`: its dispatch need
-        // not recover it again.
-        if let (RuntimeCall::Evm(evm::Call::transact { transaction }), Some((who, _, _))) =
-            (&checked.call, &checked.signer)
-        {
-            self.ext.note_verified(H256(accord_ethereum::keccak256(transaction)), *who);
-        }
         let (result, storage, fee, refund) =
             self.dispatch_in_layer(checked.call, checked.origin, checked.charge.as_ref());
-        let _unused = self.ext.take_verified();
         if let Some(routed) = &routed {
             releases::note_outcome(&mut self.ext, routed, result.is_ok());
         }

@@ -124,9 +124,6 @@ pub struct Ext<'a> {
     pallets: PalletIndices,
     /// Weight the current dispatch declared and did not use (see [`Ext::refund_weight`]).
     weight_refund: crate::Weight,
-    /// A self-contained transaction the executive verified before its dispatch (see
-    /// [`Ext::note_verified`]).
-    verified: Option<(H256, accord_primitives::AccountId32)>,
 }
 
 impl<'a> Ext<'a> {
@@ -142,21 +139,7 @@ impl<'a> Ext<'a> {
             phase: Phase::Initialization,
             pallets,
             weight_refund: crate::Weight::ZERO,
-            verified: None,
         }
-    }
-
-    /// Notes, for the dispatch about to run, that the self-contained transaction whose hash
-    /// is `hash` was verified as signed by `signer` (the executive's checks recovered it), so
-    /// the dispatch need not recover the signature again. Only the executive calls this,
-    /// right before dispatching that transaction at the top level.
-    pub fn note_verified(&mut self, hash: H256, signer: accord_primitives::AccountId32) {
-        self.verified = Some((hash, signer));
-    }
-
-    /// The verified transaction noted for this dispatch, if any; forgotten once taken.
-    pub fn take_verified(&mut self) -> Option<(H256, accord_primitives::AccountId32)> {
-        self.verified.take()
     }
 
     /// Notes that the current dispatch used `weight` less than its call declared before

@@ -1,10 +1,10 @@
 //! The Ethereum door: a signed Ethereum transaction as a self-contained extrinsic
 //! (`Evm.transact`). The runtime checks it before the pool takes it or a block includes it
 //! ([`check_transaction`]: decoding, chain id, gas limit, sender recovery). The dispatch
-//! decodes it again; it recovers the sender again unless the executive noted that it
-//! verified this very transaction for this dispatch (`Ext::note_verified`, by keccak hash),
-//! so that a `transact` reached any other way (signed by a native account, inside `sudo` or
-//! `pay_with`) cannot run someone else's transaction, and the block path recovers once.
+//! decodes it again and checks its sender again (answered by the memo of senders,
+//! `accord_ethereum::senders`, once the checks recovered it), so that a `transact` reached
+//! any other way (signed by a native account, inside `sudo` or `pay_with`) cannot run
+//! someone else's transaction, and the block path recovers once.
 
 use accord_ethereum::transaction::{self, SignedTransaction, TransactionError};
 use accord_primitives::{AccountId32, H160};
@@ -94,17 +94,10 @@ pub fn check_transaction(ext: &Ext<'_>, raw: &[u8]) -> Result<CheckedTransaction
 }
 
 /// The dispatch of `transact` by `who`: checks the transaction again and that `who` signed it
-/// (without a second recovery if the executive verified it for this dispatch).
+/// (the sender recovered by the executive's checks is remembered: see
+/// `accord_ethereum::senders`).
 pub fn dispatch_transaction(ext: &mut Ext<'_>, who: &AccountId32, raw: &[u8]) -> Result<(), DispatchError> {
-    let verified = ext.take_verified();
-    let checked = match verified {
-        Some((hash, signer)) if signer == *who && hash.0 == accord_ethereum::keccak256(raw) => {
-            let signed = decode_checked(ext, raw).map_err(|_| ext.error(Error::BadTransaction))?;
-            let sender = H160(who.0[..20].try_into().expect("20 of 32 bytes; qed"));
-            CheckedTransaction { signed, sender, account: *who }
-        }
-        _ => check_transaction(ext, raw).map_err(|_| ext.error(Error::BadTransaction))?,
-    };
+    let checked = check_transaction(ext, raw).map_err(|_| ext.error(Error::BadTransaction))?;
     if checked.account != *who {
         return Err(DispatchError::BadOrigin);
     }

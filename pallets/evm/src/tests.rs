@@ -384,23 +384,18 @@ fn a_transaction_runs_only_as_its_signers_account() {
 }
 
 #[test]
-fn a_verified_note_skips_recovery_only_for_its_own_transaction_and_signer() {
+fn a_transaction_runs_only_as_its_own_signer() {
     new_test_ext().execute_with(|ext| {
         let (address, signer) = eth_account(9);
         accord_pallet_balances::mint(ext, &signer, 10 * UNIT).unwrap();
         let raw = eth_tx(9, 0, CHAIN_ID_DEFAULT, None, store_init(), false);
-        let hash = H256(accord_ethereum::keccak256(&raw));
-        // A note for another transaction, or naming another signer, proves nothing: the
-        // dispatch recovers the signature and refuses the relayer.
+        // Its sender recovered (and remembered) first, as the executive's checks do: a
+        // relayer still cannot run it.
+        assert_eq!(crate::ethereum::check_transaction(ext, &raw).unwrap().account, signer);
         let (_, other) = eth_account(8);
-        ext.note_verified(H256([1; 32]), other);
         assert_noop(ext, DispatchError::BadOrigin, |ext| dispatch(ext, Origin::Signed(other), transact(raw.clone())));
-        assert_eq!(ext.take_verified(), None, "the dispatch took the note");
-        ext.note_verified(hash, signer);
-        assert_noop(ext, DispatchError::BadOrigin, |ext| dispatch(ext, Origin::Signed(other), transact(raw.clone())));
-        // The note for this transaction and its signer: it runs as the signer.
+        // Its signer runs it.
         accord_pallet_system::inc_account_nonce(ext, &signer);
-        ext.note_verified(hash, signer);
         dispatch(ext, Origin::Signed(signer), transact(raw)).unwrap();
         let contract = H160(accord_ethereum::create_address(address.0, 0));
         assert_eq!(CONTRACTS.get(ext, &contract).unwrap().creator, address);
