@@ -384,10 +384,15 @@ impl Fitted {
     }
 }
 
+/// `value` with [`MARGIN_PERCENT`] on top.
+pub(crate) fn with_margin(value: f64) -> f64 {
+    value * (100 + MARGIN_PERCENT) as f64 / 100.0
+}
+
 /// With the margin, in picoseconds of reference time (`ref_time` units), rounded up to a
 /// thousand.
 pub(crate) fn with_margin_ps(us: f64) -> u64 {
-    let ps = us.max(0.0) * 1e6 * (100 + MARGIN_PERCENT) as f64 / 100.0;
+    let ps = with_margin(us.max(0.0) * 1e6);
     (ps / 1000.0).ceil() as u64 * 1000
 }
 
@@ -468,7 +473,7 @@ fn main() {
         let ps = measured.get(name).slope * 1e6;
         println!(
             "{name}: {ps:.0} ps per gas before the margin, {:.0} with it (Evm's WEIGHT_PER_GAS: {})",
-            ps * (100 + MARGIN_PERCENT) as f64 / 100.0,
+            with_margin(ps),
             accord_pallet_evm::WEIGHT_PER_GAS
         );
     }
@@ -479,20 +484,20 @@ fn main() {
     println!(
         "evm::call's fixed part (evm::compute at the 21,000 base gas): {:.1} µs before the margin, {:.1} with it (Evm's weights::call(0, 0): {} µs)",
         at_base_gas("evm::compute"),
-        at_base_gas("evm::compute") * (100 + MARGIN_PERCENT) as f64 / 100.0,
+        with_margin(at_base_gas("evm::compute")),
         accord_pallet_evm::weights::call(0, 0).ref_time / 1_000_000
     );
     println!(
         "evm::transact's fixed part (whole, at the 21,000 base gas): {:.1} µs before the margin, {:.1} with it ({:.0} ps per gas; the runtime's weight of a transact at that gas, with the extrinsic base: {} µs)",
         at_base_gas("evm::transact"),
-        at_base_gas("evm::transact") * (100 + MARGIN_PERCENT) as f64 / 100.0,
+        with_margin(at_base_gas("evm::transact")),
         measured.get("evm::transact").slope * 1e6,
         (accord_pallet_evm::weights::transact(0, 0).ref_time + accord_runtime::weights::EXTRINSIC_BASE_WEIGHT.ref_time) / 1_000_000
     );
     println!(
         "evm::recovery: {:.1} µs before the margin, {:.1} with it (Evm's weights::recovery: {} µs)",
         measured.get("evm::recovery").intercept,
-        measured.get("evm::recovery").intercept * (100 + MARGIN_PERCENT) as f64 / 100.0,
+        with_margin(measured.get("evm::recovery").intercept),
         accord_pallet_evm::weights::recovery().ref_time / 1_000_000
     );
     precompiles::report(&measured, smoke, measured.get("evm::compute").slope * 1e6);

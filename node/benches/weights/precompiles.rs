@@ -9,7 +9,7 @@
 
 use accord_primitives::H160;
 
-use crate::{Bench, Fitted, Measured, MARGIN_PERCENT};
+use crate::{with_margin, Bench, Fitted, Measured, MARGIN_PERCENT};
 
 /// One precompile on one input.
 struct Case {
@@ -237,7 +237,6 @@ pub(crate) fn report(measured: &Measured, smoke: bool, ordinary_ps: f64) {
         let gas = (turn_gas - LOOP_GAS).max(1.0);
         (gas, (f.slope * turn_gas - LOOP_GAS * ordinary_ps / 1e6).max(0.0))
     };
-    let margin = (100 + MARGIN_PERCENT) as f64 / 100.0;
     let all = cases();
     let mut i = 0;
     while i < all.len() {
@@ -258,9 +257,9 @@ pub(crate) fn report(measured: &Measured, smoke: bool, ordinary_ps: f64) {
         };
         println!(
             "{precompile}: {:.0} ps per gas at its dearest input; or {:.0} ps a call + {:.0} ps per gas (with the {MARGIN_PERCENT}% margin)",
-            dearest * margin,
-            base * 1e6 * margin,
-            slope * 1e6 * margin
+            with_margin(dearest),
+            with_margin(base * 1e6),
+            with_margin(slope * 1e6)
         );
         i += same.len();
     }
