@@ -19,8 +19,9 @@ pub const GENERATION: usize = 32_768;
 
 static MEMO: Memo<[u8; 32], Address> = Memo::new(GENERATION);
 
-/// The sender remembered for the transaction with this hash, if any.
-pub(crate) fn get(hash: &[u8; 32]) -> Option<Address> {
+/// The sender remembered for the transaction with this hash, if any (what recovering it
+/// gives: see the module docs).
+pub fn get(hash: &[u8; 32]) -> Option<Address> {
     MEMO.get(hash)
 }
 

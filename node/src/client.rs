@@ -321,11 +321,14 @@ impl Client {
 /// ([`crate::verify::verify_while`]), instead of one verification per extrinsic in line
 /// (BENCHMARKS.md). The block is valid only if every batch is. If a batch or the execution
 /// fails, the block is executed again verifying each signature in turn, so the error names
-/// the first bad extrinsic as before.
+/// the first bad extrinsic as before. The senders of its Ethereum transactions are recovered
+/// ahead on another core ([`crate::verify::recovering_senders_ahead`]).
 fn execute_verifying_together(state: &dyn StateRead, block: &Block) -> Result<Changes, ClientError> {
-    let (executed, valid) = crate::verify::verify_while(|sink| {
-        let forward = crate::verify::forwarding(sink);
-        execute_block_with(state, block, Signatures::VerifyWith(&forward))
+    let (executed, valid) = crate::verify::recovering_senders_ahead(&block.extrinsics, || {
+        crate::verify::verify_while(|sink| {
+            let forward = crate::verify::forwarding(sink);
+            execute_block_with(state, block, Signatures::VerifyWith(&forward))
+        })
     });
     if let (Ok(changes), true) = (executed, valid) {
         return Ok(changes);

@@ -8,6 +8,7 @@
 //! is a single signature, with no added wait.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
@@ -162,6 +163,48 @@ pub fn verify_while<T>(produce: impl FnOnce(&dyn Fn(SignatureCheck)) -> T) -> (T
     })
 }
 
+/// Extrinsics in a block below which no helper recovers Ethereum senders ahead (a thread
+/// costs more than a few recoveries).
+const AHEAD_MIN: usize = 16;
+
+/// Runs `work` (a block's execution) on this thread while a helper thread recovers, in
+/// block order, the senders of the Ethereum transactions among `extrinsics` into the memo
+/// of senders (`accord_ethereum::senders`). A recovery (~45 µs) is then off the execution's
+/// path: the helper runs ahead, since executing a transaction costs more than recovering
+/// its sender, and the execution finds each sender remembered (if it gets there first, it
+/// recovers the sender itself; the memo holds what recovering gives, so the result is the
+/// same either way). The helper stops when `work` returns. On one core, `work` alone.
+pub fn recovering_senders_ahead<T>(extrinsics: &[Vec<u8>], work: impl FnOnce() -> T) -> T {
+    if cores() < 2 || extrinsics.len() < AHEAD_MIN {
+        return work();
+    }
+    /// Tells the helper to stop when dropped: when `work` returns, and when it unwinds.
+    struct Done<'a>(&'a AtomicBool);
+    impl Drop for Done<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let helper = scope.spawn(|| {
+            for xt in extrinsics {
+                if done.load(Ordering::Relaxed) {
+                    break;
+                }
+                accord_runtime::evm_glue::recover_ethereum_sender(xt);
+            }
+        });
+        let out = {
+            let _done = Done(&done);
+            work()
+        };
+        // The helper only saves time: if it panicked, the execution recovered what it needed.
+        let _ = helper.join();
+        out
+    })
+}
+
 /// The cores this process may use, found once: `available_parallelism` opens three cgroup
 /// files on each call (~76 µs here), and [`verify_while`] verifies a block in many small
 /// batches.
@@ -246,6 +289,62 @@ mod tests {
             assert_eq!(out, count * 2, "the work's result comes back");
             assert_eq!(valid, bad.is_none(), "{count} checks, bad {bad:?}");
         }
+    }
+
+    /// Signed Ethereum transactions from distinct senders, as extrinsics, with their hashes.
+    fn ethereum_block(n: u64, salt: u8) -> (Vec<Vec<u8>>, Vec<[u8; 32]>) {
+        use accord_ethereum::{SignedTransaction, SigningKey, Transaction, TransactionKind, U256};
+        (0..n)
+            .map(|i| {
+                let mut secret = [salt; 32];
+                secret[..8].copy_from_slice(&(i + 1).to_be_bytes());
+                let key = SigningKey::from_bytes(&secret.into()).unwrap();
+                let transaction = Transaction {
+                    chain_id: 42,
+                    nonce: i,
+                    gas_limit: 21_000,
+                    to: Some([0x35; 20]),
+                    value: U256::ZERO,
+                    input: vec![],
+                    kind: TransactionKind::Legacy { gas_price: 1 },
+                };
+                let signed = SignedTransaction::sign(transaction, &key).unwrap();
+                let xt = accord_runtime::evm_glue::ethereum_extrinsic(signed.encode()).unwrap();
+                (xt.encoded().to_vec(), signed.hash())
+            })
+            .unzip()
+    }
+
+    #[test]
+    fn senders_are_recovered_ahead_while_the_block_executes() {
+        use accord_ethereum::senders;
+        if cores() < 2 {
+            eprintln!("one core: no helper to test");
+            return;
+        }
+        let (mut extrinsics, hashes) = ethereum_block(64, 0x51);
+        // Other extrinsics do not stop the helper.
+        extrinsics.insert(10, vec![0xff; 3]);
+        extrinsics.insert(0, accord_runtime::timestamp_inherent(1).encoded().to_vec());
+        let remembered = || hashes.iter().filter(|h| senders::get(h).is_some()).count();
+        assert_eq!(remembered(), 0, "nothing is remembered before");
+        let seen = recovering_senders_ahead(&extrinsics, || {
+            // The "execution" waits (at most 20 s) for the helper to have recovered them all.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while remembered() < hashes.len() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            remembered()
+        });
+        assert_eq!(seen, hashes.len(), "every sender was recovered while the work ran");
+    }
+
+    #[test]
+    fn the_helper_stops_when_the_work_returns() {
+        let (extrinsics, _) = ethereum_block(AHEAD_MIN as u64, 0x52);
+        // The work returns at once; the scope joins the helper, which stops early or not.
+        assert_eq!(recovering_senders_ahead(&extrinsics, || 7), 7);
+        assert_eq!(recovering_senders_ahead(&extrinsics[..1], || 8), 8, "a short block: the work alone");
     }
 
     #[test]

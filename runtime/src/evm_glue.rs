@@ -164,6 +164,18 @@ pub fn ethereum_transaction_of(xt: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
+/// Recovers the sender of the Ethereum transaction the encoded extrinsic `xt` carries, if
+/// it carries one, into the memo of senders (`accord_ethereum::senders`): executing it then
+/// finds the sender remembered. A node calls this ahead of a block's execution, on another
+/// core; a transaction that does not decode or recover is left for the execution to refuse.
+pub fn recover_ethereum_sender(xt: &[u8]) {
+    if let Some(raw) = ethereum_transaction_of(xt) {
+        if let Ok(signed) = accord_ethereum::transaction::decode(&raw) {
+            let _ = signed.recover_sender();
+        }
+    }
+}
+
 /// An event record of `System.Events`, decoded.
 #[derive(Decode)]
 struct Record {
