@@ -22,6 +22,8 @@
 //! - [`transaction`]: the accepted envelopes, their signing hashes and sender recovery; the
 //!   refused ones (unprotected legacy, blob, set-code) with a reason.
 //! - [`account`]: 20-byte address <-> 32-byte account.
+//! - [`abi`]: the Solidity ABI the chain's own precompiles speak (selectors, strict
+//!   decoding of their arguments, the encodings they return).
 //! - [`senders`]: recovered senders remembered by transaction hash, a bounded [`memo`]
 //!   (the EVM's analyzed code uses one too).
 //! - Here: [`keccak256`], [`U256`], and the contract addresses of `CREATE` and `CREATE2`.
@@ -29,6 +31,7 @@
 //! Everything here is pure: no I/O, no clock, no randomness (a [`memo`] only saves time: it
 //! answers what computing would).
 
+pub mod abi;
 pub mod account;
 pub mod memo;
 pub mod rlp;

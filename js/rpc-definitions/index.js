@@ -16,8 +16,86 @@
 //
 // The methods are documented in the node's README (Run a BFT test network, the oplog).
 
+/** SCALE compact encoding of a length (below 2^30: the longest origin is 42 bytes). */
+function compactLength(n) {
+  if (n < 64) return [n << 2];
+  if (n < 16384) return [((n << 2) | 1) & 0xff, n >> 6];
+  return [((n << 2) | 2) & 0xff, (n >> 6) & 0xff, (n >> 14) & 0xff, (n >> 22) & 0xff];
+}
+
+/**
+ * An oplog entry's origin: a pallet's name (`Balances`) or a contract's `0x` address, kept as
+ * the text the node sent. (polkadot.js's `Text` reads any `0x` string as hex bytes, which
+ * turns a contract's address into garbage, in results and in filters alike.) A codec like
+ * `Text`: SCALE is the UTF-8 bytes with their compact length.
+ */
+export class OplogOrigin extends String {
+  constructor(registry, value) {
+    super(value == null ? '' : String(value));
+    this.registry = registry;
+    this.createdAtHash = undefined;
+    this.initialU8aLength = undefined;
+    this.isStorageFallback = undefined;
+  }
+
+  /** Whether it names a contract (else a pallet). */
+  get isContract() {
+    return /^0x[0-9a-f]{40}$/.test(this.toString());
+  }
+
+  get encodedLength() {
+    return this.toU8a().length;
+  }
+
+  get hash() {
+    return this.registry.hash(this.toU8a());
+  }
+
+  get isEmpty() {
+    return this.length === 0;
+  }
+
+  eq(other) {
+    return this.toString() === String(other);
+  }
+
+  inspect() {
+    return { outer: [this.toU8a()] };
+  }
+
+  toHex() {
+    return `0x${Array.from(this.toU8a(true), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  }
+
+  toHuman() {
+    return this.toString();
+  }
+
+  toJSON() {
+    return this.toString();
+  }
+
+  toPrimitive() {
+    return this.toString();
+  }
+
+  toRawType() {
+    return 'Text';
+  }
+
+  toString() {
+    return String.prototype.toString.call(this);
+  }
+
+  toU8a(isBare) {
+    const bytes = new TextEncoder().encode(this.toString());
+    return isBare ? bytes : Uint8Array.from([...compactLength(bytes.length), ...bytes]);
+  }
+}
+
 /** The types the methods return (JSON objects, decoded field by field). */
 export const types = {
+  OplogOrigin,
   OplogHead: {
     nextIndex: 'u64',
     lowestRetained: 'u64',
@@ -28,7 +106,7 @@ export const types = {
     block: 'u32',
     extrinsicIndex: 'u32',
     operator: 'AccountId',
-    origin: 'Text',
+    origin: 'OplogOrigin',
     dataId: 'Bytes',
     sourceState: 'Bytes',
     resultState: 'Bytes',
@@ -36,7 +114,7 @@ export const types = {
     timestampMs: 'u64',
   },
   OplogFilter: {
-    origin: 'Option<Text>',
+    origin: 'Option<OplogOrigin>',
     dataId: 'Option<Bytes>',
     dataIdPrefix: 'Option<Bytes>',
     opType: 'Option<Text>',

@@ -75,3 +75,29 @@ fn decoding_and_recovery_never_panic() {
     println!("decoded {decoded}, recovered {recovered}");
     assert!(decoded > 0, "the mutations should leave some transactions decodable");
 }
+
+/// Arbitrary and mutated call data give `Ok` or `Err` from every ABI read, never a panic.
+#[test]
+fn fuzzed_call_data_never_panics() {
+    use crate::abi::{self, Args, Token};
+    let mut rng = ChaCha8Rng::seed_from_u64(seed());
+    let valid = abi::encode(&[Token::Bytes(b"id"), Token::Bytes(&[1; 40]), Token::Bytes(&[]), Token::Uint(3)]);
+    for _ in 0..iterations(20_000) {
+        let data = if rng.gen_bool(0.5) {
+            let mut data = vec![0u8; rng.gen_range(0..300)];
+            rng.fill_bytes(&mut data);
+            data
+        } else {
+            let mut data = valid.clone();
+            mutate(&mut rng, &mut data);
+            data
+        };
+        let args = Args::new(&data);
+        for index in 0..5 {
+            if let Ok(bytes) = args.bytes(index) {
+                assert!(bytes.len() <= data.len());
+            }
+            let _ = (args.uint(index, 8), args.uint(index, 64), args.address(index));
+        }
+    }
+}

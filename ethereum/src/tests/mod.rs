@@ -2,6 +2,7 @@
 //! decoder. Shared here: the sample transactions and a way to rewrite one field of an
 //! envelope.
 
+mod abi;
 mod addresses;
 mod fuzz;
 mod transaction;

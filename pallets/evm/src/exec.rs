@@ -116,7 +116,7 @@ pub fn simulate(ext: &Ext<'_>, execution: &Execution) -> Result<(Outcome, Option
         })
         .with_block(block_env(ext))
         .build_mainnet();
-    let metered = crate::precompiles::Metered::new(evm.precompiles.clone());
+    let metered = crate::precompiles::Metered::new(evm.precompiles.clone(), accord_pallet_oplog::NEXT_INDEX.get(ext));
     let mut evm = evm.with_precompiles(metered);
     let result = evm.transact(tx).map_err(|e| refusal(ext, e))?;
     let mut outcome = outcome(result.result);
@@ -131,6 +131,11 @@ pub fn execute(ext: &mut Ext<'_>, execution: &Execution) -> Result<Outcome, Disp
     if let Some(state) = state {
         match plan(ext, execution, state) {
             Ok(plan) => {
+                // Before the value transfers (whose balances `Oplog` logs too): the indices
+                // the precompile returned count from the entries before this transaction.
+                for log in &outcome.logs {
+                    append_to_oplog(ext, execution, log)?;
+                }
                 apply(ext, execution, plan)?;
                 for log in &outcome.logs {
                     let (topics, data) = (BoundedVec::try_from_vec(log.topics.clone()), bounded(&log.data));
@@ -159,6 +164,26 @@ pub fn execute(ext: &mut Ext<'_>, execution: &Execution) -> Result<Outcome, Disp
     let event = Event::Executed { from: execution.caller, to: execution.target(), gas_used: outcome.gas_used, exit };
     deposit(ext, event);
     Ok(outcome)
+}
+
+/// The `Oplog` entry `log` carries, if it is the operation log precompile's, appended with
+/// the contract as its origin and the transaction's signer as its operator.
+fn append_to_oplog(ext: &mut Ext<'_>, execution: &Execution, log: &Log) -> Result<(), DispatchError> {
+    let topics: Vec<[u8; 32]> = log.topics.iter().map(|t| t.0).collect();
+    let Some(entry) = crate::oplog::appended(&log.contract.0, &topics, &log.data) else {
+        return Ok(());
+    };
+    let origin = accord_pallet_oplog::LogOrigin::Contract(entry.origin);
+    accord_pallet_oplog::append_as(
+        ext,
+        origin,
+        execution.origin,
+        &entry.data_id,
+        &entry.source_state,
+        &entry.result_state,
+        entry.op_type,
+    )
+    .map(|_| ())
 }
 
 fn deposit(ext: &mut Ext<'_>, event: Event) {

@@ -46,6 +46,7 @@
 pub mod db;
 pub mod ethereum;
 pub mod exec;
+pub mod oplog;
 pub mod precompiles;
 pub mod weights;
 

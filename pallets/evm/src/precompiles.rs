@@ -90,19 +90,31 @@ pub fn surcharge(address: &Address, gas: u64) -> u64 {
     weight.saturating_sub(ordinary)
 }
 
-/// revm's precompiles for the chain's hard fork, counting what their calls weigh beyond
-/// their gas (calls in frames that later revert count too: their work was done).
+/// revm's precompiles for the chain's hard fork and the chain's own (the operation log,
+/// [`crate::oplog`]), counting what their calls weigh beyond their gas (calls in frames
+/// that later revert count too: their work was done).
 #[derive(Debug, Clone)]
 pub struct Metered {
     inner: EthPrecompiles,
+    /// Every precompile's address: revm's and the chain's.
+    warm: AddressSet,
+    /// The index the transaction's first `Oplog` entry gets.
+    oplog_next: u64,
     /// The sum of [`surcharge`] over the calls so far, ps.
     pub surcharge_ps: u64,
 }
 
 impl Metered {
-    /// Wraps `inner`.
-    pub fn new(inner: EthPrecompiles) -> Metered {
-        Metered { inner, surcharge_ps: 0 }
+    /// Wraps `inner`; the transaction's first `Oplog` entry will get index `oplog_next`.
+    pub fn new(inner: EthPrecompiles, oplog_next: u64) -> Metered {
+        let warm = Metered::warm_set(&inner);
+        Metered { inner, warm, oplog_next, surcharge_ps: 0 }
+    }
+
+    fn warm_set(inner: &EthPrecompiles) -> AddressSet {
+        let mut warm = inner.warm_addresses().clone();
+        warm.insert(crate::oplog::address());
+        warm
     }
 }
 
@@ -110,10 +122,19 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for Metered {
     type Output = InterpreterResult;
 
     fn set_spec(&mut self, spec: <CTX::Cfg as Cfg>::Spec) -> bool {
-        <EthPrecompiles as PrecompileProvider<CTX>>::set_spec(&mut self.inner, spec)
+        let changed = <EthPrecompiles as PrecompileProvider<CTX>>::set_spec(&mut self.inner, spec);
+        if changed {
+            self.warm = Metered::warm_set(&self.inner);
+        }
+        changed
     }
 
     fn run(&mut self, context: &mut CTX, inputs: &CallInputs) -> Result<Option<InterpreterResult>, String> {
+        if inputs.bytecode_address == crate::oplog::address() {
+            let (result, extra) = crate::oplog::run(context, inputs, self.oplog_next);
+            self.surcharge_ps = self.surcharge_ps.saturating_add(extra);
+            return Ok(Some(result));
+        }
         let output = <EthPrecompiles as PrecompileProvider<CTX>>::run(&mut self.inner, context, inputs)?;
         if let Some(result) = &output {
             let extra = surcharge(&inputs.bytecode_address, result.gas.total_gas_spent());
@@ -123,7 +144,7 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for Metered {
     }
 
     fn warm_addresses(&self) -> &AddressSet {
-        self.inner.warm_addresses()
+        &self.warm
     }
 }
 

@@ -477,3 +477,167 @@ fn called_code_is_remembered_by_its_hash_and_bounded() {
     }
     assert!(analyzed::len() <= 2 * analyzed::GENERATION);
 }
+
+/// Runtime that forwards its call data to `to` with the call opcode `op` (`CALL` f1 passing
+/// its own `CALLVALUE`, `DELEGATECALL` f4, `STATICCALL` fa) and all its gas, then returns
+/// what the callee returned, or reverts with it; with `revert_after`, reverts either way.
+fn forwarder(op: u8, to: [u8; 20], revert_after: bool) -> Vec<u8> {
+    // calldatacopy(0, 0, calldatasize); retSize, retOffset, argsSize, argsOffset
+    let mut code = vec![0x36, 0x60, 0, 0x60, 0, 0x37, 0x60, 0, 0x60, 0, 0x36, 0x60, 0];
+    if op == 0xf1 {
+        code.push(0x34); // CALLVALUE
+    }
+    code.push(0x73); // PUSH20 to
+    code.extend_from_slice(&to);
+    // GAS, op, then returndatacopy(0, 0, returndatasize)
+    code.extend_from_slice(&[0x5a, op, 0x3d, 0x60, 0, 0x60, 0, 0x3e]);
+    if revert_after {
+        code.extend_from_slice(&[0x50, 0x3d, 0x60, 0, 0xfd]); // POP, revert(0, returndatasize)
+        return code;
+    }
+    let success = code.len() as u8 + 7;
+    code.extend_from_slice(&[0x60, success, 0x57, 0x3d, 0x60, 0, 0xfd, 0x5b, 0x3d, 0x60, 0, 0xf3]);
+    assert_eq!(code[success as usize], 0x5b, "the success branch starts at a JUMPDEST");
+    code
+}
+
+/// Init code deploying a runtime given as bytes.
+fn deployer_of(runtime: &[u8]) -> Vec<u8> {
+    let hex: String = runtime.iter().map(|b| format!("{b:02x}")).collect();
+    deployer(&hex)
+}
+
+/// The call data of `append` (or of `appendCustom` with `custom`).
+fn append_input(data_id: &[u8], source: &[u8], result: &[u8], op: u64, custom: bool) -> Vec<u8> {
+    use accord_ethereum::abi::{self, Token};
+    let signature = if custom { oplog::APPEND_CUSTOM } else { oplog::APPEND };
+    let mut input = abi::selector(signature).to_vec();
+    input.extend(abi::encode(&[Token::Bytes(data_id), Token::Bytes(source), Token::Bytes(result), Token::Uint(op)]));
+    input
+}
+
+fn oplog_next(ext: &Ext<'_>) -> u64 {
+    accord_pallet_oplog::NEXT_INDEX.get(ext)
+}
+
+fn oplog_entry(ext: &Ext<'_>, index: u64) -> accord_pallet_oplog::LogEntry {
+    accord_pallet_oplog::ENTRIES.get(ext, &index).expect("the entry is kept")
+}
+
+/// The output of the last call, from a simulation of the same call on the state before.
+fn simulated_output(ext: &Ext<'_>, n: u8, contract: H160, input: &[u8]) -> Vec<u8> {
+    let nonce = accord_pallet_system::account_nonce(ext, &account(n)) as u64;
+    let execution = Execution::call(account(n), nonce, contract, input.to_vec(), Default::default(), 1_000_000);
+    exec::simulate(ext, &execution).unwrap().0.output
+}
+
+#[test]
+fn contracts_append_to_the_oplog_under_their_own_address() {
+    use accord_pallet_oplog::{LogOrigin, OpType};
+    new_test_ext().execute_with(|ext| {
+        let contract = deploy(ext, 1, deployer_of(&forwarder(0xf1, oplog::OPLOG_ADDRESS, false)));
+        let first = oplog_next(ext);
+        let input = append_input(b"account D", &100u32.to_be_bytes(), &200u32.to_be_bytes(), 1, false);
+        assert_eq!(simulated_output(ext, 2, contract, &input), word(first), "append returns the entry's index");
+        signed(ext, 2, call_call(contract, input, 0)).unwrap();
+        assert_eq!(last_exit(ext), ExitReason::Succeeded);
+        let custom = append_input(b"", b"", &[7; 4096], 513, true);
+        signed(ext, 3, call_call(contract, custom, 0)).unwrap();
+        assert_eq!(oplog_next(ext), first + 2, "one entry per append, nothing else");
+        let entry = oplog_entry(ext, first);
+        assert_eq!(entry.origin, LogOrigin::Contract(contract.0), "the contract is the origin");
+        assert_eq!(entry.operator, account(2), "the signer is the operator");
+        assert_eq!((&entry.data_id[..], &entry.source_state[..]), (&b"account D"[..], &100u32.to_be_bytes()[..]));
+        assert_eq!((&entry.result_state[..], entry.op_type), (&200u32.to_be_bytes()[..], OpType::Update));
+        let custom = oplog_entry(ext, first + 1);
+        assert_eq!(
+            (custom.op_type, custom.operator, custom.result_state.len()),
+            (OpType::Custom(513), account(3), 4096)
+        );
+        // The precompile's log reaches the receipt as an EVM log of the precompile.
+        let logged =
+            events(ext).into_iter().any(|e| matches!(e, Event::Log { contract: c, .. } if c.0 == oplog::OPLOG_ADDRESS));
+        assert!(logged, "the Appended log is an Evm.Log event");
+    });
+}
+
+#[test]
+fn oplog_refusals_revert_with_a_reason_and_append_nothing() {
+    new_test_ext().execute_with(|ext| {
+        let to = oplog::OPLOG_ADDRESS;
+        let call = deploy(ext, 1, deployer_of(&forwarder(0xf1, to, false)));
+        let delegate = deploy(ext, 1, deployer_of(&forwarder(0xf4, to, false)));
+        let fixed = deploy(ext, 1, deployer_of(&forwarder(0xfa, to, false)));
+        let good = append_input(b"id", b"a", b"b", 0, false);
+        let mut truncated = good.clone();
+        truncated.truncate(100);
+        let mut unknown = good.clone();
+        unknown[0] ^= 1;
+        let cases: Vec<(H160, Vec<u8>, Balance, &str)> = vec![
+            (call, append_input(b"id", b"a", b"b", 4, false), 0, "opType 4 is not 0-3"),
+            (call, append_input(&[1; 129], b"", b"", 0, false), 0, "data id is longer than 128"),
+            (call, append_input(b"id", &[1; 4097], b"", 0, false), 0, "state is longer than 4096"),
+            (call, append_input(b"id", b"", b"", 70_000, true), 0, "bad arguments"),
+            (call, truncated, 0, "bad arguments"),
+            (call, unknown, 0, "unknown function"),
+            (call, vec![1, 2], 0, "no function selector"),
+            (call, vec![0; oplog::APPEND_INPUT_LEN_MAX + 1], 0, "longer than an append's"),
+            (call, good.clone(), 1, "takes no value"),
+            (delegate, good.clone(), 0, "call with CALL"),
+            (fixed, good.clone(), 0, "call with CALL"),
+        ];
+        let first = oplog_next(ext);
+        for (contract, input, value, reason) in cases {
+            signed(ext, 2, call_call(contract, input, value)).unwrap();
+            let ExitReason::Reverted { data } = last_exit(ext) else { panic!("{reason}: not reverted") };
+            let text = String::from_utf8_lossy(&data);
+            assert!(text.contains(reason), "{reason}: {text}");
+            assert_eq!(oplog_next(ext), first, "{reason}: nothing appended");
+        }
+        // A transaction cannot call the precompile itself (it has no code: refused).
+        let direct = call_call(H160(to), good, 0);
+        assert_noop(ext, err(Error::NotAContract), |ext| dispatch(ext, Origin::Signed(account(2)), direct));
+    });
+}
+
+#[test]
+fn only_the_frames_that_survive_append() {
+    use accord_pallet_oplog::LogOrigin;
+    new_test_ext().execute_with(|ext| {
+        let to = oplog::OPLOG_ADDRESS;
+        let reverting = deploy(ext, 1, deployer_of(&forwarder(0xf1, to, true)));
+        let plain = deploy(ext, 1, deployer_of(&forwarder(0xf1, to, false)));
+        let input = append_input(b"id", b"a", b"b", 1, false);
+        let first = oplog_next(ext);
+        // The whole transaction reverts: nothing.
+        signed(ext, 2, call_call(reverting, input.clone(), 0)).unwrap();
+        assert!(matches!(last_exit(ext), ExitReason::Reverted { .. }));
+        assert_eq!(oplog_next(ext), first);
+        // An outer contract calls the reverting one (its failure ignored), then the plain one:
+        // one entry, the plain one's, at the index it was told.
+        // Runtime: calldatacopy; call(reverting); pop; call(plain); returndatacopy; return.
+        let mut outer = vec![0x36, 0x60, 0, 0x60, 0, 0x37];
+        for target in [reverting, plain] {
+            outer.extend_from_slice(&[0x60, 0, 0x60, 0, 0x36, 0x60, 0, 0x60, 0, 0x73]);
+            outer.extend_from_slice(&target.0);
+            outer.extend_from_slice(&[0x5a, 0xf1, 0x50]);
+        }
+        outer.extend_from_slice(&[0x3d, 0x60, 0, 0x60, 0, 0x3e, 0x3d, 0x60, 0, 0xf3]);
+        let outer = deploy(ext, 1, deployer_of(&outer));
+        assert_eq!(simulated_output(ext, 2, outer, &input), word(first), "the index skips the dropped frame");
+        signed(ext, 2, call_call(outer, input, 0)).unwrap();
+        assert_eq!(last_exit(ext), ExitReason::Succeeded);
+        assert_eq!(oplog_next(ext), first + 1);
+        assert_eq!(oplog_entry(ext, first).origin, LogOrigin::Contract(plain.0));
+    });
+}
+
+#[test]
+fn an_append_weighs_its_oplog_write() {
+    let gas = oplog::APPEND_GAS + 100 * oplog::APPEND_GAS_PER_BYTE;
+    let weight = gas * WEIGHT_PER_GAS + oplog::surcharge(gas, 100);
+    assert_eq!(weight, accord_pallet_oplog::weights::append(100).ref_time.max(gas * WEIGHT_PER_GAS));
+    // The most an append's gas can weigh stays under the ratio a call's limit is declared at.
+    let per_gas = oplog::surcharge(oplog::APPEND_GAS, 0) / oplog::APPEND_GAS + WEIGHT_PER_GAS;
+    assert!(per_gas < precompiles::DECLARED_WEIGHT_PER_GAS, "{per_gas}");
+}
