@@ -167,6 +167,10 @@ pub fn verify_while<T>(produce: impl FnOnce(&dyn Fn(SignatureCheck)) -> T) -> (T
 /// costs more than a few recoveries).
 const AHEAD_MIN: usize = 16;
 
+/// Whether [`recovering_senders_ahead`] starts its helper: always in a node; the weights
+/// harness turns it off for one case, to measure what the helper saves.
+pub static RECOVER_AHEAD: AtomicBool = AtomicBool::new(true);
+
 /// Runs `work` (a block's execution) on this thread while a helper thread recovers, in
 /// block order, the senders of the Ethereum transactions among `extrinsics` into the memo
 /// of senders (`accord_ethereum::senders`). A recovery (~45 µs) is then off the execution's
@@ -175,7 +179,7 @@ const AHEAD_MIN: usize = 16;
 /// recovers the sender itself; the memo holds what recovering gives, so the result is the
 /// same either way). The helper stops when `work` returns. On one core, `work` alone.
 pub fn recovering_senders_ahead<T>(extrinsics: &[Vec<u8>], work: impl FnOnce() -> T) -> T {
-    if cores() < 2 || extrinsics.len() < AHEAD_MIN {
+    if cores() < 2 || extrinsics.len() < AHEAD_MIN || !RECOVER_AHEAD.load(Ordering::Relaxed) {
         return work();
     }
     /// Tells the helper to stop when dropped: when `work` returns, and when it unwinds.

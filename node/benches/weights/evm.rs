@@ -154,7 +154,27 @@ pub(crate) fn run(bench: &mut Bench, round: u32) -> Vec<Fitted> {
         points(bench, "evm::compute", looping, loops, 45, round),
         points(bench, "evm::storage", storing, stores, 23_000, round),
         transact_points(bench, looping, round),
+        transact_inline(bench, looping, round),
     ]
+}
+
+/// [`transact_points`]' first point with the importer recovering each sender in line (no
+/// helper ahead, as before it had one), µs per transaction: what the helper saves is the
+/// difference.
+fn transact_inline(bench: &mut Bench, contract: H160, round: u32) -> Fitted {
+    use std::sync::atomic::Ordering;
+    accord_node::verify::RECOVER_AHEAD.store(false, Ordering::Relaxed);
+    let mut times = Vec::new();
+    for b in 0..=bench.config.blocks {
+        let base = ((u64::from(round) << 48) | (u64::from(b) << 32) | (1 << 16) | (1 << 60)) << 3;
+        let txs = transacts(bench, contract, 1, base, bench.config.per_block);
+        let us = bench.block_of("evm::transact_inline", &txs);
+        if b > 0 {
+            times.push(us);
+        }
+    }
+    accord_node::verify::RECOVER_AHEAD.store(true, Ordering::Relaxed);
+    Fitted::constant("evm::transact_inline", crate::common::median(times))
 }
 
 /// Recovering an Ethereum transaction's sender without the memo of senders (what a node pays

@@ -495,6 +495,11 @@ fn main() {
         (accord_pallet_evm::weights::transact(0, 0).ref_time + accord_runtime::weights::EXTRINSIC_BASE_WEIGHT.ref_time) / 1_000_000
     );
     println!(
+        "evm::transact at its smallest gas: {:.1} µs with the senders recovered ahead, {:.1} with each recovered in line",
+        measured.get("evm::transact").points.first().map_or(0.0, |p| p.1),
+        measured.get("evm::transact_inline").intercept,
+    );
+    println!(
         "evm::recovery: {:.1} µs before the margin, {:.1} with it (Evm's weights::recovery: {} µs)",
         measured.get("evm::recovery").intercept,
         with_margin(measured.get("evm::recovery").intercept),
