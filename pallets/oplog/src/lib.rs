@@ -2,10 +2,11 @@
 //!
 //! The operation log: every change of shared business data appends one entry, inside the
 //! same dispatch (so a failed extrinsic leaves none), with a global, gap-free index in
-//! execution order. Every entry names its **origin**, the pallet (later: the contract) that
-//! owns the data: a data id means something only within its origin, so one writer can never
-//! log over another's data (a `Records` record whose id equals an account's 32 bytes is not
-//! that account's balance). Consumers key their data by `(origin, data id)`.
+//! execution order. Every entry names its **origin**, the pallet (or the contract, through the
+//! EVM's oplog precompile) that owns the data: a data id means something only within its
+//! origin, so one writer can never log over another's data (a `Records` record whose id equals
+//! an account's 32 bytes is not that account's balance). Consumers key their data by
+//! `(origin, data id)`.
 //!
 //! Business systems read the log from the node's RPC, process it in order, and acknowledge
 //! what they processed on-chain; entries everyone acknowledged are pruned.
