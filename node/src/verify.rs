@@ -344,7 +344,7 @@ mod tests {
     }
 
     #[test]
-    fn the_helper_stops_when_the_work_returns() {
+    fn the_work_s_result_comes_back_with_a_helper_or_without() {
         let (extrinsics, _) = ethereum_block(AHEAD_MIN as u64, 0x52);
         // The work returns at once; the scope joins the helper, which stops early or not.
         assert_eq!(recovering_senders_ahead(&extrinsics, || 7), 7);

@@ -164,17 +164,24 @@ pub(crate) fn run(bench: &mut Bench, round: u32) -> Vec<Fitted> {
 fn transact_inline(bench: &mut Bench, contract: H160, round: u32) -> Fitted {
     use std::sync::atomic::Ordering;
     accord_node::verify::RECOVER_AHEAD.store(false, Ordering::Relaxed);
+    let us = transact_median(bench, contract, 1, round, "evm::transact_inline");
+    accord_node::verify::RECOVER_AHEAD.store(true, Ordering::Relaxed);
+    Fitted::constant("evm::transact_inline", us)
+}
+
+/// The import time of blocks of `Evm.transact`s running the compute loop `n` times, µs per
+/// transaction: the median of `blocks` blocks after one warm-up block.
+fn transact_median(bench: &mut Bench, contract: H160, n: u64, round: u32, what: &str) -> f64 {
     let mut times = Vec::new();
     for b in 0..=bench.config.blocks {
-        let base = ((u64::from(round) << 48) | (u64::from(b) << 32) | (1 << 16) | (1 << 60)) << 3;
-        let txs = transacts(bench, contract, 1, base, bench.config.per_block);
-        let us = bench.block_of("evm::transact_inline", &txs);
+        let base = ((u64::from(round) << 48) | (u64::from(b) << 32) | (n << 16)) << 8;
+        let txs = transacts(bench, contract, n, base, bench.config.per_block);
+        let us = bench.block_of(what, &txs);
         if b > 0 {
             times.push(us);
         }
     }
-    accord_node::verify::RECOVER_AHEAD.store(true, Ordering::Relaxed);
-    Fitted::constant("evm::transact_inline", crate::common::median(times))
+    crate::common::median(times)
 }
 
 /// Recovering an Ethereum transaction's sender without the memo of senders (what a node pays
@@ -287,17 +294,9 @@ pub(crate) fn transact_points(bench: &mut Bench, contract: H160, round: u32) -> 
     let loops = if bench.config.smoke { [1, 100] } else { [1, 4_000] };
     let mut points = Vec::new();
     for n in loops {
-        let mut times = Vec::new();
-        for b in 0..=bench.config.blocks {
-            let base = ((u64::from(round) << 48) | (u64::from(b) << 32) | (n << 16)) << 8;
-            let txs = transacts(bench, contract, n, base, bench.config.per_block);
-            let us = bench.block_of("evm::transact", &txs);
-            if b > 0 {
-                times.push(us);
-            }
-        }
+        let us = transact_median(bench, contract, n, round, "evm::transact");
         let gas = bench.mean_gas_used("evm::transact");
-        points.push((gas.round() as u32, crate::common::median(times)));
+        points.push((gas.round() as u32, us));
     }
     Fitted::fit("evm::transact", Some("gas"), points)
 }

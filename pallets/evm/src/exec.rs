@@ -169,8 +169,7 @@ pub fn execute(ext: &mut Ext<'_>, execution: &Execution) -> Result<Outcome, Disp
 /// The `Oplog` entry `log` carries, if it is the operation log precompile's, appended with
 /// the contract as its origin and the transaction's signer as its operator.
 fn append_to_oplog(ext: &mut Ext<'_>, execution: &Execution, log: &Log) -> Result<(), DispatchError> {
-    let topics: Vec<[u8; 32]> = log.topics.iter().map(|t| t.0).collect();
-    let Some(entry) = crate::oplog::appended(&log.contract.0, &topics, &log.data) else {
+    let Some(entry) = crate::oplog::appended(log) else {
         return Ok(());
     };
     let origin = accord_pallet_oplog::LogOrigin::Contract(entry.origin);

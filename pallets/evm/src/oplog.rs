@@ -97,27 +97,42 @@ pub fn run<CTX: ContextTr>(context: &mut CTX, inputs: &CallInputs, oplog_next: u
         return (InterpreterResult::new(InstructionResult::PrecompileOOG, Bytes::new(), meter), 0);
     }
     let earlier = context.journal().logs().iter().filter(|log| log.address == address()).count() as u64;
-    let (op, code) = match request.op_type {
-        OpType::Create => (0, 0),
-        OpType::Update => (1, 0),
-        OpType::Delete => (2, 0),
-        OpType::Query => (3, 0),
-        OpType::Custom(code) => (4, u64::from(code)),
-    };
+    let (op, code) = op_code(request.op_type);
     let data = abi::encode(&[
         Token::Uint(op),
-        Token::Uint(code),
+        Token::Uint(u64::from(code)),
         Token::Bytes(&request.data_id),
         Token::Bytes(&request.source_state),
         Token::Bytes(&request.result_state),
     ]);
-    let mut caller = [0u8; 20];
-    caller.copy_from_slice(inputs.caller.as_slice());
-    let topics = vec![B256::from(appended_topic()), B256::from(abi::address_word(&caller))];
+    let topics = vec![B256::from(appended_topic()), B256::from(abi::address_word(&inputs.caller.into_array()))];
     context.journal_mut().log(Log { address: address(), data: LogData::new_unchecked(topics, data.into()) });
     let index = abi::word_of(oplog_next.saturating_add(earlier));
     let result = InterpreterResult::new(InstructionResult::Return, Bytes::copy_from_slice(&index), meter);
     (result, surcharge(gas, bytes as u32))
+}
+
+/// An operation type as the log carries it: `(opType, code)`, `opType` 4 for a custom one.
+fn op_code(op_type: OpType) -> (u64, u16) {
+    match op_type {
+        OpType::Create => (0, 0),
+        OpType::Update => (1, 0),
+        OpType::Delete => (2, 0),
+        OpType::Query => (3, 0),
+        OpType::Custom(code) => (4, code),
+    }
+}
+
+/// The operation type of `(opType, code)` (see [`op_code`]); `None` above 4.
+fn op_type(op: u64, code: u16) -> Option<OpType> {
+    Some(match op {
+        0 => OpType::Create,
+        1 => OpType::Update,
+        2 => OpType::Delete,
+        3 => OpType::Query,
+        4 => OpType::Custom(code),
+        _ => return None,
+    })
 }
 
 /// A decoded append.
@@ -156,12 +171,10 @@ fn parse(input: &[u8]) -> Result<Request, String> {
     let args = Args::new(args);
     let bad = |e: abi::AbiError| format!("Oplog: bad arguments: {e}");
     let op_type = if selector == abi::selector(APPEND) {
-        match args.uint(3, 8).map_err(bad)? {
-            0 => OpType::Create,
-            1 => OpType::Update,
-            2 => OpType::Delete,
-            3 => OpType::Query,
-            other => return Err(format!("Oplog: opType {other} is not 0-3 (appendCustom logs others)")),
+        let op = args.uint(3, 8).map_err(bad)?;
+        match op_type(op, 0) {
+            Some(op_type) if op <= 3 => op_type,
+            _ => return Err(format!("Oplog: opType {op} is not 0-3 (appendCustom logs others)")),
         }
     } else if selector == abi::selector(APPEND_CUSTOM) {
         OpType::Custom(args.uint(3, 16).map_err(bad)? as u16)
@@ -186,20 +199,13 @@ fn revert(inputs: &CallInputs, reason: &str) -> InterpreterResult {
 }
 
 /// The entry a log of the precompile carries; `None` for any other log.
-pub fn appended(contract: &[u8; 20], topics: &[[u8; 32]], data: &[u8]) -> Option<Appended> {
-    if *contract != OPLOG_ADDRESS || topics.len() != 2 || topics[0] != appended_topic() {
+pub fn appended(log: &crate::exec::Log) -> Option<Appended> {
+    if log.contract.0 != OPLOG_ADDRESS || log.topics.len() != 2 || log.topics[0].0 != appended_topic() {
         return None;
     }
-    let origin = Args::new(&topics[1]).address(0).ok()?;
-    let args = Args::new(data);
-    let op_type = match (args.uint(0, 8).ok()?, args.uint(1, 16).ok()? as u16) {
-        (0, _) => OpType::Create,
-        (1, _) => OpType::Update,
-        (2, _) => OpType::Delete,
-        (3, _) => OpType::Query,
-        (4, code) => OpType::Custom(code),
-        _ => return None,
-    };
+    let origin = Args::new(&log.topics[1].0).address(0).ok()?;
+    let args = Args::new(&log.data);
+    let op_type = op_type(args.uint(0, 8).ok()?, args.uint(1, 16).ok()? as u16)?;
     Some(Appended {
         origin,
         op_type,
