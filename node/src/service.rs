@@ -657,6 +657,7 @@ impl NodeApi for Api {
                 _ => None,
             },
             bucket: answer.bucket,
+            code: answer.code,
         }))
     }
 

@@ -567,6 +567,8 @@ pub struct ReleaseRoute {
     pub share_bp: Option<u16>,
     /// The data id's bucket (0 to 9,999) under the release: below the share means new.
     pub bucket: Option<u16>,
+    /// For a contract target, the contract whose code the version runs.
+    pub code: Option<[u8; 20]>,
 }
 
 /// A BFT epoch's validator set, as `accord_validators` returns it.

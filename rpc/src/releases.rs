@@ -1,11 +1,13 @@
 //! `releases_route`: which logic version a call would run.
 //!
 //! ```text
-//! releases_route(target, class, dataId, at?) -> { version, release, stage, shareBp, bucket }
+//! releases_route(target, class, dataId, at?) -> { version, release, stage, shareBp, bucket, code }
 //! ```
-//! `target` is a release target's name (`Records`), `class` a traffic class (`production`,
-//! `preReleaseTest`, `grayTest`), `dataId` the call's data id as 0x-prefixed hex (a record
-//! id), `at` a block hash (default: the best block).
+//! `target` is a built-in release target's name (`Records`) or a contract target's alias
+//! (`0x` and 40 hex digits), `class` a traffic class (`production`, `preReleaseTest`,
+//! `grayTest`), `dataId` the call's data id as 0x-prefixed hex (a record id; for a contract
+//! target, the 32-byte argument its data id rule names), `at` a block hash (default: the best
+//! block). `code` is, for a contract target, the contract whose code the version runs.
 
 use jsonrpsee::RpcModule;
 use serde_json::json;
@@ -29,6 +31,7 @@ pub(crate) fn register(m: &mut RpcModule<Ctx>) -> Result<(), RpcError> {
             "stage": route.stage,
             "shareBp": route.share_bp,
             "bucket": route.bucket,
+            "code": route.code.map(|c| format!("0x{}", hex::encode(c))),
         }))
     })
 }

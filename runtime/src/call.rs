@@ -154,6 +154,12 @@ impl RuntimeCall {
             RuntimeCall::Releases(releases::Call::signal_support { .. }) => {
                 releases::weights::signal_support().saturating_add(metering::weights::note_work())
             }
+            RuntimeCall::Releases(releases::Call::create_contract_target { .. }) => {
+                releases::weights::create_contract_target()
+            }
+            RuntimeCall::Releases(releases::Call::add_contract_version { .. }) => {
+                releases::weights::add_contract_version()
+            }
             RuntimeCall::Releases(_) => releases::weights::stage_change(),
             RuntimeCall::Metering(metering::Call::pay_with { call, .. }) => {
                 metering::weights::pay_with().saturating_add(call.weight())
@@ -165,6 +171,11 @@ impl RuntimeCall {
             }
             RuntimeCall::Metering(_) => metering::weights::admin(),
             RuntimeCall::SubchainStatus(c) => c.weight(),
+            // A call may reach a contract target's alias: the lookup always, the routing
+            // when it does (refunded when it does not).
+            RuntimeCall::Evm(c @ (evm::Call::call { .. } | evm::Call::transact { .. })) => {
+                c.weight().saturating_add(releases::weights::alias_lookup()).saturating_add(releases::weights::routed())
+            }
             RuntimeCall::Evm(c) => c.weight(),
         }
     }
@@ -210,8 +221,8 @@ impl RuntimeCall {
             RuntimeCall::Releases(releases::Call::as_class { class, call }) => (*class, &**call),
             call => (releases::TrafficClass::Production, call),
         };
-        let (target, data_id) = releases::RoutedCall::routed(call)?;
-        Some(releases::route(ext, target, class, data_id))
+        let (target, data_id) = releases::RoutedCall::routed(call, ext)?;
+        Some(releases::route(ext, target, class, &data_id))
     }
 
     /// Dispatches in traffic class `class`: a call of a release target runs the version its
@@ -229,6 +240,20 @@ impl RuntimeCall {
                 let target = metering::DataTarget::Records;
                 metering::data_changed(ext, target, &id, held, record_instance(ext, &id));
                 Ok(())
+            }
+            RuntimeCall::Evm(c) => {
+                // A call to a contract target's alias runs the version its route names.
+                let mut routed = false;
+                let result = evm::dispatch_with(ext, origin, c, &mut |ext, execution| {
+                    let to = execution.to?;
+                    let served = releases::serve(ext, class, &to, &execution.data);
+                    routed = served.is_some();
+                    served
+                });
+                if !routed {
+                    ext.refund_weight(releases::weights::routed());
+                }
+                result
             }
             other => other.dispatch(ext, origin),
         }
@@ -264,7 +289,7 @@ impl RuntimeCall {
                 inner.dispatch_in_class(ext, origin, class)
             }),
             RuntimeCall::SubchainStatus(c) => subchain_status::dispatch(ext, origin, c),
-            RuntimeCall::Evm(c) => evm::dispatch(ext, origin, c),
+            call @ RuntimeCall::Evm(_) => call.dispatch_in_class(ext, origin, releases::TrafficClass::Production),
             RuntimeCall::Metering(c) => {
                 metering::dispatch(ext, origin, c, &Stores, |ext, origin, inner| inner.dispatch(ext, origin))
             }
@@ -334,9 +359,13 @@ impl governance::ManagementCall for RuntimeCall {
 
 /// The calls of release targets, and the data id each is about.
 impl releases::RoutedCall for RuntimeCall {
-    fn routed(&self) -> Option<(releases::Target, &[u8])> {
+    fn routed(&self, ext: &Ext<'_>) -> Option<(releases::Target, Vec<u8>)> {
         match self {
-            RuntimeCall::Records(c) => Some((releases::Target::Records, c.data_id())),
+            RuntimeCall::Records(c) => Some((releases::Target::Records, c.data_id().to_vec())),
+            RuntimeCall::Evm(c) => {
+                let (to, input) = c.callee()?;
+                releases::contract_route(ext, &to, &input)
+            }
             _ => None,
         }
     }

@@ -6,6 +6,7 @@ use codec::{Decode, Encode};
 
 use accord_pallet_evm as evm;
 use accord_pallet_evm::U256;
+use accord_pallet_releases as releases;
 use accord_pallet_system as system;
 use accord_primitives::{UncheckedExtrinsic, H160, H256};
 use accord_support::{BoundedVec, DispatchError, Ext, StateRead};
@@ -86,6 +87,10 @@ pub fn evm_call(state: &dyn StateRead, best_hash: H256, call: &EvmCall) -> Resul
     };
     // The caller is the address asked for, whatever account holds its balance.
     execution.caller = from;
+    // A contract target's alias runs the version production traffic would.
+    if let Some(to) = execution.to {
+        execution.served = releases::serve(&ext, releases::TrafficClass::Production, &to, &execution.data);
+    }
     let (outcome, _) = evm::exec::simulate(&ext, &execution).map_err(|e| describe(&ext, e))?;
     Ok(outcome)
 }

@@ -327,7 +327,7 @@ fn check_sender(
     }
     // A traffic class: only on a release target's call, a test class only from the cohort.
     if let RuntimeCall::Releases(releases::Call::as_class { class, call: inner }) = call.paid_call() {
-        let Some((target, _)) = releases::RoutedCall::routed(&**inner) else {
+        let Some((target, _)) = releases::RoutedCall::routed(&**inner, ext) else {
             return Err(InvalidTransaction::Custom(crate::validity::custom::NOT_ROUTED).into());
         };
         if releases::check_class(ext, &who, target, *class).is_err() {
@@ -515,11 +515,14 @@ impl<'a> BlockExecution<'a> {
         // A call of a release target: routed on the state before it, its outcome counted
         // after its layer closed (so a failure counts too).
         let routed = checked.call.route(&self.ext);
-        let _stale = self.ext.take_weight_refund();
+        let _stale = (self.ext.take_weight_refund(), self.ext.take_failure_report());
         let (result, storage, fee, refund) =
             self.dispatch_in_layer(checked.call, checked.origin, checked.charge.as_ref());
+        // A contract call that reverted is a dispatch that succeeded, and a failure of the
+        // version that served it.
+        let failed = result.is_err() | self.ext.take_failure_report();
         if let Some(routed) = &routed {
-            releases::note_outcome(&mut self.ext, routed, result.is_ok());
+            releases::note_outcome(&mut self.ext, routed, !failed);
         }
         if mandatory && result.is_err() {
             // A failed inherent invalidates the block; `check` guarantees nothing was

@@ -23,9 +23,9 @@ pub fn parse_logic_versions(text: &str) -> Result<SignalVersions, String> {
     for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let (name, version) =
             item.split_once(':').ok_or_else(|| format!("{item:?}: expected Target:version, like Records:2"))?;
-        let target = Target::from_name(name.trim()).ok_or_else(|| {
-            let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
-            format!("{name:?}: no such target (targets: {})", names.join(", "))
+        let target = Target::from_name(name.trim()).filter(|t| !t.versions().is_empty()).ok_or_else(|| {
+            let names: Vec<String> = Target::BUILT_IN.iter().map(|t| t.name()).collect();
+            format!("{name:?}: no such target (targets: {}; contract versions need no signal)", names.join(", "))
         })?;
         let version: Version = version.trim().parse().map_err(|_| format!("{item:?}: the version must be a number"))?;
         if !target.versions().contains(&version) {
@@ -81,6 +81,8 @@ pub struct RouteAnswer {
     pub stage: Option<releases::Stage>,
     /// The data id's bucket (0 to 9,999) under that release: below a gray share means new.
     pub bucket: Option<u16>,
+    /// For a contract target, the contract whose code the version runs.
+    pub code: Option<[u8; 20]>,
 }
 
 /// The traffic class called `name` (`production`, `preReleaseTest`, `grayTest`, any case).
@@ -92,13 +94,18 @@ pub fn traffic_class_from_name(name: &str) -> Option<releases::TrafficClass> {
         .map(|(_, class)| class)
 }
 
-/// The version a call of target `target` (by name) about `data_id` would run in class
-/// `class` (by name) on `ext`; `Err` names the bad parameter.
+/// The version a call of target `target` (by name: a built-in target's, or a contract
+/// target's alias in hex) about `data_id` would run in class `class` (by name) on `ext`;
+/// `Err` names the bad parameter.
 pub fn route_answer(ext: &Ext<'_>, target: &str, class: &str, data_id: &[u8]) -> Result<RouteAnswer, String> {
     let names = |all: &[&str]| all.join(", ");
-    let target = Target::from_name(target).ok_or_else(|| {
-        let all: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
-        format!("unknown target {target:?} (targets: {})", names(&all))
+    let known = |t: &Target| match t {
+        Target::Contract(alias) => releases::CONTRACT_TARGETS.contains_key(ext, alias),
+        _ => true,
+    };
+    let target = Target::from_name(target).filter(known).ok_or_else(|| {
+        let all: Vec<String> = Target::BUILT_IN.iter().map(|t| t.name()).collect();
+        format!("unknown target {target:?} (targets: {}, or a contract target's alias)", all.join(", "))
     })?;
     let class = traffic_class_from_name(class).ok_or_else(|| {
         format!("unknown traffic class {class:?} (classes: {})", names(&["production", "preReleaseTest", "grayTest"]))
@@ -109,5 +116,11 @@ pub fn route_answer(ext: &Ext<'_>, target: &str, class: &str, data_id: &[u8]) ->
     let routed = releases::route(ext, target, class, data_id);
     let stage = routed.release.and_then(|id| releases::RELEASES.get(ext, &id)).map(|r| r.stage);
     let bucket = routed.release.map(|id| releases::bucket_of(id, data_id));
-    Ok(RouteAnswer { version: routed.version, release: routed.release, stage, bucket })
+    let code = match target {
+        Target::Contract(alias) => {
+            releases::CONTRACT_TARGETS.get(ext, &alias).and_then(|t| t.code_of(routed.version)).map(|c| c.0)
+        }
+        _ => None,
+    };
+    Ok(RouteAnswer { version: routed.version, release: routed.release, stage, bucket, code })
 }

@@ -124,6 +124,9 @@ pub struct Ext<'a> {
     pallets: PalletIndices,
     /// Weight the current dispatch declared and did not use (see [`Ext::refund_weight`]).
     weight_refund: crate::Weight,
+    /// Whether the current dispatch reported that it ran and failed (see
+    /// [`Ext::report_failure`]).
+    failure_reported: bool,
 }
 
 impl<'a> Ext<'a> {
@@ -139,6 +142,7 @@ impl<'a> Ext<'a> {
             phase: Phase::Initialization,
             pallets,
             weight_refund: crate::Weight::ZERO,
+            failure_reported: false,
         }
     }
 
@@ -154,6 +158,19 @@ impl<'a> Ext<'a> {
     /// The weight refunded since the last call, reset to zero.
     pub fn take_weight_refund(&mut self) -> crate::Weight {
         std::mem::replace(&mut self.weight_refund, crate::Weight::ZERO)
+    }
+
+    /// Notes that the current dispatch succeeded as a dispatch but failed in its own terms: a
+    /// contract call that reverted or halted is included and pays (`Ok`), yet the logic that
+    /// served it failed. The executive takes it after the dispatch
+    /// ([`Ext::take_failure_report`]) to count a release's health.
+    pub fn report_failure(&mut self) {
+        self.failure_reported = true;
+    }
+
+    /// Whether a failure was reported since the last call, reset to `false`.
+    pub fn take_failure_report(&mut self) -> bool {
+        std::mem::replace(&mut self.failure_reported, false)
     }
 
     /// The value at `key`, seen through all open layers.

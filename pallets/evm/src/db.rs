@@ -4,7 +4,8 @@
 //! is an account whose nonce is its `System` nonce (the caller's: the transaction's nonce) and
 //! whose balance is the free balance of its native account, in wei. An address without a
 //! contract, a nonce or a balance does not exist. Block hashes: the 256 blocks before the
-//! current one, from `System.BlockHash`.
+//! current one, from `System.BlockHash`. An alias called by a transaction that a version
+//! serves ([`Execution::served`]) reads as designating that version's code.
 
 use revm::bytecode::Bytecode;
 use revm::database_interface::{DBErrorMarker, Database};
@@ -77,6 +78,14 @@ impl Database for StateDb<'_, '_> {
         if address == self.execution.caller && contract.is_none() {
             // The transaction's signer: its native account, the transaction's nonce.
             (balance, nonce) = (self.balance(&address), self.execution.nonce);
+        }
+        if let (Some(served), true) = (&self.execution.served, self.execution.to == Some(address)) {
+            if contract.is_some() {
+                // The called alias, as designating the version that serves this transaction.
+                let code_hash = B256::from(crate::alias::designator_hash(&served.code).0);
+                let code = Some(Bytecode::new_eip7702(Address::from(served.code.0)));
+                return Ok(Some(AccountInfo { balance, nonce, code_hash, code, ..Default::default() }));
+            }
         }
         let code_hash = contract.map_or(KECCAK_EMPTY, |c| B256::from(c.code_hash.0));
         if code_hash == KECCAK_EMPTY && nonce == 0 && balance.is_zero() {

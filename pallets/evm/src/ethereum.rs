@@ -93,15 +93,15 @@ pub fn check_transaction(ext: &Ext<'_>, raw: &[u8]) -> Result<CheckedTransaction
     Ok(CheckedTransaction { signed, sender, account })
 }
 
-/// The dispatch of `transact` by `who`: checks the transaction again and that `who` signed it
-/// (the sender recovered by the executive's checks is remembered: see
-/// `accord_ethereum::senders`).
-pub fn dispatch_transaction(ext: &mut Ext<'_>, who: &AccountId32, raw: &[u8]) -> Result<(), DispatchError> {
+/// What `transact` by `who` runs: checks the transaction again and that `who` signed it (the
+/// sender recovered by the executive's checks is remembered: see `accord_ethereum::senders`),
+/// and that a call with input reaches a contract.
+pub fn checked_execution(ext: &Ext<'_>, who: &AccountId32, raw: &[u8]) -> Result<Execution, DispatchError> {
     let checked = check_transaction(ext, raw).map_err(|_| ext.error(Error::BadTransaction))?;
     if checked.account != *who {
         return Err(DispatchError::BadOrigin);
     }
     let execution = checked.execution();
     crate::ensure_callee(ext, execution.to.as_ref(), &execution.data)?;
-    crate::exec::execute(ext, &execution).map(|_| ())
+    Ok(execution)
 }

@@ -17,6 +17,7 @@ use accord_pallet_timestamp as timestamp;
 use accord_primitives::{AccountId32, Balance, H160, H256};
 use accord_support::{BoundedVec, DispatchError, Ext, Weight};
 
+use crate::alias::Served;
 use crate::db::{h160, h256, StateDb};
 use crate::{
     Code, ContractInfo, Error, Event, ExitReason, HaltReason, HardFork, CODES, CODE_LEN_MAX, CODE_REFS, CONFIG,
@@ -41,19 +42,22 @@ pub struct Execution {
     pub value: U256,
     /// The most gas it may use.
     pub gas_limit: u64,
+    /// The version of the called alias that serves it, if routing chose one (see
+    /// [`crate::alias`]); `None` runs what the alias designates.
+    pub served: Option<Served>,
 }
 
 impl Execution {
     /// A contract creation by `origin`.
     pub fn create(origin: AccountId32, nonce: u64, init_code: Vec<u8>, value: U256, gas_limit: u64) -> Self {
         let caller = H160(accord_ethereum::address_of(&origin));
-        Execution { origin, caller, nonce, to: None, data: init_code, value, gas_limit }
+        Execution { origin, caller, nonce, to: None, data: init_code, value, gas_limit, served: None }
     }
 
     /// A call by `origin`.
     pub fn call(origin: AccountId32, nonce: u64, to: H160, input: Vec<u8>, value: U256, gas_limit: u64) -> Self {
         let caller = H160(accord_ethereum::address_of(&origin));
-        Execution { origin, caller, nonce, to: Some(to), data: input, value, gas_limit }
+        Execution { origin, caller, nonce, to: Some(to), data: input, value, gas_limit, served: None }
     }
 
     /// The address it calls, or the address CREATE gives it.
@@ -131,6 +135,9 @@ pub fn execute(ext: &mut Ext<'_>, execution: &Execution) -> Result<Outcome, Disp
     if let Some(state) = state {
         match plan(ext, execution, state) {
             Ok(plan) => {
+                if let (Some(served), Some(alias)) = (&execution.served, execution.to) {
+                    outcome.logs.insert(0, crate::alias::served_log(&alias, served));
+                }
                 // Before the value transfers (whose balances `Oplog` logs too): the indices
                 // the precompile returned count from the entries before this transaction.
                 for log in &outcome.logs {
@@ -160,8 +167,12 @@ pub fn execute(ext: &mut Ext<'_>, execution: &Execution) -> Result<Outcome, Disp
         .saturating_mul(crate::WEIGHT_PER_GAS)
         .saturating_add(outcome.precompile_weight);
     ext.refund_weight(Weight::from_ref_time(declared.saturating_sub(used)));
-    let exit = outcome.exit.clone();
-    let event = Event::Executed { from: execution.caller, to: execution.target(), gas_used: outcome.gas_used, exit };
+    if outcome.exit != ExitReason::Succeeded {
+        ext.report_failure();
+    }
+    let (exit, served) = (outcome.exit.clone(), execution.served);
+    let event =
+        Event::Executed { from: execution.caller, to: execution.target(), gas_used: outcome.gas_used, exit, served };
     deposit(ext, event);
     Ok(outcome)
 }
@@ -436,11 +447,5 @@ fn destroy(ext: &mut Ext<'_>, address: &H160) {
     let Some(info) = CONTRACTS.get(ext, address) else { return };
     STORAGE.clear_prefix(ext, address, u32::MAX);
     CONTRACTS.remove(ext, address);
-    let refs = CODE_REFS.get(ext, &info.code_hash).saturating_sub(1);
-    if refs == 0 {
-        CODE_REFS.remove(ext, &info.code_hash);
-        CODES.remove(ext, &info.code_hash);
-    } else {
-        CODE_REFS.insert(ext, &info.code_hash, &refs);
-    }
+    crate::alias::release_code(ext, &info.code_hash);
 }

@@ -43,6 +43,7 @@
 //! touch the trie; the block number, the timestamp (seconds) and the 256-block hash window come
 //! from the chain; `PREVRANDAO` is the parent block's hash.
 
+pub mod alias;
 pub mod db;
 pub mod ethereum;
 pub mod exec;
@@ -65,6 +66,7 @@ use accord_support::{
     StorageDoubleMap, StorageMap, StorageValue, ValueQuery, Weight,
 };
 
+pub use alias::Served;
 pub use exec::{Execution, Outcome};
 pub use revm::primitives::U256;
 
@@ -283,6 +285,22 @@ impl Call {
     }
 }
 
+impl Call {
+    /// The address a call reaches and its input; `None` for a creation, or a transaction
+    /// that does not decode (refused before dispatch).
+    pub fn callee(&self) -> Option<(H160, std::borrow::Cow<'_, [u8]>)> {
+        match self {
+            Call::create { .. } => None,
+            Call::call { contract, input, .. } => Some((*contract, std::borrow::Cow::Borrowed(input.as_slice()))),
+            Call::transact { transaction } => {
+                let signed = accord_ethereum::transaction::decode(transaction).ok()?;
+                let tx = signed.transaction();
+                Some((H160(tx.to?), std::borrow::Cow::Owned(tx.input.clone())))
+            }
+        }
+    }
+}
+
 /// How an execution ended.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
 pub enum ExitReason {
@@ -355,6 +373,8 @@ pub enum Event {
         gas_used: u64,
         /// How it ended.
         exit: ExitReason,
+        /// The version of the called alias that served it (a contract target of `Releases`).
+        served: Option<Served>,
     },
     /// A contract emitted a log (in order; only from transactions that succeeded).
     Log {
@@ -398,11 +418,22 @@ impl PalletError for Error {
 
 /// Dispatches an EVM call.
 pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult {
+    dispatch_with(ext, origin, call, &mut |_, _| None)
+}
+
+/// Dispatches an EVM call; `serve` names the version of the called alias that serves it,
+/// if any (the runtime's routing of contract targets, see [`alias`]).
+pub fn dispatch_with(
+    ext: &mut Ext<'_>,
+    origin: Origin,
+    call: Call,
+    serve: &mut dyn FnMut(&Ext<'_>, &Execution) -> Option<Served>,
+) -> DispatchResult {
     let who = origin.ensure_signed()?;
     // The runtime bumped the signer's nonce before dispatch: the transaction's own nonce is
     // the one before (it derives the created address, as on Ethereum).
     let nonce = accord_pallet_system::account_nonce(ext, &who).saturating_sub(1) as u64;
-    let execution = match call {
+    let mut execution = match call {
         Call::create { init_code, value, gas_limit, salt } => {
             if salt.is_some() {
                 return Err(ext.error(Error::SaltUnsupported));
@@ -413,8 +444,11 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
             ensure_callee(ext, Some(&contract), &input)?;
             Execution::call(who, nonce, contract, input.into_inner(), wei(value), gas_limit)
         }
-        Call::transact { transaction } => return ethereum::dispatch_transaction(ext, &who, &transaction),
+        Call::transact { transaction } => ethereum::checked_execution(ext, &who, &transaction)?,
     };
+    if execution.to.is_some() {
+        execution.served = serve(ext, &execution);
+    }
     exec::execute(ext, &execution).map(|_| ())
 }
 

@@ -8,8 +8,9 @@ use crate::*;
 
 /// What the releases pallet must know of the runtime's calls.
 pub trait RoutedCall {
-    /// The target and data id of the call, if it is a call of a release target.
-    fn routed(&self) -> Option<(Target, &[u8])>;
+    /// The target and data id of the call on the state in `ext`, if it is a call of a release
+    /// target (a contract target's alias is known from the state).
+    fn routed(&self, ext: &Ext<'_>) -> Option<(Target, Vec<u8>)>;
 }
 
 fn fail(ext: &Ext<'_>, error: Error) -> DispatchError {
@@ -34,7 +35,7 @@ fn ensure_history_room(ext: &Ext<'_>, release: &Release) -> Result<(), DispatchE
 }
 
 fn ensure_supported(ext: &Ext<'_>, target: Target, version: Version) -> Result<(), DispatchError> {
-    if !supported_by_validators(ext, target, version) {
+    if crate::contracts::needs_signals(target) && !supported_by_validators(ext, target, version) {
         return Err(fail(ext, Error::NotSupportedByValidators));
     }
     Ok(())
@@ -51,7 +52,7 @@ pub fn dispatch<C: RoutedCall>(
     match call {
         Call::as_class { class, call } => {
             let who = origin.ensure_signed()?;
-            let Some((target, _)) = call.routed() else {
+            let Some((target, _)) = call.routed(ext) else {
                 return Err(fail(ext, Error::NotRouted));
             };
             check_class(ext, &who, target, class).map_err(|e| fail(ext, e))?;
@@ -59,7 +60,7 @@ pub fn dispatch<C: RoutedCall>(
         }
         Call::open_release { target, new_version, cohort } => {
             origin.ensure_root()?;
-            if !target.versions().contains(&new_version) {
+            if !crate::has_version(ext, target, new_version) {
                 return Err(fail(ext, Error::UnknownVersion));
             }
             let old = current_version(ext, target);
@@ -143,6 +144,8 @@ pub fn dispatch<C: RoutedCall>(
             SUPPORT.insert(ext, &signal.key, &signal);
             deposit(ext, Event::SupportSignalled { key: signal.key, versions: signal.versions });
         }
+        Call::create_contract_target { code, data_id } => crate::contracts::create(ext, origin, code, data_id)?,
+        Call::add_contract_version { alias, code } => crate::contracts::add_version(ext, origin, alias, code)?,
     }
     Ok(())
 }

@@ -49,6 +49,7 @@
 //! validator in `Validators.Validators` signalled support for its new version
 //! (`NotSupportedByValidators` otherwise), so no node is asked to run logic it lacks.
 
+mod contracts;
 mod dispatch;
 mod routing;
 mod signals;
@@ -61,13 +62,17 @@ use codec::{Decode, Encode, MaxEncodedLen};
 use scale_info::{meta_type, TypeInfo};
 
 use accord_pallet_validators::ValidatorKey;
-use accord_primitives::{AccountId32, BlockNumber};
+use accord_primitives::{AccountId32, BlockNumber, H160};
 use accord_support::storage::StorageEntry;
 use accord_support::{
     constant, BoundedVec, Hooks, OptionQuery, PalletError, PalletMeta, StorageDoubleMap, StorageMap, StorageValue,
     Twox64Concat, ValueQuery,
 };
 
+pub use contracts::{
+    alias_address, contract_route, has_version, serve, ContractTarget, DataIdRule, ALIAS_NONCE, CONTRACT_TARGETS,
+    CONTRACT_VERSIONS_MAX,
+};
 pub use dispatch::{dispatch, RoutedCall};
 pub use routing::{bucket_of, check_class, note_outcome, route, totals, Routed};
 pub use signals::{signal_payload, signal_to_send, verify_signal};
@@ -97,17 +102,23 @@ pub type Version = u16;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub enum Target {
     /// The `Records` pallet's calls.
+    #[codec(index = 0)]
     Records,
+    /// The calls to a contract target's alias (see [`CONTRACT_TARGETS`]).
+    #[codec(index = 1)]
+    Contract(H160),
 }
 
 impl Target {
-    /// Every target.
-    pub const ALL: [Target; 1] = [Target::Records];
+    /// Every built-in target: those whose versions the runtime ships.
+    pub const BUILT_IN: [Target; 1] = [Target::Records];
 
-    /// The versions this runtime ships, oldest first.
+    /// The versions this runtime ships, oldest first (none for a contract target, whose
+    /// versions are on chain: see [`has_version`]).
     pub const fn versions(self) -> &'static [Version] {
         match self {
             Target::Records => accord_pallet_records::VERSIONS,
+            Target::Contract(_) => &[],
         }
     }
 
@@ -115,19 +126,26 @@ impl Target {
     pub fn base_version(self) -> Version {
         match self {
             Target::Records => accord_pallet_records::BASE_VERSION,
+            Target::Contract(_) => 1,
         }
     }
 
-    /// Its name, as the RPC takes it.
-    pub fn name(self) -> &'static str {
+    /// Its name, as the RPC takes it: a built-in target's name, or `0x` and the alias in hex.
+    pub fn name(self) -> String {
         match self {
-            Target::Records => "Records",
+            Target::Records => "Records".to_string(),
+            Target::Contract(alias) => format!("0x{}", hex::encode(alias.0)),
         }
     }
 
-    /// The target called `name` (case-insensitive).
+    /// The target called `name`: a built-in one by name (any case), or a contract target's
+    /// alias (`0x` and 40 hex digits; whether it is one is for the state to say).
     pub fn from_name(name: &str) -> Option<Target> {
-        Target::ALL.into_iter().find(|t| t.name().eq_ignore_ascii_case(name))
+        if let Some(hex_digits) = name.strip_prefix("0x") {
+            let bytes = hex::decode(hex_digits).ok()?;
+            return <[u8; 20]>::try_from(bytes.as_slice()).ok().map(|a| Target::Contract(H160(a)));
+        }
+        Target::BUILT_IN.into_iter().find(|t| t.name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -280,23 +298,23 @@ pub type SignalVersions = BoundedVec<(Target, Version), SIGNAL_VERSIONS_MAX>;
 const SHIPPED_COUNT: usize = {
     let mut n = 0;
     let mut i = 0;
-    while i < Target::ALL.len() {
-        n += Target::ALL[i].versions().len();
+    while i < Target::BUILT_IN.len() {
+        n += Target::BUILT_IN[i].versions().len();
         i += 1;
     }
     n
 };
 
-/// Every (target, version) pair this runtime ships, in order: `Target::ALL` is in
+/// Every (target, version) pair this runtime ships, in order: `Target::BUILT_IN` is in
 /// declaration order and each target's versions are oldest first.
 const SHIPPED: [(Target, Version); SHIPPED_COUNT] = {
-    let mut out = [(Target::ALL[0], 0); SHIPPED_COUNT];
+    let mut out = [(Target::BUILT_IN[0], 0); SHIPPED_COUNT];
     let (mut n, mut i) = (0, 0);
-    while i < Target::ALL.len() {
-        let versions = Target::ALL[i].versions();
+    while i < Target::BUILT_IN.len() {
+        let versions = Target::BUILT_IN[i].versions();
         let mut j = 0;
         while j < versions.len() {
-            out[n] = (Target::ALL[i], versions[j]);
+            out[n] = (Target::BUILT_IN[i], versions[j]);
             n += 1;
             j += 1;
         }
@@ -400,7 +418,8 @@ pub enum Call<C> {
     /// - Origin: root (a passed proposal).
     /// - Events: `ReleaseOpened`, `StageChanged`.
     /// - Errors: `UnknownVersion`, `SameVersion`, `ReleaseLive` (a release of the target is
-    ///   in pre-release or gray), `EmptyCohort`, `NotSupportedByValidators`.
+    ///   in pre-release or gray), `EmptyCohort`, `NotSupportedByValidators` (a built-in
+    ///   target's version only: every node runs any contract's code).
     /// - Cost: [`weights::stage_change`] (reads every validator's signal).
     #[codec(index = 1)]
     open_release {
@@ -490,6 +509,37 @@ pub enum Call<C> {
         /// The key's ed25519 signature of [`signal_payload`].
         signature: [u8; 64],
     },
+    /// Creates a contract target: a fresh alias address (see [`alias_address`]) whose version
+    /// 1 is the deployed contract `code`. Calls to the alias run a version's code against the
+    /// alias's storage; initialise that storage through the alias (an initializer of version
+    /// 1), as behind any upgradeable proxy: constructors ran in the versions' own storage.
+    ///
+    /// - Origin: signed; the signer becomes the target's admin.
+    /// - Events: `ContractTargetCreated` (with the alias).
+    /// - Errors: `NotAPlainContract` (`code` holds no contract, or is an alias), `NoFreeAlias`.
+    /// - Cost: [`weights::create_contract_target`].
+    #[codec(index = 8)]
+    create_contract_target {
+        /// The contract whose code is version 1.
+        code: H160,
+        /// How a call's data id is read from its input.
+        data_id: DataIdRule,
+    },
+    /// Adds the next version of a contract target: the deployed contract `code`. Nothing is
+    /// routed to it until a release of the target opens with it.
+    ///
+    /// - Origin: signed by the target's admin, or root.
+    /// - Events: `ContractVersionAdded` (with the version's number).
+    /// - Errors: `UnknownContractTarget`, `NotTargetAdmin`, `NotAPlainContract`,
+    ///   `DuplicateVersion`, `TooManyVersions`.
+    /// - Cost: [`weights::add_contract_version`].
+    #[codec(index = 9)]
+    add_contract_version {
+        /// The target's alias.
+        alias: H160,
+        /// The contract whose code is the new version.
+        code: H160,
+    },
 }
 
 /// The events of the releases pallet.
@@ -563,6 +613,28 @@ pub enum Event {
         /// The versions.
         versions: BoundedVec<(Target, Version), SIGNAL_VERSIONS_MAX>,
     },
+    /// A contract target was created.
+    #[codec(index = 7)]
+    ContractTargetCreated {
+        /// Its alias: the address users call.
+        alias: H160,
+        /// Its admin.
+        admin: AccountId32,
+        /// The contract of version 1.
+        code: H160,
+        /// How a call's data id is read.
+        data_id: DataIdRule,
+    },
+    /// A contract target gained a version.
+    #[codec(index = 8)]
+    ContractVersionAdded {
+        /// The target's alias.
+        alias: H160,
+        /// The version's number.
+        version: Version,
+        /// Its contract.
+        code: H160,
+    },
 }
 
 /// The errors of the releases pallet.
@@ -573,7 +645,8 @@ pub enum Error {
     /// A test class from an account outside the cohort of the target's live release (or
     /// the target has none).
     NotInCohort,
-    /// This runtime has no such version of the target.
+    /// The target has no such version (a built-in target's that this runtime does not ship,
+    /// or a contract target's that was not added).
     UnknownVersion,
     /// The new version is the target's current one.
     SameVersion,
@@ -595,6 +668,18 @@ pub enum Error {
     BadHealthRules,
     /// The signal is not a valid one of a validator for this block.
     BadSignal,
+    /// The address holds no contract, or an alias (a version must run its own code).
+    NotAPlainContract,
+    /// No contract target has this alias.
+    UnknownContractTarget,
+    /// Only the target's admin (or root) may add versions.
+    NotTargetAdmin,
+    /// The contract is a version of the target already.
+    DuplicateVersion,
+    /// The target has [`CONTRACT_VERSIONS_MAX`] versions.
+    TooManyVersions,
+    /// No unused alias address was found (the derived ones are taken).
+    NoFreeAlias,
 }
 
 impl PalletError for Error {
@@ -611,7 +696,8 @@ impl Hooks for Pallet {
     const NAME: &'static str = NAME;
 
     fn check_state(ext: &accord_support::Ext<'_>) -> Result<(), String> {
-        routing::check(ext)
+        routing::check(ext)?;
+        contracts::check(ext)
     }
 }
 
@@ -628,6 +714,8 @@ pub fn metadata<C: TypeInfo + 'static>() -> PalletMeta {
             HEALTH.metadata(),
             HEALTH_RULES.metadata(),
             SUPPORT.metadata(),
+            CONTRACT_TARGETS.metadata(),
+            ALIAS_NONCE.metadata(),
         ],
         call: Some(meta_type::<Call<C>>()),
         event: Some(meta_type::<Event>()),
@@ -637,6 +725,7 @@ pub fn metadata<C: TypeInfo + 'static>() -> PalletMeta {
             constant("HistoryMax", &HISTORY_MAX, &[" The most stage entries of a release."]),
             constant("Buckets", &BUCKETS, &[" The buckets of a health window."]),
             constant("DefaultHealthRules", &DEFAULT_HEALTH_RULES, &[" The health rules a chain starts with."]),
+            constant("ContractVersionsMax", &CONTRACT_VERSIONS_MAX, &[" The most versions of a contract target."]),
         ],
     }
 }

@@ -115,6 +115,7 @@ pub(crate) fn enter(ext: &mut Ext<'_>, id: ReleaseId, release: &mut Release, sta
         CURRENT.remove(ext, &release.target);
     }
     write_routes(ext, id, release);
+    crate::contracts::point_at_current(ext, release.target);
     RELEASES.insert(ext, &id, release);
     ext.deposit_event(NAME, &Event::StageChanged { release: id, stage }, Vec::new());
 }
@@ -193,7 +194,7 @@ pub(crate) fn check(ext: &Ext<'_>) -> Result<(), String> {
     let last = LAST_RELEASE.get(ext);
     for id in 1..=last {
         let r = RELEASES.get(ext, &id).ok_or(format!("release {id} of 1..={last} is missing"))?;
-        if r.old == r.new || !r.target.versions().contains(&r.new) {
+        if r.old == r.new || !crate::has_version(ext, r.target, r.new) {
             return Err(format!("release {id} rolls out {} over {}", r.new, r.old));
         }
         if r.cohort.is_empty() {
@@ -228,7 +229,7 @@ pub(crate) fn check(ext: &Ext<'_>) -> Result<(), String> {
             return Err(format!("release {id} at {:?} but the current version is {current}", r.stage));
         }
     }
-    for target in Target::ALL {
+    for target in Target::BUILT_IN.into_iter().chain(crate::contracts::targets(ext)) {
         if LATEST.get(ext, &target).is_none() && TrafficClass::ALL.iter().any(|c| ROUTES.get(ext, &target, c).is_some())
         {
             return Err(format!("{target:?} has routes without a release"));

@@ -31,3 +31,21 @@ pub fn signal_support() -> Weight {
     Weight::from_ref_time(60_000_000 + 100_000 * SIGNAL_VERSIONS_MAX as u64)
         .saturating_add(db_weight::reads_writes(3, 1))
 }
+
+/// `create_contract_target`: the contract and its code, the nonce, the alias's contract,
+/// balance and nonce read; the target, the nonce, the alias's contract, its designator and
+/// the designator's count written.
+pub fn create_contract_target() -> Weight {
+    Weight::from_ref_time(20_000_000).saturating_add(db_weight::reads_writes(6, 5))
+}
+
+/// `add_contract_version`: the target, the contract and its code read; the target written.
+pub fn add_contract_version() -> Weight {
+    Weight::from_ref_time(10_000_000).saturating_add(db_weight::reads_writes(3, 1))
+}
+
+/// What looking up whether a contract call's address is a contract target's alias adds to
+/// every contract call (one read); [`routed`] comes on top when it is one.
+pub fn alias_lookup() -> Weight {
+    db_weight::reads_writes(1, 0)
+}

@@ -185,3 +185,15 @@ fn operators_name_versions_and_the_route_answer_names_bad_input() {
         assert!(crate::route_answer(ext, "Records", "grayTest", &long).unwrap_err().contains("longer"));
     });
 }
+
+#[test]
+fn the_route_answer_names_a_contract_targets_code() {
+    let chain = Chain::dev();
+    chain.read(|ext| {
+        let alias = releases::alias_address(0);
+        let name = Target::Contract(alias).name();
+        let error = crate::route_answer(ext, &name, "production", &[0; 32]).unwrap_err();
+        assert!(error.contains("unknown target") && error.contains("alias"), "{error}");
+        assert!(crate::parse_logic_versions(&format!("{name}:1")).unwrap_err().contains("no such target"));
+    });
+}

@@ -10,6 +10,8 @@ use accord_support::{DispatchError, DispatchResult, Ext, Hooks, ModuleError, Ori
 
 use crate::*;
 
+mod contracts;
+
 const INDEX: u8 = 10;
 const PALLETS: PalletIndices =
     &[("System", 0), ("Timestamp", 1), ("Oplog", 4), ("Records", 5), ("Validators", 6), ("Releases", INDEX)];
@@ -23,9 +25,9 @@ enum TestCall {
 }
 
 impl RoutedCall for TestCall {
-    fn routed(&self) -> Option<(Target, &[u8])> {
+    fn routed(&self, _: &Ext<'_>) -> Option<(Target, Vec<u8>)> {
         match self {
-            TestCall::Records(c) => Some((Target::Records, c.data_id())),
+            TestCall::Records(c) => Some((Target::Records, c.data_id().to_vec())),
             TestCall::Plain => None,
         }
     }
@@ -65,6 +67,7 @@ fn run_in_class(ext: &mut Ext<'_>, origin: Origin, class: TrafficClass, call: Te
 #[track_caller]
 fn check(ext: &Ext<'_>) {
     Pallet::check_state(ext).unwrap();
+    accord_pallet_evm::Pallet::check_state(ext).unwrap();
 }
 
 #[track_caller]
