@@ -11,7 +11,7 @@
 //   const unsub = await api.rpc.oplog.subscribeLogs(null, (entry) => { ... });
 //   const set = await api.rpc.accord.validators();          // Option<EpochValidators>
 //   const r = await api.rpc.releases.route('Records', 'production', 'order-1');
-//                                        // { version, release, stage, shareBp, bucket }
+//                                        // { version, release, stage, shareBp, bucket, code }
 //   const q = await api.rpc.metering.quote(tx.toHex());  // { usage, priceVersion, fee, mode, dispatchOk }
 //
 // The methods are documented in the node's README (Run a BFT test network, the oplog).
@@ -24,12 +24,11 @@ function compactLength(n) {
 }
 
 /**
- * An oplog entry's origin: a pallet's name (`Balances`) or a contract's `0x` address, kept as
- * the text the node sent. (polkadot.js's `Text` reads any `0x` string as hex bytes, which
- * turns a contract's address into garbage, in results and in filters alike.) A codec like
- * `Text`: SCALE is the UTF-8 bytes with their compact length.
+ * Text that may be a `0x` address, kept as text. (polkadot.js's `Text` reads any `0x` string
+ * as hex bytes, which turns an address into garbage, in results and in parameters alike.) A
+ * codec like `Text`: SCALE is the UTF-8 bytes with their compact length.
  */
-export class OplogOrigin extends String {
+export class HexText extends String {
   constructor(registry, value) {
     super(value == null ? '' : String(value));
     this.registry = registry;
@@ -38,9 +37,9 @@ export class OplogOrigin extends String {
     this.isStorageFallback = undefined;
   }
 
-  /** Whether it names a contract (else a pallet). */
+  /** Whether it is a `0x` address (a contract's). */
   get isContract() {
-    return /^0x[0-9a-f]{40}$/.test(this.toString());
+    return /^0x[0-9a-fA-F]{40}$/.test(this.toString());
   }
 
   get encodedLength() {
@@ -93,9 +92,16 @@ export class OplogOrigin extends String {
   }
 }
 
+/** An oplog entry's origin: a pallet's name (`Balances`) or a contract's `0x` address. */
+export class OplogOrigin extends HexText {}
+
+/** A release target: a built-in one's name (`Records`) or a contract target's `0x` alias. */
+export class ReleaseTarget extends HexText {}
+
 /** The types the methods return (JSON objects, decoded field by field). */
 export const types = {
   OplogOrigin,
+  ReleaseTarget,
   OplogHead: {
     nextIndex: 'u64',
     lowestRetained: 'u64',
@@ -126,6 +132,7 @@ export const types = {
     stage: 'Option<Text>',
     shareBp: 'Option<u16>',
     bucket: 'Option<u16>',
+    code: 'Option<H160>',
   },
   MeteringUsage: {
     refTime: 'u64',
@@ -184,9 +191,9 @@ export const rpc = {
   releases: {
     route: {
       description:
-        'The logic version a call of `target` (Records) in traffic class `class` (production, preReleaseTest, grayTest) about `dataId` would run (at the best block by default), with the release that routes it.',
+        'The logic version a call of `target` (Records, or a contract target\'s alias as 0x hex) in traffic class `class` (production, preReleaseTest, grayTest) about `dataId` would run (at the best block by default), with the release that routes it.',
       params: [
-        { name: 'target', type: 'Text' },
+        { name: 'target', type: 'ReleaseTarget' },
         { name: 'class', type: 'Text' },
         { name: 'dataId', type: 'Bytes' },
         { name: 'at', type: 'Hash', isOptional: true },

@@ -8,7 +8,7 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { rpc, types } from '@accord/rpc-definitions';
 import { startNode } from './node.mjs';
-import { send as sendWith, find } from './tx.mjs';
+import { send as sendWith, find, govern as governWith } from './tx.mjs';
 
 const send = (tx, signer) => sendWith(api, tx, signer);
 
@@ -32,20 +32,7 @@ after(async () => {
   await node?.stop();
 });
 
-// Passes `call` by a proposal of the development organization (Alice is its admin and the
-// electorate is that one organization), executes it, and returns the execution's events.
-async function govern(call) {
-  const proposed = find(await send(api.tx.governance.propose(1, call), alice), api.events.governance.Proposed);
-  const id = proposed.data.proposal.toNumber();
-  assert.ok(find(await send(api.tx.governance.vote(id, 1, 'Aye'), alice), api.events.governance.Passed));
-  const events = await send(api.tx.governance.execute(id, call), alice);
-  const executed = find(events, api.events.governance.Executed);
-  if (executed.data.result.isErr) {
-    const error = executed.data.result.asErr;
-    throw new Error(error.isModule ? JSON.stringify(api.registry.findMetaError(error.asModule)) : error.toString());
-  }
-  return events;
-}
+const govern = (call) => governWith(api, call, alice);
 
 // Submits `txs` from `signer` with consecutive nonces at once; resolves when all are in
 // blocks, with each one's events and whether its dispatch failed.
@@ -73,7 +60,7 @@ const routedVersion = (events) => find(events, api.events.releases.Routed)?.data
 test('a gray release whose new version fails too often rolls back by itself', async () => {
   const ids = Array.from({ length: 40 }, (_, i) => `auto-${i}`);
   await sendAll(ids.map((id) => api.tx.records.create(id, 's0', '0x' + '00'.repeat(32))), alice);
-  assert.deepEqual(await route('auto-0'), { version: 1, release: null, stage: null, shareBp: null, bucket: null });
+  assert.deepEqual(await route('auto-0'), { version: 1, release: null, stage: null, shareBp: null, bucket: null, code: null });
 
   const rules = { window: 100, maxFailureBp: 2000, minSample: 10 };
   await govern(api.tx.releases.setHealthRules(rules));

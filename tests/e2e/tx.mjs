@@ -30,3 +30,21 @@ export const find = (events, kind) => events.find((e) => kind.is(e));
 
 // `section.method` of each event, for assertion messages.
 export const names = (events) => events.map((e) => `${e.section}.${e.method}`);
+
+// Passes `call` by a proposal of the development organization (`admin`, Alice on the dev chain,
+// is its admin and the electorate is that one organization), executes it, and returns the
+// execution's events; rejects with the call's error if it failed.
+export async function govern(api, call, admin) {
+  const proposed = find(await send(api, api.tx.governance.propose(1, call), admin), api.events.governance.Proposed);
+  const id = proposed.data.proposal.toNumber();
+  if (!find(await send(api, api.tx.governance.vote(id, 1, 'Aye'), admin), api.events.governance.Passed)) {
+    throw new Error(`proposal ${id} did not pass on one vote`);
+  }
+  const events = await send(api, api.tx.governance.execute(id, call), admin);
+  const executed = find(events, api.events.governance.Executed);
+  if (executed.data.result.isErr) {
+    const error = executed.data.result.asErr;
+    throw new Error(error.isModule ? JSON.stringify(api.registry.findMetaError(error.asModule)) : error.toString());
+  }
+  return events;
+}

@@ -126,7 +126,7 @@ fn a_contract_target_serves_versions_by_class_and_rolls_back_on_reverts() {
     let reverts: Vec<_> = (0..2).map(|i| chain.signed(&charlie, &call(alias, 2 * i + 1), 1 + i as u32)).collect();
     let outcomes = chain.produce(&reverts);
     assert!(outcomes.iter().all(|o| o.as_ref().unwrap().result.is_ok()), "a revert is included and pays");
-    assert_eq!(last_executed(&chain).1, false);
+    assert!(!last_executed(&chain).1, "the last one reverted");
     let stage = chain.read(|ext| releases::RELEASES.get(ext, &1)).unwrap().stage;
     assert_eq!(stage, Stage::RolledBack { automatic: true });
     let rolled_back = chain.events().into_iter().any(|r| {
