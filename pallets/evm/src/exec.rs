@@ -135,6 +135,9 @@ pub fn execute(ext: &mut Ext<'_>, execution: &Execution) -> Result<Outcome, Disp
     if let Some(state) = state {
         match plan(ext, execution, state) {
             Ok(plan) => {
+                if let Some(reason) = over_quota(ext, &plan) {
+                    return finish(ext, execution, reverted(outcome, &reason));
+                }
                 if let (Some(served), Some(alias)) = (&execution.served, execution.to) {
                     outcome.logs.insert(0, crate::alias::served_log(&alias, served));
                 }
@@ -159,6 +162,11 @@ pub fn execute(ext: &mut Ext<'_>, execution: &Execution) -> Result<Outcome, Disp
             Err(reason) => outcome = halted(outcome, reason),
         }
     }
+    finish(ext, execution, outcome)
+}
+
+/// Refunds the weight `outcome` did not use, reports a failure, deposits `Executed`.
+fn finish(ext: &mut Ext<'_>, execution: &Execution, outcome: Outcome) -> Result<Outcome, DispatchError> {
     // Charged and counted as what it used, not its limit at the most a gas can cost.
     let declared = execution.gas_limit.saturating_mul(crate::precompiles::DECLARED_WEIGHT_PER_GAS);
     let used = outcome
@@ -202,6 +210,35 @@ fn deposit(ext: &mut Ext<'_>, event: Event) {
 
 fn bounded<const N: u32>(bytes: &[u8]) -> Option<BoundedVec<u8, N>> {
     BoundedVec::try_from_vec(bytes.to_vec()).ok()
+}
+
+/// The first contract whose storage the plan grows past the quota of its account
+/// (`Metering.Quotas`, by the contract's native account), as a revert reason.
+fn over_quota(ext: &Ext<'_>, plan: &Plan) -> Option<String> {
+    for change in plan.contracts.iter().filter(|c| !c.destroyed) {
+        let before = CONTRACTS.get(ext, &change.address).map_or(0, |c| c.storage_items as i64);
+        let delta: i64 = change.slots.iter().map(|(_, was, value)| i64::from(*value != H256::ZERO) - i64::from(*was)).sum();
+        if delta <= 0 {
+            continue; // shrinking or unchanged: never refused
+        }
+        let used = (before + delta) as u64 * SLOT_BYTES;
+        let owner = crate::account_of(ext, &change.address);
+        if let Err(limit) = accord_pallet_metering::check_usage(ext, &owner, used) {
+            return Some(format!(
+                "Accord: storage quota exceeded: contract {:?} would hold {used} bytes, its quota is {limit} (Metering.buy_quota_for)",
+                change.address
+            ));
+        }
+    }
+    None
+}
+
+/// A run whose changes are refused after it ran: reverted with `Error(reason)`.
+fn reverted(outcome: Outcome, reason: &str) -> Outcome {
+    let data = accord_ethereum::abi::error_string(reason);
+    let end = data.len().min(crate::REVERT_DATA_MAX as usize);
+    let exit = ExitReason::Reverted { data: bounded(&data[..end]).unwrap_or_default() };
+    Outcome { exit, created: None, logs: Vec::new(), output: data, ..outcome }
 }
 
 fn halted(outcome: Outcome, reason: HaltReason) -> Outcome {

@@ -175,7 +175,13 @@ pub fn dispatch<C: NamesPayer>(
         }
         Call::buy_quota { bytes } => {
             let who = origin.ensure_signed()?;
-            crate::quota::buy(ext, who, bytes)?;
+            let (paid, limit) = crate::quota::buy(ext, who, who, bytes)?;
+            ext.deposit_event(NAME, &Event::QuotaBought { who, bytes, paid, limit }, Vec::new());
+        }
+        Call::buy_quota_for { owner, bytes } => {
+            let payer = origin.ensure_signed()?;
+            let (paid, limit) = crate::quota::buy(ext, payer, owner, bytes)?;
+            ext.deposit_event(NAME, &Event::QuotaBoughtFor { payer, owner, bytes, paid, limit }, Vec::new());
         }
         Call::set_quota_required { required } => {
             origin.ensure_root()?;

@@ -217,6 +217,20 @@ pub enum Event {
         /// The node.
         node: NodeKey,
     },
+    /// An account bought quota for another owner (a contract's account, say).
+    #[codec(index = 22)]
+    QuotaBoughtFor {
+        /// Who paid.
+        payer: AccountId32,
+        /// The owner the quota is for.
+        owner: AccountId32,
+        /// Bytes bought.
+        bytes: u64,
+        /// What it paid.
+        paid: Balance,
+        /// The owner's quota now.
+        limit: u64,
+    },
 }
 
 /// The errors of the metering pallet.

@@ -97,7 +97,7 @@ pub use payout::{credit_block_income, note_work, paid_medium, pay_out, work_due}
 pub use pricing::{
     admission_threshold, attempt_usage, current_prices, estimate, fee_of, note_actual, refund, withdraw, Charge, Quote,
 };
-pub use quota::{data_resized, Quota, QUOTAS, QUOTA_REQUIRED};
+pub use quota::{check_usage, data_resized, Quota, QUOTAS, QUOTA_REQUIRED};
 
 /// The pallet's name in the runtime.
 pub const NAME: &str = "Metering";
@@ -712,6 +712,21 @@ pub enum Call<C> {
         node: NodeKey,
         /// The grade, or `None` to withdraw.
         medium: Option<StorageMedium>,
+    },
+    /// Buys `bytes` of storage quota for `owner`, paid by the caller: for a contract, whose
+    /// storage counts against the quota of its account (its address `++ [0xEE; 12]`), anyone
+    /// may buy it room.
+    ///
+    /// - Origin: signed (the payer).
+    /// - Events: `QuotaBoughtFor`.
+    /// - Errors: `ZeroAmount`, `CannotPayQuota`.
+    /// - Cost: [`weights::admin`].
+    #[codec(index = 17)]
+    buy_quota_for {
+        /// The owner the quota is for.
+        owner: AccountId32,
+        /// Bytes.
+        bytes: u64,
     },
 }
 

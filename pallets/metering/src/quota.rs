@@ -7,9 +7,9 @@ use scale_info::TypeInfo;
 
 use accord_pallet_balances as balances;
 use accord_primitives::{AccountId32, Balance};
-use accord_support::{Blake2_128Concat, DispatchResult, Ext, StorageMap, StorageValue, ValueQuery};
+use accord_support::{Blake2_128Concat, DispatchError, DispatchResult, Ext, StorageMap, StorageValue, ValueQuery};
 
-use crate::{current_prices, Error, Event, BLOCK_INCOME, NAME};
+use crate::{current_prices, Error, BLOCK_INCOME, NAME};
 
 /// An owner's quota and what its data uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
@@ -71,20 +71,31 @@ pub fn data_resized(
     Ok(())
 }
 
-/// `buy_quota`: pays the quota price for `bytes` into the block's income.
-pub(crate) fn buy(ext: &mut Ext<'_>, who: AccountId32, bytes: u64) -> DispatchResult {
+/// Whether `owner`'s data may take `used` bytes: `Err(limit)` if a quota that limits it is
+/// smaller. For a store that counts usage itself (a contract's storage, in `Evm.Contracts`),
+/// before it grows.
+pub fn check_usage(ext: &Ext<'_>, owner: &AccountId32, used: u64) -> Result<(), u64> {
+    let quota = QUOTAS.get(ext, owner);
+    if enforced(ext, &quota) && used > quota.limit {
+        return Err(quota.limit);
+    }
+    Ok(())
+}
+
+/// `buy_quota` and `buy_quota_for`: `payer` pays the quota price for `bytes` into the
+/// block's income, and `owner`'s quota grows by them. Returns (paid, the owner's limit now).
+pub(crate) fn buy(ext: &mut Ext<'_>, payer: AccountId32, owner: AccountId32, bytes: u64) -> Result<(Balance, u64), DispatchError> {
     if bytes == 0 {
         return Err(ext.error(Error::ZeroAmount));
     }
     let (_, prices) = current_prices(ext);
     let price: Balance = prices.quota_per_byte.saturating_mul(bytes as Balance);
-    if !balances::withdraw_fee(ext, &who, price) {
+    if !balances::withdraw_fee(ext, &payer, price) {
         return Err(ext.error(Error::CannotPayQuota));
     }
     BLOCK_INCOME.mutate(ext, |i| *i = i.saturating_add(price));
-    let mut quota = QUOTAS.get(ext, &who);
+    let mut quota = QUOTAS.get(ext, &owner);
     quota.limit = quota.limit.saturating_add(bytes);
-    QUOTAS.insert(ext, &who, &quota);
-    ext.deposit_event(NAME, &Event::QuotaBought { who, bytes, paid: price, limit: quota.limit }, Vec::new());
-    Ok(())
+    QUOTAS.insert(ext, &owner, &quota);
+    Ok((price, quota.limit))
 }

@@ -606,6 +606,37 @@ fn quotas_are_bought_and_bind_the_owners_writes() {
 }
 
 #[test]
+fn anyone_buys_quota_for_another_owner() {
+    new_ext().execute_with(|ext| {
+        let for_9 = |bytes| Call::buy_quota_for { owner: acc(9), bytes };
+        noop(ext, Origin::Signed(acc(1)), for_9(0), err(Error::ZeroAmount));
+        noop(ext, Origin::Signed(acc(1)), for_9(u64::MAX / 2), err(Error::CannotPayQuota));
+        noop(ext, Origin::None, for_9(10), DispatchError::BadOrigin);
+        let (before_1, before_9) = (free(ext, &acc(1)), free(ext, &acc(9)));
+        ok(ext, Origin::Signed(acc(1)), for_9(64));
+        ok(ext, Origin::Signed(acc(2)), for_9(32));
+        assert_eq!(free(ext, &acc(1)), before_1 - 64 * DEFAULT_PRICES.quota_per_byte, "the payer pays");
+        assert_eq!(free(ext, &acc(9)), before_9);
+        assert_eq!(QUOTAS.get(ext, &acc(9)), Quota { limit: 96, used: 0 });
+        assert_eq!(QUOTAS.get(ext, &acc(1)), Quota::default());
+        let bought = Event::QuotaBoughtFor {
+            payer: acc(2),
+            owner: acc(9),
+            bytes: 32,
+            paid: 32 * DEFAULT_PRICES.quota_per_byte,
+            limit: 96,
+        };
+        assert!(events(ext).contains(&bought));
+        // A store that counts usage itself asks before it grows.
+        assert_eq!(check_usage(ext, &acc(9), 96), Ok(()));
+        assert_eq!(check_usage(ext, &acc(9), 97), Err(96));
+        assert_eq!(check_usage(ext, &acc(8), 1_000), Ok(()), "no quota, none required: unlimited");
+        QUOTA_REQUIRED.put(ext, &true);
+        assert_eq!(check_usage(ext, &acc(8), 1), Err(0));
+    });
+}
+
+#[test]
 fn backups_are_bounded_in_size_and_per_day() {
     new_ext().execute_with(|ext| {
         set_day(ext, 50);

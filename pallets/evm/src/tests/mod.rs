@@ -9,6 +9,8 @@ use crate::exec::{self, Execution};
 use crate::mock::{account, new_test_ext, EVM_INDEX, UNIT};
 use crate::*;
 
+mod quota;
+
 /// Runtime: with call data, `sstore(0, calldataload(0))`; then returns `sload(0)`.
 /// `36 15 600b 57` (no data: jump to 0x0b) `6000 35 6000 55` (store) `5b 6000 54 6000 52
 /// 6020 6000 f3` (return slot 0).
