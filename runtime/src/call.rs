@@ -166,6 +166,14 @@ impl RuntimeCall {
             }
             RuntimeCall::Metering(metering::Call::exchange { .. }) => metering::weights::exchange(),
             RuntimeCall::Metering(metering::Call::redeem { .. }) => metering::weights::redeem(),
+            // A contract's serial number costs a read-only call of the contract.
+            RuntimeCall::Metering(
+                metering::Call::delete_data { target, .. }
+                | metering::Call::recover_data { target, .. }
+                | metering::Call::set_deleter { target, .. },
+            ) if matches!(target, metering::DataTarget::Contract(_)) => metering::weights::delete_data()
+                .saturating_add(evm::weights::call(evm::data::DATA_SLOTS_GAS, 0))
+                .saturating_add(metering::weights::admin()),
             RuntimeCall::Metering(metering::Call::delete_data { .. } | metering::Call::recover_data { .. }) => {
                 metering::weights::delete_data()
             }
@@ -371,7 +379,8 @@ impl releases::RoutedCall for RuntimeCall {
     }
 }
 
-/// The business data stores `Metering.delete_data` reaches: `Records`, by record id.
+/// The business data stores `Metering.delete_data` reaches: `Records`, by record id, and
+/// contracts' storage (`contract_data`).
 pub struct Stores;
 
 fn record_id(ext: &Ext<'_>, key: &[u8]) -> Result<records::RecordId, accord_support::DispatchError> {
@@ -392,6 +401,7 @@ impl metering::DataStore for Stores {
     fn instance(&self, ext: &Ext<'_>, target: metering::DataTarget, key: &[u8]) -> Option<metering::DataInstance> {
         match target {
             metering::DataTarget::Records => record_instance(ext, &record_id(ext, key).ok()?),
+            _ => crate::contract_data::instance(ext, target, key),
         }
     }
 
@@ -400,7 +410,12 @@ impl metering::DataStore for Stores {
             metering::DataTarget::Records => {
                 records::RECORDS.get(ext, &record_id(ext, key).ok()?).map(|r| r.encoded_size())
             }
+            _ => crate::contract_data::encoded_len(ext, target, key),
         }
+    }
+
+    fn contract_slots(&self, ext: &Ext<'_>, target: metering::DataTarget, key: &[u8]) -> Vec<accord_primitives::H256> {
+        crate::contract_data::contract_slots(ext, target, key)
     }
 
     fn take(
@@ -418,6 +433,7 @@ impl metering::DataStore for Stores {
                 metering::data_resized(ext, before, None)?;
                 Ok(record.encode())
             }
+            _ => crate::contract_data::take(ext, target, key, by),
         }
     }
 
@@ -437,6 +453,7 @@ impl metering::DataStore for Stores {
                 records::restore_record(ext, &id, &record, by)?;
                 metering::data_resized(ext, None, record_usage(ext, &id))
             }
+            _ => crate::contract_data::restore(ext, target, key, data, by),
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod api_metadata;
 pub mod apis;
 pub mod call;
 pub mod code;
+mod contract_data;
 pub mod evm_glue;
 pub mod executive;
 pub mod fees;

@@ -141,12 +141,28 @@ pub fn execute(ext: &mut Ext<'_>, execution: &Execution) -> Result<Outcome, Disp
                 if let (Some(served), Some(alias)) = (&execution.served, execution.to) {
                     outcome.logs.insert(0, crate::alias::served_log(&alias, served));
                 }
-                // Before the value transfers (whose balances `Oplog` logs too): the indices
-                // the precompile returned count from the entries before this transaction.
-                for log in &outcome.logs {
-                    append_to_oplog(ext, execution, log)?;
+                let declarations: Vec<_> = outcome.logs.iter().filter_map(crate::deleters::declared).collect();
+                if declarations.is_empty() {
+                    write(ext, execution, &outcome.logs, plan)?;
+                } else {
+                    // A declaration applies to the data as the transaction left it, and a
+                    // refused one reverts the whole transaction.
+                    let mut refusal = None;
+                    let applied = ext.transactional(|ext| {
+                        write(ext, execution, &outcome.logs, plan)?;
+                        for declared in &declarations {
+                            if let Err(reason) = crate::deleters::apply(ext, declared) {
+                                refusal = Some(reason);
+                                return Err(DispatchError::Other("a deleter declaration was refused"));
+                            }
+                        }
+                        Ok(())
+                    });
+                    if let Some(reason) = refusal {
+                        return finish(ext, execution, reverted(outcome, &reason));
+                    }
+                    applied?;
                 }
-                apply(ext, execution, plan)?;
                 for log in &outcome.logs {
                     let (topics, data) = (BoundedVec::try_from_vec(log.topics.clone()), bounded(&log.data));
                     // Both bounds were checked in `outcome` (the EVM has at most 4 topics).
@@ -163,6 +179,16 @@ pub fn execute(ext: &mut Ext<'_>, execution: &Execution) -> Result<Outcome, Disp
         }
     }
     finish(ext, execution, outcome)
+}
+
+/// Writes a successful run: its oplog entries, then its plan.
+fn write(ext: &mut Ext<'_>, execution: &Execution, logs: &[Log], plan: Plan) -> Result<(), DispatchError> {
+    // Before the value transfers (whose balances `Oplog` logs too): the indices the
+    // precompile returned count from the entries before this transaction.
+    for log in logs {
+        append_to_oplog(ext, execution, log)?;
+    }
+    apply(ext, execution, plan)
 }
 
 /// Refunds the weight `outcome` did not use, reports a failure, deposits `Executed`.
@@ -217,7 +243,8 @@ fn bounded<const N: u32>(bytes: &[u8]) -> Option<BoundedVec<u8, N>> {
 fn over_quota(ext: &Ext<'_>, plan: &Plan) -> Option<String> {
     for change in plan.contracts.iter().filter(|c| !c.destroyed) {
         let before = CONTRACTS.get(ext, &change.address).map_or(0, |c| c.storage_items as i64);
-        let delta: i64 = change.slots.iter().map(|(_, was, value)| i64::from(*value != H256::ZERO) - i64::from(*was)).sum();
+        let delta: i64 =
+            change.slots.iter().map(|(_, was, value)| i64::from(*value != H256::ZERO) - i64::from(*was)).sum();
         if delta <= 0 {
             continue; // shrinking or unchanged: never refused
         }
@@ -459,6 +486,12 @@ fn apply(ext: &mut Ext<'_>, execution: &Execution, plan: Plan) -> Result<(), Dis
             None => CONTRACTS.get(ext, &change.address).ok_or(ext.error(Error::Corruption))?,
         };
         info.nonce = change.nonce;
+        let zeroed: Vec<H256> =
+            change.slots.iter().filter(|(_, was, v)| *was && *v == H256::ZERO).map(|(s, _, _)| *s).collect();
+        if !zeroed.is_empty() {
+            // Deleter rights over data on these slots end with it.
+            accord_pallet_metering::contract_slots_zeroed(ext, &change.address, &zeroed);
+        }
         for (slot, was_set, value) in change.slots {
             let set = value != H256::ZERO;
             if set {

@@ -44,7 +44,9 @@
 //! from the chain; `PREVRANDAO` is the parent block's hash.
 
 pub mod alias;
+pub mod data;
 pub mod db;
+pub mod deleters;
 pub mod ethereum;
 pub mod exec;
 pub mod oplog;
@@ -407,6 +409,9 @@ pub enum Error {
     /// `transact` dispatched with an origin other than its transaction's sender's account
     /// (the runtime submits it unsigned), or with a transaction that does not check.
     BadTransaction,
+    /// A recovery would write slots of a contract that hold values again (the contract wrote
+    /// the data anew since it was deleted).
+    SlotsInUse,
 }
 
 impl PalletError for Error {

@@ -114,6 +114,7 @@ impl Metered {
     fn warm_set(inner: &EthPrecompiles) -> AddressSet {
         let mut warm = inner.warm_addresses().clone();
         warm.insert(crate::oplog::address());
+        warm.insert(crate::deleters::address());
         warm
     }
 }
@@ -134,6 +135,9 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for Metered {
             let (result, extra) = crate::oplog::run(context, inputs, self.oplog_next);
             self.surcharge_ps = self.surcharge_ps.saturating_add(extra);
             return Ok(Some(result));
+        }
+        if inputs.bytecode_address == crate::deleters::address() {
+            return Ok(Some(crate::deleters::run(context, inputs)));
         }
         let output = <EthPrecompiles as PrecompileProvider<CTX>>::run(&mut self.inner, context, inputs)?;
         if let Some(result) = &output {

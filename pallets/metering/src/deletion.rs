@@ -24,7 +24,7 @@ use codec::{Decode, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
 use accord_pallet_timestamp as timestamp;
-use accord_primitives::AccountId32;
+use accord_primitives::{AccountId32, H160, H256};
 use accord_support::{
     Blake2_128Concat, BoundedVec, DispatchError, DispatchResult, Ext, OptionQuery, StorageDoubleMap, StorageMap,
     StorageValue, Twox64Concat, ValueQuery,
@@ -55,7 +55,27 @@ pub const DELETERS_MAX: u32 = 16;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub enum DataTarget {
     /// `Records.Records`, by record id.
+    #[codec(index = 0)]
     Records,
+    /// A contract's storage, by a serial number the contract maps to its slots
+    /// (`accordDataSlots(bytes) returns (bytes32[])`, called read-only). Owned by the
+    /// contract's creator; the contract may declare deleters itself (the Data precompile).
+    #[codec(index = 1)]
+    Contract(H160),
+    /// A contract's storage, by its slots: the key is 1 to 4 32-byte slot numbers. Owned by
+    /// the contract's creator.
+    #[codec(index = 2)]
+    ContractSlots(H160),
+}
+
+impl DataTarget {
+    /// The contract whose storage it is, if it is a contract's.
+    pub fn contract(self) -> Option<H160> {
+        match self {
+            DataTarget::Contract(c) | DataTarget::ContractSlots(c) => Some(c),
+            DataTarget::Records => None,
+        }
+    }
 }
 
 /// A piece of data's key in its store.
@@ -129,6 +149,10 @@ pub trait DataStore {
         data: &[u8],
         by: AccountId32,
     ) -> DispatchResult;
+    /// The storage slots a contract's piece of data takes (none for other stores): deleter
+    /// rights over it end when the contract's own code zeroes one of them
+    /// ([`crate::contract_slots_zeroed`]).
+    fn contract_slots(&self, ext: &Ext<'_>, target: DataTarget, key: &[u8]) -> Vec<H256>;
 }
 
 /// `Metering.Backups`.
@@ -355,6 +379,9 @@ pub(crate) fn recover(
     unschedule(ext, backup.expires_day, backup.seq);
     // The same instance is back: so are the rights its owner had declared for it.
     let rights = (target, key.clone(), backup.instance);
+    if !backup.deleters.is_empty() {
+        crate::slot_rights::index(ext, target, &key, &store.contract_slots(ext, target, &key))?;
+    }
     for deleter in backup.deleters.as_slice() {
         DELETERS.insert(ext, &rights, deleter, &backup.owner);
     }
@@ -383,6 +410,7 @@ pub(crate) fn set_deleter(
             {
                 return Err(fail(ext, Error::TooManyDeleters));
             }
+            crate::slot_rights::index(ext, target, &key, &store.contract_slots(ext, target, &key))?;
             DELETERS.insert(ext, &rights, &who, &owner);
         } else {
             DELETERS.remove(ext, &rights, &who);

@@ -68,6 +68,7 @@ mod events;
 mod payout;
 mod pricing;
 mod quota;
+mod slot_rights;
 pub mod weights;
 
 #[cfg(test)]
@@ -98,6 +99,7 @@ pub use pricing::{
     admission_threshold, attempt_usage, current_prices, estimate, fee_of, note_actual, refund, withdraw, Charge, Quote,
 };
 pub use quota::{check_usage, data_resized, Quota, QUOTAS, QUOTA_REQUIRED};
+pub use slot_rights::{contract_slots_zeroed, declare_by_contract, SlotKeys, SLOT_RIGHTS};
 
 /// The pallet's name in the runtime.
 pub const NAME: &str = "Metering";
@@ -791,6 +793,7 @@ pub fn metadata<C: TypeInfo + 'static>() -> PalletMeta {
             CALL_STATS.metadata(),
             BACKUPS.metadata(),
             DELETERS.metadata(),
+            SLOT_RIGHTS.metadata(),
             EXPIRING.metadata(),
             EXPIRY_DAYS.metadata(),
             BACKUP_DAYS.metadata(),

@@ -84,7 +84,12 @@ pub fn check_usage(ext: &Ext<'_>, owner: &AccountId32, used: u64) -> Result<(), 
 
 /// `buy_quota` and `buy_quota_for`: `payer` pays the quota price for `bytes` into the
 /// block's income, and `owner`'s quota grows by them. Returns (paid, the owner's limit now).
-pub(crate) fn buy(ext: &mut Ext<'_>, payer: AccountId32, owner: AccountId32, bytes: u64) -> Result<(Balance, u64), DispatchError> {
+pub(crate) fn buy(
+    ext: &mut Ext<'_>,
+    payer: AccountId32,
+    owner: AccountId32,
+    bytes: u64,
+) -> Result<(Balance, u64), DispatchError> {
     if bytes == 0 {
         return Err(ext.error(Error::ZeroAmount));
     }

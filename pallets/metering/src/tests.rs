@@ -61,8 +61,10 @@ fn data_of(ext: &Ext<'_>, key: &str) -> Option<(AccountId32, Vec<u8>)> {
 }
 
 impl DataStore for TestStore {
-    fn instance(&self, ext: &Ext<'_>, _: DataTarget, key: &[u8]) -> Option<DataInstance> {
-        stored(ext, key).map(|(owner, _, instance)| DataInstance { owner, instance })
+    fn instance(&self, ext: &Ext<'_>, target: DataTarget, key: &[u8]) -> Option<DataInstance> {
+        // A contract's data has one instance, as in the runtime.
+        let single = target.contract().is_some();
+        stored(ext, key).map(|(owner, _, instance)| DataInstance { owner, instance: if single { 0 } else { instance } })
     }
     fn encoded_len(&self, ext: &Ext<'_>, _: DataTarget, key: &[u8]) -> Option<usize> {
         ext.get(&data_key(key)).map(|v| v.len())
@@ -71,6 +73,12 @@ impl DataStore for TestStore {
         let value = ext.get(&data_key(key)).ok_or(DispatchError::Other("no data"))?;
         ext.kill(data_key(key));
         Ok(value)
+    }
+    fn contract_slots(&self, _: &Ext<'_>, target: DataTarget, key: &[u8]) -> Vec<H256> {
+        // A contract's piece of data takes one slot: its key, padded.
+        let mut slot = [0u8; 32];
+        slot[..key.len().min(32)].copy_from_slice(&key[..key.len().min(32)]);
+        target.contract().map(|_| vec![H256(slot)]).unwrap_or_default()
     }
     fn restore(&self, ext: &mut Ext<'_>, _: DataTarget, key: &[u8], data: &[u8], _: AccountId32) -> DispatchResult {
         if ext.exists(&data_key(key)) {
@@ -661,5 +669,47 @@ fn backups_are_bounded_in_size_and_per_day() {
         ok(ext, Origin::Signed(acc(1)), delete("last", DeletionMode::Permanent, None));
         noop(ext, Origin::Root, Call::approve_payer { signer: acc(2), allowance: None }, DispatchError::BadOrigin);
         noop(ext, Origin::Root, Call::revoke_payer { signer: acc(2) }, DispatchError::BadOrigin);
+    });
+}
+
+#[test]
+fn rights_over_contract_data_end_when_the_contract_zeroes_its_slots() {
+    new_ext().execute_with(|ext| {
+        let contract = accord_primitives::H160([7; 20]);
+        let target = DataTarget::Contract(contract);
+        put_data(ext, "k", 1, b"state-k");
+        let declare = |who, allowed| Call::set_deleter { target, key: dkey("k"), who, allowed };
+        ok(ext, Origin::Signed(acc(1)), declare(acc(2), true));
+        let slot = TestStore.contract_slots(ext, target, b"k")[0];
+        assert_eq!(SLOT_RIGHTS.get(ext, &contract, &slot).as_slice(), [(target, dkey("k"))]);
+        // The contract's own code zeroes the slot: the data is gone, and with it the right,
+        // even if the contract writes the key again.
+        contract_slots_zeroed(ext, &contract, &[slot]);
+        assert!(SLOT_RIGHTS.get(ext, &contract, &slot).is_empty());
+        put_data(ext, "k", 1, b"state-k2");
+        let del =
+            Call::delete_data { target, key: dkey("k"), mode: DeletionMode::Permanent, backup_days: None, payer: None };
+        noop(ext, Origin::Signed(acc(2)), del.clone(), err(Error::NotDeleter));
+
+        // The contract declares through the precompile: the same rights, its creator the owner.
+        declare_by_contract(ext, contract, dkey("k"), &[slot], acc(1), acc(3), true).unwrap();
+        assert!(events(ext).contains(&Event::DeleterSet { target, key: dkey("k"), who: acc(3), allowed: true }));
+        // A backup keeps the right; a recovery indexes it again.
+        let backup =
+            Call::delete_data { target, key: dkey("k"), mode: DeletionMode::Backup, backup_days: Some(3), payer: None };
+        ok(ext, Origin::Signed(acc(3)), backup);
+        contract_slots_zeroed(ext, &contract, &[slot]);
+        ok(ext, Origin::Signed(acc(3)), Call::recover_data { target, key: dkey("k") });
+        assert_eq!(SLOT_RIGHTS.get(ext, &contract, &slot).as_slice(), [(target, dkey("k"))]);
+        ok(ext, Origin::Signed(acc(3)), del);
+        assert_eq!(data_of(ext, "k"), None);
+        // Revoking and the bound.
+        put_data(ext, "k", 1, b"state-k3");
+        declare_by_contract(ext, contract, dkey("k"), &[slot], acc(1), acc(3), false).unwrap();
+        for i in 0..DELETERS_MAX {
+            declare_by_contract(ext, contract, dkey("k"), &[slot], acc(1), acc(100 + i as u8), true).unwrap();
+        }
+        let full = |ext: &mut Ext<'_>| declare_by_contract(ext, contract, dkey("k"), &[slot], acc(1), acc(99), true);
+        assert_noop(ext, err(Error::TooManyDeleters), full);
     });
 }

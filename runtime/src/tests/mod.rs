@@ -3,6 +3,7 @@
 
 mod apis;
 mod code;
+mod contract_data;
 mod contract_releases;
 mod evm;
 mod executive;
