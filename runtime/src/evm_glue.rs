@@ -91,8 +91,7 @@ pub fn evm_call(state: &dyn StateRead, best_hash: H256, call: &EvmCall) -> Resul
     if let Some(to) = execution.to {
         execution.served = releases::serve(&ext, releases::TrafficClass::Production, &to, &execution.data);
     }
-    let (outcome, _) = evm::exec::simulate(&ext, &execution).map_err(|e| describe(&ext, e))?;
-    Ok(outcome)
+    evm::exec::simulate_as_included(&ext, &execution).map_err(|e| describe(&ext, e))
 }
 
 /// A refusal before execution in the words Ethereum tools know.

@@ -3,7 +3,7 @@
 //! At [`DATA_ADDRESS`] (`0x…0802`; the Solidity interface is `pallets/evm/solidity/IData.sol`):
 //!
 //! ```solidity
-//! function setDeleter(bytes key, bytes32 deleter, bool allowed);
+//! function setDeleter(bytes key, bytes32 deleter, bool allowed) returns (bool);
 //! ```
 //!
 //! `key` is a serial number of the calling contract's data (the `Metering` target
@@ -83,7 +83,9 @@ pub fn run<CTX: ContextTr>(context: &mut CTX, inputs: &CallInputs) -> Interprete
     data[32..64].copy_from_slice(&deleter);
     let topics = vec![B256::from(declared_topic()), B256::from(abi::address_word(&inputs.caller.into_array()))];
     context.journal_mut().log(Log { address: address(), data: LogData::new_unchecked(topics, data.into()) });
-    InterpreterResult::new(InstructionResult::Return, Bytes::new(), meter)
+    // Returns `true`: Solidity checks that a callee has code before a call that returns
+    // nothing, and a precompile has none.
+    InterpreterResult::new(InstructionResult::Return, Bytes::copy_from_slice(&abi::word_of(1)), meter)
 }
 
 fn check_call<CTX: ContextTr>(context: &CTX, inputs: &CallInputs) -> Result<(), String> {

@@ -129,6 +129,22 @@ pub fn simulate(ext: &Ext<'_>, execution: &Execution) -> Result<(Outcome, Option
     Ok((outcome, state))
 }
 
+/// Runs `execution` without writing anything, as a block would include it: a run whose
+/// changes a block would refuse (past a contract's storage quota, a value that is not a
+/// whole number of planck) ends as it would there. What `eth_call` and `eth_estimateGas`
+/// answer.
+pub fn simulate_as_included(ext: &Ext<'_>, execution: &Execution) -> Result<Outcome, DispatchError> {
+    let (outcome, state) = simulate(ext, execution)?;
+    let Some(state) = state else { return Ok(outcome) };
+    Ok(match plan(ext, execution, state) {
+        Ok(plan) => match over_quota(ext, &plan) {
+            Some(reason) => reverted(outcome, &reason),
+            None => outcome,
+        },
+        Err(reason) => halted(outcome, reason),
+    })
+}
+
 /// Runs `execution`, applies its changes if it succeeded, and deposits its events.
 pub fn execute(ext: &mut Ext<'_>, execution: &Execution) -> Result<Outcome, DispatchError> {
     let (mut outcome, state) = simulate(ext, execution)?;

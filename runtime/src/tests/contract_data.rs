@@ -99,14 +99,27 @@ fn a_contracts_slots_are_deleted_backed_up_and_recovered_by_its_creator_and_dele
     let again = chain.produce(&[chain.signed(&charlie, &delete(&[1, 2], DeletionMode::Permanent, None), 2)]);
     assert_eq!(again[0].as_ref().unwrap().result, module_error(metering::Error::NotDeleter));
 
+    // Backed up for a day by the creator: after it, the backup is gone for good.
+    let one_day = chain.produce(&[chain.signed(&alice, &delete(&[1], DeletionMode::Backup, Some(1)), 2)]);
+    assert_eq!(one_day[0].as_ref().unwrap().result, Ok(()));
+    chain.advance_time(2 * metering::DAY_MS);
+    chain.produce(&[]);
+    chain.produce(&[]);
+    assert!(chain.read(|ext| metering::BACKUPS.get(ext, &target, &key(&[1]))).is_none(), "swept");
+    let recover_1 = metering_call(metering::Call::recover_data { target, key: key(&[1]) });
+    let late = chain.produce(&[chain.signed(&alice, &recover_1, 3)]);
+    assert_eq!(late[0].as_ref().unwrap().result, module_error(metering::Error::NoBackup));
+    assert_eq!(slot(&chain, contract, 1), None);
+
     // The creator deletes permanently: no copy is kept; recovery finds nothing.
-    let gone = chain.produce(&[chain.signed(&alice, &delete(&[1, 2], DeletionMode::Permanent, None), 2)]);
+    let gone = chain.produce(&[chain.signed(&alice, &delete(&[2], DeletionMode::Permanent, None), 4)]);
     assert_eq!(gone[0].as_ref().unwrap().result, Ok(()));
-    assert!(chain.read(|ext| metering::BACKUPS.get(ext, &target, &key(&[1, 2]))).is_none());
-    let nothing = chain.produce(&[chain.signed(&alice, &recover, 3)]);
+    assert!(chain.read(|ext| metering::BACKUPS.get(ext, &target, &key(&[2]))).is_none());
+    let recover_2 = metering_call(metering::Call::recover_data { target, key: key(&[2]) });
+    let nothing = chain.produce(&[chain.signed(&alice, &recover_2, 5)]);
     assert_eq!(nothing[0].as_ref().unwrap().result, module_error(metering::Error::NoBackup));
     // Keys that name no data: bad slot lists, empty slots, no contract.
-    for (nonce, bad) in (4..).zip([key(&[]), key(&[9]), BoundedVec::try_from_vec(vec![1; 33]).unwrap()]) {
+    for (nonce, bad) in (6..).zip([key(&[]), key(&[9]), BoundedVec::try_from_vec(vec![1; 33]).unwrap()]) {
         let call = metering_call(metering::Call::delete_data {
             target,
             key: bad,

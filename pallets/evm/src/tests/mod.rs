@@ -9,6 +9,7 @@ use crate::exec::{self, Execution};
 use crate::mock::{account, new_test_ext, EVM_INDEX, UNIT};
 use crate::*;
 
+mod deleters;
 mod quota;
 
 /// Runtime: with call data, `sstore(0, calldataload(0))`; then returns `sload(0)`.
