@@ -349,7 +349,9 @@ impl governance::ManagementCall for RuntimeCall {
                 | metering::Call::attest_medium { .. },
             ) => 11,
             RuntimeCall::SubchainStatus(
-                subchain_status::Call::register_subchain { .. } | subchain_status::Call::resolve { .. },
+                subchain_status::Call::register_subchain { .. }
+                | subchain_status::Call::resolve { .. }
+                | subchain_status::Call::resolve_contract { .. },
             ) => 12,
             _ => return None,
         };

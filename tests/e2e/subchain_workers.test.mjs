@@ -5,7 +5,9 @@
 // status-verifier` of another organization (Beta) reading ledger from its own full node.
 // Transactions on ledger reach the main chain's status within two reporting intervals; a
 // reporter made to lie is disputed by the verifier and the dispute upheld by governance; a
-// stopped reporter makes its sub-chain stale and a restarted one clears the flag.
+// stopped reporter makes its sub-chain stale and a restarted one clears the flag. A contract
+// deployed on ledger with ethers.js is announced on the main chain with its code hash; a
+// reporter made to forge code hashes is disputed by the verifier, and governance upholds it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,7 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
+import { ContractFactory, HDNodeWallet, JsonRpcProvider, NonceManager, keccak256 } from 'ethers';
 import { buildSpec, freePort, offchainBinary, spawnNode, startNetwork, startNode } from './node.mjs';
+import { compileFile } from './solc.mjs';
 import { send as sendWith, find } from './tx.mjs';
 
 const INTERVAL = 10; // main-chain blocks between reports (500 ms blocks)
@@ -172,7 +176,7 @@ test('transactions on a sub-chain show up in the main chain status within two re
     assert.equal(report.org.toNumber(), 1);
     assert.equal(report.status.orgs.toNumber(), 1, 'the sub-chains have the development organization');
     assert.equal(report.status.nodes.toNumber(), 1);
-    assert.equal(report.status.contracts.toNumber(), 1, 'the first version of Records');
+    assert.equal(report.status.contracts.toNumber(), 2, 'no contracts yet, and the two shipped versions of Records');
   }
   const before = first[0].report.status.txCount.toNumber();
 
@@ -243,6 +247,62 @@ test('a lying reporter is disputed by the verifier and the dispute upheld throug
     const { report } = await latest(1);
     return report.status.txCount.toNumber() < lie.status.txCount.toNumber() ? report : null;
   });
+});
+
+test('a contract deployed on a sub-chain is announced on the main chain; a forged one is disputed', async () => {
+  const provider = new JsonRpcProvider(ledger.validatorHttpUrl, undefined, { staticNetwork: true, batchMaxCount: 1, polling: false });
+  provider.pollingInterval = 100;
+  const phrase = 'test test test test test test test test test test test junk';
+  const wallet = new NonceManager(HDNodeWallet.fromPhrase(phrase, undefined, "m/44'/60'/0'/0/5").connect(provider));
+  const tally = compileFile(new URL('../../pallets/evm/solidity/examples/Tally.sol', import.meta.url), 'TallyV1');
+  const deploy = async () => {
+    const contract = await new ContractFactory(tally.abi, tally.bytecode, wallet).deploy();
+    await contract.waitForDeployment();
+    const address = (await contract.getAddress()).toLowerCase();
+    return { address, codeHash: keccak256(await provider.getCode(address)) };
+  };
+  const announcement = async (address) => {
+    const a = await api.query.subchainStatus.contracts(1, address);
+    return a.isSome ? a.unwrap() : null;
+  };
+  try {
+    const first = await deploy();
+    const announced = await until('the contract announced on the main chain', 60, async () => {
+      const a = await announcement(first.address);
+      return a?.codeHash.toHex() === first.codeHash ? a : null;
+    });
+    assert.equal(announced.org.toNumber(), 1);
+    await until('the contract counted in the status', 60, async () => (await latest(1)).report.status.contracts.toNumber() === 3);
+    await until('the verifier checks it', 30, async () => (await metric(verifierMetrics, 'accord_status_verifier_contracts_checked_total')) >= 1);
+    assert.equal(await metric(verifierMetrics, 'accord_status_verifier_contract_disputes_total'), 0);
+
+    // A reporter that forges code hashes: the verifier disputes, governance upholds.
+    assert.equal(await reporterLedger.stop(), 0);
+    const liar = reporter('forger', 1, ledger.validatorHttpUrl, '//Bob', { forge_code_hash: true });
+    const second = await deploy();
+    const dispute = await until('the verifier disputes the forged code', 60, async () => {
+      const d = await api.query.subchainStatus.contractDisputes(1, second.address);
+      return d.isSome ? d.unwrap() : null;
+    });
+    await liar.stop();
+    assert.equal(dispute.org.toNumber(), 2, 'disputed by Beta');
+    assert.ok(dispute.status.isEscalated);
+    assert.equal(dispute.observed.unwrap().toHex(), second.codeHash, 'what its own node holds');
+    assert.notEqual(dispute.announced.toHex(), second.codeHash);
+    const resolve = api.tx.subchainStatus.resolveContract(1, second.address, true);
+    const proposed = find(await send(api.tx.governance.propose(1, resolve), alice), api.events.governance.Proposed);
+    const proposal = proposed.data.proposal.toNumber();
+    await send(api.tx.governance.vote(proposal, 1, 'Aye'), alice);
+    await send(api.tx.governance.vote(proposal, 2, 'Aye'), beta);
+    const closed = find(await send(api.tx.governance.execute(proposal, resolve), alice), api.events.subchainStatus.ContractDisputeClosed);
+    assert.equal(closed.data.status.type, 'Upheld');
+
+    // The honest reporter, restarted, announces the true code.
+    reporterLedger = reporter('ledger-honest', 1, ledger.validatorHttpUrl, '//Bob');
+    await until('the true code announced', 60, async () => (await announcement(second.address))?.codeHash.toHex() === second.codeHash);
+  } finally {
+    provider.destroy();
+  }
 });
 
 test('a stopped reporter makes its sub-chain stale; restarted, it clears the flag', async () => {

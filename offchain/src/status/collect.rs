@@ -10,8 +10,9 @@
 //!   per second (from block 1 while the chain is shorter than the window);
 //! - `orgs`: `Organizations.ActiveOrgs`;
 //! - `nodes`: the BFT validators (`Validators.Validators`), 1 on a single-authority chain;
-//! - `contracts`: the business-logic versions deployed, the first version of each release
-//!   target plus one per release opened (`Releases.LastRelease`).
+//! - `contracts`: the deployed contracts (`Evm.ContractCount`: contracts, release aliases
+//!   and their versions) plus the built-in targets' shipped logic versions;
+//! - transactions: signed extrinsics and Ethereum transactions (`Evm.transact`).
 
 use std::collections::VecDeque;
 
@@ -42,16 +43,24 @@ pub struct Collector {
     pub blocks_read: u64,
 }
 
-/// The signed extrinsics among a block's (`chain_getBlock`'s hex list).
+/// The transactions among a block's extrinsics (`chain_getBlock`'s hex list): the signed
+/// ones and the Ethereum transactions (`Evm.transact`, unsigned and self-contained).
 pub fn signed_count(extrinsics: &[serde_json::Value]) -> Result<u64, String> {
     let mut signed = 0;
     for (i, xt) in extrinsics.iter().enumerate() {
         let bytes = from_hex(xt, "chain_getBlock")?;
         let xt = UncheckedExtrinsic::decode_with_limit(&bytes, u32::MAX)
             .map_err(|e| format!("chain_getBlock: extrinsic {i} does not decode: {e}"))?;
-        signed += u64::from(xt.is_signed());
+        signed += u64::from(xt.is_signed() || is_ethereum(xt.call()));
     }
     Ok(signed)
+}
+
+/// Whether `call` is an `Evm.transact`.
+fn is_ethereum(call: &[u8]) -> bool {
+    use codec::Encode;
+    let probe = accord_runtime::RuntimeCall::Evm(accord_pallet_evm::Call::transact { transaction: Default::default() });
+    call.len() >= 2 && call[..2] == probe.encode()[..2]
 }
 
 /// Transactions per second, in thousandths: `txs` over `elapsed_ms` (0 with no time).
@@ -135,7 +144,7 @@ impl Collector {
         )
         .await?
         .map_or(0, |v| v.len() as u32);
-        let released = storage::<releases::ReleaseId>(client, &releases::LAST_RELEASE.key(), hash).await?.unwrap_or(0);
+        let deployed = super::contracts::contract_count(client, hash).await?;
         Ok(Status {
             height,
             block_hash: hash,
@@ -144,7 +153,7 @@ impl Collector {
             nodes: validators.max(1),
             tx_count: self.tx_count,
             tps_milli: tps_milli(window_txs, elapsed),
-            contracts: (releases::Target::BUILT_IN.len() as u32).saturating_add(released as u32),
+            contracts: deployed.saturating_add(releases::shipped_versions().len() as u32),
         })
     }
 }
@@ -172,9 +181,13 @@ mod tests {
             &implicit,
         );
         let inherent = UncheckedExtrinsic::new_unsigned(&[3, 0, 1]);
-        let list: Vec<serde_json::Value> =
-            [signed.encoded(), inherent.encoded(), signed.encoded()].iter().map(|b| to_hex(b).into()).collect();
-        assert_eq!(signed_count(&list).unwrap(), 2);
+        // An Ethereum transaction is unsigned, and a transaction.
+        let ethereum = accord_runtime::evm_glue::ethereum_extrinsic(vec![0xf8, 0x01]).unwrap();
+        let list: Vec<serde_json::Value> = [signed.encoded(), inherent.encoded(), signed.encoded(), ethereum.encoded()]
+            .iter()
+            .map(|b| to_hex(b).into())
+            .collect();
+        assert_eq!(signed_count(&list).unwrap(), 3);
         assert!(signed_count(&["0x0184".into()]).unwrap_err().contains("extrinsic 0"));
         assert!(signed_count(&["zz".into()]).unwrap_err().contains("not hex"));
     }

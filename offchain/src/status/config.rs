@@ -8,6 +8,7 @@
 //! poll_ms = 1000                       # how often it looks (100 to 60000)
 //! metrics_port = 9616                  # optional: Prometheus text on 127.0.0.1
 //! # inflate_tx_count = 0               # reporter only, tests only: lie about the tx count
+//! # forge_code_hash = false            # reporter only, tests only: lie about contracts' code
 //! ```
 
 use serde::Deserialize;
@@ -45,6 +46,8 @@ struct RawConfig {
     metrics_port: Option<u16>,
     #[serde(default)]
     inflate_tx_count: u64,
+    #[serde(default)]
+    forge_code_hash: bool,
 }
 
 fn default_poll_ms() -> u64 {
@@ -69,6 +72,9 @@ pub struct StatusConfig {
     /// Added to every collected transaction count: a test flag that makes a reporter lie
     /// (refused by the verifier).
     pub inflate_tx_count: u64,
+    /// Announces every contract with a wrong code hash: a test flag that makes a reporter
+    /// lie (disputed by the verifier).
+    pub forge_code_hash: bool,
 }
 
 impl StatusConfig {
@@ -104,6 +110,7 @@ impl StatusConfig {
             poll_ms: raw.poll_ms,
             metrics_port: raw.metrics_port,
             inflate_tx_count: raw.inflate_tx_count,
+            forge_code_hash: raw.forge_code_hash,
         })
     }
 

@@ -4,11 +4,13 @@
 //!   sub-chain's status at the sub-chain's finalized head on a timer ([`collect`]) and
 //!   reports it to the main chain's `SubchainStatus` pallet with its monitoring account when
 //!   a count changed, and as a heartbeat once half the sub-chain's reporting interval has
-//!   passed without a report;
+//!   passed without a report; it announces each contract of the sub-chain, new or with new
+//!   code ([`contracts`]);
 //! - `accord-offchain status-verifier --config verifier.toml` ([`verifier`]) follows the
 //!   sub-chain's reports on the main chain in sequence order (what each `Reported` event
 //!   announces), reads the same height from its own node of the sub-chain, disputes a
-//!   report beyond the tolerance bands and confirms an honest report someone else disputed.
+//!   report beyond the tolerance bands and confirms an honest report someone else disputed;
+//!   it checks each announced contract's code against its own node and disputes a mismatch.
 //!
 //! Both keep no state of their own: what was reported, disputed and confirmed is read back
 //! from the main chain at start and after every submission, so a restart neither repeats a
@@ -18,6 +20,7 @@
 
 pub mod collect;
 pub mod config;
+pub mod contracts;
 pub mod reporter;
 pub mod verifier;
 
@@ -129,6 +132,12 @@ pub struct WorkerMetrics {
     pub confirmations: AtomicU64,
     /// Rounds that failed (and were retried).
     pub errors: AtomicU64,
+    /// Contracts announced (reporter).
+    pub announced: AtomicU64,
+    /// Announced contracts checked against the own node (verifier).
+    pub contracts_checked: AtomicU64,
+    /// Announced contracts disputed (verifier).
+    pub contract_disputes: AtomicU64,
 }
 
 impl WorkerMetrics {
@@ -145,6 +154,9 @@ impl WorkerMetrics {
             ("disputes_total", "counter", "Disputes submitted.", get(&self.disputes)),
             ("confirmations_total", "counter", "Confirmations submitted.", get(&self.confirmations)),
             ("errors_total", "counter", "Rounds that failed and were retried.", get(&self.errors)),
+            ("announced_total", "counter", "Contracts announced.", get(&self.announced)),
+            ("contracts_checked_total", "counter", "Announced contracts checked.", get(&self.contracts_checked)),
+            ("contract_disputes_total", "counter", "Announced contracts disputed.", get(&self.contract_disputes)),
         ];
         let rows: Vec<_> = rows
             .iter()

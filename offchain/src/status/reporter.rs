@@ -9,6 +9,13 @@
 //! interval after the last report, so one lost round still keeps the sub-chain fresh. Nothing is submitted while the account has a
 //! transaction in flight, and after a submission the round waits for its sequence number,
 //! so neither a slow block nor a restart produces a duplicate report.
+//!
+//! Then it announces the sub-chain's contracts ([`Reporter::announce`]): when the sub-chain's
+//! contract count changed, and every [`RESCAN_EVERY`] (a release alias pointed at another
+//! version keeps the count), it reads every contract's code hash at the sub-chain's
+//! finalized head and announces, one per round, each that the main chain does not hold
+//! with that hash (`SubchainStatus.announce_contract`), skipping one whose announcement a
+//! dispute holds for governance.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -17,13 +24,18 @@ use std::time::{Duration, Instant};
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use tracing::{info, warn};
 
-use accord_pallet_subchain_status::{self as subchain_status, Status};
-use accord_primitives::{BlockNumber, Pair};
+use accord_pallet_subchain_status::{self as subchain_status, ContractDispute, DisputeStatus, Status};
+use accord_primitives::{BlockNumber, Pair, H160};
 use accord_runtime::RuntimeCall;
 
+use super::contracts;
 use super::{
     check_genesis, in_flight, on_chain, signer, wait_for, Collector, StatusConfig, WorkerMetrics, PROGRESS_EVERY,
 };
+use crate::rpc::{finalized_head, storage};
+
+/// How often the reporter reads all contracts even if their count did not change.
+pub const RESCAN_EVERY: Duration = Duration::from_secs(5);
 
 /// Why a report is due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +84,8 @@ pub struct Reporter {
     sub: HttpClient,
     pair: Pair,
     collector: Collector,
+    /// The contract count of the last full read of the sub-chain's contracts, and when.
+    scanned: Option<(u32, Instant)>,
     /// Its counters.
     pub metrics: Arc<WorkerMetrics>,
 }
@@ -82,7 +96,62 @@ impl Reporter {
         let main = HttpClientBuilder::default().build(&config.main_url).map_err(|e| e.to_string())?;
         let sub = HttpClientBuilder::default().build(&config.sub_url).map_err(|e| e.to_string())?;
         let pair = signer(&config)?;
-        Ok(Reporter { config, main, sub, pair, collector: Collector::default(), metrics: Arc::default() })
+        Ok(Reporter {
+            config,
+            main,
+            sub,
+            pair,
+            collector: Collector::default(),
+            scanned: None,
+            metrics: Arc::default(),
+        })
+    }
+
+    /// Announces the next contract of the sub-chain the main chain does not hold with its
+    /// code hash, if any (see the module docs); returns it once its announcement is final.
+    pub async fn announce(&mut self) -> Result<Option<H160>, String> {
+        let id = self.config.subchain;
+        let (at, height) = finalized_head(&self.sub).await?;
+        let count = contracts::contract_count(&self.sub, at).await?;
+        if self.scanned.is_some_and(|(c, when)| c == count && when.elapsed() < RESCAN_EVERY) {
+            return Ok(None);
+        }
+        let now = on_chain(&self.main, id).await?;
+        if in_flight(&self.main, &self.pair.account(), now.at).await? {
+            return Ok(None);
+        }
+        let mut sub = contracts::sub_contracts(&self.sub, at).await?;
+        if self.config.forge_code_hash {
+            sub.values_mut().for_each(|hash| hash.0[0] ^= 0xff);
+        }
+        let on_main = contracts::announced(&self.main, id, now.at).await?;
+        let mut candidates = contracts::to_announce(&sub, &on_main);
+        let next = loop {
+            let Some((contract, code_hash)) = candidates.next() else {
+                self.scanned = Some((count, Instant::now()));
+                return Ok(None);
+            };
+            let dispute =
+                storage::<ContractDispute>(&self.main, &subchain_status::CONTRACT_DISPUTES.key(&id, &contract), now.at)
+                    .await?;
+            if dispute.is_none_or(|d| d.status != DisputeStatus::Escalated) {
+                break (contract, code_hash);
+            }
+        };
+        let (contract, code_hash) = next;
+        let call = subchain_status::Call::announce_contract { subchain: id, contract, code_hash, height };
+        crate::rpc::submit_signed(&self.main, &self.pair, &RuntimeCall::SubchainStatus(call)).await?;
+        let main = &self.main;
+        wait_for(&format!("the announcement of contract {contract:?}"), || async move {
+            let (at, _) = finalized_head(main).await?;
+            let key = subchain_status::CONTRACTS.key(&id, &contract);
+            let held = storage::<subchain_status::Announcement>(main, &key, at).await?;
+            Ok(held.is_some_and(|a| a.code_hash == code_hash))
+        })
+        .await?;
+        self.metrics.announced.fetch_add(1, Ordering::SeqCst);
+        info!("announced contract {contract:?} of sub-chain {id}: code {code_hash:?} at height {height}");
+        Ok(Some(contract))
     }
 
     /// One round: collect, compare with what the main chain holds, report if due and wait
@@ -136,6 +205,9 @@ impl Reporter {
         if self.config.inflate_tx_count > 0 {
             warn!("inflate_tx_count = {}: this reporter lies (a test flag)", self.config.inflate_tx_count);
         }
+        if self.config.forge_code_hash {
+            warn!("forge_code_hash: this reporter lies about contracts' code (a test flag)");
+        }
         while !stop.load(Ordering::SeqCst) {
             match check_genesis(&self.main, &self.sub, id, &mut self.collector).await {
                 Ok(()) => break,
@@ -151,6 +223,10 @@ impl Reporter {
             if let Err(e) = self.round().await {
                 self.metrics.errors.fetch_add(1, Ordering::SeqCst);
                 warn!("status reporter: {e}; retrying");
+            }
+            if let Err(e) = self.announce().await {
+                self.metrics.errors.fetch_add(1, Ordering::SeqCst);
+                warn!("status reporter, contracts: {e}; retrying");
             }
             if progress.elapsed() >= PROGRESS_EVERY {
                 progress = Instant::now();

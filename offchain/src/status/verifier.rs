@@ -10,6 +10,11 @@
 //!   organization already disputed that report or holds the most open disputes allowed;
 //! - within: `SubchainStatus.confirm` of each open dispute by another organization of that
 //!   report which the organization has not confirmed yet.
+//!
+//! It also checks each contract another organization announced ([`Verifier::check_contracts`],
+//! every [`super::reporter::RESCAN_EVERY`]): once its own node finalized the announced height,
+//! it hashes `eth_getCode` there and disputes a different code (or none) with
+//! `SubchainStatus.dispute_contract`, unless a dispute of it waits for governance already.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -22,7 +27,9 @@ use accord_pallet_organizations::OrgCode;
 use accord_pallet_subchain_status::{
     self as subchain_status, beyond_tolerance, Dispute, DisputeId, DisputeStatus, Report, Seq,
 };
-use accord_primitives::{Pair, H256};
+use std::collections::BTreeSet;
+
+use accord_primitives::{Pair, H160, H256};
 use accord_runtime::RuntimeCall;
 
 use super::{
@@ -55,6 +62,10 @@ pub struct Verifier {
     collector: Collector,
     /// The next report to check (0: not started).
     next: Seq,
+    /// The announcements checked: (contract, code hash, height).
+    contracts_checked: BTreeSet<(H160, H256, u64)>,
+    /// When the announcements were last read.
+    contracts_read: Option<Instant>,
     /// Its counters.
     pub metrics: Arc<WorkerMetrics>,
 }
@@ -66,13 +77,86 @@ async fn dispute_of(main: &HttpClient, key: (u32, Seq, OrgCode), at: H256) -> Re
 impl Verifier {
     /// A verifier for `config` (already checked); connects lazily.
     pub fn new(config: StatusConfig) -> Result<Verifier, String> {
-        if config.inflate_tx_count != 0 {
-            return Err("inflate_tx_count is a reporter test flag; a verifier does not take it".into());
+        if config.inflate_tx_count != 0 || config.forge_code_hash {
+            return Err(
+                "inflate_tx_count and forge_code_hash are reporter test flags; a verifier does not take them".into()
+            );
         }
         let main = HttpClientBuilder::default().build(&config.main_url).map_err(|e| e.to_string())?;
         let sub = HttpClientBuilder::default().build(&config.sub_url).map_err(|e| e.to_string())?;
         let pair = signer(&config)?;
-        Ok(Verifier { config, main, sub, pair, collector: Collector::default(), next: 0, metrics: Arc::default() })
+        Ok(Verifier {
+            config,
+            main,
+            sub,
+            pair,
+            collector: Collector::default(),
+            next: 0,
+            contracts_checked: BTreeSet::new(),
+            contracts_read: None,
+            metrics: Arc::default(),
+        })
+    }
+
+    /// Checks the contracts other organizations announced against the own node; returns the
+    /// contracts disputed now.
+    pub async fn check_contracts(&mut self) -> Result<Vec<H160>, String> {
+        if self.contracts_read.is_some_and(|t| t.elapsed() < super::reporter::RESCAN_EVERY) {
+            return Ok(Vec::new());
+        }
+        let id = self.config.subchain;
+        let now = on_chain(&self.main, id).await?;
+        let org = self.org(now.at).await?;
+        let (_, own_height) = finalized_head(&self.sub).await?;
+        let mut disputed = Vec::new();
+        let mut pending = false;
+        for (contract, a) in super::contracts::announced(&self.main, id, now.at).await? {
+            let seen = (contract, a.code_hash, a.height);
+            if a.org == org || self.contracts_checked.contains(&seen) {
+                continue;
+            }
+            if own_height < a.height {
+                pending = true;
+                continue;
+            }
+            let observed = super::contracts::code_hash_at(&self.sub, &contract, a.height).await?;
+            if observed == Some(a.code_hash) {
+                self.contracts_checked.insert(seen);
+                self.metrics.contracts_checked.fetch_add(1, Ordering::SeqCst);
+                continue;
+            }
+            let key = subchain_status::CONTRACT_DISPUTES.key(&id, &contract);
+            let held = storage::<subchain_status::ContractDispute>(&self.main, &key, now.at).await?;
+            if held.is_some_and(|d| d.status == DisputeStatus::Escalated) {
+                self.contracts_checked.insert(seen);
+                continue;
+            }
+            if in_flight(&self.main, &self.pair.account(), now.at).await? {
+                pending = true;
+                continue;
+            }
+            let call = subchain_status::Call::dispute_contract { subchain: id, contract, observed };
+            submit_signed(&self.main, &self.pair, &RuntimeCall::SubchainStatus(call)).await?;
+            let (main, key) = (&self.main, &key);
+            wait_for(&format!("the dispute of contract {contract:?}"), || async move {
+                let (at, _) = finalized_head(main).await?;
+                let d = storage::<subchain_status::ContractDispute>(main, key, at).await?;
+                Ok(d.is_some_and(|d| d.status == DisputeStatus::Escalated && d.announced == a.code_hash))
+            })
+            .await?;
+            self.contracts_checked.insert(seen);
+            self.metrics.contracts_checked.fetch_add(1, Ordering::SeqCst);
+            self.metrics.contract_disputes.fetch_add(1, Ordering::SeqCst);
+            warn!(
+                "disputed contract {contract:?} of sub-chain {id} announced by organization {}: code {:?}, observed {observed:?} at height {}",
+                a.org, a.code_hash, a.height
+            );
+            disputed.push(contract);
+        }
+        if !pending {
+            self.contracts_read = Some(Instant::now());
+        }
+        Ok(disputed)
     }
 
     /// The organization the account monitors for.
@@ -205,6 +289,10 @@ impl Verifier {
             if let Err(e) = self.round().await {
                 self.metrics.errors.fetch_add(1, Ordering::SeqCst);
                 warn!("status verifier: {e}; retrying");
+            }
+            if let Err(e) = self.check_contracts().await {
+                self.metrics.errors.fetch_add(1, Ordering::SeqCst);
+                warn!("status verifier, contracts: {e}; retrying");
             }
             if progress.elapsed() >= PROGRESS_EVERY {
                 progress = Instant::now();

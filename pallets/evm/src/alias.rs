@@ -104,6 +104,7 @@ pub fn point(ext: &mut Ext<'_>, alias: &H160, code: &H160, creator: H160) {
         }
         None => {
             let created_at = accord_pallet_system::block_number(ext);
+            crate::CONTRACT_COUNT.mutate(ext, |n| *n = n.saturating_add(1));
             // EIP-161: a contract starts with nonce 1.
             ContractInfo { creator, code_hash: hash, created_at, nonce: 1, storage_items: 0, storage_bytes: 0 }
         }

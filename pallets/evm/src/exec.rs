@@ -496,6 +496,7 @@ fn apply(ext: &mut Ext<'_>, execution: &Execution, plan: Plan) -> Result<(), Dis
                     CODES.insert(ext, &code_hash, &code);
                 }
                 CODE_REFS.mutate(ext, &code_hash, |n| *n = n.saturating_add(1));
+                crate::CONTRACT_COUNT.mutate(ext, |n| *n = n.saturating_add(1));
                 let creator = execution.caller;
                 ContractInfo { creator, code_hash, created_at: block, nonce: 0, storage_items: 0, storage_bytes: 0 }
             }
@@ -533,5 +534,6 @@ fn destroy(ext: &mut Ext<'_>, address: &H160) {
     let Some(info) = CONTRACTS.get(ext, address) else { return };
     STORAGE.clear_prefix(ext, address, u32::MAX);
     CONTRACTS.remove(ext, address);
+    crate::CONTRACT_COUNT.mutate(ext, |n| *n = n.saturating_sub(1));
     crate::alias::release_code(ext, &info.code_hash);
 }

@@ -189,6 +189,10 @@ pub const CONFIG: StorageValue<EvmConfig, ValueQuery> =
 pub const CONTRACTS: StorageMap<H160, ContractInfo, Blake2_128Concat, OptionQuery> =
     StorageMap::new(NAME, "Contracts", &[" The contracts by address."]);
 
+/// `Evm.ContractCount`.
+pub const CONTRACT_COUNT: StorageValue<u32, ValueQuery> =
+    StorageValue::new(NAME, "ContractCount", &[" How many contracts there are (aliases included)."]);
+
 /// `Evm.Codes`.
 pub const CODES: StorageMap<H256, Code, Identity, OptionQuery> =
     StorageMap::new(NAME, "Codes", &[" Deployed code by its keccak-256 hash, stored once."]);
@@ -507,7 +511,7 @@ impl Hooks for Pallet {
     const NAME: &'static str = NAME;
 
     /// Every contract's code is stored and counted; each code's reference count is the number
-    /// of contracts running it; each contract's slot counts match its slots; no slot is zero.
+    /// of contracts running it; the contracts are counted; each contract's slot counts match its slots; no slot is zero.
     fn check_state(ext: &Ext<'_>) -> Result<(), String> {
         let contracts = CONTRACTS.iter_from(ext, None, u32::MAX);
         let mut refs = std::collections::BTreeMap::<H256, u32>::new();
@@ -526,6 +530,13 @@ impl Hooks for Pallet {
                 return Err(format!("code {hash:?}: {count} references counted"));
             }
         }
+        if CONTRACT_COUNT.get(ext) as usize != contracts.len() {
+            return Err(format!(
+                "Evm.ContractCount is {}, there are {} contracts",
+                CONTRACT_COUNT.get(ext),
+                contracts.len()
+            ));
+        }
         match refs.into_iter().next() {
             Some((hash, _)) => Err(format!("code {hash:?} is used but not counted")),
             None => Ok(()),
@@ -540,6 +551,7 @@ pub fn metadata() -> PalletMeta {
         storage: vec![
             CONFIG.metadata(),
             CONTRACTS.metadata(),
+            CONTRACT_COUNT.metadata(),
             CODES.metadata(),
             CODE_REFS.metadata(),
             STORAGE.metadata(),

@@ -17,7 +17,7 @@ fn deposit(ext: &mut Ext<'_>, event: Event) {
     ext.deposit_event(NAME, &event, Vec::new());
 }
 
-fn subchain_of(ext: &Ext<'_>, id: SubchainId) -> Result<Subchain, DispatchError> {
+pub(crate) fn subchain_of(ext: &Ext<'_>, id: SubchainId) -> Result<Subchain, DispatchError> {
     SUBCHAINS.get(ext, &id).ok_or_else(|| fail(ext, Error::UnknownSubchain))
 }
 
@@ -61,7 +61,12 @@ fn tally(ext: &Ext<'_>, dispute: &Dispute, sc: &Subchain) -> (DisputeStatus, u32
 }
 
 /// The organization `who` monitors `id` for, if it is still an active member of it.
-fn monitor_org(ext: &Ext<'_>, id: SubchainId, sc: &Subchain, who: &AccountId32) -> Result<OrgCode, DispatchError> {
+pub(crate) fn monitor_org(
+    ext: &Ext<'_>,
+    id: SubchainId,
+    sc: &Subchain,
+    who: &AccountId32,
+) -> Result<OrgCode, DispatchError> {
     let org = MONITORS.get(ext, &id, who).ok_or_else(|| fail(ext, Error::NotMonitor))?;
     if !is_member(ext, id, sc, org) || !organizations::is_active(ext, org) {
         return Err(fail(ext, Error::NotMonitor));
@@ -284,6 +289,15 @@ pub fn dispatch(ext: &mut Ext<'_>, origin: Origin, call: Call) -> DispatchResult
                 }
                 _ => DISPUTES.insert(ext, &id, &dispute),
             }
+        }
+        Call::announce_contract { subchain, contract, code_hash, height } => {
+            crate::contracts::announce(ext, origin, subchain, contract, code_hash, height)?
+        }
+        Call::dispute_contract { subchain, contract, observed } => {
+            crate::contracts::dispute(ext, origin, subchain, contract, observed)?
+        }
+        Call::resolve_contract { subchain, contract, upheld } => {
+            crate::contracts::resolve(ext, origin, subchain, contract, upheld)?
         }
         Call::resolve { dispute: id, upheld } => {
             origin.ensure_root()?;

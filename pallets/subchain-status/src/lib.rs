@@ -30,6 +30,7 @@
 //! in the block hook (`Stale` event, `stale` in its record); the next report clears it
 //! (`Fresh`).
 
+mod contracts;
 mod dispatch;
 mod hooks;
 pub mod weights;
@@ -42,13 +43,14 @@ use scale_info::{meta_type, TypeInfo};
 
 use accord_pallet_alliances::ChainId;
 use accord_pallet_organizations::OrgCode;
-use accord_primitives::{AccountId32, BlockNumber, H256};
+use accord_primitives::{AccountId32, BlockNumber, H160, H256};
 use accord_support::storage::StorageEntry;
 use accord_support::{
     constant, Blake2_128Concat, BoundedVec, Hooks, OptionQuery, PalletError, PalletMeta, StorageDoubleMap, StorageMap,
     StorageValue, Twox64Concat, ValueQuery,
 };
 
+pub use contracts::{Announcement, ContractDispute, CONTRACTS, CONTRACT_DISPUTES};
 pub use dispatch::{dispatch, members};
 pub use hooks::{beyond_tolerance, changes};
 
@@ -96,7 +98,8 @@ pub struct Status {
     pub tx_count: u64,
     /// Transactions per second over the reporting window, in thousandths.
     pub tps_milli: u64,
-    /// Deployed contracts / business-logic versions.
+    /// Deployed contracts and business-logic versions: the EVM contracts (`Evm.ContractCount`,
+    /// release aliases and versions included) plus the built-in targets' shipped versions.
     pub contracts: u32,
 }
 
@@ -407,6 +410,58 @@ pub enum Call {
         /// Upheld (true) or rejected.
         upheld: bool,
     },
+    /// Announces a contract deployed on the sub-chain (or its new code): its address and
+    /// the keccak-256 hash of its code, read at a finalized block of the sub-chain.
+    ///
+    /// - Origin: a monitoring account of an active member organization.
+    /// - Events: `ContractAnnounced`.
+    /// - Errors: `UnknownSubchain`, `NotMonitor`, `AlreadyAnnounced` (the same code hash),
+    ///   `HeightTooLow` (below the announced one), `Escalated` (a dispute of it is open).
+    /// - Cost: [`weights::contract`].
+    #[codec(index = 8)]
+    announce_contract {
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// The contract's address.
+        contract: H160,
+        /// keccak-256 of its code.
+        code_hash: H256,
+        /// The sub-chain block it was read at.
+        height: u64,
+    },
+    /// Disputes an announced contract: the sender's organization observed another code (or
+    /// none) at the address on its own node. Escalated to governance at once.
+    ///
+    /// - Origin: a monitoring account of another active member organization.
+    /// - Events: `ContractDisputed`.
+    /// - Errors: `UnknownSubchain`, `NotMonitor`, `UnknownContract`, `OwnReport`,
+    ///   `WithinTolerance` (the same code hash), `AlreadyDisputed`.
+    /// - Cost: [`weights::contract`].
+    #[codec(index = 9)]
+    dispute_contract {
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// The contract's address.
+        contract: H160,
+        /// The code hash observed (`None`: no contract there).
+        observed: Option<H256>,
+    },
+    /// Resolves a contract dispute: upheld (the announcement is withdrawn, its organization
+    /// flagged) or rejected.
+    ///
+    /// - Origin: root (a passed proposal).
+    /// - Events: `ContractDisputeClosed`.
+    /// - Errors: `UnknownDispute`, `NotOpen`.
+    /// - Cost: [`weights::contract`].
+    #[codec(index = 10)]
+    resolve_contract {
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// The contract's address.
+        contract: H160,
+        /// Upheld (true) or rejected.
+        upheld: bool,
+    },
 }
 
 /// The events of the sub-chain status pallet.
@@ -516,6 +571,44 @@ pub enum Event {
         /// Their confirmations so far.
         confirmations: u32,
     },
+    /// A contract of a sub-chain was announced (or its new code).
+    #[codec(index = 11)]
+    ContractAnnounced {
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// The contract's address.
+        contract: H160,
+        /// keccak-256 of its code.
+        code_hash: H256,
+        /// The sub-chain block it was read at.
+        height: u64,
+        /// The reporting organization.
+        org: OrgCode,
+    },
+    /// An announced contract was disputed (and escalated to governance).
+    #[codec(index = 12)]
+    ContractDisputed {
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// The contract's address.
+        contract: H160,
+        /// The disputing organization.
+        org: OrgCode,
+        /// The code hash announced.
+        announced: H256,
+        /// The code hash observed (`None`: no contract there).
+        observed: Option<H256>,
+    },
+    /// Governance resolved a contract dispute.
+    #[codec(index = 13)]
+    ContractDisputeClosed {
+        /// The sub-chain.
+        subchain: SubchainId,
+        /// The contract's address.
+        contract: H160,
+        /// `Upheld` or `Rejected`.
+        status: DisputeStatus,
+    },
 }
 
 /// The errors of the sub-chain status pallet.
@@ -575,6 +668,10 @@ pub enum Error {
     Accused,
     /// The dispute went to governance: only root resolves it now.
     Escalated,
+    /// The contract is announced with this code hash already.
+    AlreadyAnnounced,
+    /// No contract is announced at this address for the sub-chain.
+    UnknownContract,
 }
 
 impl Call {
@@ -585,6 +682,9 @@ impl Call {
             Call::add_monitor { .. } | Call::remove_monitor { .. } => weights::monitor(),
             Call::report { .. } => weights::report(),
             Call::dispute { .. } | Call::confirm { .. } | Call::resolve { .. } => weights::dispute(),
+            Call::announce_contract { .. } | Call::dispute_contract { .. } | Call::resolve_contract { .. } => {
+                weights::contract()
+            }
         }
     }
 }
@@ -623,6 +723,8 @@ pub fn metadata() -> PalletMeta {
             MONITOR_COUNT.metadata(),
             REPORTS.metadata(),
             DISPUTES.metadata(),
+            CONTRACTS.metadata(),
+            CONTRACT_DISPUTES.metadata(),
             DISPUTE_OF.metadata(),
             LAST_DISPUTE.metadata(),
             OPEN_DISPUTES.metadata(),

@@ -444,3 +444,74 @@ fn a_confirmation_that_leaves_no_majority_escalates() {
         assert_eq!(DISPUTES.get(ext, &1).unwrap().status, DisputeStatus::Rejected);
     });
 }
+
+#[test]
+fn contracts_are_announced_disputed_and_resolved_by_governance() {
+    use accord_primitives::H160;
+    new_ext().execute_with(|ext| {
+        let contract = H160([5; 20]);
+        let announce =
+            |hash: u8, height| Call::announce_contract { subchain: 1, contract, code_hash: H256([hash; 32]), height };
+        noop(ext, signed(99), announce(1, 10), err(Error::NotMonitor));
+        noop(ext, Origin::Root, announce(1, 10), DispatchError::BadOrigin);
+        noop(
+            ext,
+            signed(11),
+            Call::announce_contract { subchain: 7, contract, code_hash: H256([1; 32]), height: 1 },
+            err(Error::UnknownSubchain),
+        );
+        ok(ext, signed(11), announce(1, 10));
+        let announced =
+            Event::ContractAnnounced { subchain: 1, contract, code_hash: H256([1; 32]), height: 10, org: 1 };
+        assert!(events(ext).contains(&announced));
+        noop(ext, signed(21), announce(1, 12), err(Error::AlreadyAnnounced));
+        noop(ext, signed(21), announce(2, 9), err(Error::HeightTooLow));
+        assert_eq!(CONTRACTS.get(ext, &1, &contract).map(|a| (a.code_hash, a.org)), Some((H256([1; 32]), 1)));
+
+        // Another member observed other code: escalated to governance at once.
+        let dispute = |observed| Call::dispute_contract { subchain: 1, contract, observed };
+        noop(ext, signed(11), dispute(Some(H256([2; 32]))), err(Error::OwnReport));
+        noop(ext, signed(21), dispute(Some(H256([1; 32]))), err(Error::WithinTolerance));
+        noop(
+            ext,
+            signed(21),
+            Call::dispute_contract { subchain: 1, contract: H160([6; 20]), observed: None },
+            err(Error::UnknownContract),
+        );
+        noop(ext, signed(99), dispute(None), err(Error::NotMonitor));
+        ok(ext, signed(21), dispute(Some(H256([2; 32]))));
+        let disputed = CONTRACT_DISPUTES.get(ext, &1, &contract).unwrap();
+        assert_eq!(
+            (disputed.org, disputed.status, disputed.observed),
+            (2, DisputeStatus::Escalated, Some(H256([2; 32])))
+        );
+        noop(ext, signed(31), dispute(None), err(Error::AlreadyDisputed));
+        noop(ext, signed(11), announce(3, 11), err(Error::Escalated));
+
+        // Rejected: the announcement stands. Disputed again and upheld: withdrawn, flagged.
+        let resolve = |upheld| Call::resolve_contract { subchain: 1, contract, upheld };
+        noop(ext, signed(10), resolve(true), DispatchError::BadOrigin);
+        noop(
+            ext,
+            Origin::Root,
+            Call::resolve_contract { subchain: 1, contract: H160([6; 20]), upheld: true },
+            err(Error::UnknownDispute),
+        );
+        ok(ext, Origin::Root, resolve(false));
+        assert!(CONTRACTS.contains_key(ext, &1, &contract));
+        noop(ext, Origin::Root, resolve(true), err(Error::NotOpen));
+        ok(ext, signed(31), dispute(None));
+        ok(ext, Origin::Root, resolve(true));
+        assert!(events(ext).contains(&Event::ContractDisputeClosed {
+            subchain: 1,
+            contract,
+            status: DisputeStatus::Upheld
+        }));
+        assert!(!CONTRACTS.contains_key(ext, &1, &contract));
+        assert_eq!(FLAGS.get(ext, &(1, 1)), 1);
+        // The honest reporter announces again; new code (a release alias repointed) too.
+        ok(ext, signed(21), announce(2, 11));
+        ok(ext, signed(21), announce(3, 12));
+        assert_eq!(CONTRACTS.get(ext, &1, &contract).map(|a| a.code_hash), Some(H256([3; 32])));
+    });
+}

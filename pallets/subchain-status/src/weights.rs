@@ -24,6 +24,13 @@ pub fn report() -> Weight {
     BASE.saturating_add(db_weight::reads_writes(4, 3))
 }
 
+/// `announce_contract`, `dispute_contract`, `resolve_contract`: the sub-chain, the monitor
+/// and its organization, the announcement and its dispute read; one of them and a flag
+/// written.
+pub fn contract() -> Weight {
+    BASE.saturating_add(db_weight::reads_writes(5, 2))
+}
+
 /// `dispute`, `confirm`, `resolve`: the sub-chain, the monitor, the report, the dispute and
 /// the counters.
 pub fn dispute() -> Weight {

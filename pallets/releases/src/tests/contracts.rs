@@ -20,6 +20,7 @@ fn deploy(ext: &mut Ext<'_>, address: H160, n: u8) {
     let info =
         ContractInfo { creator: addr(0xcc), code_hash, created_at: 1, nonce: 1, storage_items: 0, storage_bytes: 0 };
     evm::CONTRACTS.insert(ext, &address, &info);
+    evm::CONTRACT_COUNT.mutate(ext, |n| *n += 1);
 }
 
 fn rule(index: u8) -> DataIdRule {
