@@ -166,14 +166,27 @@ impl RuntimeCall {
             }
             RuntimeCall::Metering(metering::Call::exchange { .. }) => metering::weights::exchange(),
             RuntimeCall::Metering(metering::Call::redeem { .. }) => metering::weights::redeem(),
-            // A contract's serial number costs a read-only call of the contract.
+            // A contract's data: its slots read (a serial number through a read-only call of the
+            // contract, made by the quote, the owner check, the size and the deletion), each
+            // read three times and written once, and the rights over it.
             RuntimeCall::Metering(
                 metering::Call::delete_data { target, .. }
                 | metering::Call::recover_data { target, .. }
                 | metering::Call::set_deleter { target, .. },
-            ) if matches!(target, metering::DataTarget::Contract(_)) => metering::weights::delete_data()
-                .saturating_add(evm::weights::call(evm::data::DATA_SLOTS_GAS, 0))
-                .saturating_add(metering::weights::admin()),
+            ) if target.contract().is_some() => {
+                let (calls, slots) = match target {
+                    metering::DataTarget::Contract(_) => (4, evm::data::DATA_SLOTS_MAX as u64),
+                    _ => (0, evm::data::KEY_SLOTS_MAX as u64),
+                };
+                let call = evm::weights::call(evm::data::DATA_SLOTS_GAS, 0);
+                let rights = metering::DELETERS_MAX as u64;
+                metering::weights::delete_data()
+                    .saturating_add(Weight::from_ref_time(call.ref_time.saturating_mul(calls)))
+                    .saturating_add(accord_support::dispatch::db_weight::reads_writes(
+                        3 * slots + rights,
+                        2 * slots + 2 * rights,
+                    ))
+            }
             RuntimeCall::Metering(metering::Call::delete_data { .. } | metering::Call::recover_data { .. }) => {
                 metering::weights::delete_data()
             }

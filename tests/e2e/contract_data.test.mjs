@@ -91,8 +91,12 @@ test('the right ends when the contract deletes the entry itself, even if it is w
 });
 
 test("a contract's storage quota, bought by anyone, refuses a write past it and grows back", async () => {
+  // Quotas bind once the consortium requires them (a quota others buy for an owner adds room,
+  // it never makes the quota bind by itself).
+  await send(api.tx.sudo.sudo(api.tx.metering.setQuotaRequired(true)), alice);
   // The contract's account: its address ++ 0xEE x 12. It holds 2 entries of 2 slots (128 bytes).
   const owner = `${address}${'ee'.repeat(12)}`;
+  assert.equal((await sent(registry.put(id('e-3'), 3, id('h'), NONE, { gasLimit: 400_000 }))).status, 0, 'no quota yet');
   const events = await send(api.tx.metering.buyQuotaFor(owner, 160), charlie);
   const bought = events.find((e) => api.events.metering.QuotaBoughtFor.is(e));
   assert.equal(bought.data.limit.toNumber(), 160);

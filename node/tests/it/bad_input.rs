@@ -102,7 +102,10 @@ async fn bad_requests_get_json_rpc_errors() {
     };
     let (code, message, _) = route("Ledger", "production", json!("0x01")).await;
     assert_eq!(code, -32602);
-    assert!(message.contains("unknown target \"Ledger\" (targets: Records)"), "{message}");
+    assert!(
+        message.contains("unknown target \"Ledger\" (targets: Records, or a contract target's alias)"),
+        "{message}"
+    );
     let (code, message, _) = route("Records", "beta", json!("0x01")).await;
     assert_eq!(code, -32602);
     assert!(message.contains("unknown traffic class"), "{message}");

@@ -12,8 +12,9 @@
 //!
 //! Then it announces the sub-chain's contracts ([`Reporter::announce`]): when the sub-chain's
 //! contract count changed, and every [`RESCAN_EVERY`] (a release alias pointed at another
-//! version keeps the count), it reads every contract's code hash at the sub-chain's
-//! finalized head and announces, one per round, each that the main chain does not hold
+//! version keeps the count), it reads every contract's code hash at the block of the latest
+//! report (the main chain takes no announcement above it; a new contract changes the count,
+//! which is reported at once) and announces, one per round, each that the main chain does not hold
 //! with that hash (`SubchainStatus.announce_contract`), skipping one whose announcement a
 //! dispute holds for governance.
 
@@ -111,12 +112,14 @@ impl Reporter {
     /// code hash, if any (see the module docs); returns it once its announcement is final.
     pub async fn announce(&mut self) -> Result<Option<H160>, String> {
         let id = self.config.subchain;
-        let (at, height) = finalized_head(&self.sub).await?;
+        let now = on_chain(&self.main, id).await?;
+        // Read at the latest report's block: the main chain takes no announcement above it.
+        let Some(report) = now.latest else { return Ok(None) };
+        let (at, height) = (report.status.block_hash, report.status.height);
         let count = contracts::contract_count(&self.sub, at).await?;
         if self.scanned.is_some_and(|(c, when)| c == count && when.elapsed() < RESCAN_EVERY) {
             return Ok(None);
         }
-        let now = on_chain(&self.main, id).await?;
         if in_flight(&self.main, &self.pair.account(), now.at).await? {
             return Ok(None);
         }

@@ -119,7 +119,15 @@ impl Verifier {
                 pending = true;
                 continue;
             }
-            let observed = super::contracts::code_hash_at(&self.sub, &contract, a.height).await?;
+            let observed = match super::contracts::code_hash_at(&self.sub, &contract, a.height).await {
+                Ok(observed) => observed,
+                Err(e) => {
+                    // One announcement the own node cannot answer holds back no other.
+                    warn!("contract {contract:?} of sub-chain {id}: {e}; checking it again later");
+                    pending = true;
+                    continue;
+                }
+            };
             if observed == Some(a.code_hash) {
                 self.contracts_checked.insert(seen);
                 self.metrics.contracts_checked.fetch_add(1, Ordering::SeqCst);

@@ -85,10 +85,11 @@ pub fn is_plain_contract(ext: &Ext<'_>, address: &H160) -> bool {
     CONTRACTS.contains_key(ext, address) && delegation_of(ext, address).is_none()
 }
 
-/// Whether `address` is unused: no contract, no nonce, no balance.
+/// Whether `address` may become an alias: no contract and no nonce (value sent to it
+/// beforehand, which anyone can do, does not keep it from being one: the alias holds it).
 pub fn is_unused(ext: &Ext<'_>, address: &H160) -> bool {
-    let (balance, nonce, contract) = crate::address_state(ext, address);
-    contract.is_none() && nonce == 0 && balance.is_zero()
+    let (_, nonce, contract) = crate::address_state(ext, address);
+    contract.is_none() && nonce == 0
 }
 
 /// Points alias `alias` at `code`: creates it (by `creator`, with no storage) if it holds

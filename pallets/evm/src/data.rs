@@ -29,12 +29,17 @@ pub const DATA_SLOTS_GAS: u64 = 100_000;
 /// The signature of the mapping function.
 pub const DATA_SLOTS: &str = "accordDataSlots(bytes)";
 
-/// The slots a key of the slots form names: its 32-byte words (1 to [`KEY_SLOTS_MAX`]).
+/// The slots a key of the slots form names: its 32-byte words (1 to [`KEY_SLOTS_MAX`],
+/// distinct).
 pub fn explicit_slots(key: &[u8]) -> Option<Vec<H256>> {
     if key.is_empty() || !key.len().is_multiple_of(32) || key.len() / 32 > KEY_SLOTS_MAX {
         return None;
     }
-    Some(key.chunks(32).map(|c| H256(c.try_into().unwrap_or([0; 32]))).collect())
+    let mut slots: Vec<H256> = key.chunks(32).map(|c| H256(c.try_into().unwrap_or([0; 32]))).collect();
+    let n = slots.len();
+    slots.sort();
+    slots.dedup();
+    (slots.len() == n).then_some(slots)
 }
 
 /// The slots `contract` maps serial number `key` to, by a read-only call of its
@@ -103,7 +108,10 @@ pub fn restore(ext: &mut Ext<'_>, contract: &H160, pairs: &[(H256, H256)]) -> Re
     if pairs.iter().any(|(slot, _)| STORAGE.contains_key(ext, contract, slot)) {
         return Err(ext.error(Error::SlotsInUse));
     }
-    let restored: Vec<_> = pairs.iter().filter(|(_, value)| *value != H256::ZERO).collect();
+    let mut restored: Vec<_> = pairs.iter().filter(|(_, value)| *value != H256::ZERO).collect();
+    // Each slot once (a backup names each once; a duplicate would miscount the slots).
+    restored.sort_by_key(|(slot, _)| *slot);
+    restored.dedup_by_key(|(slot, _)| *slot);
     info.storage_items = info.storage_items.saturating_add(restored.len() as u32);
     info.storage_bytes = info.storage_items as u64 * SLOT_BYTES;
     let owner = crate::account_of(ext, contract);

@@ -37,6 +37,22 @@ pub const DECLARE_GAS: u64 = 150_000;
 /// The longest key.
 pub const KEY_LEN_MAX: usize = 128;
 
+/// What applying a declaration weighs (ps): the read-only `accordDataSlots` call (a call's
+/// fixed part and at most [`crate::data::DATA_SLOTS_GAS`]), the deleters read and the ended
+/// ones dropped (at most 16, each a read and two writes), each of at most
+/// [`crate::data::DATA_SLOTS_MAX`] slots read and marked, the right and its clock written.
+pub fn declare_weight() -> u64 {
+    use accord_support::dispatch::db_weight::reads_writes;
+    let call = crate::weights::call(crate::data::DATA_SLOTS_GAS, 0).ref_time;
+    let slots = crate::data::DATA_SLOTS_MAX as u64;
+    call.saturating_add(reads_writes(16 + slots, 32 + slots + 3).ref_time)
+}
+
+/// What a declaration weighs beyond [`DECLARE_GAS`] at [`crate::WEIGHT_PER_GAS`].
+pub fn surcharge() -> u64 {
+    declare_weight().saturating_sub(DECLARE_GAS.saturating_mul(crate::WEIGHT_PER_GAS))
+}
+
 /// The signature of `setDeleter`.
 pub const SET_DELETER: &str = "setDeleter(bytes,bytes32,bool)";
 /// The signature of the log a declaration emits: contract (indexed), key, deleter, allowed.

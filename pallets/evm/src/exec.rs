@@ -393,7 +393,11 @@ struct ContractChange {
     address: H160,
     /// The code of a contract created by the transaction.
     created: Option<(H256, Code)>,
+    /// Who created a contract created by the transaction (see [`creators`]).
+    creator: H160,
     destroyed: bool,
+    /// Its nonce before the transaction (1 for one it created: EIP-161).
+    nonce_before: u64,
     nonce: u64,
     /// (slot, was non-zero, new value), by slot.
     slots: Vec<(H256, bool, H256)>,
@@ -442,9 +446,35 @@ fn plan(ext: &Ext<'_>, execution: &Execution, state: EvmState) -> Result<Plan, H
             .collect();
         slots.sort_by_key(|(slot, _, _)| *slot);
         let destroyed = account.is_selfdestructed();
-        contracts.push(ContractChange { address, created: code, destroyed, nonce: account.info.nonce, slots });
+        let nonce_before = if existing { CONTRACTS.get(ext, &address).map_or(1, |c| c.nonce) } else { 1 };
+        let nonce = account.info.nonce;
+        let creator = H160([0; 20]);
+        contracts.push(ContractChange { address, created: code, creator, destroyed, nonce_before, nonce, slots });
     }
+    creators(execution, &mut contracts);
     Ok(Plan { transfers: pair(debits, credits)?, contracts })
+}
+
+/// Names the creator of each contract the transaction created: the transaction's caller for
+/// the one it deployed; for one a contract's code deployed with `CREATE`, that contract (the
+/// CREATE address of one of the nonces it used); for one deployed with `CREATE2`, no one
+/// (the zero address). A contract's creator owns its data in `Metering`, so a contract
+/// deployed by a factory belongs to no native account, not to whoever called the factory.
+fn creators(execution: &Execution, contracts: &mut [ContractChange]) {
+    let mut by_address = std::collections::HashMap::new();
+    for c in contracts.iter() {
+        for k in c.nonce_before..c.nonce {
+            by_address.insert(H160(accord_ethereum::create_address(c.address.0, k)), c.address);
+        }
+    }
+    let deployed = execution.to.is_none().then(|| execution.target());
+    for c in contracts.iter_mut().filter(|c| c.created.is_some()) {
+        c.creator = if deployed == Some(c.address) {
+            execution.caller
+        } else {
+            by_address.get(&c.address).copied().unwrap_or(H160([0; 20]))
+        };
+    }
 }
 
 /// `wei` in planck, if it is a whole number of them.
@@ -497,7 +527,7 @@ fn apply(ext: &mut Ext<'_>, execution: &Execution, plan: Plan) -> Result<(), Dis
                 }
                 CODE_REFS.mutate(ext, &code_hash, |n| *n = n.saturating_add(1));
                 crate::CONTRACT_COUNT.mutate(ext, |n| *n = n.saturating_add(1));
-                let creator = execution.caller;
+                let creator = change.creator;
                 ContractInfo { creator, code_hash, created_at: block, nonce: 0, storage_items: 0, storage_bytes: 0 }
             }
             None => CONTRACTS.get(ext, &change.address).ok_or(ext.error(Error::Corruption))?,

@@ -8,7 +8,7 @@
 use revm::context::Cfg;
 use revm::context_interface::ContextTr;
 use revm::handler::{EthPrecompiles, PrecompileProvider};
-use revm::interpreter::{CallInputs, InterpreterResult};
+use revm::interpreter::{CallInputs, InstructionResult, InterpreterResult};
 use revm::primitives::{Address, AddressSet};
 
 use crate::WEIGHT_PER_GAS;
@@ -137,7 +137,11 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for Metered {
             return Ok(Some(result));
         }
         if inputs.bytecode_address == crate::deleters::address() {
-            return Ok(Some(crate::deleters::run(context, inputs)));
+            let result = crate::deleters::run(context, inputs);
+            if result.result == InstructionResult::Return {
+                self.surcharge_ps = self.surcharge_ps.saturating_add(crate::deleters::surcharge());
+            }
+            return Ok(Some(result));
         }
         let output = <EthPrecompiles as PrecompileProvider<CTX>>::run(&mut self.inner, context, inputs)?;
         if let Some(result) = &output {
@@ -243,6 +247,15 @@ mod tests {
     fn every_prague_precompile_is_measured() {
         let addresses: Vec<u16> = MEASURED.iter().map(|m| m.address).collect();
         assert_eq!(addresses, (1..=0x11).collect::<Vec<u16>>());
+    }
+
+    /// A deleter declaration's weight stays under the ratio its gas is declared at.
+    #[test]
+    fn a_declaration_weighs_its_apply_within_the_declared_ratio() {
+        let gas = crate::deleters::DECLARE_GAS;
+        let weight = gas * WEIGHT_PER_GAS + crate::deleters::surcharge();
+        assert_eq!(weight, crate::deleters::declare_weight());
+        assert!(weight <= DECLARED_WEIGHT_PER_GAS * (gas + CALL_GAS), "{weight} ps for {gas} gas");
     }
 
     /// The declared ratio bounds every precompile call's weight per gas of its transaction.

@@ -212,15 +212,30 @@ fn rights_key(target: DataTarget, key: &DataKey, data: &DataInstance) -> (DataTa
     (target, key.clone(), data.instance)
 }
 
-/// Whether `who` may delete `data`: its owner, or a deleter its owner declared for it.
-fn may_delete(ext: &Ext<'_>, target: DataTarget, key: &DataKey, data: &DataInstance, who: &AccountId32) -> bool {
-    *who == data.owner || DELETERS.get(ext, &rights_key(target, key, data), who) == Some(data.owner)
+/// A piece of data as a deletion sees it: its instance and, for a contract's, its slots.
+struct Held<'a> {
+    data: DataInstance,
+    slots: &'a [H256],
 }
 
-/// The deleters `data`'s owner declared for it (at most [`DELETERS_MAX`]).
-fn deleters_of(ext: &Ext<'_>, target: DataTarget, key: &DataKey, data: &DataInstance) -> Vec<AccountId32> {
-    let declared = DELETERS.iter_prefix1(ext, &rights_key(target, key, data), DELETERS_MAX);
-    declared.into_iter().filter(|(_, by)| *by == data.owner).map(|(who, _)| who).collect()
+/// Whether `who` may delete `held`: its owner, or a deleter its owner declared for it whose
+/// right still stands (see `slot_rights`).
+fn may_delete(ext: &Ext<'_>, target: DataTarget, key: &DataKey, held: &Held<'_>, who: &AccountId32) -> bool {
+    *who == held.data.owner
+        || (DELETERS.get(ext, &rights_key(target, key, &held.data), who) == Some(held.data.owner)
+            && crate::slot_rights::still_valid(ext, target, key, held.slots, who))
+}
+
+/// The deleters `held`'s owner declared for it whose rights stand (at most [`DELETERS_MAX`]).
+fn deleters_of(ext: &Ext<'_>, target: DataTarget, key: &DataKey, held: &Held<'_>) -> Vec<AccountId32> {
+    let declared = DELETERS.iter_prefix1(ext, &rights_key(target, key, &held.data), DELETERS_MAX);
+    declared
+        .into_iter()
+        .filter(|(who, by)| {
+            *by == held.data.owner && crate::slot_rights::still_valid(ext, target, key, held.slots, who)
+        })
+        .map(|(who, _)| who)
+        .collect()
 }
 
 /// The `(day, seq)` a backup of `days` from today expires at: exactly today + `days`.
@@ -289,16 +304,19 @@ pub(crate) fn delete(
     backup_days: Option<u32>,
 ) -> DispatchResult {
     let data = store.instance(ext, target, &key).ok_or_else(|| fail(ext, Error::UnknownData))?;
-    if !may_delete(ext, target, &key, &data, &who) {
+    let slots = store.contract_slots(ext, target, &key);
+    let held = Held { data, slots: &slots };
+    if !may_delete(ext, target, &key, &held, &who) {
         return Err(fail(ext, Error::NotDeleter));
     }
     match mode {
         DeletionMode::Permanent => {
             store.take(ext, target, &key, who)?;
             DELETERS.clear_prefix(ext, &rights_key(target, &key, &data), DELETERS_MAX);
+            crate::slot_rights::forget(ext, target, &key, None);
             PENDING_DELETION.put(ext, &(0, 0));
         }
-        DeletionMode::Backup => backup(ext, store, who, target, &key, data, backup_days)?,
+        DeletionMode::Backup => backup(ext, store, who, target, &key, &held, backup_days)?,
     }
     deposit(ext, Event::DataDeleted { target, key, mode, by: who });
     Ok(())
@@ -311,9 +329,10 @@ fn backup(
     who: AccountId32,
     target: DataTarget,
     key: &DataKey,
-    data: DataInstance,
+    held: &Held<'_>,
     backup_days: Option<u32>,
 ) -> DispatchResult {
+    let data = held.data;
     let days = backup_days_of(ext, backup_days);
     if !(1..=BACKUP_DAYS_MAX).contains(&days) {
         return Err(fail(ext, Error::BadBackupDays));
@@ -326,8 +345,8 @@ fn backup(
         return Err(fail(ext, Error::BackupTooLarge));
     }
     let (expires_day, seq) = expiry_slot(ext, days)?;
-    let deleters = BoundedVec::try_from_vec(deleters_of(ext, target, key, &data))
-        .map_err(|_| fail(ext, Error::TooManyDeleters))?;
+    let deleters =
+        BoundedVec::try_from_vec(deleters_of(ext, target, key, held)).map_err(|_| fail(ext, Error::TooManyDeleters))?;
     let taken = store.take(ext, target, key, who)?;
     let taken = BoundedVec::try_from_vec(taken).map_err(|_| fail(ext, Error::BackupTooLarge))?;
     let bytes = taken.len() as u64;
@@ -344,6 +363,7 @@ fn backup(
     schedule(ext, expires_day, seq, target, key)?;
     BACKUPS.insert(ext, &target, key, &backup);
     DELETERS.clear_prefix(ext, &rights_key(target, key, &data), DELETERS_MAX);
+    crate::slot_rights::forget(ext, target, key, None);
     PENDING_DELETION.put(ext, &(bytes, bytes.saturating_mul(days as u64)));
     Ok(())
 }
@@ -379,11 +399,10 @@ pub(crate) fn recover(
     unschedule(ext, backup.expires_day, backup.seq);
     // The same instance is back: so are the rights its owner had declared for it.
     let rights = (target, key.clone(), backup.instance);
-    if !backup.deleters.is_empty() {
-        crate::slot_rights::index(ext, target, &key, &store.contract_slots(ext, target, &key))?;
-    }
+    let slots = store.contract_slots(ext, target, &key);
     for deleter in backup.deleters.as_slice() {
         DELETERS.insert(ext, &rights, deleter, &backup.owner);
+        crate::slot_rights::granted(ext, target, &key, &slots, deleter);
     }
     deposit(ext, Event::DataRecovered { target, key, by: who });
     Ok(())
@@ -404,16 +423,19 @@ pub(crate) fn set_deleter(
             return Err(fail(ext, Error::NotOwner));
         }
         let rights = rights_key(target, &key, &data);
+        let slots = store.contract_slots(ext, target, &key);
         if allowed {
+            crate::slot_rights::drop_ended(ext, target, &key, &slots);
             if !DELETERS.contains_key(ext, &rights, &who)
                 && DELETERS.iter_prefix1(ext, &rights, DELETERS_MAX).len() as u32 >= DELETERS_MAX
             {
                 return Err(fail(ext, Error::TooManyDeleters));
             }
-            crate::slot_rights::index(ext, target, &key, &store.contract_slots(ext, target, &key))?;
             DELETERS.insert(ext, &rights, &who, &owner);
+            crate::slot_rights::granted(ext, target, &key, &slots, &who);
         } else {
             DELETERS.remove(ext, &rights, &who);
+            crate::slot_rights::forget(ext, target, &key, Some(&who));
         }
     } else {
         let mut backup = BACKUPS.get(ext, &target, &key).ok_or_else(|| fail(ext, Error::UnknownData))?;

@@ -98,8 +98,10 @@ pub use payout::{credit_block_income, note_work, paid_medium, pay_out, work_due}
 pub use pricing::{
     admission_threshold, attempt_usage, current_prices, estimate, fee_of, note_actual, refund, withdraw, Charge, Quote,
 };
-pub use quota::{check_usage, data_resized, Quota, QUOTAS, QUOTA_REQUIRED};
-pub use slot_rights::{contract_slots_zeroed, declare_by_contract, SlotKeys, SLOT_RIGHTS};
+pub use quota::{check_usage, data_resized, Quota, QUOTAS, QUOTA_GIFTS, QUOTA_REQUIRED};
+pub use slot_rights::{
+    contract_slots_zeroed, declare_by_contract, RIGHTS_CLOCK, RIGHTS_SINCE, SLOT_ENDED, SLOT_RIGHTS,
+};
 
 /// The pallet's name in the runtime.
 pub const NAME: &str = "Metering";
@@ -717,7 +719,8 @@ pub enum Call<C> {
     },
     /// Buys `bytes` of storage quota for `owner`, paid by the caller: for a contract, whose
     /// storage counts against the quota of its account (its address `++ [0xEE; 12]`), anyone
-    /// may buy it room.
+    /// may buy it room. Quota bought for another owner adds room but never makes its quota
+    /// bind (`Metering.QuotaGifts`): that takes the owner's own purchase, or quotas required.
     ///
     /// - Origin: signed (the payer).
     /// - Events: `QuotaBoughtFor`.
@@ -794,6 +797,9 @@ pub fn metadata<C: TypeInfo + 'static>() -> PalletMeta {
             BACKUPS.metadata(),
             DELETERS.metadata(),
             SLOT_RIGHTS.metadata(),
+            SLOT_ENDED.metadata(),
+            RIGHTS_SINCE.metadata(),
+            RIGHTS_CLOCK.metadata(),
             EXPIRING.metadata(),
             EXPIRY_DAYS.metadata(),
             BACKUP_DAYS.metadata(),
@@ -801,6 +807,7 @@ pub fn metadata<C: TypeInfo + 'static>() -> PalletMeta {
             PENDING_DELETION.metadata(),
             QUOTAS.metadata(),
             QUOTA_REQUIRED.metadata(),
+            QUOTA_GIFTS.metadata(),
             PERIOD_NODES.metadata(),
             ATTESTED_MEDIA.metadata(),
             ATTESTATION_COUNT.metadata(),

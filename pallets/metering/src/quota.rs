@@ -33,9 +33,18 @@ pub const QUOTA_REQUIRED: StorageValue<bool, ValueQuery> = StorageValue::new(
     &[" Whether every owner's writes are limited by its quota (else only owners that bought some)."],
 );
 
-/// Whether `quota` limits writes.
-fn enforced(ext: &Ext<'_>, quota: &Quota) -> bool {
-    quota.limit > 0 || QUOTA_REQUIRED.get(ext)
+/// `Metering.QuotaGifts`.
+pub const QUOTA_GIFTS: StorageMap<AccountId32, u64, Blake2_128Concat, ValueQuery> = StorageMap::new(
+    NAME,
+    "QuotaGifts",
+    &[" The bytes of each owner's quota that others bought for it: they add room, but never make a quota bind."],
+);
+
+/// Whether `owner`'s `quota` limits its writes: when quotas are required, or when the owner
+/// bought quota itself. Quota others bought only adds room: nobody can freeze another's data
+/// by buying it a byte.
+fn enforced(ext: &Ext<'_>, owner: &AccountId32, quota: &Quota) -> bool {
+    quota.limit > QUOTA_GIFTS.get(ext, owner) || QUOTA_REQUIRED.get(ext)
 }
 
 /// Reports that a piece of data went from `before` (owner, bytes) to `after`: the bytes are
@@ -59,7 +68,7 @@ pub fn data_resized(
         };
         let grows = before.as_ref().is_none_or(|(o, b)| *o != owner || bytes > *b);
         quota.used = quota.used.saturating_add(bytes);
-        if grows && enforced(ext, &quota) && quota.used > quota.limit {
+        if grows && enforced(ext, &owner, &quota) && quota.used > quota.limit {
             return Err(ext.error(Error::QuotaExceeded));
         }
         changes.retain(|(o, _)| *o != owner);
@@ -76,7 +85,7 @@ pub fn data_resized(
 /// before it grows.
 pub fn check_usage(ext: &Ext<'_>, owner: &AccountId32, used: u64) -> Result<(), u64> {
     let quota = QUOTAS.get(ext, owner);
-    if enforced(ext, &quota) && used > quota.limit {
+    if enforced(ext, owner, &quota) && used > quota.limit {
         return Err(quota.limit);
     }
     Ok(())
@@ -102,5 +111,8 @@ pub(crate) fn buy(
     let mut quota = QUOTAS.get(ext, &owner);
     quota.limit = quota.limit.saturating_add(bytes);
     QUOTAS.insert(ext, &owner, &quota);
+    if payer != owner {
+        QUOTA_GIFTS.mutate(ext, &owner, |g| *g = g.saturating_add(bytes));
+    }
     Ok((price, quota.limit))
 }

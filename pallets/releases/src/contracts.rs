@@ -130,6 +130,9 @@ pub(crate) fn create(ext: &mut Ext<'_>, origin: Origin, code: H160, data_id: Dat
         .ok_or_else(|| fail(ext, Error::NoFreeAlias))?;
     let alias = alias_address(nonce);
     ALIAS_NONCE.put(ext, &nonce.saturating_add(1));
+    // The admin's address is the alias's creator: record whose account it is, so that the
+    // alias's data belongs to the admin (Metering deletions) from the start.
+    evm::note_original_account(ext, &admin);
     alias::point(ext, &alias, &code, H160(accord_ethereum::address_of(&admin)));
     let versions = BoundedVec::from_array([code]);
     CONTRACT_TARGETS.insert(ext, &alias, &ContractTarget { admin, data_id, versions });

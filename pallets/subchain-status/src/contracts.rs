@@ -92,6 +92,12 @@ pub(crate) fn announce(
     let who = origin.ensure_signed()?;
     let sc = subchain_of(ext, subchain)?;
     let org = monitor_org(ext, subchain, &sc, &who)?;
+    // Read at a block the main chain knows: at most the latest report's height, so every
+    // member's node has it and a verifier can check it.
+    let reported = crate::REPORTS.get(ext, &subchain, &sc.last_seq).map(|r| r.status.height);
+    if reported.is_none_or(|h| height > h) {
+        return Err(fail(ext, Error::HeightTooHigh));
+    }
     let before = CONTRACTS.get(ext, &subchain, &contract);
     if before.is_some_and(|a| a.code_hash == code_hash) {
         return Err(fail(ext, Error::AlreadyAnnounced));

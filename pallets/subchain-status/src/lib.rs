@@ -415,8 +415,9 @@ pub enum Call {
     ///
     /// - Origin: a monitoring account of an active member organization.
     /// - Events: `ContractAnnounced`.
-    /// - Errors: `UnknownSubchain`, `NotMonitor`, `AlreadyAnnounced` (the same code hash),
-    ///   `HeightTooLow` (below the announced one), `Escalated` (a dispute of it is open).
+    /// - Errors: `UnknownSubchain`, `NotMonitor`, `HeightTooHigh` (above the latest report's
+    ///   height), `AlreadyAnnounced` (the same code hash), `HeightTooLow` (below the announced
+    ///   one), `Escalated` (a dispute of it is open).
     /// - Cost: [`weights::contract`].
     #[codec(index = 8)]
     announce_contract {
@@ -672,6 +673,8 @@ pub enum Error {
     AlreadyAnnounced,
     /// No contract is announced at this address for the sub-chain.
     UnknownContract,
+    /// An announcement above the latest report's height (or before any report).
+    HeightTooHigh,
 }
 
 impl Call {

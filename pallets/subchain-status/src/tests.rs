@@ -460,6 +460,9 @@ fn contracts_are_announced_disputed_and_resolved_by_governance() {
             Call::announce_contract { subchain: 7, contract, code_hash: H256([1; 32]), height: 1 },
             err(Error::UnknownSubchain),
         );
+        noop(ext, signed(11), announce(1, 10), err(Error::HeightTooHigh));
+        ok(ext, signed(11), Call::report { subchain: 1, status: status(12, 5, 1) });
+        noop(ext, signed(11), announce(1, 13), err(Error::HeightTooHigh));
         ok(ext, signed(11), announce(1, 10));
         let announced =
             Event::ContractAnnounced { subchain: 1, contract, code_hash: H256([1; 32]), height: 10, org: 1 };
