@@ -154,8 +154,10 @@ impl RuntimeCall {
             RuntimeCall::Releases(releases::Call::signal_support { .. }) => {
                 releases::weights::signal_support().saturating_add(metering::weights::note_work())
             }
-            RuntimeCall::Releases(releases::Call::create_contract_target { .. }) => {
-                releases::weights::create_contract_target()
+            RuntimeCall::Releases(releases::Call::create_contract_target { init, .. }) => {
+                let call =
+                    init.as_ref().map_or(Weight::ZERO, |i| evm::weights::call(i.gas_limit, i.input.len() as u32));
+                releases::weights::create_contract_target().saturating_add(call)
             }
             RuntimeCall::Releases(releases::Call::add_contract_version { .. }) => {
                 releases::weights::add_contract_version()

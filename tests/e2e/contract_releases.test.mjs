@@ -76,7 +76,7 @@ const route = async (n, cls = 'production') => (await api.rpc.releases.route(ali
 
 test('a deployed contract becomes a contract target: users call its alias, version 1 serves', async () => {
   v1 = await deploy('TallyV1');
-  const events = await send(api.tx.releases.createContractTarget(v1.address, { Argument: { index: 0 } }), alice);
+  const events = await send(api.tx.releases.createContractTarget(v1.address, { Argument: { index: 0 } }, null), alice);
   const created = find(events, api.events.releases.ContractTargetCreated);
   alias = created.data.alias.toHex();
   assert.equal(created.data.code.toHex(), v1.address);

@@ -43,6 +43,15 @@ impl DataIdRule {
     }
 }
 
+/// The call that initialises a new alias: the signer calls it with `input`.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct AliasInit {
+    /// The call data (an initializer of version 1).
+    pub input: evm::Input,
+    /// The most gas it may use.
+    pub gas_limit: u64,
+}
+
 /// A contract target.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct ContractTarget {
@@ -118,7 +127,13 @@ fn fail(ext: &Ext<'_>, error: Error) -> DispatchError {
 }
 
 /// `create_contract_target`.
-pub(crate) fn create(ext: &mut Ext<'_>, origin: Origin, code: H160, data_id: DataIdRule) -> Result<(), DispatchError> {
+pub(crate) fn create(
+    ext: &mut Ext<'_>,
+    origin: Origin,
+    code: H160,
+    data_id: DataIdRule,
+    init: Option<AliasInit>,
+) -> Result<(), DispatchError> {
     let admin = origin.ensure_signed()?;
     if !alias::is_plain_contract(ext, &code) {
         return Err(fail(ext, Error::NotAPlainContract));
@@ -137,6 +152,16 @@ pub(crate) fn create(ext: &mut Ext<'_>, origin: Origin, code: H160, data_id: Dat
     let versions = BoundedVec::from_array([code]);
     CONTRACT_TARGETS.insert(ext, &alias, &ContractTarget { admin, data_id, versions });
     deposit(ext, Event::ContractTargetCreated { alias, admin, code, data_id });
+    if let Some(init) = init {
+        // The executive bumped the signer's nonce before dispatch: the call's is the one before.
+        let nonce = accord_pallet_system::account_nonce(ext, &admin).saturating_sub(1) as u64;
+        let call =
+            evm::Execution::call(admin, nonce, alias, init.input.into_inner(), Default::default(), init.gas_limit);
+        let outcome = evm::exec::execute(ext, &call)?;
+        if outcome.exit != evm::ExitReason::Succeeded {
+            return Err(fail(ext, Error::InitFailed));
+        }
+    }
     Ok(())
 }
 

@@ -144,7 +144,9 @@ pub fn dispatch<C: RoutedCall>(
             SUPPORT.insert(ext, &signal.key, &signal);
             deposit(ext, Event::SupportSignalled { key: signal.key, versions: signal.versions });
         }
-        Call::create_contract_target { code, data_id } => crate::contracts::create(ext, origin, code, data_id)?,
+        Call::create_contract_target { code, data_id, init } => {
+            crate::contracts::create(ext, origin, code, data_id, init)?
+        }
         Call::add_contract_version { alias, code } => crate::contracts::add_version(ext, origin, alias, code)?,
     }
     Ok(())

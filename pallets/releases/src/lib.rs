@@ -70,8 +70,8 @@ use accord_support::{
 };
 
 pub use contracts::{
-    alias_address, contract_route, has_version, serve, ContractTarget, DataIdRule, ALIAS_NONCE, CONTRACT_TARGETS,
-    CONTRACT_VERSIONS_MAX,
+    alias_address, contract_route, has_version, serve, AliasInit, ContractTarget, DataIdRule, ALIAS_NONCE,
+    CONTRACT_TARGETS, CONTRACT_VERSIONS_MAX,
 };
 pub use dispatch::{dispatch, RoutedCall};
 pub use routing::{bucket_of, check_class, note_outcome, route, totals, Routed};
@@ -513,17 +513,24 @@ pub enum Call<C> {
     /// 1 is the deployed contract `code`. Calls to the alias run a version's code against the
     /// alias's storage; initialise that storage through the alias (an initializer of version
     /// 1), as behind any upgradeable proxy: constructors ran in the versions' own storage.
+    /// With `init`, the signer calls the new alias with it in the same transaction, so nobody
+    /// can initialise it first.
     ///
     /// - Origin: signed; the signer becomes the target's admin.
-    /// - Events: `ContractTargetCreated` (with the alias).
-    /// - Errors: `NotAPlainContract` (`code` holds no contract, or is an alias), `NoFreeAlias`.
-    /// - Cost: [`weights::create_contract_target`].
+    /// - Events: `ContractTargetCreated` (with the alias); with `init`, the call's `Evm` events.
+    /// - Errors: `NotAPlainContract` (`code` holds no contract, or is an alias), `NoFreeAlias`,
+    ///   `InitFailed` (the init call reverted or halted: nothing is created); the `Evm`
+    ///   refusals of a call (`GasLimitTooHigh`, `GasLimitTooLow`, ...).
+    /// - Cost: [`weights::create_contract_target`], with `init` plus an `Evm.call`'s weight of
+    ///   its gas limit and input (refunded to the gas it used).
     #[codec(index = 8)]
     create_contract_target {
         /// The contract whose code is version 1.
         code: H160,
         /// How a call's data id is read from its input.
         data_id: DataIdRule,
+        /// A call of the new alias by the signer, in the same transaction (an initializer).
+        init: Option<AliasInit>,
     },
     /// Adds the next version of a contract target: the deployed contract `code`. Nothing is
     /// routed to it until a release of the target opens with it.
@@ -680,6 +687,8 @@ pub enum Error {
     TooManyVersions,
     /// No unused alias address was found (the derived ones are taken).
     NoFreeAlias,
+    /// The init call of a new alias reverted or halted.
+    InitFailed,
 }
 
 impl PalletError for Error {

@@ -81,7 +81,7 @@ fn a_contract_target_serves_versions_by_class_and_rolls_back_on_reverts() {
         chain.signed(&alice, &deploy(V2), 1),
         chain.signed(
             &alice,
-            &RuntimeCall::Releases(releases::Call::create_contract_target { code: v1, data_id: rule }),
+            &RuntimeCall::Releases(releases::Call::create_contract_target { code: v1, data_id: rule, init: None }),
             2,
         ),
     ]);
@@ -150,4 +150,36 @@ fn a_call_that_reaches_no_alias_is_not_charged_for_routing() {
     let routing = releases::weights::routed();
     assert!(direct.info.weight.ref_time + routing.ref_time <= declared.ref_time);
     assert_eq!(last_executed(&chain), (None, true));
+}
+
+#[test]
+fn an_alias_is_initialised_in_the_transaction_that_creates_it() {
+    let mut chain = Chain::dev();
+    let alice = Pair::dev("Alice");
+    let me = accord_ethereum::address_of(&alice.account());
+    let (v1, v2) = (H160(accord_ethereum::create_address(me, 0)), H160(accord_ethereum::create_address(me, 1)));
+    chain.produce(&[chain.signed(&alice, &deploy(V1), 0), chain.signed(&alice, &deploy(V2), 1)]);
+    let init = |n: u8| {
+        let mut input = vec![1, 2, 3, 4];
+        input.extend_from_slice(&word(n).0);
+        Some(releases::AliasInit { input: BoundedVec::try_from_vec(input).unwrap(), gas_limit: 100_000 })
+    };
+    let create = |code, init| {
+        let rule = DataIdRule::Argument { index: 0 };
+        RuntimeCall::Releases(releases::Call::create_contract_target { code, data_id: rule, init })
+    };
+    // Version 2 refuses odd ids: its init reverts, and nothing is created.
+    let failed = chain.produce(&[chain.signed(&alice, &create(v2, init(3)), 2)]).remove(0).unwrap();
+    let init_failed = accord_support::DispatchError::Module(accord_support::ModuleError {
+        index: 10,
+        error: [releases::Error::InitFailed as u8, 0, 0, 0],
+    });
+    assert_eq!(failed.result, Err(init_failed));
+    assert_eq!(chain.read(|ext| releases::ALIAS_NONCE.get(ext)), 0);
+    // Version 1's init writes the alias's storage in the same transaction.
+    let created = chain.produce(&[chain.signed(&alice, &create(v1, init(5)), 3)]).remove(0).unwrap();
+    assert_eq!(created.result, Ok(()));
+    let alias = releases::alias_address(0);
+    assert_eq!(slot(&chain, alias, 5), Some(1));
+    assert!(created.info.weight.ref_time < create(v1, init(5)).weight().ref_time, "refunded to the gas it used");
 }

@@ -28,7 +28,7 @@ fn rule(index: u8) -> DataIdRule {
 }
 
 fn create_target(code: H160) -> Call<TestCall> {
-    Call::create_contract_target { code, data_id: rule(0) }
+    Call::create_contract_target { code, data_id: rule(0), init: None }
 }
 
 /// Call data with selector `0xaabbccdd` and one argument word ending in `n`.
