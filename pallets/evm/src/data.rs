@@ -81,6 +81,24 @@ fn decode_slots(output: &[u8]) -> Option<Vec<H256>> {
     (slots.len() == n).then_some(slots)
 }
 
+/// Seeded random inputs for the decoders' tests: a xorshift generator (no dependency).
+#[cfg(test)]
+pub(crate) fn random_inputs(seed: u64, count: usize, max_len: usize) -> Vec<Vec<u8>> {
+    let mut state = seed | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..count)
+        .map(|_| {
+            let len = (next() % (max_len as u64 + 1)) as usize;
+            (0..len).map(|_| next() as u8).collect()
+        })
+        .collect()
+}
+
 /// The non-zero values of `slots` in `contract`, in slot order.
 pub fn values(ext: &Ext<'_>, contract: &H160, slots: &[H256]) -> Vec<(H256, H256)> {
     slots.iter().filter_map(|slot| STORAGE.get(ext, contract, slot).map(|value| (*slot, value))).collect()
@@ -123,4 +141,42 @@ pub fn restore(ext: &mut Ext<'_>, contract: &H160, pairs: &[(H256, H256)]) -> Re
     }
     CONTRACTS.insert(ext, contract, &info);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever a contract returns, decoding it answers and never panics; a well-formed
+    /// answer decodes to its distinct slots.
+    #[test]
+    fn slot_lists_decode_strictly_and_never_panic() {
+        for input in random_inputs(0x5eed, 5_000, 300) {
+            let _ = decode_slots(&input);
+        }
+        let encode = |words: &[[u8; 32]]| {
+            let mut out = accord_ethereum::abi::word_of(32).to_vec();
+            out.extend(accord_ethereum::abi::word_of(words.len() as u64));
+            words.iter().for_each(|w| out.extend(w));
+            out
+        };
+        assert_eq!(decode_slots(&encode(&[[2; 32], [1; 32]])), Some(vec![H256([1; 32]), H256([2; 32])]));
+        assert_eq!(decode_slots(&encode(&[[1; 32], [1; 32]])), None, "duplicates");
+        assert_eq!(decode_slots(&encode(&[])), None, "empty");
+        assert_eq!(decode_slots(&encode(&[[1; 32]; DATA_SLOTS_MAX + 1])), None, "too many");
+        let mut trailing = encode(&[[1; 32]]);
+        trailing.push(0);
+        assert_eq!(decode_slots(&trailing), None, "trailing bytes");
+    }
+
+    #[test]
+    fn explicit_keys_name_distinct_slots() {
+        for input in random_inputs(0xfeed, 2_000, 200) {
+            let _ = explicit_slots(&input);
+        }
+        assert_eq!(explicit_slots(&[[1u8; 32], [2; 32]].concat()).map(|s| s.len()), Some(2));
+        assert_eq!(explicit_slots(&[[1u8; 32], [1; 32]].concat()), None);
+        assert_eq!(explicit_slots(&[1; 33]), None);
+        assert_eq!(explicit_slots(&[1; 160]), None, "five slots");
+    }
 }

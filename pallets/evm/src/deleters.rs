@@ -183,3 +183,25 @@ pub fn apply(ext: &mut Ext<'_>, declared: &Declared) -> Result<(), String> {
     )
     .map_err(|_| "Data: the data has the most deleters it may have (16)".to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever a contract passes, parsing answers a declaration or a reason, never a panic.
+    #[test]
+    fn declarations_parse_strictly_and_never_panic() {
+        let selector = abi::selector(SET_DELETER);
+        for mut input in crate::data::random_inputs(0xdec1, 5_000, 300) {
+            if input.len() >= 4 && input[0] % 2 == 0 {
+                input[..4].copy_from_slice(&selector);
+            }
+            let _ = parse(&input);
+        }
+        let mut good = selector.to_vec();
+        let mut args = abi::encode(&[Token::Bytes(b"k"), Token::Uint(0), Token::Uint(1)]);
+        args[32..64].copy_from_slice(&[7; 32]);
+        good.extend(args);
+        assert_eq!(parse(&good), Ok((b"k".to_vec(), [7; 32], true)));
+    }
+}

@@ -109,7 +109,31 @@ fn samples(chain: &Chain) -> Vec<Vec<u8>> {
             payer: None,
         })),
     });
+    let contract = accord_primitives::H160([7; 20]);
+    let target = RuntimeCall::Releases(accord_pallet_releases::Call::create_contract_target {
+        code: contract,
+        data_id: accord_pallet_releases::DataIdRule::Argument { index: 1 },
+        init: Some(accord_pallet_releases::AliasInit { input: bounded(&[1, 2, 3, 4, 5]), gas_limit: 90_000 }),
+    });
+    let contract_data = RuntimeCall::Metering(accord_pallet_metering::Call::delete_data {
+        target: accord_pallet_metering::DataTarget::Contract(contract),
+        key: bounded(&[9; 32]),
+        mode: accord_pallet_metering::DeletionMode::Permanent,
+        backup_days: None,
+        payer: None,
+    });
+    let announce = RuntimeCall::SubchainStatus(accord_pallet_subchain_status::Call::announce_contract {
+        subchain: 1,
+        contract,
+        code_hash: accord_primitives::H256([3; 32]),
+        height: 77,
+    });
+    let quota = RuntimeCall::Metering(accord_pallet_metering::Call::buy_quota_for { owner: bob.account(), bytes: 64 });
     vec![
+        chain.signed(&alice, &target, 0).into_encoded(),
+        chain.signed(&alice, &contract_data, 0).into_encoded(),
+        chain.signed(&alice, &announce, 0).into_encoded(),
+        chain.signed(&alice, &quota, 0).into_encoded(),
         chain.signed(&alice, &exchange, 0).into_encoded(),
         chain.signed(&alice, &deletion, 0).into_encoded(),
         chain.signed(&alice, &classed, 0).into_encoded(),
