@@ -17,12 +17,14 @@
 //! 128 bytes. Gas: [`DECLARE_GAS`] (it covers the read-only `accordDataSlots` call at apply).
 
 use revm::context_interface::{ContextTr, JournalTr};
-use revm::interpreter::{CallInputs, CallScheme, Gas, InstructionResult, InterpreterResult};
+use revm::interpreter::{CallInputs, InstructionResult, InterpreterResult};
 use revm::primitives::{Address, Bytes, Log, LogData, B256};
 
 use accord_ethereum::abi::{self, Args, Token};
 use accord_primitives::{AccountId32, H160};
 use accord_support::Ext;
+
+use crate::precompiles::{charge, check_plain_call, revert};
 
 /// The precompile's address.
 pub const DATA_ADDRESS: [u8; 20] = {
@@ -83,17 +85,18 @@ pub struct Declared {
 
 /// Runs a call of the precompile.
 pub fn run<CTX: ContextTr>(context: &mut CTX, inputs: &CallInputs) -> InterpreterResult {
-    let input = inputs.input.as_bytes(context).to_vec();
-    let parsed = check_call(&*context, inputs).and_then(|()| parse(&input));
+    // Read in place, after the call checks: a refused call costs its caller no gas here, so
+    // it must cost no copy.
+    let parsed = check_plain_call(&*context, inputs, "Data", "declare deleters")
+        .and_then(|()| parse(&inputs.input.as_bytes(context)));
     let (key, deleter, allowed) = match parsed {
         Ok(request) => request,
         Err(reason) => return revert(inputs, &reason),
     };
-    let mut meter = Gas::new_with_regular_gas_and_reservoir(inputs.gas_limit, inputs.reservoir);
-    if !meter.record_regular_cost(DECLARE_GAS) {
-        meter.spend_all();
-        return InterpreterResult::new(InstructionResult::PrecompileOOG, Bytes::new(), meter);
-    }
+    let meter = match charge(inputs, DECLARE_GAS) {
+        Ok(meter) => meter,
+        Err(out_of_gas) => return out_of_gas,
+    };
     let mut data = abi::encode(&[Token::Bytes(&key), Token::Uint(0), Token::Uint(u64::from(allowed))]);
     // The deleter is a whole word: put it in the second head slot.
     data[32..64].copy_from_slice(&deleter);
@@ -102,19 +105,6 @@ pub fn run<CTX: ContextTr>(context: &mut CTX, inputs: &CallInputs) -> Interprete
     // Returns `true`: Solidity checks that a callee has code before a call that returns
     // nothing, and a precompile has none.
     InterpreterResult::new(InstructionResult::Return, Bytes::copy_from_slice(&abi::word_of(1)), meter)
-}
-
-fn check_call<CTX: ContextTr>(context: &CTX, inputs: &CallInputs) -> Result<(), String> {
-    if inputs.is_static || inputs.scheme != CallScheme::Call {
-        return Err("Data: call with CALL (not STATICCALL, DELEGATECALL or CALLCODE)".into());
-    }
-    if context.journal().depth() <= 1 {
-        return Err("Data: only contracts declare deleters (the transaction called the precompile itself)".into());
-    }
-    if !inputs.value.get().is_zero() {
-        return Err("Data: takes no value".into());
-    }
-    Ok(())
 }
 
 /// The declaration `input` asks for: (key, deleter, allowed).
@@ -139,11 +129,6 @@ fn parse(input: &[u8]) -> Result<(Vec<u8>, [u8; 32], bool), String> {
         return Err("Data: bad arguments: allowed is not a bool".into());
     }
     Ok((key.to_vec(), deleter, allowed == 1))
-}
-
-fn revert(inputs: &CallInputs, reason: &str) -> InterpreterResult {
-    let gas = Gas::new_with_regular_gas_and_reservoir(inputs.gas_limit, inputs.reservoir);
-    InterpreterResult::new(InstructionResult::Revert, abi::error_string(reason).into(), gas)
 }
 
 /// The declaration a log of the precompile carries; `None` for any other log.

@@ -23,11 +23,13 @@
 //! appends nothing. The log also reaches the Ethereum receipt.
 
 use revm::context_interface::{ContextTr, JournalTr};
-use revm::interpreter::{CallInputs, CallScheme, Gas, InstructionResult, InterpreterResult};
+use revm::interpreter::{CallInputs, InstructionResult, InterpreterResult};
 use revm::primitives::{Address, Bytes, Log, LogData, B256};
 
 use accord_ethereum::abi::{self, Args, Token};
 use accord_pallet_oplog::{self as oplog, OpType};
+
+use crate::precompiles::{charge, check_plain_call, revert};
 
 use crate::WEIGHT_PER_GAS;
 
@@ -84,18 +86,18 @@ pub fn surcharge(gas: u64, bytes: u32) -> u64 {
 /// gets. Returns the result and the call's surcharge, ps.
 pub fn run<CTX: ContextTr>(context: &mut CTX, inputs: &CallInputs, oplog_next: u64) -> (InterpreterResult, u64) {
     // Read in place: a refused call costs its caller no gas here, so it must cost no copy.
-    let parsed = check_call(&*context, inputs).and_then(|()| parse(&inputs.input.as_bytes(context)));
+    let parsed =
+        check_plain_call(&*context, inputs, "Oplog", "append").and_then(|()| parse(&inputs.input.as_bytes(context)));
     let request = match parsed {
         Ok(request) => request,
         Err(reason) => return (revert(inputs, &reason), 0),
     };
     let bytes = request.data_id.len() + request.source_state.len() + request.result_state.len();
     let gas = APPEND_GAS.saturating_add(APPEND_GAS_PER_BYTE.saturating_mul(bytes as u64));
-    let mut meter = Gas::new_with_regular_gas_and_reservoir(inputs.gas_limit, inputs.reservoir);
-    if !meter.record_regular_cost(gas) {
-        meter.spend_all();
-        return (InterpreterResult::new(InstructionResult::PrecompileOOG, Bytes::new(), meter), 0);
-    }
+    let meter = match charge(inputs, gas) {
+        Ok(meter) => meter,
+        Err(out_of_gas) => return (out_of_gas, 0),
+    };
     let earlier = context.journal().logs().iter().filter(|log| log.address == address()).count() as u64;
     let (op, code) = op_code(request.op_type);
     let data = abi::encode(&[
@@ -143,20 +145,6 @@ struct Request {
     result_state: Vec<u8>,
 }
 
-/// Why the call, whatever its arguments, may not append.
-fn check_call<CTX: ContextTr>(context: &CTX, inputs: &CallInputs) -> Result<(), String> {
-    if inputs.is_static || inputs.scheme != CallScheme::Call {
-        return Err("Oplog: call with CALL (not STATICCALL, DELEGATECALL or CALLCODE)".into());
-    }
-    if context.journal().depth() <= 1 {
-        return Err("Oplog: only contracts append (the transaction called the precompile itself)".into());
-    }
-    if !inputs.value.get().is_zero() {
-        return Err("Oplog: takes no value".into());
-    }
-    Ok(())
-}
-
 /// The longest call data of an append: the selector, four head words, three length words and
 /// the three byte strings at their longest, padded.
 pub const APPEND_INPUT_LEN_MAX: usize =
@@ -190,12 +178,6 @@ fn parse(input: &[u8]) -> Result<Request, String> {
         return Err(format!("Oplog: a state is longer than {} bytes", oplog::STATE_LEN_MAX));
     }
     Ok(Request { op_type, data_id: data_id.to_vec(), source_state: source.to_vec(), result_state: result.to_vec() })
-}
-
-/// A revert with `Error(reason)`, keeping the gas.
-fn revert(inputs: &CallInputs, reason: &str) -> InterpreterResult {
-    let gas = Gas::new_with_regular_gas_and_reservoir(inputs.gas_limit, inputs.reservoir);
-    InterpreterResult::new(InstructionResult::Revert, abi::error_string(reason).into(), gas)
 }
 
 /// The entry a log of the precompile carries; `None` for any other log.

@@ -6,10 +6,10 @@
 //! beyond that ([`surcharge`], from the table [`MEASURED`]).
 
 use revm::context::Cfg;
-use revm::context_interface::ContextTr;
+use revm::context_interface::{ContextTr, JournalTr};
 use revm::handler::{EthPrecompiles, PrecompileProvider};
-use revm::interpreter::{CallInputs, InstructionResult, InterpreterResult};
-use revm::primitives::{Address, AddressSet};
+use revm::interpreter::{CallInputs, CallScheme, Gas, InstructionResult, InterpreterResult};
+use revm::primitives::{Address, AddressSet, Bytes};
 
 use crate::WEIGHT_PER_GAS;
 
@@ -182,6 +182,46 @@ pub const DECLARED_WEIGHT_PER_GAS: u64 = {
     }
     max
 };
+
+/// Why a call of one of the chain's own precompiles (`name`, which contracts call to `what`)
+/// is refused whatever its arguments: it is not a plain `CALL` (a `STATICCALL` cannot write;
+/// under `DELEGATECALL` or `CALLCODE` the caller would be ambiguous), the transaction itself
+/// calls it, or it carries value.
+pub(crate) fn check_plain_call<CTX: ContextTr>(
+    context: &CTX,
+    inputs: &CallInputs,
+    name: &str,
+    what: &str,
+) -> Result<(), String> {
+    if inputs.is_static || inputs.scheme != CallScheme::Call {
+        return Err(format!("{name}: call with CALL (not STATICCALL, DELEGATECALL or CALLCODE)"));
+    }
+    if context.journal().depth() <= 1 {
+        return Err(format!("{name}: only contracts {what} (the transaction called the precompile itself)"));
+    }
+    if !inputs.value.get().is_zero() {
+        return Err(format!("{name}: takes no value"));
+    }
+    Ok(())
+}
+
+/// A revert of a call of one of the chain's own precompiles with `Error(reason)`, keeping the
+/// gas.
+pub(crate) fn revert(inputs: &CallInputs, reason: &str) -> InterpreterResult {
+    let gas = Gas::new_with_regular_gas_and_reservoir(inputs.gas_limit, inputs.reservoir);
+    InterpreterResult::new(InstructionResult::Revert, accord_ethereum::abi::error_string(reason).into(), gas)
+}
+
+/// Charges `gas` to a call of one of the chain's own precompiles: its gas meter, or the
+/// out-of-gas result that spends all it was given.
+pub(crate) fn charge(inputs: &CallInputs, gas: u64) -> Result<Gas, InterpreterResult> {
+    let mut meter = Gas::new_with_regular_gas_and_reservoir(inputs.gas_limit, inputs.reservoir);
+    if !meter.record_regular_cost(gas) {
+        meter.spend_all();
+        return Err(InterpreterResult::new(InstructionResult::PrecompileOOG, Bytes::new(), meter));
+    }
+    Ok(meter)
+}
 
 #[cfg(test)]
 mod tests {
