@@ -136,65 +136,84 @@ pub fn simulate(ext: &Ext<'_>, execution: &Execution) -> Result<(Outcome, Option
 pub fn simulate_as_included(ext: &Ext<'_>, execution: &Execution) -> Result<Outcome, DispatchError> {
     let (outcome, state) = simulate(ext, execution)?;
     let Some(state) = state else { return Ok(outcome) };
-    Ok(match plan(ext, execution, state) {
-        Ok(plan) => match over_quota(ext, &plan) {
-            Some(reason) => reverted(outcome, &reason),
-            None => outcome,
-        },
-        Err(reason) => halted(outcome, reason),
+    Ok(match checked_plan(ext, execution, outcome, state) {
+        Ok((outcome, _)) | Err(outcome) => outcome,
     })
+}
+
+/// The plan of a successful run's changes, or the outcome a block gives a run whose changes
+/// it refuses: reverted past a contract's storage quota, halted if they cannot be applied.
+fn checked_plan(
+    ext: &Ext<'_>,
+    execution: &Execution,
+    outcome: Outcome,
+    state: EvmState,
+) -> Result<(Outcome, Plan), Outcome> {
+    match plan(ext, execution, state) {
+        Ok(plan) => match over_quota(ext, &plan) {
+            Some(reason) => Err(reverted(outcome, &reason)),
+            None => Ok((outcome, plan)),
+        },
+        Err(reason) => Err(halted(outcome, reason)),
+    }
 }
 
 /// Runs `execution`, applies its changes if it succeeded, and deposits its events.
 pub fn execute(ext: &mut Ext<'_>, execution: &Execution) -> Result<Outcome, DispatchError> {
-    let (mut outcome, state) = simulate(ext, execution)?;
-    if let Some(state) = state {
-        match plan(ext, execution, state) {
-            Ok(plan) => {
-                if let Some(reason) = over_quota(ext, &plan) {
-                    return finish(ext, execution, reverted(outcome, &reason));
-                }
-                if let (Some(served), Some(alias)) = (&execution.served, execution.to) {
-                    outcome.logs.insert(0, crate::alias::served_log(&alias, served));
-                }
-                let declarations: Vec<_> = outcome.logs.iter().filter_map(crate::deleters::declared).collect();
-                if declarations.is_empty() {
-                    write(ext, execution, &outcome.logs, plan)?;
-                } else {
-                    // A declaration applies to the data as the transaction left it, and a
-                    // refused one reverts the whole transaction.
-                    let mut refusal = None;
-                    let applied = ext.transactional(|ext| {
-                        write(ext, execution, &outcome.logs, plan)?;
-                        for declared in &declarations {
-                            if let Err(reason) = crate::deleters::apply(ext, declared) {
-                                refusal = Some(reason);
-                                return Err(DispatchError::Other("a deleter declaration was refused"));
-                            }
-                        }
-                        Ok(())
-                    });
-                    if let Some(reason) = refusal {
-                        return finish(ext, execution, reverted(outcome, &reason));
-                    }
-                    applied?;
-                }
-                for log in &outcome.logs {
-                    let (topics, data) = (BoundedVec::try_from_vec(log.topics.clone()), bounded(&log.data));
-                    // Both bounds were checked in `outcome` (the EVM has at most 4 topics).
-                    if let (Ok(topics), Some(data)) = (topics, data) {
-                        deposit(ext, Event::Log { contract: log.contract, topics, data });
-                    }
-                }
-                if let Some(contract) = outcome.created {
-                    let code_hash = CONTRACTS.get(ext, &contract).map_or(H256::ZERO, |c| c.code_hash);
-                    deposit(ext, Event::Created { creator: execution.caller, contract, code_hash });
-                }
-            }
-            Err(reason) => outcome = halted(outcome, reason),
+    let (outcome, state) = simulate(ext, execution)?;
+    let Some(state) = state else { return finish(ext, execution, outcome) };
+    let (mut outcome, plan) = match checked_plan(ext, execution, outcome, state) {
+        Ok(planned) => planned,
+        Err(refused) => return finish(ext, execution, refused),
+    };
+    if let (Some(served), Some(alias)) = (&execution.served, execution.to) {
+        outcome.logs.insert(0, crate::alias::served_log(&alias, served));
+    }
+    if let Some(reason) = write_declaring(ext, execution, &outcome.logs, plan)? {
+        return finish(ext, execution, reverted(outcome, &reason));
+    }
+    for log in &outcome.logs {
+        let (topics, data) = (BoundedVec::try_from_vec(log.topics.clone()), bounded(&log.data));
+        // Both bounds were checked in `outcome` (the EVM has at most 4 topics).
+        if let (Ok(topics), Some(data)) = (topics, data) {
+            deposit(ext, Event::Log { contract: log.contract, topics, data });
         }
     }
+    if let Some(contract) = outcome.created {
+        let code_hash = CONTRACTS.get(ext, &contract).map_or(H256::ZERO, |c| c.code_hash);
+        deposit(ext, Event::Created { creator: execution.caller, contract, code_hash });
+    }
     finish(ext, execution, outcome)
+}
+
+/// Writes a successful run ([`write`]) and applies the deleter declarations among its logs
+/// to the data as it left it. `Ok(Some(reason))`: a declaration was refused, nothing was
+/// written, and the transaction reverts with the reason.
+fn write_declaring(
+    ext: &mut Ext<'_>,
+    execution: &Execution,
+    logs: &[Log],
+    plan: Plan,
+) -> Result<Option<String>, DispatchError> {
+    let declarations: Vec<_> = logs.iter().filter_map(crate::deleters::declared).collect();
+    if declarations.is_empty() {
+        return write(ext, execution, logs, plan).map(|()| None);
+    }
+    let mut refusal = None;
+    let applied = ext.transactional(|ext| {
+        write(ext, execution, logs, plan)?;
+        for declared in &declarations {
+            if let Err(reason) = crate::deleters::apply(ext, declared) {
+                refusal = Some(reason);
+                return Err(DispatchError::Other("a deleter declaration was refused"));
+            }
+        }
+        Ok(())
+    });
+    match refusal {
+        Some(reason) => Ok(Some(reason)),
+        None => applied.map(|()| None),
+    }
 }
 
 /// Writes a successful run: its oplog entries, then its plan.
